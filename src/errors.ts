@@ -1,0 +1,189 @@
+// Every error the library throws is an ExecutorError subclass with a stable `code`.
+// Messages are built here, in one place, in the form "Expected `x` to be …, got …".
+import { inspect } from 'node:util';
+
+/** Stable machine-readable error codes. */
+export type ExecutorErrorCode =
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_INVALID_TASK_NAME'
+  | 'ERR_INVALID_PERIOD'
+  | 'ERR_INVALID_START'
+  | 'ERR_INVALID_TIMEZONE'
+  | 'ERR_INVALID_ENV'
+  | 'ERR_WD_NOT_FOUND'
+  | 'ERR_SCRIPT_NOT_FOUND'
+  | 'ERR_UNKNOWN_INTERPRETER'
+  | 'ERR_TASK_NOT_FOUND'
+  | 'ERR_ID_MISMATCH'
+  | 'ERR_LEASE_HELD'
+  | 'ERR_CORRUPT_RECORD'
+  | 'ERR_WAIT_TIMEOUT'
+  | 'ERR_LOCK'
+  | 'ERR_SPAWN'
+  | 'ERR_OUTPUT_NOT_FOUND';
+
+/** Renders a user-supplied value for an error message, short and unambiguous. */
+export function formatValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 120 ? `${value.slice(0, 117)}...` : value);
+  if (typeof value === 'bigint') return `${value}n`;
+  return inspect(value, { depth: 1, breakLength: Infinity, maxArrayLength: 5, maxStringLength: 60 });
+}
+
+/** Builds the canonical "Expected `what` to be …, got …." message. */
+export function expectedMessage(what: string, expected: string, got: unknown): string {
+  return `Expected \`${what}\` to be ${expected}, got ${formatValue(got)}.`;
+}
+
+/**
+ * Base class of every error thrown by executor-sdk.
+ *
+ * @example
+ * ```ts
+ * try { await ex.startTask('nope'); }
+ * catch (e) { if (e instanceof ExecutorError) console.error(e.code, e.message); }
+ * ```
+ */
+export class ExecutorError extends Error {
+  /** Stable machine-readable code, e.g. `ERR_TASK_NOT_FOUND`. */
+  readonly code: ExecutorErrorCode;
+
+  constructor(code: ExecutorErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A public option or argument has the wrong type or value. Nothing was written. */
+export class InvalidOptionError extends ExecutorError {
+  /** The option that was rejected, e.g. `sleep` or `env.FOO`. */
+  readonly option: string;
+  constructor(option: string, expected: string, got: unknown, code: ExecutorErrorCode = 'ERR_INVALID_OPTION') {
+    super(code, expectedMessage(option, expected, got));
+    this.option = option;
+  }
+}
+
+/** A task name is not a safe file name: `[A-Za-z0-9][A-Za-z0-9._-]{0,99}`. */
+export class InvalidTaskNameError extends InvalidOptionError {
+  constructor(got: unknown) {
+    super('name', 'a task name matching /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/ (letters, digits, ".", "_", "-"; at most 100 characters; not ending in an archive stamp like "_20260101-120000")', got, 'ERR_INVALID_TASK_NAME');
+  }
+}
+
+/** A period string could not be parsed, e.g. `'2 minz'`. */
+export class InvalidPeriodError extends InvalidOptionError {
+  constructor(got: unknown, option = 'period') {
+    super(option, "a period like '30 sec', '2 min', '1 hour', 'day', '1 week' or '1 month'", got, 'ERR_INVALID_PERIOD');
+  }
+}
+
+/** A `start` value is not a parseable date. */
+export class InvalidStartError extends InvalidOptionError {
+  constructor(got: unknown) {
+    super('start', "a Date, an epoch in ms, or a date string like '2021-02-27 13:00:00'", got, 'ERR_INVALID_START');
+  }
+}
+
+/** A `timezone` is not a known IANA zone. */
+export class InvalidTimezoneError extends InvalidOptionError {
+  constructor(got: unknown) {
+    super('timezone', "an IANA time zone like 'America/New_York' or 'UTC'", got, 'ERR_INVALID_TIMEZONE');
+  }
+}
+
+/** An `env` entry is not a string, number or boolean. */
+export class InvalidEnvError extends InvalidOptionError {
+  constructor(key: string, got: unknown) {
+    super(`env.${key}`, 'a string, number or boolean', got, 'ERR_INVALID_ENV');
+  }
+}
+
+/** A task's working directory does not exist or is not a directory. */
+export class WorkingDirectoryNotFoundError extends InvalidOptionError {
+  constructor(got: string) {
+    super('wd', 'an existing directory', got, 'ERR_WD_NOT_FOUND');
+  }
+}
+
+/** A task's script file is missing when the task is started. */
+export class ScriptNotFoundError extends InvalidOptionError {
+  /** Absolute path that was looked for. */
+  readonly path: string;
+  constructor(path: string) {
+    super('script', 'an existing file', path, 'ERR_SCRIPT_NOT_FOUND');
+    this.path = path;
+  }
+}
+
+/** No interpreter is known for a script, or a named interpreter does not exist. */
+export class UnknownInterpreterError extends InvalidOptionError {
+  constructor(got: unknown, known: readonly string[]) {
+    super('interpreter', `one of ${known.map((k) => JSON.stringify(k)).join(', ')}, a command array, or an executable script`, got, 'ERR_UNKNOWN_INTERPRETER');
+  }
+}
+
+/** No task of that name exists in the folder. */
+export class TaskNotFoundError extends ExecutorError {
+  /** The name that was looked up. */
+  readonly task: string;
+  constructor(task: string) {
+    super('ERR_TASK_NOT_FOUND', `Expected \`name\` to be an existing task, got ${formatValue(task)}: no such task.`);
+    this.task = task;
+  }
+}
+
+/** The folder already belongs to an executor with another id. */
+export class IdMismatchError extends ExecutorError {
+  constructor(folder: string, storedId: string, givenId: string) {
+    super('ERR_ID_MISMATCH', `Expected \`id\` to be ${formatValue(storedId)} (the id stored in ${folder}), got ${formatValue(givenId)}.`);
+  }
+}
+
+/** Another supervisor holds the folder's lease. */
+export class LeaseHeldError extends ExecutorError {
+  /** Pid of the process holding the lease, when known. */
+  readonly holderPid: number | null;
+  constructor(folder: string, holderPid: number | null) {
+    super('ERR_LEASE_HELD', `Expected no other supervisor on ${folder}, got one held by pid ${holderPid ?? 'unknown'}: at most one keepRestarting runs per folder.`);
+    this.holderPid = holderPid;
+  }
+}
+
+/** A record file could not be read or parsed; the message names the file. */
+export class CorruptRecordError extends ExecutorError {
+  /** Absolute path of the bad file. */
+  readonly file: string;
+  constructor(file: string, reason: string) {
+    super('ERR_CORRUPT_RECORD', `Expected ${file} to hold a valid record, got ${reason}.`);
+    this.file = file;
+  }
+}
+
+/** `waitFor` (or another wait) ran out of time. */
+export class WaitTimeoutError extends ExecutorError {
+  constructor(what: string, timeoutMs: number, last: unknown) {
+    super('ERR_WAIT_TIMEOUT', `Expected ${what} within ${timeoutMs} ms, got ${formatValue(last)} when the time ran out.`);
+  }
+}
+
+/** A lock could not be taken in time. */
+export class LockError extends ExecutorError {
+  constructor(file: string, cause: unknown) {
+    super('ERR_LOCK', `Expected to lock ${file}, got ${cause instanceof Error ? cause.message : String(cause)}.`, { cause });
+  }
+}
+
+/** The child process could not be spawned. */
+export class SpawnError extends ExecutorError {
+  constructor(task: string, cause: unknown) {
+    super('ERR_SPAWN', `Expected task ${formatValue(task)} to spawn, got ${cause instanceof Error ? cause.message : String(cause)}.`, { cause });
+  }
+}
+
+/** The requested output (current or archived) does not exist. */
+export class OutputNotFoundError extends ExecutorError {
+  constructor(task: string, which: unknown) {
+    super('ERR_OUTPUT_NOT_FOUND', `Expected an output of task ${formatValue(task)} for run ${formatValue(which)}, got none.`);
+  }
+}
