@@ -1,0 +1,66 @@
+// Reading a task's outputs: the current file, its archives, and a follower across restarts.
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvalidOptionError, OutputNotFoundError } from '../errors.js';
+import type { TaskStore } from '../store/store.js';
+import type { TaskRecord } from '../store/records.js';
+import { currentOutputFileName, parseArchiveFileName } from './archive.js';
+import { readTail } from './tail.js';
+
+/** One archived output, as listed by `listOutputs`. */
+export interface OutputInfo {
+  /** 1 = the most recent archive; pass it as `readOut(name, n, { run: 1 })`. */
+  archive: number;
+  file: string;
+  path: string;
+  /** Start time of the run that wrote it (ISO). */
+  startedAt: string;
+  runId: string | null;
+  size: number;
+}
+
+/** Lists a task's archives, newest first (by scanning the folder, so hand-made archives show too). */
+export async function listArchives(folder: string, record: TaskRecord): Promise<OutputInfo[]> {
+  const name = record.task.name;
+  const byFile = new Map(record.state.archives.map((a) => [a.file, a]));
+  const files = (await readdir(folder)).map((f) => ({ f, parsed: parseArchiveFileName(name, f) })).filter((x) => x.parsed !== null);
+  files.sort((a, b) => (a.parsed!.stamp === b.parsed!.stamp ? b.parsed!.seq - a.parsed!.seq : a.parsed!.stamp < b.parsed!.stamp ? 1 : -1));
+  return Promise.all(files.map(async ({ f, parsed }, i) => {
+    const info = await stat(join(folder, f)).catch(() => null);
+    const known = byFile.get(f);
+    const s = parsed!.stamp;
+    const fromStamp = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}.000Z`;
+    return { archive: i + 1, file: f, path: join(folder, f), startedAt: known?.startedAt ?? fromStamp, runId: known?.runId ?? null, size: info?.size ?? 0 };
+  }));
+}
+
+/** Which output `readOut` reads: omitted/0 = current, N = Nth newest archive, a string = a runId or file name. */
+export type OutputSelector = number | string | undefined;
+
+/** Resolves an output selector to a file path. */
+export async function resolveOutput(folder: string, store: TaskStore, record: TaskRecord, run: OutputSelector): Promise<string> {
+  const name = record.task.name;
+  if (run === undefined || run === 0) return join(folder, currentOutputFileName(name));
+  if (typeof run === 'number') {
+    if (!Number.isInteger(run) || run < 0) throw new InvalidOptionError('run', 'a run id, an archive file name, or an archive number >= 0', run);
+    const found = (await listArchives(folder, record))[run - 1];
+    if (!found) throw new OutputNotFoundError(name, run);
+    return found.path;
+  }
+  if (typeof run !== 'string' || run.length === 0) throw new InvalidOptionError('run', 'a run id, an archive file name, or an archive number >= 0', run);
+  if (run === currentOutputFileName(name) || parseArchiveFileName(name, run)) return join(folder, run);
+  if (record.state.run?.runId === run) return join(folder, currentOutputFileName(name));
+  const ledger = /^[\w.-]+$/.test(run) ? await store.readRun(name, run).catch(() => null) : null;
+  if (!ledger) throw new OutputNotFoundError(name, run);
+  return join(folder, ledger.outputFile);
+}
+
+/** Last `n` lines of the selected output. */
+export async function readOutput(folder: string, store: TaskStore, record: TaskRecord, n: number, run: OutputSelector): Promise<string[]> {
+  const file = await resolveOutput(folder, store, record, run);
+  if (run !== undefined && run !== 0) {
+    const exists = await stat(file).then(() => true, () => false);
+    if (!exists) throw new OutputNotFoundError(record.task.name, run);
+  }
+  return readTail(file, n);
+}

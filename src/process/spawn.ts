@@ -1,0 +1,101 @@
+// Spawns one run of a task: the shim in its own session, writing straight to the output file, detached from Node.
+import { closeSync, openSync } from 'node:fs';
+import { execa } from 'execa';
+import { InvalidOptionError, SpawnError } from '../errors.js';
+import { identityOf, readProcStat, type ProcessIdentity } from './identity.js';
+import { decodeStatus, SHIM_SCRIPT, SHIM_SHELL, type RunExit } from './shim.js';
+
+export { decodeStatus, readStatusFile, SHIM_SCRIPT, type RunExit } from './shim.js';
+
+/** `$0` given to the shim (only shows in `ps`). */
+export const SHIM_ARGV0 = 'sh';
+/** Flags the output file is opened with: append, so concurrent writers and truncation by rotation stay safe. */
+export const OUTPUT_OPEN_FLAGS = 'a';
+
+/** What to run and where its output and status go. */
+export interface SpawnRunOptions {
+  /** argv of the run: interpreter + script + args, or `[script, ...args]`. */
+  command: string[];
+  /** Working directory. */
+  cwd: string;
+  /** The child's whole environment (the parent's is not added). */
+  env: Record<string, string>;
+  /** File opened with O_APPEND; the child's stdout and stderr both write to it directly. */
+  outputFile: string;
+  /** File the shim writes the run's exit status to, even if this Node process has exited by then. */
+  statusFile: string;
+  /**
+   * Name used in a {@link SpawnError}, e.g. the task name.
+   * @default the command, joined with spaces
+   */
+  label?: string;
+}
+
+/** A run that has been started. */
+export interface SpawnedRun {
+  /** Identity of the shim: the process-group (and session) leader of the run. */
+  identity: ProcessIdentity;
+  /** `Date.now()` right after the spawn. */
+  spawnedAt: number;
+  /** Resolves when the shim exits (only while this Node process lives); never rejects, never keeps Node alive. */
+  exited: Promise<RunExit>;
+}
+
+/** Maps what execa saw of the shim's end to a RunExit (the shim's status is the child's, 128+n for signal n). */
+function toRunExit(exitCode: number | undefined, signal: string | undefined): RunExit {
+  if (signal) return { exitCode: null, signal: signal as NodeJS.Signals };
+  return exitCode === undefined ? { exitCode: null, signal: null } : decodeStatus(exitCode);
+}
+
+/** Runs `/bin/sh -c SHIM_SCRIPT sh <statusFile> ...command` in its own session, output to `fd`. */
+function startShim({ command, cwd, env, statusFile }: SpawnRunOptions, fd: number) {
+  return execa(SHIM_SHELL, ['-c', SHIM_SCRIPT, SHIM_ARGV0, statusFile, ...command], {
+    cwd, env, extendEnv: false, detached: true, cleanup: false, reject: false, buffer: false,
+    stdin: 'ignore', stdout: fd, stderr: fd,
+  });
+}
+
+/**
+ * Starts `command` under the shim, detached (its own session and process group), with stdin ignored and
+ * stdout+stderr appended to `outputFile`. The Node process may exit at once: the run goes on and the shim
+ * still records its status in `statusFile`.
+ *
+ * @throws {InvalidOptionError} when `command` is empty.
+ * @throws {SpawnError} when the spawn fails (e.g. `cwd` does not exist) or the output file cannot be opened.
+ * @example
+ * ```ts
+ * const run = spawnRun({ command: ['node', 'job.js'], cwd, env, outputFile, statusFile });
+ * const { exitCode, signal } = await run.exited;
+ * ```
+ */
+export function spawnRun(opts: SpawnRunOptions): SpawnedRun {
+  const { command, cwd, outputFile } = opts;
+  if (command.length === 0) throw new InvalidOptionError('command', 'a non-empty array of strings', command);
+  const label = opts.label ?? command.join(' ');
+  let fd: number;
+  try {
+    fd = openSync(outputFile, OUTPUT_OPEN_FLAGS);
+  } catch (error) {
+    throw new SpawnError(label, error);
+  }
+  let subprocess;
+  try {
+    subprocess = startShim(opts, fd);
+  } catch (error) {
+    throw new SpawnError(label, error);
+  } finally {
+    closeSync(fd);
+  }
+  const spawnedAt = Date.now();
+  subprocess.catch(() => undefined);
+  subprocess.unref();
+  const pid = subprocess.pid;
+  // Not reaped before the event loop runs, so even an instant exit leaves a zombie to read.
+  const stat = pid === undefined ? null : readProcStat(pid);
+  if (!stat) throw new SpawnError(label, new Error(`${SHIM_SHELL} did not start in ${cwd}`));
+  const exited = subprocess.then(
+    (result) => toRunExit(result.exitCode, result.signal),
+    (): RunExit => ({ exitCode: null, signal: null }),
+  );
+  return { identity: identityOf(stat), spawnedAt, exited };
+}

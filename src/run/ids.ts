@@ -1,0 +1,11 @@
+// Run ids sort by start time: `YYYYMMDD-HHmmss-SSS-xxxxxx` (UTC, then 6 random hex digits).
+import { randomBytes } from 'node:crypto';
+import dayjs from 'dayjs';
+import utc from 'dayjs/plugin/utc.js';
+
+dayjs.extend(utc);
+
+/** Makes a new run id for a run starting at `now`. */
+export function newRunId(now: number): string {
+  return `${dayjs.utc(now).format('YYYYMMDD-HHmmss-SSS')}-${randomBytes(3).toString('hex')}`;
+}

@@ -1,0 +1,35 @@
+// The shared context every part of an Executor works with (no globals: one per Executor).
+import type { EventEmitter } from 'eventemitter3';
+import type { ExecutorEvents } from './events.js';
+import type { SpawnedRun } from './process/spawn.js';
+import type { TaskStore } from './store/store.js';
+import type { InterpreterMap } from './task/interpreter.js';
+
+/** Hooks the supervisor installs while it holds the lease. */
+export interface SupervisorHooks {
+  /** A run of `name` was closed: decide on a restart now instead of at the next poll. */
+  onRunClosed(name: string): void;
+  /** A task's schedule changed: re-arm the timer. */
+  onChanged(): void;
+}
+
+/** Everything the parts of one Executor share. */
+export interface Runtime {
+  readonly folder: string;
+  readonly id: string;
+  readonly store: TaskStore;
+  readonly emitter: EventEmitter<ExecutorEvents>;
+  readonly killTimeoutMs: number;
+  readonly keepArchives: number;
+  readonly interpreters: InterpreterMap;
+  /** The clock: epoch ms. Injectable for tests. */
+  now(): number;
+  /** Writes a line to the executor log and emits `log`. */
+  log(message: string): void;
+  /** Emits `warning` and logs it. */
+  warn(message: string, name?: string, code?: string): void;
+  /** Runs spawned by this process and not yet exited, by runId. */
+  readonly own: Map<string, SpawnedRun>;
+  /** Set while this process supervises the folder. */
+  supervisor: SupervisorHooks | null;
+}

@@ -1,0 +1,95 @@
+// Crash-safe file writes: temp file in the same folder, fsync, rename over the target.
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { CorruptRecordError } from '../errors.js';
+
+/** Suffix of in-flight temp files; readers ignore them and the supervisor sweeps old ones. */
+export const TEMP_SUFFIX = '.tmp';
+
+function tempPathFor(file: string): string {
+  return `${file}.${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
+}
+
+/** Writes `data` to `file` atomically: a reader sees the old or the new content, never a mix. */
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  const tmp = tempPathFor(file);
+  const handle = await open(tmp, 'w', 0o644);
+  try {
+    await handle.writeFile(data, 'utf8');
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await unlink(tmp).catch(() => undefined);
+    throw error;
+  }
+  await handle.close();
+  await rename(tmp, file);
+}
+
+/** Synchronous twin of {@link writeFileAtomic}, for the constructor. */
+export function writeFileAtomicSync(file: string, data: string): void {
+  const tmp = tempPathFor(file);
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+/** Writes a temp file and publishes it only if `file` does not exist yet (link is exclusive). */
+export function createFileExclusiveSync(file: string, data: string, link: (from: string, to: string) => void): boolean {
+  const tmp = tempPathFor(file);
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    link(tmp, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    unlinkSync(tmp);
+  }
+}
+
+/** Parses JSON text, turning a syntax error into a `CorruptRecordError` naming the file. */
+export function parseJson(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new CorruptRecordError(file, `unparseable JSON (${(error as Error).message})`);
+  }
+}
+
+/** Reads and parses a JSON file; `null` when it does not exist. */
+export async function readJson(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  return parseJson(file, text);
+}
+
+/** Synchronous twin of {@link readJson}. */
+export function readJsonSync(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  return parseJson(file, text);
+}

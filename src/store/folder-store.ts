@@ -1,0 +1,156 @@
+// The JSON-folder implementation of TaskStore: one file per task, one per run, atomic writes,
+// per-task lock directories, an append-only change journal and an in-memory cache.
+import { mkdirSync } from 'node:fs';
+import { mkdir, readdir, rm, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CorruptRecordError } from '../errors.js';
+import { readJson, writeFileAtomic } from './atomic.js';
+import { Journal } from './journal.js';
+import { acquireLease, type HeldLease, type LeaseHolder } from './lease.js';
+import { LockSet, type CompromisedHandler } from './lock.js';
+import { ExecutorLog } from './log.js';
+import { checkRunRecord, checkTaskRecord, FORMAT_VERSION, type RunRecord, type TaskRecord } from './records.js';
+import type { Mutation, TaskStore, TaskTable } from './store.js';
+
+/** Sub-folders and files of the JSON folder (see docs/folder-format.md). */
+export const FOLDER_LAYOUT = {
+  tasks: 'tasks',
+  runs: 'runs',
+  locks: 'locks',
+  journal: 'journal.log',
+  log: 'executor.log',
+  leaseLock: 'supervisor.lock',
+  leaseHolder: 'supervisor.json',
+} as const;
+
+const JSON_EXT = '.json';
+
+/** The JSON-folder store. */
+export class FolderStore implements TaskStore {
+  readonly #folder: string;
+  readonly #locks: LockSet;
+  readonly #journal: Journal;
+  readonly #log: ExecutorLog;
+  readonly #cache = new Map<string, TaskRecord>();
+  readonly #errors = new Map<string, CorruptRecordError>();
+  #loaded = false;
+
+  constructor(folder: string, onCompromised: CompromisedHandler) {
+    this.#folder = folder;
+    for (const dir of [FOLDER_LAYOUT.tasks, FOLDER_LAYOUT.runs, FOLDER_LAYOUT.locks]) mkdirSync(join(folder, dir), { recursive: true });
+    this.#locks = new LockSet(onCompromised);
+    this.#journal = new Journal(join(folder, FOLDER_LAYOUT.journal));
+    this.#log = new ExecutorLog(join(folder, FOLDER_LAYOUT.log));
+  }
+
+  get logFile(): string {
+    return this.#log.file;
+  }
+
+  #taskFile(name: string): string {
+    return join(this.#folder, FOLDER_LAYOUT.tasks, `${name}${JSON_EXT}`);
+  }
+
+  async readTask(name: string): Promise<TaskRecord | null> {
+    const file = this.#taskFile(name);
+    const value = await readJson(file);
+    return value === null ? null : checkTaskRecord(file, value, name);
+  }
+
+  async mutateTask<T>(name: string, fn: (current: TaskRecord | null) => Promise<Mutation<T>>): Promise<T> {
+    const lockPath = join(this.#folder, FOLDER_LAYOUT.locks, `${name}.lock`);
+    return this.#locks.with(lockPath, async () => {
+      const current = await this.readTask(name);
+      const { record, result } = await fn(current);
+      if (record === 'delete') {
+        await unlink(this.#taskFile(name)).catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== 'ENOENT') throw e;
+        });
+        this.#cache.delete(name);
+        await this.#journal.append(name);
+      } else if (record) {
+        const next: TaskRecord = { ...record, formatVersion: FORMAT_VERSION, rev: (current?.rev ?? 0) + 1, updatedAt: new Date().toISOString() };
+        await writeFileAtomic(this.#taskFile(name), `${JSON.stringify(next, null, 2)}\n`);
+        this.#cache.set(name, next);
+        this.#errors.delete(name);
+        await this.#journal.append(name);
+      }
+      return result;
+    });
+  }
+
+  async #reload(name: string): Promise<void> {
+    try {
+      const record = await this.readTask(name);
+      if (record) this.#cache.set(name, record);
+      else this.#cache.delete(name);
+      this.#errors.delete(name);
+    } catch (error) {
+      if (!(error instanceof CorruptRecordError)) throw error;
+      this.#cache.delete(name);
+      this.#errors.set(name, error);
+    }
+  }
+
+  async table(options: { full?: boolean } = {}): Promise<TaskTable> {
+    const changes = this.#loaded && !options.full ? await this.#journal.changes() : ({ kind: 'reset' } as const);
+    if (changes.kind === 'reset') {
+      await this.#journal.markSeen();
+      const files = await readdir(join(this.#folder, FOLDER_LAYOUT.tasks));
+      const names = files.filter((f) => f.endsWith(JSON_EXT)).map((f) => f.slice(0, -JSON_EXT.length));
+      this.#cache.clear();
+      this.#errors.clear();
+      await Promise.all(names.map((n) => this.#reload(n)));
+      this.#loaded = true;
+    } else {
+      await Promise.all([...changes.names].map((n) => this.#reload(n)));
+    }
+    return { records: new Map([...this.#cache].sort(([a], [b]) => a.localeCompare(b))), errors: new Map(this.#errors) };
+  }
+
+  #runDir(task: string): string {
+    return join(this.#folder, FOLDER_LAYOUT.runs, task);
+  }
+
+  statusFile(task: string, runId: string): string {
+    return join(this.#runDir(task), `${runId}.exit`);
+  }
+
+  async writeRun(run: RunRecord): Promise<void> {
+    await mkdir(this.#runDir(run.task), { recursive: true });
+    await writeFileAtomic(join(this.#runDir(run.task), `${run.runId}${JSON_EXT}`), `${JSON.stringify(run, null, 2)}\n`);
+  }
+
+  async readRun(task: string, runId: string): Promise<RunRecord | null> {
+    const file = join(this.#runDir(task), `${runId}${JSON_EXT}`);
+    const value = await readJson(file);
+    return value === null ? null : checkRunRecord(file, value);
+  }
+
+  async listRuns(task: string): Promise<RunRecord[]> {
+    const files = await readdir(this.#runDir(task)).catch(() => [] as string[]);
+    const ids = files.filter((f) => f.endsWith(JSON_EXT)).map((f) => f.slice(0, -JSON_EXT.length)).sort();
+    const runs = await Promise.all(ids.map((id) => this.readRun(task, id).catch(() => null)));
+    return runs.filter((r): r is RunRecord => r !== null);
+  }
+
+  async deleteRuns(task: string): Promise<void> {
+    await rm(this.#runDir(task), { recursive: true, force: true });
+  }
+
+  acquireLease(holder: Omit<LeaseHolder, 'hostname' | 'since'>, isHolderAlive: (h: LeaseHolder) => boolean, onLost: (e: Error) => void): Promise<HeldLease> {
+    return acquireLease(this.#folder, {
+      lockPath: join(this.#folder, FOLDER_LAYOUT.leaseLock),
+      holderFile: join(this.#folder, FOLDER_LAYOUT.leaseHolder),
+      holder, isHolderAlive, onLost,
+    });
+  }
+
+  appendLog(line: string): Promise<void> {
+    return this.#log.append(line);
+  }
+
+  flushLog(): Promise<void> {
+    return this.#log.flush();
+  }
+}

@@ -1,0 +1,81 @@
+// The supervisor lease: at most one keepRestarting per folder, taken over when its holder dies.
+import { hostname } from 'node:os';
+import { stat, unlink, utimes } from 'node:fs/promises';
+import lockfile from 'proper-lockfile';
+import { LeaseHeldError } from '../errors.js';
+import { readJson, writeFileAtomic } from './atomic.js';
+
+/** A lease not refreshed for this long is stale even if its holder looks alive (e.g. a hung process). */
+export const LEASE_STALE_MS = 10_000;
+/** How often the holder refreshes the lease. */
+export const LEASE_UPDATE_MS = 1_000;
+// A holder refreshes every LEASE_UPDATE_MS; twice that without a refresh, plus a dead pid, means it is gone.
+const DEAD_HOLDER_QUIET_MS = 2 * LEASE_UPDATE_MS;
+
+/** Who holds the lease (`supervisor.json`). */
+export interface LeaseHolder {
+  pid: number;
+  pidStartTime: number | null;
+  bootId: string | null;
+  executorId: string;
+  hostname: string;
+  since: string;
+}
+
+/** A held lease. */
+export interface HeldLease {
+  release(): Promise<void>;
+}
+
+/** Options of {@link acquireLease}. */
+export interface AcquireLeaseOptions {
+  lockPath: string;
+  holderFile: string;
+  holder: Omit<LeaseHolder, 'hostname' | 'since'>;
+  /** True when the holder described by the file is still alive (pid + start time). */
+  isHolderAlive: (holder: LeaseHolder) => boolean;
+  /** Called if the lease is lost while held. */
+  onLost: (error: Error) => void;
+}
+
+async function tryLock(opts: AcquireLeaseOptions): Promise<() => Promise<void>> {
+  return lockfile.lock(opts.lockPath, {
+    realpath: false, lockfilePath: opts.lockPath, stale: LEASE_STALE_MS, update: LEASE_UPDATE_MS, retries: 0, onCompromised: opts.onLost,
+  });
+}
+
+async function readHolder(file: string): Promise<LeaseHolder | null> {
+  try {
+    return (await readJson(file)) as LeaseHolder | null;
+  } catch {
+    return null;
+  }
+}
+
+/** Takes the folder's lease or throws `LeaseHeldError` naming the holder's pid. */
+export async function acquireLease(folder: string, opts: AcquireLeaseOptions): Promise<HeldLease> {
+  let release: () => Promise<void>;
+  try {
+    release = await tryLock(opts);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+    const holder = await readHolder(opts.holderFile);
+    const quietFor = Date.now() - ((await stat(opts.lockPath).catch(() => null))?.mtimeMs ?? 0);
+    if (!holder || opts.isHolderAlive(holder) || quietFor < DEAD_HOLDER_QUIET_MS) throw new LeaseHeldError(folder, holder?.pid ?? null);
+    // The holder is dead: age its lock so proper-lockfile's own stale takeover removes it.
+    await utimes(opts.lockPath, 0, 0).catch(() => undefined);
+    try {
+      release = await tryLock(opts);
+    } catch {
+      throw new LeaseHeldError(folder, holder.pid);
+    }
+  }
+  const info: LeaseHolder = { ...opts.holder, hostname: hostname(), since: new Date().toISOString() };
+  await writeFileAtomic(opts.holderFile, `${JSON.stringify(info, null, 2)}\n`);
+  return {
+    async release() {
+      await unlink(opts.holderFile).catch(() => undefined);
+      await release().catch(() => undefined);
+    },
+  };
+}

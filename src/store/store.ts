@@ -1,0 +1,46 @@
+// The storage interface the rest of the library talks to. The JSON folder implements it;
+// a database-backed store can implement it later without touching process or schedule code.
+import type { CorruptRecordError } from '../errors.js';
+import type { HeldLease, LeaseHolder } from './lease.js';
+import type { RunRecord, TaskRecord } from './records.js';
+
+/** What a mutation callback returns: the record to write (or `'delete'`, or `null` to leave it), and a result. */
+export interface Mutation<T> {
+  record: TaskRecord | 'delete' | null;
+  result: T;
+}
+
+/** A snapshot of the task table. */
+export interface TaskTable {
+  records: Map<string, TaskRecord>;
+  /** Records that could not be read, by task name. */
+  errors: Map<string, CorruptRecordError>;
+}
+
+/** Storage of the task table, run ledger, supervisor lease and executor log. */
+export interface TaskStore {
+  /** Reads one task fresh from storage; `null` if absent. Throws `CorruptRecordError`. */
+  readTask(name: string): Promise<TaskRecord | null>;
+  /** Runs `fn` on the fresh record under the task's cross-process lock, then writes what it returns. */
+  mutateTask<T>(name: string, fn: (current: TaskRecord | null) => Promise<Mutation<T>>): Promise<T>;
+  /** The whole table, brought up to date with other processes' changes (incrementally). */
+  table(options?: { full?: boolean }): Promise<TaskTable>;
+  /** Writes a run ledger record. */
+  writeRun(run: RunRecord): Promise<void>;
+  /** Reads a run ledger record; `null` if absent. */
+  readRun(task: string, runId: string): Promise<RunRecord | null>;
+  /** All run records of a task, oldest first. */
+  listRuns(task: string): Promise<RunRecord[]>;
+  /** Where a run's exit-status file lives (written by the process shim). */
+  statusFile(task: string, runId: string): string;
+  /** Removes a task's run ledger. */
+  deleteRuns(task: string): Promise<void>;
+  /** Takes the supervisor lease, or throws `LeaseHeldError`. */
+  acquireLease(holder: Omit<LeaseHolder, 'hostname' | 'since'>, isHolderAlive: (h: LeaseHolder) => boolean, onLost: (e: Error) => void): Promise<HeldLease>;
+  /** Appends a line to the executor log. */
+  appendLog(line: string): Promise<void>;
+  /** Waits for queued log lines. */
+  flushLog(): Promise<void>;
+  /** Path of the current executor log file. */
+  readonly logFile: string;
+}

@@ -1,0 +1,50 @@
+// A full pass over the table, using the cache so an idle table of 10,000 tasks costs little.
+import type { Runtime } from '../runtime.js';
+import { needsAttention, nextWakeOf, reconcileTask, type TickReport } from './reconcile.js';
+
+const reported = new WeakMap<Runtime, Set<string>>();
+
+// Logs each distinct corrupt-record error once per Executor, so a bad file does not flood the log.
+function reportErrors(rt: Runtime, errors: Map<string, Error>): void {
+  const seen = reported.get(rt) ?? new Set<string>();
+  reported.set(rt, seen);
+  for (const [name, error] of errors) {
+    const key = `${name}:${error.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    rt.warn(`Skipping task ${name}: ${error.message}`, name, 'ERR_CORRUPT_RECORD');
+  }
+}
+
+/** Runs one pass; `supervise` enables restarts and schedules (lease holders only). */
+export async function runPass(rt: Runtime, supervise: boolean, full = false): Promise<TickReport> {
+  const report: TickReport = { supervised: supervise, closed: [], restarted: [], fired: [], skipped: [], backoff: [], errors: [], nextWakeAt: null };
+  const table = await rt.store.table({ full });
+  reportErrors(rt, table.errors);
+  report.errors.push(...table.errors.keys());
+  const now = rt.now();
+  const todo = [...table.records.values()].filter((r) => needsAttention(rt, r, supervise, now)).map((r) => r.task.name);
+  await Promise.all(todo.map(async (name) => {
+    try {
+      for (const kind of await reconcileTask(rt, name, supervise)) {
+        if (kind === 'closed') report.closed.push(name);
+        else if (kind === 'restarted') report.restarted.push(name);
+        else if (kind === 'fired') report.fired.push(name);
+        else if (kind === 'skipped') report.skipped.push(name);
+        else if (kind === 'backoff') report.backoff.push(name);
+      }
+    } catch (error) {
+      report.errors.push(name);
+      rt.log(`Error while reconciling ${name}: ${(error as Error).message}`);
+      rt.emitter.emit('error', error as Error, { name });
+    }
+  }));
+  if (supervise) {
+    const after = await rt.store.table();
+    for (const record of after.records.values()) {
+      const wake = nextWakeOf(record, rt.now());
+      if (wake !== null && (report.nextWakeAt === null || wake < report.nextWakeAt)) report.nextWakeAt = wake;
+    }
+  }
+  return report;
+}

@@ -1,0 +1,94 @@
+// addTask / removeTask / startTask: each one locked mutation of a task record.
+import { TaskNotFoundError } from '../errors.js';
+import { isAlive } from '../process/identity.js';
+import { announceExit, finalizeRun } from '../run/close.js';
+import { assertStartable, launchRun, type Launched } from '../run/launch.js';
+import { runIdentity, stopTaskRun } from '../run/stop.js';
+import type { Runtime } from '../runtime.js';
+import { lastSlotAtOrBefore } from '../schedule/next.js';
+import { FORMAT_VERSION, initialState, type TaskRecord } from '../store/records.js';
+import { announceLaunch } from '../supervisor/announce.js';
+import { scheduleOf } from '../supervisor/reconcile.js';
+import { buildTaskSpec, type AddTaskOptions } from './options.js';
+import { taskRow, type TaskRow } from './rows.js';
+
+/** Result row of `startTask` / `startAll`. */
+export interface StartResult {
+  /** Executor id. */
+  id: string;
+  name: string;
+  /** What happened. `'error'` appears only in `startAll` rows (with `error` and `code`). */
+  result: 'started' | 'already running' | 'scheduled' | 'error';
+  pid: number | null;
+  error?: string;
+  code?: string;
+}
+
+/** Registers (or, with `replace`, updates) a task. */
+export async function addTask(rt: Runtime, name: unknown, script: unknown, options: AddTaskOptions | undefined): Promise<TaskRow> {
+  const spec = buildTaskSpec(name, script, options, rt.interpreters, rt.now());
+  const replace = options?.replace === true;
+  const outcome = await rt.store.mutateTask(spec.name, async (current) => {
+    if (current && !replace) return { record: null, result: { record: current, skipped: true } };
+    const state = current ? { ...current.state } : initialState();
+    if (current && state.status === 'scheduled') {
+      const schedule = scheduleOf({ ...current, task: spec });
+      const last = schedule ? lastSlotAtOrBefore(schedule, rt.now()) : null;
+      state.lastScheduledAt = last === null ? null : new Date(last).toISOString();
+      if (!schedule) state.status = 'idle';
+    }
+    const record: TaskRecord = { formatVersion: FORMAT_VERSION, rev: current?.rev ?? 0, updatedAt: '', task: current ? { ...spec, addedAt: current.task.addedAt } : spec, state };
+    return { record, result: { record, skipped: false } };
+  });
+  if (outcome.skipped) rt.warn(`Skipping ${spec.name} because a task named ${spec.name} already exists`, spec.name, 'ERR_DUPLICATE_TASK');
+  else rt.log(`${replace ? 'Replacing' : 'Adding'} ${spec.name} ${spec.script}`);
+  rt.supervisor?.onChanged();
+  return taskRow(rt.id, outcome.record, rt.now());
+}
+
+/** Removes a task: stops its tree, deletes its record and run ledger (outputs stay). */
+export async function removeTask(rt: Runtime, name: string): Promise<void> {
+  await stopTaskRun(rt, name);
+  await rt.store.mutateTask(name, async () => ({ record: 'delete', result: null }));
+  await rt.store.deleteRuns(name);
+  rt.log(`Removing ${name}`);
+}
+
+function resetForStart(record: TaskRecord): TaskRecord {
+  return { ...record, state: { ...record.state, gaveUp: false, failStreak: 0, backoffUntil: null } };
+}
+
+/** Starts a task now, or schedules it if periodic; never starts a second process. */
+export async function startTask(rt: Runtime, name: string): Promise<StartResult> {
+  let launched: Launched | null = null;
+  let closed = null;
+  const result = await rt.store.mutateTask<StartResult>(name, async (current) => {
+    if (!current) throw new TaskNotFoundError(name);
+    assertStartable(current);
+    let record = current;
+    const run = record.state.run;
+    if (run && (rt.own.has(run.runId) || isAlive(runIdentity(run)))) {
+      return { record: null, result: { id: rt.id, name, result: 'already running' as const, pid: run.pid } };
+    }
+    if (run) {
+      const done = await finalizeRun(rt, record, null);
+      if (done) { record = done.record; closed = done.event; }
+    }
+    const schedule = scheduleOf(record);
+    if (schedule) {
+      const last = lastSlotAtOrBefore(schedule, rt.now());
+      const next = resetForStart(record);
+      next.state.status = 'scheduled';
+      next.state.lastScheduledAt = last === null ? null : new Date(last).toISOString();
+      return { record: next, result: { id: rt.id, name, result: 'scheduled' as const, pid: null } };
+    }
+    launched = await launchRun(rt, resetForStart(record), 'manual', null);
+    return { record: launched.record, result: { id: rt.id, name, result: 'started' as const, pid: launched.run.pid } };
+  });
+  if (closed) announceExit(rt, closed);
+  if (launched) announceLaunch(rt, launched);
+  if (result.result === 'scheduled') rt.log(`Scheduled: ${name}`);
+  if (result.result === 'already running') rt.log(`Already running: ${name}`);
+  rt.supervisor?.onChanged();
+  return result;
+}

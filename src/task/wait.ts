@@ -1,0 +1,59 @@
+// waitFor: resolve when a task reaches a status, without the caller sleep-polling.
+import { InvalidOptionError, TaskNotFoundError, WaitTimeoutError } from '../errors.js';
+import type { Runtime } from '../runtime.js';
+import type { TaskStatus } from '../store/records.js';
+import { reconcileTask } from '../supervisor/reconcile.js';
+import { assertTaskName } from './name.js';
+import { taskRow, type TaskRow } from './rows.js';
+
+/** Options of `waitFor`. */
+export interface WaitForOptions {
+  /**
+   * Give up after this many milliseconds with `WaitTimeoutError`.
+   * @defaultValue 60000
+   */
+  timeout?: number;
+}
+
+/** Default `timeout` of `waitFor`. */
+export const DEFAULT_WAIT_TIMEOUT_MS = 60_000;
+// How often the record is re-read, for changes made by other processes.
+const WAIT_POLL_MS = 25;
+const STATUSES: readonly TaskStatus[] = ['idle', 'running', 'backoff', 'scheduled', 'succeeded', 'failed', 'stopped'];
+
+/** Checked arguments of `waitFor`. */
+export interface WaitArgs { name: string; states: TaskStatus[]; timeoutMs: number }
+
+/** Validates `waitFor(name, state, options)`. */
+export function checkWaitArgs(name: unknown, state: unknown, options: unknown): WaitArgs {
+  assertTaskName(name);
+  const states = Array.isArray(state) ? state : [state];
+  if (states.length === 0 || !states.every((s) => STATUSES.includes(s as TaskStatus))) throw new InvalidOptionError('state', `one of ${STATUSES.join(', ')} (or an array of them)`, state);
+  const timeout = (options as WaitForOptions | undefined)?.timeout ?? DEFAULT_WAIT_TIMEOUT_MS;
+  if (typeof timeout !== 'number' || !(timeout > 0)) throw new InvalidOptionError('timeout', 'a number of milliseconds > 0', timeout);
+  return { name, states: states as TaskStatus[], timeoutMs: timeout };
+}
+
+/** Waits until task `name` has one of `states`; the pending timer keeps Node alive meanwhile. */
+export async function waitForStatus(rt: Runtime, { name, states, timeoutMs }: WaitArgs): Promise<TaskRow> {
+  const deadline = Date.now() + timeoutMs;
+  let last: TaskStatus | null = null;
+  for (;;) {
+    await reconcileTask(rt, name, false);
+    const record = await rt.store.readTask(name);
+    if (!record) throw new TaskNotFoundError(name);
+    last = record.state.status;
+    if (states.includes(last)) return taskRow(rt.id, record, rt.now());
+    if (Date.now() >= deadline) throw new WaitTimeoutError(`task ${JSON.stringify(name)} to be ${states.join(' or ')}`, timeoutMs, last);
+    await new Promise<void>((resolveWait) => {
+      const wake = (e: { name: string }) => { if (e.name === name) done(); };
+      const timer = setTimeout(() => done(), Math.min(WAIT_POLL_MS, Math.max(0, deadline - Date.now())));
+      const done = () => {
+        clearTimeout(timer);
+        for (const ev of ['start', 'exit', 'stop', 'backoff'] as const) rt.emitter.off(ev, wake);
+        resolveWait();
+      };
+      for (const ev of ['start', 'exit', 'stop', 'backoff'] as const) rt.emitter.on(ev, wake);
+    });
+  }
+}
