@@ -49,9 +49,11 @@ function toRunExit(exitCode: number | undefined, signal: string | undefined): Ru
 
 /** Runs `/bin/sh -c SHIM_SCRIPT sh <statusFile> ...command` in its own session, output to `fd`. */
 function startShim({ command, cwd, env, statusFile }: SpawnRunOptions, fd: number) {
+  // execa's types list only the fd literals 3..9, but any open fd is passed straight to spawn() at run time.
+  const out = fd as 3;
   return execa(SHIM_SHELL, ['-c', SHIM_SCRIPT, SHIM_ARGV0, statusFile, ...command], {
     cwd, env, extendEnv: false, detached: true, cleanup: false, reject: false, buffer: false,
-    stdin: 'ignore', stdout: fd, stderr: fd,
+    stdin: 'ignore', stdout: out, stderr: out,
   });
 }
 

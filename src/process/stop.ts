@@ -127,19 +127,20 @@ function prune(run: StopRun): void {
   for (const [pid, tracked] of run.pending) if (!isAlive(tracked.id)) run.pending.delete(pid);
 }
 
-/** First SIGTERM: tree-kill on the root's ppid tree, a group kill, and a verified kill of anything neither reaches. */
+/**
+ * First SIGTERM: tree-kill on the root's ppid tree, a group kill, and a verified kill of every process outside the group.
+ * (tree-kill walks the tree asynchronously with `ps`; the group kill can orphan a member's out-of-group child before
+ * that walk reaches it, so those are signalled directly too.)
+ */
 function terminate(run: StopRun, status: RootStatus): Promise<void> {
   const { root } = run;
-  const covered = new Set<number>();
   let treeDone = Promise.resolve();
   if (status === 'alive' && hasPs()) {
-    for (const pid of [root.pid, ...listDescendants(root.pid)]) covered.add(pid);
     treeDone = new Promise((resolve) => treeKill(root.pid, 'SIGTERM', () => resolve()));
   }
-  if ([...run.pending.values()].some((t) => t.pgrp === root.pid) && sendSignal(-root.pid, 'SIGTERM')) {
-    for (const t of run.pending.values()) if (t.pgrp === root.pid) covered.add(t.id.pid);
-  }
-  for (const t of run.pending.values()) if (!covered.has(t.id.pid)) signalVerified(t.id, 'SIGTERM');
+  const tracked = [...run.pending.values()];
+  if (tracked.some((t) => t.pgrp === root.pid)) sendSignal(-root.pid, 'SIGTERM');
+  for (const t of tracked) if (t.pgrp !== root.pid) signalVerified(t.id, 'SIGTERM');
   return treeDone;
 }
 

@@ -170,10 +170,10 @@ describe('epochToWall / wallToEpoch', () => {
     expect(epochToWall(t, 'Europe/Berlin')).toBe(Date.UTC(1880, 0, 1, 12));
   });
 
-  it('round-trips every quarter hour of a year with two DST changes, gaps moving forward and overlaps taking the first', () => {
+  it('round-trips every half hour of a year with two DST changes, gaps moving forward and overlaps taking the first', () => {
     const failures: string[] = [];
     for (const tz of ['Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe']) {
-      for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += 15 * MINUTE) {
+      for (let t = Date.UTC(2026, 0, 1); t < Date.UTC(2027, 0, 1); t += 30 * MINUTE) {
         const wall = epochToWall(t, tz);
         const back = wallToEpoch(wall, tz);
         if (epochToWall(back, tz) !== wall || back > t || t - back > HOUR) failures.push(`${tz} ${new Date(t).toISOString()}`);
