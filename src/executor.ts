@@ -16,7 +16,7 @@ import { formatLogLine } from './store/log.js';
 import { openFolderMeta } from './store/meta.js';
 import type { TaskStatus } from './store/records.js';
 import type { TickReport } from './supervisor/reconcile.js';
-import { checkSupervisorOptions, startSupervisor, type KeepRestartingOptions, type SupervisorHandle } from './supervisor/supervisor.js';
+import { checkSupervisorOptions, holdLease, startSupervisor, type KeepRestartingOptions, type SupervisorHandle } from './supervisor/supervisor.js';
 import { checkInterpreterMap, type InterpreterMap } from './task/interpreter.js';
 import { assertTaskName } from './task/name.js';
 import type { AddTaskOptions } from './task/options.js';
@@ -233,7 +233,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
   /** One reconciliation pass (restarts and schedules only if this process can hold the lease). */
   async tick(): Promise<TickReport> {
     if (this.#rt.supervisor) return this.#flushed(await runPass(this.#rt, true));
-    const handle = await this.#rt.store.acquireLease({ pid: process.pid, pidStartTime: null, bootId: null, executorId: this.id }, () => true, () => undefined).catch(() => null);
+    const handle = await holdLease(this.#rt, () => undefined).catch(() => null);
     try {
       return this.#flushed(await runPass(this.#rt, handle !== null));
     } finally {

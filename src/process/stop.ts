@@ -11,6 +11,8 @@ export const DEFAULT_KILL_TIMEOUT_MS = 5_000;
 export const DEFAULT_POLL_MS = 20;
 /** How long the root (the shim) may outlive its killed descendants before it is SIGKILLed too. */
 export const ROOT_GRACE_MS = 1_000;
+/** Least time between two full /proc scans for group members while waiting (descendants are walked at every poll). */
+export const GROUP_RESCAN_MS = 200;
 /** The command tree-kill runs on Linux to list children; without it tree-kill would crash the process. */
 export const PS_COMMAND = 'ps';
 
@@ -48,6 +50,7 @@ interface StopRun {
   root: ProcessIdentity;
   pending: Map<number, Tracked>;
   killed: Set<string>;
+  lastGroupScan: number;
   // First direct child of the root ever seen: the task. Later direct children of a live root are the shim's own chores (mv).
   taskChild?: number;
 }
@@ -100,12 +103,19 @@ function sendSignal(target: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-/** Adds every live process of the tree not tracked yet (root, ppid descendants, group members and theirs); returns the new ones. */
-function rescan(run: StopRun, status: RootStatus): Tracked[] {
+/**
+ * Adds every live process of the tree not tracked yet (root, ppid descendants, and with `withGroup` the group
+ * members and theirs); returns the new ones.
+ */
+function rescan(run: StopRun, status: RootStatus, withGroup: boolean): Tracked[] {
   if (status === 'stranger') return [];
   const { root } = run;
   const candidates = status === 'alive' ? [root.pid, ...listDescendants(root.pid)] : [];
-  for (const member of listGroupMembers(root.pid)) candidates.push(member, ...listDescendants(member));
+  if (withGroup) {
+    // Scanning all of /proc costs ~10 µs per process on the machine, so it is not done at every poll.
+    run.lastGroupScan = Date.now();
+    for (const member of listGroupMembers(root.pid)) candidates.push(member, ...listDescendants(member));
+  }
   for (const pid of [...run.pending.keys()]) if (pid !== root.pid) candidates.push(...listDescendants(pid));
   const added: Tracked[] = [];
   for (const pid of candidates) {
@@ -144,13 +154,16 @@ function terminate(run: StopRun, status: RootStatus): Promise<void> {
   return treeDone;
 }
 
-/** One look at the tree: drop the gone, add the newly forked; a task child forked after the SIGTERM gets its own. */
+/**
+ * One look at the tree: drop the gone, add the newly forked (a task child forked after the SIGTERM gets its own).
+ * The group is scanned every GROUP_RESCAN_MS, and always before the tree is declared gone.
+ */
 function refresh(run: StopRun): void {
   prune(run);
   const status = rootStatus(run.root);
-  for (const t of rescan(run, status)) {
-    if (t.id.pid === run.taskChild) signalVerified(t.id, 'SIGTERM');
-  }
+  let added = rescan(run, status, Date.now() - run.lastGroupScan >= GROUP_RESCAN_MS);
+  if (run.pending.size === 0) added = rescan(run, status, true);
+  for (const t of added) if (t.id.pid === run.taskChild) signalVerified(t.id, 'SIGTERM');
 }
 
 /** SIGKILLs one process once; drops it from the wait when it cannot be signalled (gone, or not ours). */
@@ -217,8 +230,8 @@ export async function stopTree(root: ProcessIdentity, opts: StopTreeOptions = {}
   const pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
   const status = rootStatus(root);
   if (status === 'stranger') return NOT_SIGNALLED;
-  const run: StopRun = { root, pending: new Map(), killed: new Set() };
-  rescan(run, status);
+  const run: StopRun = { root, pending: new Map(), killed: new Set(), lastGroupScan: 0 };
+  rescan(run, status, true);
   if (run.pending.size === 0) return NOT_SIGNALLED;
   const treeDone = terminate(run, status);
   const forced = await waitGone(run, killTimeoutMs, pollMs);

@@ -44,6 +44,16 @@ export function checkSupervisorOptions(options: unknown): Required<KeepRestartin
   return { sleep, unref: o.unref ?? false };
 }
 
+/** Takes the folder's lease for this process (taking over a dead holder's), or throws `LeaseHeldError`. */
+export function holdLease(rt: Runtime, onLost: (error: Error) => void): Promise<HeldLease> {
+  const self = readIdentity(process.pid);
+  return rt.store.acquireLease(
+    { pid: process.pid, pidStartTime: self?.startTime ?? null, bootId: self?.bootId ?? null, executorId: rt.id },
+    (h) => h.pidStartTime === null || h.bootId === null || isAlive({ pid: h.pid, startTime: h.pidStartTime, bootId: h.bootId }),
+    onLost,
+  );
+}
+
 /** Starts supervising `rt`'s folder. */
 export function startSupervisor(rt: Runtime, options: Required<KeepRestartingOptions>): SupervisorHandle {
   const sleepMs = options.sleep * 1000;
@@ -84,15 +94,10 @@ export function startSupervisor(rt: Runtime, options: Required<KeepRestartingOpt
     onChanged: () => arm(rt.now()),
   };
 
-  const self = readIdentity(process.pid);
-  rt.store.acquireLease(
-    { pid: process.pid, pidStartTime: self?.startTime ?? null, bootId: self?.bootId ?? null, executorId: rt.id },
-    (h) => h.pidStartTime !== null && h.bootId !== null && isAlive({ pid: h.pid, startTime: h.pidStartTime, bootId: h.bootId }),
-    (error) => {
-      rt.warn(`Lost the supervisor lease: ${error.message}`);
-      void handle.stop();
-    },
-  ).then((held) => {
+  holdLease(rt, (error) => {
+    rt.warn(`Lost the supervisor lease: ${error.message}`);
+    void handle.stop();
+  }).then((held) => {
     if (stopped) return held.release();
     lease = held;
     rt.supervisor = hooks;
