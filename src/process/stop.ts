@@ -51,6 +51,7 @@ interface StopRun {
   pending: Map<number, Tracked>;
   killed: Set<string>;
   lastGroupScan: number;
+  forced: boolean;
   // First direct child of the root ever seen: the task. Later direct children of a live root are the shim's own chores (mv).
   taskChild?: number;
 }
@@ -161,8 +162,9 @@ function terminate(run: StopRun, status: RootStatus): Promise<void> {
 function refresh(run: StopRun): void {
   prune(run);
   const status = rootStatus(run.root);
-  let added = rescan(run, status, Date.now() - run.lastGroupScan >= GROUP_RESCAN_MS);
-  if (run.pending.size === 0) added = rescan(run, status, true);
+  const withGroup = Date.now() - run.lastGroupScan >= GROUP_RESCAN_MS;
+  let added = rescan(run, status, withGroup);
+  if (run.pending.size === 0 && !withGroup) added = rescan(run, status, true);
   for (const t of added) if (t.id.pid === run.taskChild) signalVerified(t.id, 'SIGTERM');
 }
 
@@ -171,7 +173,8 @@ function killOnce(run: StopRun, t: Tracked): void {
   const key = keyOf(t.id);
   if (run.killed.has(key)) return;
   run.killed.add(key);
-  if (!signalVerified(t.id, 'SIGKILL') && isAlive(t.id)) run.pending.delete(t.id.pid);
+  if (signalVerified(t.id, 'SIGKILL')) run.forced = true;
+  else if (isAlive(t.id)) run.pending.delete(t.id.pid);
 }
 
 /**
@@ -197,17 +200,15 @@ function forceStep(run: StopRun, rootAloneSince: number | undefined, now: number
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls until every tracked process is gone, escalating to SIGKILL after `killTimeoutMs`; true when it had to. */
-async function waitGone(run: StopRun, killTimeoutMs: number, pollMs: number): Promise<boolean> {
+/** Polls until every tracked process is gone, escalating to SIGKILL once `killTimeoutMs` has passed. */
+async function waitGone(run: StopRun, killTimeoutMs: number, pollMs: number): Promise<void> {
   const deadline = Date.now() + killTimeoutMs;
-  let forced = false;
   let rootAloneSince: number | undefined;
   for (;;) {
     refresh(run);
-    if (run.pending.size === 0) return forced;
+    if (run.pending.size === 0) return;
     const now = Date.now();
-    if (now >= deadline) forced = true;
-    if (forced) rootAloneSince = forceStep(run, rootAloneSince, now);
+    if (now >= deadline) rootAloneSince = forceStep(run, rootAloneSince, now);
     await delay(pollMs);
   }
 }
@@ -230,11 +231,11 @@ export async function stopTree(root: ProcessIdentity, opts: StopTreeOptions = {}
   const pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
   const status = rootStatus(root);
   if (status === 'stranger') return NOT_SIGNALLED;
-  const run: StopRun = { root, pending: new Map(), killed: new Set(), lastGroupScan: 0 };
+  const run: StopRun = { root, pending: new Map(), killed: new Set(), lastGroupScan: 0, forced: false };
   rescan(run, status, true);
   if (run.pending.size === 0) return NOT_SIGNALLED;
   const treeDone = terminate(run, status);
-  const forced = await waitGone(run, killTimeoutMs, pollMs);
+  await waitGone(run, killTimeoutMs, pollMs);
   await treeDone;
-  return { signalled: true, forced };
+  return { signalled: true, forced: run.forced };
 }

@@ -84,6 +84,19 @@ describe('stopTree', () => {
     expect(await run.exited).toEqual({ exitCode: null, signal: 'SIGKILL' });
   });
 
+  it('when forcing, leaves alone what a live root forks after its task died (the shim writing its status)', async () => {
+    // Like the shim: the root traps TERM; its task ignores TERM; once the task is killed the root runs a chore, then exits.
+    const doneFile = path.join(dir, 'done');
+    const script = 'trap : TERM; sh -c \'trap "" TERM; exec sleep 30\'; sleep 0.2 && echo ok > "$1"';
+    const root = spawn('/bin/sh', ['-c', script, 'sh', doneFile], { stdio: 'ignore', detached: true });
+    janitor.track(root.pid);
+    await waitUntil(() => (readProcStat(listChildren(root.pid!)[0] ?? 0)?.comm === 'sleep' ? true : undefined), { what: 'the task to start' });
+    const rootId = readIdentity(root.pid!)!;
+    expect(await stopTree(rootId, { killTimeoutMs: 200, pollMs: 5 })).toEqual({ signalled: true, forced: true });
+    expect(readFileSync(doneFile, 'utf8')).toBe('ok\n');
+    await waitUntil(() => root.exitCode === 0, { what: 'the root to exit by itself' });
+  });
+
   it('never throws for a tree that is already gone', async () => {
     const { run } = await startTreeRun();
     await stopTree(run.identity);
