@@ -1,0 +1,106 @@
+// Test helper: temp folders + Executors that are cleaned up after each test (stopAll, kill leftovers, rm -rf).
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
+import { Executor, type ExecutorOptions } from '../../src/index.js';
+import type { ExecutorEvents } from '../../src/events.js';
+import { Janitor } from '../fixtures/process/janitor.js';
+
+/** Absolute path of `test/fixtures/executor/`. */
+export const FIXTURES = fileURLToPath(new URL('../fixtures/executor/', import.meta.url));
+
+/** Absolute path of a fixture in `test/fixtures/executor/`. */
+export function fixture(name: string): string {
+  return path.join(FIXTURES, name);
+}
+
+/** What `useExecutors()` gives a test file. */
+export interface ExecutorKit {
+  /** A new temp folder (removed after the test). */
+  tmpDir(): string;
+  /** Opens an Executor on `folder`; every process it starts is tracked and stopped after the test. */
+  open(folder: string, options?: ExecutorOptions): Executor;
+  /** A temp folder with an Executor on `<tmp>/exec`. */
+  make(options?: ExecutorOptions): { ex: Executor; dir: string };
+  /** Tracks a pid started some other way (killed with its tree after the test). */
+  track(pid: number): void;
+}
+
+/** Registers an afterEach that stops every task, SIGKILLs every tracked process tree, and removes the temp folders. */
+export function useExecutors(): ExecutorKit {
+  const janitor = new Janitor();
+  const executors: Executor[] = [];
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const ex of executors.splice(0)) await ex.stopAll().catch(() => undefined);
+    await janitor.killAll();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  const kit: ExecutorKit = {
+    tmpDir() {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'exsdk-'));
+      dirs.push(dir);
+      return dir;
+    },
+    open(folder, options) {
+      const ex = new Executor(folder, options);
+      executors.push(ex);
+      ex.on('start', (e) => janitor.track(e.pid));
+      return ex;
+    },
+    make(options) {
+      const dir = kit.tmpDir();
+      return { ex: kit.open(path.join(dir, 'exec'), options), dir };
+    },
+    track(pid) {
+      janitor.track(pid);
+    },
+  };
+  return kit;
+}
+
+/** Resolves with the next `event` payload that satisfies `match` (set it up before the action). */
+export function nextEvent<K extends 'start' | 'exit' | 'stop' | 'warning'>(
+  ex: Executor, event: K, match: (payload: Parameters<ExecutorEvents[K]>[0]) => boolean = () => true,
+): Promise<Parameters<ExecutorEvents[K]>[0]> {
+  return new Promise((resolve) => {
+    const listener = (payload: Parameters<ExecutorEvents[K]>[0]) => {
+      if (!match(payload)) return;
+      ex.off(event, listener as never);
+      resolve(payload);
+    };
+    ex.on(event, listener as never);
+  });
+}
+
+/** Every file under `root` (relative path -> contents), for "nothing was written" checks. Directories map to `<dir>`. */
+export function snapshotFolder(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string): void => {
+    let entries: string[];
+    try { entries = readdirSync(dir); } catch { return; }
+    for (const entry of entries.sort()) {
+      const full = path.join(dir, entry);
+      const rel = path.relative(root, full);
+      if (statSync(full).isDirectory()) {
+        out[rel] = '<dir>';
+        walk(full);
+      } else {
+        out[rel] = readFileSync(full, 'utf8');
+      }
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** Pids listed one per line in `file` (empty if it does not exist yet). */
+export function readPids(file: string): number[] {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
