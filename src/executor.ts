@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import { InvalidOptionError, TaskNotFoundError } from './errors.js';
 import type { ExecutorEvents } from './events.js';
-import { followFile } from './output/follow.js';
+import { followFile, type FollowOptions } from './output/follow.js';
 import { currentOutputFileName } from './output/archive.js';
 import { listArchives, readOutput, type OutputInfo, type OutputSelector } from './output/files.js';
 import { readTail } from './output/tail.js';
@@ -212,10 +212,41 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     return listArchives(this.folder, await this.#existing(name));
   }
 
-  /** New lines of a task's output as they are written; keeps going across restarts. End it with `break`. */
-  async *followOut(name: string, options: { signal?: AbortSignal; fromStart?: boolean } = {}): AsyncGenerator<string> {
-    await this.#existing(name);
-    yield* followFile(resolve(this.folder, currentOutputFileName(name)), options);
+  /**
+   * New lines of a task's output as they are written; keeps going across restarts. End it with `break` or `options.signal`.
+   * Lines written after this call are never missed; an unknown task rejects the first `next()` with `TaskNotFoundError`.
+   * @example
+   * ```ts
+   * for await (const line of ex.followOut('LOL')) console.log(line);
+   * ```
+   */
+  followOut(name: string, options: FollowOptions = {}): AsyncIterableIterator<string> {
+    let inner: AsyncIterableIterator<string> | null = null;
+    let invalid: unknown = null;
+    try {
+      assertTaskName(name);
+      inner = followFile(resolve(this.folder, currentOutputFileName(name)), options);
+    } catch (error) {
+      invalid = error;
+    }
+    const exists = invalid ? Promise.reject(invalid) : this.#existing(name);
+    exists.catch(() => undefined); // surfaced by the first next()
+    let checked = false;
+    return {
+      async next() {
+        if (!checked) {
+          try { await exists; } catch (error) { await inner?.return?.(); throw error; }
+          checked = true;
+        }
+        return inner!.next();
+      },
+      async return(value?: unknown) {
+        return (await inner?.return?.(value)) ?? { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
   }
 
   /** Lines of the executor log (all of the current file, or the last `nTail`). */

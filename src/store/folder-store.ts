@@ -1,10 +1,10 @@
 // The JSON-folder implementation of TaskStore: one file per task, one per run, atomic writes,
 // per-task lock directories, an append-only change journal and an in-memory cache.
 import { mkdirSync } from 'node:fs';
-import { mkdir, readdir, rm, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptRecordError } from '../errors.js';
-import { readJson, writeFileAtomic } from './atomic.js';
+import { readJson, TEMP_SUFFIX, writeFileAtomic } from './atomic.js';
 import { Journal } from './journal.js';
 import { acquireLease, type HeldLease, type LeaseHolder } from './lease.js';
 import { LockSet, type CompromisedHandler } from './lock.js';
@@ -24,6 +24,8 @@ export const FOLDER_LAYOUT = {
 } as const;
 
 const JSON_EXT = '.json';
+/** Temp files older than this are leftovers of a killed writer. */
+export const TEMP_MAX_AGE_MS = 60_000;
 
 /** The JSON-folder store. */
 export class FolderStore implements TaskStore {
@@ -144,6 +146,22 @@ export class FolderStore implements TaskStore {
       holderFile: join(this.#folder, FOLDER_LAYOUT.leaseHolder),
       holder, isHolderAlive, onLost,
     });
+  }
+
+  async sweep(): Promise<number> {
+    const dirs = [join(this.#folder, FOLDER_LAYOUT.tasks), this.#folder];
+    const runDirs = await readdir(join(this.#folder, FOLDER_LAYOUT.runs)).catch(() => [] as string[]);
+    dirs.push(...runDirs.map((d) => join(this.#folder, FOLDER_LAYOUT.runs, d)));
+    const cutoff = Date.now() - TEMP_MAX_AGE_MS;
+    let removed = 0;
+    for (const dir of dirs) {
+      for (const f of await readdir(dir).catch(() => [] as string[])) {
+        if (!f.endsWith(TEMP_SUFFIX)) continue;
+        const info = await stat(join(dir, f)).catch(() => null);
+        if (info && info.mtimeMs < cutoff && (await unlink(join(dir, f)).then(() => true, () => false))) removed++;
+      }
+    }
+    return removed;
   }
 
   appendLog(line: string): Promise<void> {

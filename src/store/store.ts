@@ -37,6 +37,8 @@ export interface TaskStore {
   deleteRuns(task: string): Promise<void>;
   /** Takes the supervisor lease, or throws `LeaseHeldError`. */
   acquireLease(holder: Omit<LeaseHolder, 'hostname' | 'since'>, isHolderAlive: (h: LeaseHolder) => boolean, onLost: (e: Error) => void): Promise<HeldLease>;
+  /** Removes leftovers of writers killed mid-write (temp files older than a minute). */
+  sweep(): Promise<number>;
   /** Appends a line to the executor log. */
   appendLog(line: string): Promise<void>;
   /** Waits for queued log lines. */

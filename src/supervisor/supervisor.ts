@@ -103,6 +103,7 @@ export function startSupervisor(rt: Runtime, options: Required<KeepRestartingOpt
     rt.supervisor = hooks;
     rt.log(`Supervising (pid: ${process.pid}, sleep: ${options.sleep} s)`);
     lastFull = rt.now();
+    rt.store.sweep().then((n) => { if (n > 0) rt.log(`Removed ${n} stale temp file(s)`); }, () => undefined);
     void pass();
   }, (error: Error) => {
     stopped = true;
