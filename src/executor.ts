@@ -153,11 +153,17 @@ export class Executor extends EventEmitter<ExecutorEvents> {
 
   /** Starts every task; one row per task saying what happened. */
   async startAll(): Promise<StartResult[]> {
-    const { records } = await this.#rt.store.table();
-    const rows = await Promise.all([...records.keys()].map((name) => startTask(this.#rt, name).catch((error: Error & { code?: string }) => ({
+    const names = await this.#allNames();
+    const rows = await Promise.all(names.map((name) => startTask(this.#rt, name).catch((error: Error & { code?: string }) => ({
       id: this.id, name, result: 'error' as const, pid: null, error: error.message, code: error.code ?? 'ERR_UNKNOWN',
     }))));
     return this.#flushed(rows);
+  }
+
+  // Every task name, including those whose record is unreadable (they get an 'error' row).
+  async #allNames(): Promise<string[]> {
+    const { records, errors } = await this.#rt.store.table();
+    return [...new Set([...records.keys(), ...errors.keys()])].sort();
   }
 
   /** Stops a task's whole process tree (SIGTERM, then SIGKILL after `killTimeout`); resolves when all of it is gone. */
@@ -168,8 +174,10 @@ export class Executor extends EventEmitter<ExecutorEvents> {
 
   /** Stops every task, in parallel. */
   async stopAll(): Promise<StopResult[]> {
-    const { records } = await this.#rt.store.table();
-    return this.#flushed(await Promise.all([...records.keys()].map((name) => stopTaskRun(this.#rt, name))));
+    const names = await this.#allNames();
+    return this.#flushed(await Promise.all(names.map((name) => stopTaskRun(this.#rt, name).catch((error: Error & { code?: string }) => ({
+      id: this.id, name, result: 'error' as const, pid: null, forced: false, error: error.message, code: error.code ?? 'ERR_UNKNOWN',
+    })))));
   }
 
   /** Stops then starts a task. */

@@ -13,11 +13,13 @@ export interface StopResult {
   /** Executor id. */
   id: string;
   name: string;
-  /** `'stopped'` when a live run was stopped, `'not running'` otherwise. */
-  result: 'stopped' | 'not running';
+  /** `'stopped'` when a live run was stopped, `'not running'` otherwise; `'error'` only in `stopAll` rows (with `error` and `code`). */
+  result: 'stopped' | 'not running' | 'error';
   pid: number | null;
   /** True when SIGKILL was needed after `killTimeout`. */
   forced: boolean;
+  error?: string;
+  code?: string;
 }
 
 /** The identity recorded for a run. */

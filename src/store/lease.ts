@@ -11,6 +11,9 @@ export const LEASE_STALE_MS = 10_000;
 export const LEASE_UPDATE_MS = 1_000;
 // A holder refreshes every LEASE_UPDATE_MS; twice that without a refresh, plus a dead pid, means it is gone.
 const DEAD_HOLDER_QUIET_MS = 2 * LEASE_UPDATE_MS;
+// A new holder writes supervisor.json just after taking the lock: wait this long for it to appear.
+const HOLDER_FILE_WAIT_MS = 1_000;
+const HOLDER_FILE_POLL_MS = 25;
 
 /** Who holds the lease (`supervisor.json`). */
 export interface LeaseHolder {
@@ -59,7 +62,11 @@ export async function acquireLease(folder: string, opts: AcquireLeaseOptions): P
     release = await tryLock(opts);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-    const holder = await readHolder(opts.holderFile);
+    let holder = await readHolder(opts.holderFile);
+    for (const deadline = Date.now() + HOLDER_FILE_WAIT_MS; !holder && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, HOLDER_FILE_POLL_MS));
+      holder = await readHolder(opts.holderFile);
+    }
     const quietFor = Date.now() - ((await stat(opts.lockPath).catch(() => null))?.mtimeMs ?? 0);
     if (!holder || opts.isHolderAlive(holder) || quietFor < DEAD_HOLDER_QUIET_MS) throw new LeaseHeldError(folder, holder?.pid ?? null);
     // The holder is dead: age its lock so proper-lockfile's own stale takeover removes it.
