@@ -73,7 +73,10 @@ export function needsAttention(rt: Runtime, record: TaskRecord, supervise: boole
 
 type Outcome = { kind: 'closed' | 'restarted' | 'fired' | 'skipped' | 'backoff' | 'gave-up' | 'none' };
 
-async function restartStep(rt: Runtime, record: TaskRecord, now: number, launches: Launched[]): Promise<[TaskRecord, Outcome['kind']]> {
+// Events that describe a record are emitted only after it is written, so listeners read what they were told.
+type Deferred = (() => void)[];
+
+async function restartStep(rt: Runtime, record: TaskRecord, now: number, launches: Launched[], deferred: Deferred): Promise<[TaskRecord, Outcome['kind']]> {
   const { state } = record;
   if (state.status === 'backoff') {
     const launched = await launchRun(rt, record, 'restart', null);
@@ -94,7 +97,7 @@ async function restartStep(rt: Runtime, record: TaskRecord, now: number, launche
   }
   if (decision.delayMs > 0) {
     const until = new Date(now + decision.delayMs).toISOString();
-    rt.emitter.emit('backoff', { name: record.task.name, delayMs: decision.delayMs, until, failStreak: decision.state.failStreak, reason: decision.reason });
+    deferred.push(() => rt.emitter.emit('backoff', { name: record.task.name, delayMs: decision.delayMs, until, failStreak: decision.state.failStreak, reason: decision.reason }));
     return [{ ...next, state: { ...next.state, status: 'backoff', backoffUntil: until } }, 'backoff'];
   }
   const launched = await launchRun(rt, next, 'restart', null);
@@ -102,12 +105,12 @@ async function restartStep(rt: Runtime, record: TaskRecord, now: number, launche
   return [launched.record, 'restarted'];
 }
 
-async function scheduleStep(rt: Runtime, record: TaskRecord, due: number, now: number, launches: Launched[]): Promise<[TaskRecord, Outcome['kind']]> {
+async function scheduleStep(rt: Runtime, record: TaskRecord, due: number, now: number, launches: Launched[], deferred: Deferred): Promise<[TaskRecord, Outcome['kind']]> {
   const marked = { ...record, state: { ...record.state, lastScheduledAt: new Date(due).toISOString() } };
   if (record.state.run) {
     const reason = 'the previous run is still running';
     rt.log(`Skipping the ${new Date(due).toISOString()} run of ${record.task.name}: ${reason}`);
-    rt.emitter.emit('skip', { name: record.task.name, scheduledFor: new Date(due).toISOString(), reason });
+    deferred.push(() => rt.emitter.emit('skip', { name: record.task.name, scheduledFor: new Date(due).toISOString(), reason }));
     return [marked, 'skipped'];
   }
   const trigger = now - due > CATCH_UP_THRESHOLD_MS ? 'catch-up' : 'schedule';
@@ -119,6 +122,7 @@ async function scheduleStep(rt: Runtime, record: TaskRecord, due: number, now: n
 /** Reconciles one task under its lock; returns what happened. */
 export async function reconcileTask(rt: Runtime, name: string, supervise: boolean): Promise<Outcome['kind'][]> {
   const launches: Launched[] = [];
+  const deferred: Deferred = [];
   const { kinds, closed } = await rt.store.mutateTask(name, async (record) => {
     if (!record) return { record: null, result: { kinds: [] as Outcome['kind'][], closed: null } };
     const now = rt.now();
@@ -130,17 +134,18 @@ export async function reconcileTask(rt: Runtime, name: string, supervise: boolea
       if (done) { current = done.record; closedEvent = done.event; kinds.push('closed'); }
     }
     if (supervise && needsRestart(current, now)) {
-      const [next, kind] = await restartStep(rt, current, now, launches);
+      const [next, kind] = await restartStep(rt, current, now, launches, deferred);
       current = next; kinds.push(kind);
     }
     const due = supervise ? dueSlot(current, now) : null;
     if (due !== null) {
-      const [next, kind] = await scheduleStep(rt, current, due, now, launches);
+      const [next, kind] = await scheduleStep(rt, current, due, now, launches, deferred);
       current = next; kinds.push(kind);
     }
     return { record: current === record ? null : current, result: { kinds, closed: closedEvent } };
   });
   if (closed) announceExit(rt, closed);
   for (const launched of launches) announceLaunch(rt, launched);
+  for (const emit of deferred) emit();
   return kinds;
 }

@@ -1,0 +1,91 @@
+// Crash safety: a kill -9'd writer leaves a readable, usable folder; a corrupted record is logged and skipped
+// by the supervisor while the other tasks keep being restarted.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CorruptRecordError, type WarningEvent } from '../../src/index.js';
+import { collect, eventOf, superviseFixture, supervising, useFolders } from '../helpers/folder.js';
+import { waitUntil } from '../helpers/wait.js';
+
+const kit = useFolders();
+const wd = superviseFixture('.');
+
+function parseAllTaskFiles(folder: string): string[] {
+  const dir = path.join(folder, 'tasks');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  for (const f of files) {
+    const record = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { task: { name: string } };
+    expect(record.task.name).toBe(f.slice(0, -'.json'.length));
+  }
+  return files;
+}
+
+describe('durability', () => {
+  it('kill -9 of a writer looping add/start/stop/remove leaves a readable, usable folder', async () => {
+    const folder = kit.folder();
+    kit.open(folder);
+    const script = superviseFixture('loop.js');
+    for (const iterations of [7, 12]) {
+      const writer = kit.driver(['writer', folder, script]);
+      await writer.line((l) => typeof l.iter === 'number' && l.iter >= iterations, 20_000);
+      writer.child.kill('SIGKILL');
+      await writer.exited;
+      const ex = kit.open(folder);
+      const rows = await ex.listTasks();
+      expect(rows.every((r) => /^(w\d|after)$/.test(r.name))).toBe(true);
+      expect(parseAllTaskFiles(folder).length).toBe(rows.length);
+      await ex.addTask('after', 'loop.js', { wd, replace: true });
+      expect((await ex.startTask('after')).result).toBe('started');
+      // The writer's own tasks can still be driven.
+      for (const row of rows) {
+        expect(['started', 'already running']).toContain((await ex.startTask(row.name)).result);
+        expect((await ex.stopTask(row.name)).result).toBe('stopped');
+      }
+      await ex.stopTask('after');
+      expect((await ex.listTasks()).every((r) => r.status === 'stopped')).toBe(true);
+      parseAllTaskFiles(folder);
+    }
+  }, 60_000); // a lock left by the killed writer goes stale after 5 s: generous deadline
+
+  it('a corrupted task record is logged and skipped by the supervisor; the other tasks keep being restarted', async () => {
+    const folder = kit.folder();
+    const setup = kit.open(folder);
+    await setup.addTask('good', 'crash.js', { wd, env: { CRASH_AFTER_MS: 200 } });
+    await setup.addTask('garbled', 'loop.js', { wd });
+    await setup.addTask('edited', 'loop.js', { wd });
+    const garbled = path.join(folder, 'tasks', 'garbled.json');
+    const edited = path.join(folder, 'tasks', 'edited.json');
+    writeFileSync(garbled, '{ "formatVersion": 1, "task": ');
+    const record = JSON.parse(readFileSync(edited, 'utf8')) as { state: { status: string } };
+    record.state.status = 'sleepy';
+    writeFileSync(edited, JSON.stringify(record));
+
+    const ex = kit.open(folder);
+    const warnings: WarningEvent[] = collect(ex, 'warning');
+    const errors = collect(ex, 'error');
+    const handle = kit.supervise(ex, { sleep: 1 });
+    await supervising(ex, handle);
+    await ex.startTask('good');
+    await eventOf(ex, 'restart', (e) => e.name === 'good' && e.restarts >= 2, 20_000);
+    await waitUntil(() => warnings.filter((w) => w.code === 'ERR_CORRUPT_RECORD').length >= 2, { what: 'two corrupt-record warnings' });
+    const corrupt = warnings.filter((w) => w.code === 'ERR_CORRUPT_RECORD');
+    expect(corrupt.find((w) => w.name === 'garbled')!.message).toContain(garbled);
+    expect(corrupt.find((w) => w.name === 'edited')!.message).toContain(edited);
+    const log = await ex.readLog();
+    expect(log.some((l) => l.includes('Skipping task garbled') && l.includes(garbled))).toBe(true);
+    expect(log.some((l) => l.includes('Skipping task edited') && l.includes(edited))).toBe(true);
+    // The supervisor is still alive and supervising.
+    const report = await ex.tick();
+    expect(report.supervised).toBe(true);
+    expect(report.errors.sort()).toEqual(['edited', 'garbled']);
+    expect(errors).toEqual([]);
+    expect((await ex.listTasks()).map((r) => r.name)).toEqual(['good']);
+    // Direct calls on the bad task name the file.
+    const error = await ex.startTask('garbled').then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(CorruptRecordError);
+    expect((error as CorruptRecordError).file).toBe(garbled);
+    expect((error as Error).message).toContain(garbled);
+    // Still restarting good after all that.
+    await eventOf(ex, 'restart', (e) => e.name === 'good', 20_000);
+  });
+});
