@@ -29,6 +29,11 @@ export async function writeFileAtomic(file: string, data: string): Promise<void>
 
 /** Synchronous twin of {@link writeFileAtomic}, for the constructor. */
 export function writeFileAtomicSync(file: string, data: string): void {
+  renameSync(writeTempSync(file, data), file);
+}
+
+// Writes and fsyncs a temp file beside `file`; returns its path.
+function writeTempSync(file: string, data: string): string {
   const tmp = tempPathFor(file);
   const fd = openSync(tmp, 'w', 0o644);
   try {
@@ -37,19 +42,12 @@ export function writeFileAtomicSync(file: string, data: string): void {
   } finally {
     closeSync(fd);
   }
-  renameSync(tmp, file);
+  return tmp;
 }
 
 /** Writes a temp file and publishes it only if `file` does not exist yet (link is exclusive). */
 export function createFileExclusiveSync(file: string, data: string, link: (from: string, to: string) => void): boolean {
-  const tmp = tempPathFor(file);
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  const tmp = writeTempSync(file, data);
   try {
     link(tmp, file);
     return true;
