@@ -1,7 +1,7 @@
 // The shared context every part of an Executor works with (no globals: one per Executor).
 import type { EventEmitter } from 'eventemitter3';
 import type { ExecutorEvents } from './events.js';
-import type { SpawnedRun } from './process/spawn.js';
+import type { RunExit, SpawnedRun } from './process/spawn.js';
 import type { TaskStore } from './store/store.js';
 import type { InterpreterMap } from './task/interpreter.js';
 
@@ -11,6 +11,8 @@ export interface SupervisorHooks {
   onRunClosed(name: string): void;
   /** A task's schedule changed: re-arm the timer. */
   onChanged(): void;
+  /** A run spawned by this process exited: close it and decide on a restart in one step. */
+  onOwnExit(name: string, runId: string, exit: RunExit): Promise<void>;
 }
 
 /** Everything the parts of one Executor share. */

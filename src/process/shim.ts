@@ -12,13 +12,13 @@ export const SHIM_SHELL = '/bin/sh';
  *   and still record its child's status; the subshell resets the traps to the default before `exec`.
  * - The shim's own stderr goes to /dev/null (so dash never prints "Terminated" into the output); the child gets it back.
  * - Once the child is done, the shim ignores those signals, so a group kill cannot interrupt the status write.
- * - The status is written to a temp file named after the shim's pid, then renamed over the status file, so a reader
- *   sees a whole number or nothing. `command -p` finds `mv` on the system's default PATH, whatever PATH the task's
- *   env sets. The shim exits with the child's status (128+n for death by signal n).
+ * - The status is written with the `printf` builtin (no fork, so a restart is not delayed): one write of a few bytes.
+ *   Readers look at the file only once the shim is gone, so they see the whole number; a shim killed mid-write leaves
+ *   an empty or missing file, read as "unknown". The shim exits with the child's status (128+n for death by signal n).
  */
 export const SHIM_SCRIPT =
   's=$1; shift; trap : TERM INT HUP; exec 3>&2 2>/dev/null; (exec "$@") 2>&3 3>&-; c=$?; trap \'\' TERM INT HUP; ' +
-  "printf '%s\\n' \"$c\" > \"$s.$$.tmp\" && command -p mv -f \"$s.$$.tmp\" \"$s\"; exit $c";
+  "printf '%s\\n' \"$c\" > \"$s\"; exit $c";
 
 /** A shell reports death by signal n as exit status 128 + n. */
 export const SIGNAL_STATUS_BASE = 128;

@@ -15,6 +15,8 @@ export interface Launched {
   record: TaskRecord;
   run: CurrentRun;
   spawned: SpawnedRun;
+  /** The run ledger write, to be awaited with the task record's (see `Mutation.sideWrites`). */
+  ledgerWrite: Promise<void>;
 }
 
 /** Checks, before anything is written, that the task can be started. */
@@ -93,11 +95,12 @@ export async function launchRun(rt: Runtime, record: TaskRecord, trigger: RunTri
     formatVersion: record.formatVersion, runId, task: task.name, trigger, scheduledFor: run.scheduledFor, startedAt,
     pid, pidStartTime: startTime, bootId, endedAt: null, exitCode: null, signal: null, exitUnknown: false, stopped: false, outputFile,
   };
-  await rt.store.writeRun(ledger);
+  const ledgerWrite = rt.store.writeRun(ledger);
+  ledgerWrite.catch(() => undefined); // awaited by the caller through sideWrites
   const state = {
     ...record.state, status: 'running' as const, run, archives, backoffUntil: null,
     lastRunId: runId, lastTrigger: trigger, lastStartedAt: startedAt,
     restarts: record.state.restarts + (trigger === 'restart' ? 1 : 0),
   };
-  return { record: { ...record, state }, run, spawned };
+  return { record: { ...record, state }, run, spawned, ledgerWrite };
 }

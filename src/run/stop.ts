@@ -41,7 +41,7 @@ export async function stopTaskRun(rt: Runtime, name: string): Promise<StopResult
       return { record: markStopped(record, run), result: { run, closed: null } };
     }
     const done = run ? await finalizeRun(rt, markStopped(record, run), null) : null;
-    return { record: done ? done.record : markStopped(record, null), result: { run: null, closed: done?.event ?? null } };
+    return { record: done ? done.record : markStopped(record, null), result: { run: null, closed: done?.event ?? null }, sideWrites: done ? [done.ledgerWrite] : [] };
   });
   if (target.closed) announceExit(rt, target.closed);
   rt.log(`Stopping ${name}`);

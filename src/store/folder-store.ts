@@ -63,7 +63,9 @@ export class FolderStore implements TaskStore {
     const lockPath = join(this.#folder, FOLDER_LAYOUT.locks, `${name}.lock`);
     return this.#locks.with(lockPath, async () => {
       const current = await this.readTask(name);
-      const { record, result } = await fn(current);
+      const { record, result, sideWrites = [] } = await fn(current);
+      const side = Promise.all(sideWrites);
+      side.catch(() => undefined); // awaited below; this only keeps an early rejection from going unhandled
       if (record === 'delete') {
         await unlink(this.#taskFile(name)).catch((e: NodeJS.ErrnoException) => {
           if (e.code !== 'ENOENT') throw e;
@@ -72,11 +74,12 @@ export class FolderStore implements TaskStore {
         await this.#journal.append(name);
       } else if (record) {
         const next: TaskRecord = { ...record, formatVersion: FORMAT_VERSION, rev: (current?.rev ?? 0) + 1, updatedAt: new Date().toISOString() };
-        await writeFileAtomic(this.#taskFile(name), `${JSON.stringify(next, null, 2)}\n`);
+        await Promise.all([writeFileAtomic(this.#taskFile(name), `${JSON.stringify(next, null, 2)}\n`), side]);
         this.#cache.set(name, next);
         this.#errors.delete(name);
         await this.#journal.append(name);
       }
+      await side;
       return result;
     });
   }

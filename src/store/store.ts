@@ -8,6 +8,8 @@ import type { RunRecord, TaskRecord } from './records.js';
 export interface Mutation<T> {
   record: TaskRecord | 'delete' | null;
   result: T;
+  /** Other writes started by the callback (e.g. run ledger records); awaited, in parallel with the record write, before the lock is released. */
+  sideWrites?: Promise<unknown>[];
 }
 
 /** A snapshot of the task table. */

@@ -9,7 +9,10 @@ export function announceLaunch(rt: Runtime, launched: Launched): void {
   const { name, script } = record.task;
   rt.own.set(run.runId, spawned);
   spawned.exited
-    .then((exit) => closeRun(rt, name, run.runId, exit))
+    .then(async (exit) => {
+      if (rt.supervisor) await rt.supervisor.onOwnExit(name, run.runId, exit);
+      else await closeRun(rt, name, run.runId, exit);
+    })
     .catch((error: unknown) => rt.emitter.emit('error', error as Error, { name }))
     .finally(() => rt.own.delete(run.runId));
   const prefix = run.trigger === 'restart' ? 'Restarting' : run.trigger === 'manual' ? 'Starting' : run.trigger === 'catch-up' ? 'Catching up' : 'Running scheduled';

@@ -2,6 +2,7 @@
 import { decideRestart } from '../restart/policy.js';
 import type { Runtime } from '../runtime.js';
 import { isAlive } from '../process/identity.js';
+import type { RunExit } from '../process/spawn.js';
 import type { TaskRecord } from '../store/records.js';
 import { announceExit, finalizeRun } from '../run/close.js';
 import { launchRun, type Launched } from '../run/launch.js';
@@ -90,9 +91,9 @@ async function restartStep(rt: Runtime, record: TaskRecord, now: number, launche
     now, maxRestarts: record.task.maxRestarts,
   });
   const next = { ...record, state: { ...state, failStreak: decision.state.failStreak, restartTimes: decision.state.restartTimes } };
-  rt.log(`${decision.action === 'give-up' ? 'Giving up on' : 'Restart policy for'} ${record.task.name}: ${decision.reason}`);
+  deferred.push(() => rt.log(`${decision.action === 'give-up' ? 'Giving up on' : 'Restart policy for'} ${record.task.name}: ${decision.reason}`));
   if (decision.action === 'give-up') {
-    rt.warn(`Giving up restarting ${record.task.name}: ${decision.reason}`, record.task.name);
+    deferred.push(() => rt.warn(`Giving up restarting ${record.task.name}: ${decision.reason}`, record.task.name));
     return [{ ...next, state: { ...next.state, gaveUp: true } }, 'gave-up'];
   }
   if (decision.delayMs > 0) {
@@ -109,7 +110,7 @@ async function scheduleStep(rt: Runtime, record: TaskRecord, due: number, now: n
   const marked = { ...record, state: { ...record.state, lastScheduledAt: new Date(due).toISOString() } };
   if (record.state.run) {
     const reason = 'the previous run is still running';
-    rt.log(`Skipping the ${new Date(due).toISOString()} run of ${record.task.name}: ${reason}`);
+    deferred.push(() => rt.log(`Skipping the ${new Date(due).toISOString()} run of ${record.task.name}: ${reason}`));
     deferred.push(() => rt.emitter.emit('skip', { name: record.task.name, scheduledFor: new Date(due).toISOString(), reason }));
     return [marked, 'skipped'];
   }
@@ -119,19 +120,24 @@ async function scheduleStep(rt: Runtime, record: TaskRecord, due: number, now: n
   return [launched.record, 'fired'];
 }
 
+/** A run this process saw exit, closed in the same locked step as the restart decision. */
+export interface Closing { runId: string; exit: RunExit }
+
 /** Reconciles one task under its lock; returns what happened. */
-export async function reconcileTask(rt: Runtime, name: string, supervise: boolean): Promise<Outcome['kind'][]> {
+export async function reconcileTask(rt: Runtime, name: string, supervise: boolean, closing: Closing | null = null): Promise<Outcome['kind'][]> {
   const launches: Launched[] = [];
   const deferred: Deferred = [];
+  const sideWrites: Promise<unknown>[] = [];
   const { kinds, closed } = await rt.store.mutateTask(name, async (record) => {
     if (!record) return { record: null, result: { kinds: [] as Outcome['kind'][], closed: null } };
     const now = rt.now();
     let current = record;
     const kinds: Outcome['kind'][] = [];
     let closedEvent = null;
-    if (isDead(rt, current)) {
-      const done = await finalizeRun(rt, current, null);
-      if (done) { current = done.record; closedEvent = done.event; kinds.push('closed'); }
+    const closingThis = closing !== null && current.state.run?.runId === closing.runId;
+    if (closingThis || isDead(rt, current)) {
+      const done = await finalizeRun(rt, current, closingThis ? closing.exit : null);
+      if (done) { current = done.record; closedEvent = done.event; kinds.push('closed'); sideWrites.push(done.ledgerWrite); }
     }
     if (supervise && needsRestart(current, now)) {
       const [next, kind] = await restartStep(rt, current, now, launches, deferred);
@@ -142,10 +148,11 @@ export async function reconcileTask(rt: Runtime, name: string, supervise: boolea
       const [next, kind] = await scheduleStep(rt, current, due, now, launches, deferred);
       current = next; kinds.push(kind);
     }
-    return { record: current === record ? null : current, result: { kinds, closed: closedEvent } };
+    sideWrites.push(...launches.map((l) => l.ledgerWrite));
+    return { record: current === record ? null : current, result: { kinds, closed: closedEvent }, sideWrites };
   });
-  if (closed) announceExit(rt, closed);
-  for (const launched of launches) announceLaunch(rt, launched);
+  if (closed) announceExit(rt, closed, !supervise);
   for (const emit of deferred) emit();
+  for (const launched of launches) announceLaunch(rt, launched);
   return kinds;
 }

@@ -2,6 +2,7 @@
 // and fires schedules from a timer armed to the next due time (capped, re-checking the clock).
 import { InvalidOptionError, LeaseHeldError } from '../errors.js';
 import { readIdentity, isAlive } from '../process/identity.js';
+import type { RunExit } from '../process/spawn.js';
 import type { Runtime } from '../runtime.js';
 import type { HeldLease } from '../store/lease.js';
 import { reconcileTask } from './reconcile.js';
@@ -92,6 +93,9 @@ export function startSupervisor(rt: Runtime, options: Required<KeepRestartingOpt
       if (!stopped) reconcileTask(rt, name, true).catch((error: unknown) => rt.emitter.emit('error', error as Error, { name }));
     },
     onChanged: () => arm(rt.now()),
+    onOwnExit: async (name: string, runId: string, exit: RunExit) => {
+      await reconcileTask(rt, name, !stopped, { runId, exit });
+    },
   };
 
   holdLease(rt, (error) => {

@@ -70,9 +70,10 @@ export async function startTask(rt: Runtime, name: string): Promise<StartResult>
     if (run && (rt.own.has(run.runId) || isAlive(runIdentity(run)))) {
       return { record: null, result: { id: rt.id, name, result: 'already running' as const, pid: run.pid } };
     }
+    const sideWrites: Promise<unknown>[] = [];
     if (run) {
       const done = await finalizeRun(rt, record, null);
-      if (done) { record = done.record; closed = done.event; }
+      if (done) { record = done.record; closed = done.event; sideWrites.push(done.ledgerWrite); }
     }
     const schedule = scheduleOf(record);
     if (schedule) {
@@ -80,10 +81,11 @@ export async function startTask(rt: Runtime, name: string): Promise<StartResult>
       const next = resetForStart(record);
       next.state.status = 'scheduled';
       next.state.lastScheduledAt = last === null ? null : new Date(last).toISOString();
-      return { record: next, result: { id: rt.id, name, result: 'scheduled' as const, pid: null } };
+      return { record: next, result: { id: rt.id, name, result: 'scheduled' as const, pid: null }, sideWrites };
     }
     launched = await launchRun(rt, resetForStart(record), 'manual', null);
-    return { record: launched.record, result: { id: rt.id, name, result: 'started' as const, pid: launched.run.pid } };
+    sideWrites.push(launched.ledgerWrite);
+    return { record: launched.record, result: { id: rt.id, name, result: 'started' as const, pid: launched.run.pid }, sideWrites };
   });
   if (closed) announceExit(rt, closed);
   if (launched) announceLaunch(rt, launched);

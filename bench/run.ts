@@ -1,0 +1,70 @@
+// `npm run bench`: runs every benchmark against the built package, writes docs/benchmarks.md and prints it.
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cleanUp, cleanUpSync, type Figure } from './lib.js';
+import { benchMemory } from './memory.js';
+import { benchOutput } from './output.js';
+import { benchReadOut } from './read-out.js';
+import { renderReport } from './report.js';
+import { benchRestart } from './restart.js';
+import { benchStartAll, TASKS as START_TASKS } from './start-all.js';
+import { benchTable } from './table.js';
+import { TASKS as MEMORY_TASKS } from './memory.js';
+
+const DOC = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'benchmarks.md');
+
+const NOTES = [
+  "**Restart latency**: a task whose first run stamps the wall clock just before `process.exit(1)` and whose next run stamps it on its first line; supervised by `keepRestarting` (the first restart of a streak is immediate, so each sample is a fresh task). Floor: the same script respawned with `child_process.spawn` from the parent's `'exit'` handler. Both gaps include a full Node start-up; the two sides alternate.",
+  "**startAll**: time for `startAll()` to resolve with 100 `started` rows (each run spawned through the shim and recorded), against a loop of 100 `child_process.spawn` calls of the same sleeping Node script (detached, output to a file). Between rounds, every child is waited for (up), killed and waited for (gone).",
+  "**Output throughput**: a Node child writes 200 MiB in 1 MiB chunks to stdout. Ours: `startTask` to the task's `exit` event. Floor: `sh -c 'node writer.mjs > file'` from spawn to exit. Ratio = floor / ours, so 1.0 means no loss.",
+  '**readOut**: `readOut(name, 50)` on a 1 GB `<name>.txt` (sparse, with real lines at the end) and on a 1 MB one; floor: `open` + `fstat` + `read` of the last 64 KiB + `close`.',
+  '**tick / startTask / stopTask**: tables of 10,000 and 10 idle tasks filled through `addTask`; then `tick()`, and `startTask` + `stopTask` of one task (running `sleep 60` from a shell script), alternating between the two tables; medians.',
+  '**Supervisor RSS**: a fresh plain-Node process imports `dist/`, supervises 100 sleeping Node tasks with `keepRestarting({ sleep: 1 })` and samples `process.memoryUsage().rss` for 3 s once all are up; floor: a bare `node` process.',
+];
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const caCertsWasSet = process.env.NODE_EXTRA_CA_CERTS !== undefined;
+  // Every child (ours and floors) inherits process.env: unsetting it here treats both sides alike.
+  delete process.env.NODE_EXTRA_CA_CERTS;
+  // Runs are unref'd by design, so awaiting their events alone would let Node exit: keep it alive while we measure.
+  const keepAlive = setInterval(() => undefined, 1_000);
+  const figures: Figure[] = [];
+  const step = async <T extends { figures: Figure[] }>(label: string, fn: () => Promise<T>): Promise<T> => {
+    process.stderr.write(`bench: ${label}…\n`);
+    const result = await fn();
+    figures.push(...result.figures);
+    return result;
+  };
+  try {
+    const restart = await step('restart latency', benchRestart);
+    const startAll = await step('startAll', benchStartAll);
+    const output = await step('output throughput', benchOutput);
+    await step('readOut', benchReadOut);
+    await step('tick, startTask, stopTask with 10,000 tasks', benchTable);
+    const memory = await step('supervisor RSS', benchMemory);
+    const doc = renderReport(figures, NOTES, {
+      restart, output,
+      startAll: { ...startAll, tasks: START_TASKS },
+      memory: { ...memory, tasks: MEMORY_TASKS },
+    }, { date: new Date(), durationMs: Date.now() - t0, caCertsWasSet });
+    writeFileSync(DOC, doc);
+    process.stdout.write(`${doc}\nWritten to ${DOC}\n`);
+  } finally {
+    await cleanUp();
+    clearInterval(keepAlive);
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    cleanUpSync();
+    process.kill(process.pid, signal);
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});
