@@ -1,7 +1,7 @@
 // Executor composes the store, the process layer and the supervisor behind ExecutoR's API.
 import { resolve } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
-import { InvalidOptionError, TaskNotFoundError } from './errors.js';
+import { InvalidOptionError, LeaseHeldError, TaskNotFoundError } from './errors.js';
 import type { ExecutorEvents } from './events.js';
 import { followFile, type FollowOptions } from './output/follow.js';
 import { currentOutputFileName } from './output/archive.js';
@@ -272,7 +272,10 @@ export class Executor extends EventEmitter<ExecutorEvents> {
   /** One reconciliation pass (restarts and schedules only if this process can hold the lease). */
   async tick(): Promise<TickReport> {
     if (this.#rt.supervisor) return this.#flushed(await runPass(this.#rt, true));
-    const handle = await holdLease(this.#rt, () => undefined).catch(() => null);
+    const handle = await holdLease(this.#rt, () => undefined, 'tick').catch((error: unknown) => {
+      if (error instanceof LeaseHeldError) return null; // another process supervises: only record dead runs
+      throw error;
+    });
     try {
       return this.#flushed(await runPass(this.#rt, handle !== null));
     } finally {

@@ -51,7 +51,8 @@ export async function resolveOutput(folder: string, store: TaskStore, record: Ta
   if (run === currentOutputFileName(name) || parseArchiveFileName(name, run)) return join(folder, run);
   if (record.state.run?.runId === run) return join(folder, currentOutputFileName(name));
   const ledger = /^[\w.-]+$/.test(run) ? await store.readRun(name, run).catch(() => null) : null;
-  if (!ledger) throw new OutputNotFoundError(name, run);
+  // A hand-edited ledger must not point outside the folder.
+  if (!ledger || !/^[\w.-]+$/.test(ledger.outputFile) || ledger.outputFile.startsWith('.')) throw new OutputNotFoundError(name, run);
   return join(folder, ledger.outputFile);
 }
 

@@ -31,7 +31,7 @@ export function assertStartable(record: TaskRecord): void {
 }
 
 // Renames `<name>.txt` to its archive name (never copies) and prunes archives beyond keepArchives.
-async function archivePrevious(rt: Runtime, record: TaskRecord): Promise<ArchiveEntry[]> {
+async function archivePrevious(rt: Runtime, record: TaskRecord, ledgerFixes: Promise<void>[]): Promise<ArchiveEntry[]> {
   const { name } = record.task;
   const current = join(rt.folder, currentOutputFileName(name));
   const archives = [...record.state.archives];
@@ -46,21 +46,12 @@ async function archivePrevious(rt: Runtime, record: TaskRecord): Promise<Archive
   const file = archiveFileName(name, startedMs, (f) => taken.has(f) || existsSync(join(rt.folder, f)));
   await rename(current, join(rt.folder, file));
   archives.push({ file, runId: record.state.lastRunId, startedAt: new Date(startedMs).toISOString() });
-  if (record.state.lastRunId) void updateLedgerOutput(rt, name, record.state.lastRunId, file);
+  if (record.state.lastRunId) ledgerFixes.push(rt.store.updateRun(name, record.state.lastRunId, { outputFile: file }));
   while (archives.length > rt.keepArchives) {
     const oldest = archives.shift()!;
     await unlink(join(rt.folder, oldest.file)).catch(() => undefined);
   }
   return archives;
-}
-
-async function updateLedgerOutput(rt: Runtime, name: string, runId: string, file: string): Promise<void> {
-  try {
-    const run = await rt.store.readRun(name, runId);
-    if (run) await rt.store.writeRun({ ...run, outputFile: file });
-  } catch (error) {
-    rt.warn(`Could not update the ledger of run ${runId} of ${name}: ${(error as Error).message}`, name);
-  }
 }
 
 /** Spawns a run of `record` (call under the task's lock) and returns the updated record. */
@@ -69,7 +60,8 @@ export async function launchRun(rt: Runtime, record: TaskRecord, trigger: RunTri
   const { task } = record;
   const now = rt.now();
   const runId = newRunId(now);
-  const archives = await archivePrevious(rt, record);
+  const ledgerFixes: Promise<void>[] = [];
+  const archives = await archivePrevious(rt, record, ledgerFixes);
   const statusFile = rt.store.statusFile(task.name, runId);
   const outputFile = currentOutputFileName(task.name);
   await mkdir(dirname(statusFile), { recursive: true });
@@ -95,7 +87,7 @@ export async function launchRun(rt: Runtime, record: TaskRecord, trigger: RunTri
     formatVersion: record.formatVersion, runId, task: task.name, trigger, scheduledFor: run.scheduledFor, startedAt,
     pid, pidStartTime: startTime, bootId, endedAt: null, exitCode: null, signal: null, exitUnknown: false, stopped: false, outputFile,
   };
-  const ledgerWrite = rt.store.writeRun(ledger);
+  const ledgerWrite = Promise.all([rt.store.writeRun(ledger), ...ledgerFixes]).then(() => undefined);
   ledgerWrite.catch(() => undefined); // awaited by the caller through sideWrites
   const state = {
     ...record.state, status: 'running' as const, run, archives, backoffUntil: null,

@@ -33,9 +33,13 @@ export class FolderStore implements TaskStore {
   readonly #locks: LockSet;
   readonly #journal: Journal;
   readonly #log: ExecutorLog;
-  readonly #cache = new Map<string, TaskRecord>();
-  readonly #errors = new Map<string, CorruptRecordError>();
+  #cache = new Map<string, TaskRecord>();
+  #errors = new Map<string, CorruptRecordError>();
   #loaded = false;
+  // table() calls run one at a time, so a reload is never seen half-done and journal offsets never race.
+  #tableQueue: Promise<unknown> = Promise.resolve();
+  // Ledger writes of one run file are serialised, so a later update never overwrites a newer one.
+  readonly #runQueue = new Map<string, Promise<void>>();
 
   constructor(folder: string, onCompromised: CompromisedHandler) {
     this.#folder = folder;
@@ -84,33 +88,45 @@ export class FolderStore implements TaskStore {
     });
   }
 
-  async #reload(name: string): Promise<void> {
+  // Re-reads one record into the given maps; a read older than what is cached (lower rev) is dropped.
+  async #reload(name: string, cache: Map<string, TaskRecord>, errors: Map<string, CorruptRecordError>): Promise<void> {
     try {
       const record = await this.readTask(name);
-      if (record) this.#cache.set(name, record);
-      else this.#cache.delete(name);
-      this.#errors.delete(name);
+      const cached = cache.get(name);
+      if (record && cached && record.task.addedAt === cached.task.addedAt && record.rev < cached.rev) return;
+      if (record) cache.set(name, record);
+      else cache.delete(name);
+      errors.delete(name);
     } catch (error) {
       if (!(error instanceof CorruptRecordError)) throw error;
-      this.#cache.delete(name);
-      this.#errors.set(name, error);
+      cache.delete(name);
+      errors.set(name, error);
     }
   }
 
-  async table(options: { full?: boolean } = {}): Promise<TaskTable> {
+  table(options: { full?: boolean } = {}): Promise<TaskTable> {
+    const next = this.#tableQueue.catch(() => undefined).then(() => this.#table(options));
+    this.#tableQueue = next;
+    return next;
+  }
+
+  async #table(options: { full?: boolean }): Promise<TaskTable> {
     const changes = this.#loaded && !options.full ? await this.#journal.changes() : ({ kind: 'reset' } as const);
     if (changes.kind === 'reset') {
       await this.#journal.markSeen();
       const files = await readdir(join(this.#folder, FOLDER_LAYOUT.tasks));
       const names = files.filter((f) => f.endsWith(JSON_EXT)).map((f) => f.slice(0, -JSON_EXT.length));
-      this.#cache.clear();
-      this.#errors.clear();
-      await Promise.all(names.map((n) => this.#reload(n)));
+      // Load into fresh maps and swap them in at once.
+      const cache = new Map<string, TaskRecord>();
+      const errors = new Map<string, CorruptRecordError>();
+      await Promise.all(names.map((n) => this.#reload(n, cache, errors)));
+      this.#cache = cache;
+      this.#errors = errors;
       this.#loaded = true;
     } else {
-      await Promise.all([...changes.names].map((n) => this.#reload(n)));
+      await Promise.all([...changes.names].map((n) => this.#reload(n, this.#cache, this.#errors)));
     }
-    return { records: new Map([...this.#cache].sort(([a], [b]) => a.localeCompare(b))), errors: new Map(this.#errors) };
+    return { records: new Map([...this.#cache].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), errors: new Map(this.#errors) };
   }
 
   #runDir(task: string): string {
@@ -121,9 +137,29 @@ export class FolderStore implements TaskStore {
     return join(this.#runDir(task), `${runId}.exit`);
   }
 
-  async writeRun(run: RunRecord): Promise<void> {
-    await mkdir(this.#runDir(run.task), { recursive: true });
-    await writeFileAtomic(join(this.#runDir(run.task), `${run.runId}${JSON_EXT}`), `${JSON.stringify(run, null, 2)}\n`);
+  #serialRun(file: string, fn: () => Promise<void>): Promise<void> {
+    const next = (this.#runQueue.get(file) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    this.#runQueue.set(file, next);
+    void next.catch(() => undefined).then(() => {
+      if (this.#runQueue.get(file) === next) this.#runQueue.delete(file);
+    });
+    return next;
+  }
+
+  writeRun(run: RunRecord): Promise<void> {
+    const file = join(this.#runDir(run.task), `${run.runId}${JSON_EXT}`);
+    return this.#serialRun(file, async () => {
+      await mkdir(this.#runDir(run.task), { recursive: true });
+      await writeFileAtomic(file, `${JSON.stringify(run, null, 2)}\n`);
+    });
+  }
+
+  updateRun(task: string, runId: string, patch: Partial<RunRecord>): Promise<void> {
+    const file = join(this.#runDir(task), `${runId}${JSON_EXT}`);
+    return this.#serialRun(file, async () => {
+      const run = await this.readRun(task, runId);
+      if (run) await writeFileAtomic(file, `${JSON.stringify({ ...run, ...patch }, null, 2)}\n`);
+    });
   }
 
   async readRun(task: string, runId: string): Promise<RunRecord | null> {

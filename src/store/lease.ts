@@ -14,9 +14,13 @@ const DEAD_HOLDER_QUIET_MS = 2 * LEASE_UPDATE_MS;
 // A new holder writes supervisor.json just after taking the lock: wait this long for it to appear.
 const HOLDER_FILE_WAIT_MS = 1_000;
 const HOLDER_FILE_POLL_MS = 25;
+/** A one-off `tick()` holds the lease for one pass: a supervisor waits this long for it instead of being refused. */
+export const TICK_LEASE_WAIT_MS = 3_000;
 
 /** Who holds the lease (`supervisor.json`). */
 export interface LeaseHolder {
+  /** `'supervisor'` for keepRestarting, `'tick'` for the short hold of a one-off `tick()`. */
+  kind: 'supervisor' | 'tick';
   pid: number;
   pidStartTime: number | null;
   bootId: string | null;
@@ -57,15 +61,22 @@ async function readHolder(file: string): Promise<LeaseHolder | null> {
 
 /** Takes the folder's lease or throws `LeaseHeldError` naming the holder's pid. */
 export async function acquireLease(folder: string, opts: AcquireLeaseOptions): Promise<HeldLease> {
-  let release: () => Promise<void>;
-  try {
-    release = await tryLock(opts);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-    let holder = await readHolder(opts.holderFile);
-    for (const deadline = Date.now() + HOLDER_FILE_WAIT_MS; !holder && Date.now() < deadline;) {
+  const start = Date.now();
+  let release: (() => Promise<void>) | null = null;
+  while (!release) {
+    try {
+      release = await tryLock(opts);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+    }
+    const holder = await readHolder(opts.holderFile);
+    const waited = Date.now() - start;
+    // A new holder writes its file just after locking; a one-off tick() lets go after one pass: try again shortly.
+    const retry = holder === null ? waited < HOLDER_FILE_WAIT_MS : holder.kind === 'tick' && opts.holder.kind === 'supervisor' && waited < TICK_LEASE_WAIT_MS;
+    if (retry) {
       await new Promise((r) => setTimeout(r, HOLDER_FILE_POLL_MS));
-      holder = await readHolder(opts.holderFile);
+      continue;
     }
     const quietFor = Date.now() - ((await stat(opts.lockPath).catch(() => null))?.mtimeMs ?? 0);
     if (!holder || opts.isHolderAlive(holder) || quietFor < DEAD_HOLDER_QUIET_MS) throw new LeaseHeldError(folder, holder?.pid ?? null);
@@ -77,12 +88,13 @@ export async function acquireLease(folder: string, opts: AcquireLeaseOptions): P
       throw new LeaseHeldError(folder, holder.pid);
     }
   }
+  const unlock = release;
   const info: LeaseHolder = { ...opts.holder, hostname: hostname(), since: new Date().toISOString() };
   await writeFileAtomic(opts.holderFile, `${JSON.stringify(info, null, 2)}\n`);
   return {
     async release() {
       await unlink(opts.holderFile).catch(() => undefined);
-      await release().catch(() => undefined);
+      await unlock().catch(() => undefined);
     },
   };
 }

@@ -1,5 +1,7 @@
 // Shapes of the JSON records kept in the folder, and checks that a parsed file has that shape.
 import { CorruptRecordError } from '../errors.js';
+import { parsePeriod } from '../schedule/period.js';
+import { assertTimezone } from '../schedule/start.js';
 
 /** Version of the on-disk folder format (see docs/folder-format.md). */
 export const FORMAT_VERSION = 1;
@@ -149,7 +151,20 @@ export function checkTaskRecord(file: string, value: unknown, expectedName: stri
   if (isObject(state.run) && (typeof state.run.pid !== 'number' || typeof state.run.runId !== 'string')) fail('state.run without pid or runId');
   if (!Array.isArray(state.archives)) fail('state.archives that is not an array');
   if (!Array.isArray(state.restartTimes)) fail('state.restartTimes that is not an array');
+  checkSchedule(task, fail);
   return value as unknown as TaskRecord;
+}
+
+// A hand-edited period, start or timezone must not break every pass of the supervisor later.
+function checkSchedule(task: Record<string, unknown>, fail: (why: string) => never): void {
+  try {
+    if (task.period !== null) parsePeriod(task.period, 'task.period');
+    if (task.timezone !== null) assertTimezone(task.timezone);
+  } catch (error) {
+    fail(`a bad schedule (${(error as Error).message})`);
+  }
+  if (task.period !== null && !Number.isFinite(Date.parse(String(task.start ?? task.addedAt)))) fail('task.start that is not a date');
+  if (task.maxRestarts !== null && !(Number.isInteger(task.maxRestarts) && (task.maxRestarts as number) > 0)) fail('task.maxRestarts that is not a positive integer or null');
 }
 
 /** Checks a parsed run ledger file. */

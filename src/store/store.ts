@@ -29,6 +29,8 @@ export interface TaskStore {
   table(options?: { full?: boolean }): Promise<TaskTable>;
   /** Writes a run ledger record. */
   writeRun(run: RunRecord): Promise<void>;
+  /** Merges `patch` into a run ledger record (in order with other writes of that run); no-op if absent. */
+  updateRun(task: string, runId: string, patch: Partial<RunRecord>): Promise<void>;
   /** Reads a run ledger record; `null` if absent. */
   readRun(task: string, runId: string): Promise<RunRecord | null>;
   /** All run records of a task, oldest first. */

@@ -3,7 +3,7 @@ import { decideRestart } from '../restart/policy.js';
 import type { Runtime } from '../runtime.js';
 import { isAlive } from '../process/identity.js';
 import type { RunExit } from '../process/spawn.js';
-import type { TaskRecord } from '../store/records.js';
+import type { RunTrigger, TaskRecord } from '../store/records.js';
 import { announceExit, finalizeRun } from '../run/close.js';
 import { launchRun, type Launched } from '../run/launch.js';
 import { runIdentity } from '../run/stop.js';
@@ -77,13 +77,24 @@ type Outcome = { kind: 'closed' | 'restarted' | 'fired' | 'skipped' | 'backoff' 
 // Events that describe a record are emitted only after it is written, so listeners read what they were told.
 type Deferred = (() => void)[];
 
+// Launches a run; if it cannot start (script deleted, wd gone…), the task is recorded as such instead of
+// the whole locked step failing and being retried on every pass.
+async function tryLaunch(rt: Runtime, record: TaskRecord, trigger: RunTrigger, due: number | null, launches: Launched[], deferred: Deferred): Promise<[TaskRecord, Outcome['kind']]> {
+  try {
+    const launched = await launchRun(rt, record, trigger, due);
+    launches.push(launched);
+    return [launched.record, due === null ? 'restarted' : 'fired'];
+  } catch (error) {
+    const { name, period } = record.task;
+    deferred.push(() => rt.warn(`Could not start ${name}: ${(error as Error).message}`, name, (error as { code?: string }).code));
+    const status = period === null ? 'failed' : 'scheduled';
+    return [{ ...record, state: { ...record.state, status, backoffUntil: null, gaveUp: period === null } }, 'gave-up'];
+  }
+}
+
 async function restartStep(rt: Runtime, record: TaskRecord, now: number, launches: Launched[], deferred: Deferred): Promise<[TaskRecord, Outcome['kind']]> {
   const { state } = record;
-  if (state.status === 'backoff') {
-    const launched = await launchRun(rt, record, 'restart', null);
-    launches.push(launched);
-    return [launched.record, 'restarted'];
-  }
+  if (state.status === 'backoff') return tryLaunch(rt, record, 'restart', null, launches, deferred);
   const decision = decideRestart({
     state: { failStreak: state.failStreak, restartTimes: state.restartTimes },
     runStartedAt: Date.parse(state.lastStartedAt ?? new Date(now).toISOString()),
@@ -101,9 +112,7 @@ async function restartStep(rt: Runtime, record: TaskRecord, now: number, launche
     deferred.push(() => rt.emitter.emit('backoff', { name: record.task.name, delayMs: decision.delayMs, until, failStreak: decision.state.failStreak, reason: decision.reason }));
     return [{ ...next, state: { ...next.state, status: 'backoff', backoffUntil: until } }, 'backoff'];
   }
-  const launched = await launchRun(rt, next, 'restart', null);
-  launches.push(launched);
-  return [launched.record, 'restarted'];
+  return tryLaunch(rt, next, 'restart', null, launches, deferred);
 }
 
 async function scheduleStep(rt: Runtime, record: TaskRecord, due: number, now: number, launches: Launched[], deferred: Deferred): Promise<[TaskRecord, Outcome['kind']]> {
@@ -115,9 +124,7 @@ async function scheduleStep(rt: Runtime, record: TaskRecord, due: number, now: n
     return [marked, 'skipped'];
   }
   const trigger = now - due > CATCH_UP_THRESHOLD_MS ? 'catch-up' : 'schedule';
-  const launched = await launchRun(rt, marked, trigger, due);
-  launches.push(launched);
-  return [launched.record, 'fired'];
+  return tryLaunch(rt, marked, trigger, due, launches, deferred);
 }
 
 /** A run this process saw exit, closed in the same locked step as the restart decision. */

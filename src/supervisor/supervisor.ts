@@ -1,6 +1,6 @@
 // keepRestarting: holds the folder's lease, reacts to exits at once, polls foreign runs,
 // and fires schedules from a timer armed to the next due time (capped, re-checking the clock).
-import { InvalidOptionError, LeaseHeldError } from '../errors.js';
+import { InvalidOptionError, LeaseHeldError, LockError } from '../errors.js';
 import { readIdentity, isAlive } from '../process/identity.js';
 import type { RunExit } from '../process/spawn.js';
 import type { Runtime } from '../runtime.js';
@@ -46,10 +46,10 @@ export function checkSupervisorOptions(options: unknown): Required<KeepRestartin
 }
 
 /** Takes the folder's lease for this process (taking over a dead holder's), or throws `LeaseHeldError`. */
-export function holdLease(rt: Runtime, onLost: (error: Error) => void): Promise<HeldLease> {
+export function holdLease(rt: Runtime, onLost: (error: Error) => void, kind: 'supervisor' | 'tick' = 'supervisor'): Promise<HeldLease> {
   const self = readIdentity(process.pid);
   return rt.store.acquireLease(
-    { pid: process.pid, pidStartTime: self?.startTime ?? null, bootId: self?.bootId ?? null, executorId: rt.id },
+    { kind, pid: process.pid, pidStartTime: self?.startTime ?? null, bootId: self?.bootId ?? null, executorId: rt.id },
     (h) => h.pidStartTime === null || h.bootId === null || isAlive({ pid: h.pid, startTime: h.pidStartTime, bootId: h.bootId }),
     onLost,
   );
@@ -100,6 +100,7 @@ export function startSupervisor(rt: Runtime, options: Required<KeepRestartingOpt
 
   holdLease(rt, (error) => {
     rt.warn(`Lost the supervisor lease: ${error.message}`);
+    rejectDone(new LockError('supervisor.lock', error));
     void handle.stop();
   }).then((held) => {
     if (stopped) return held.release();

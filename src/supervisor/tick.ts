@@ -23,7 +23,13 @@ export async function runPass(rt: Runtime, supervise: boolean, full = false): Pr
   reportErrors(rt, table.errors);
   report.errors.push(...table.errors.keys());
   const now = rt.now();
-  const todo = [...table.records.values()].filter((r) => needsAttention(rt, r, supervise, now)).map((r) => r.task.name);
+  const todo = [...table.records.values()].filter((r) => {
+    try {
+      return needsAttention(rt, r, supervise, now);
+    } catch {
+      return true; // reconcileTask re-reads it under the lock and reports what is wrong
+    }
+  }).map((r) => r.task.name);
   await Promise.all(todo.map(async (name) => {
     try {
       for (const kind of await reconcileTask(rt, name, supervise)) {
@@ -42,7 +48,8 @@ export async function runPass(rt: Runtime, supervise: boolean, full = false): Pr
   if (supervise) {
     const after = await rt.store.table();
     for (const record of after.records.values()) {
-      const wake = nextWakeOf(record, rt.now());
+      let wake: number | null = null;
+      try { wake = nextWakeOf(record, rt.now()); } catch { wake = null; }
       if (wake !== null && (report.nextWakeAt === null || wake < report.nextWakeAt)) report.nextWakeAt = wake;
     }
   }

@@ -1,6 +1,7 @@
 // addTask / removeTask / startTask: each one locked mutation of a task record.
 import { TaskNotFoundError } from '../errors.js';
 import { isAlive } from '../process/identity.js';
+import { stopTree } from '../process/stop.js';
 import { announceExit, finalizeRun } from '../run/close.js';
 import { assertStartable, launchRun, type Launched } from '../run/launch.js';
 import { runIdentity, stopTaskRun } from '../run/stop.js';
@@ -48,8 +49,16 @@ export async function addTask(rt: Runtime, name: unknown, script: unknown, optio
 
 /** Removes a task: stops its tree, deletes its record and run ledger (outputs stay). */
 export async function removeTask(rt: Runtime, name: string): Promise<void> {
-  await stopTaskRun(rt, name);
-  await rt.store.mutateTask(name, async () => ({ record: 'delete', result: null }));
+  for (;;) {
+    await stopTaskRun(rt, name);
+    // Delete only if nothing started it again meanwhile (e.g. startTask from another process); else stop again.
+    const deleted = await rt.store.mutateTask(name, async (current) => {
+      const run = current?.state.run;
+      if (run && (rt.own.has(run.runId) || isAlive(runIdentity(run)))) return { record: null, result: false };
+      return { record: 'delete', result: true };
+    });
+    if (deleted) break;
+  }
   await rt.store.deleteRuns(name);
   rt.log(`Removing ${name}`);
 }
@@ -63,6 +72,7 @@ export async function startTask(rt: Runtime, name: string): Promise<StartResult>
   let launched: Launched | null = null;
   let closed = null;
   const result = await rt.store.mutateTask<StartResult>(name, async (current) => {
+    launched = null;
     if (!current) throw new TaskNotFoundError(name);
     assertStartable(current);
     let record = current;
@@ -86,6 +96,11 @@ export async function startTask(rt: Runtime, name: string): Promise<StartResult>
     launched = await launchRun(rt, resetForStart(record), 'manual', null);
     sideWrites.push(launched.ledgerWrite);
     return { record: launched.record, result: { id: rt.id, name, result: 'started' as const, pid: launched.run.pid }, sideWrites };
+  }).catch(async (error: unknown) => {
+    // The run was spawned but could not be recorded: stop it rather than leave a process nobody knows about.
+    const orphan = launched as Launched | null;
+    if (orphan) await stopTree(orphan.spawned.identity, { killTimeoutMs: rt.killTimeoutMs });
+    throw error;
   });
   if (closed) announceExit(rt, closed);
   if (launched) announceLaunch(rt, launched);

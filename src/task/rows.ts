@@ -1,6 +1,6 @@
 // Plain row objects for listTasks / listRunningTasks, ready for console.table.
 import type { RunTrigger, TaskRecord, TaskStatus } from '../store/records.js';
-import { nextSlotAfter } from '../schedule/next.js';
+import { lastSlotAtOrBefore, nextSlotAfter } from '../schedule/next.js';
 import { scheduleOf } from '../supervisor/reconcile.js';
 
 /** One row of `listTasks()`. */
@@ -45,9 +45,11 @@ export function nextRunOf(record: TaskRecord, now: number): string | null {
   const schedule = scheduleOf(record);
   const { status, lastScheduledAt } = record.state;
   if (!schedule || (status !== 'scheduled' && status !== 'running')) return null;
-  // The slot after the last fired one: overdue when no supervisor has fired it yet.
-  const after = lastScheduledAt ? Date.parse(lastScheduledAt) : now;
-  return new Date(nextSlotAfter(schedule, after)).toISOString();
+  const last = lastScheduledAt ? Date.parse(lastScheduledAt) : -Infinity;
+  // A slot missed while no supervisor ran is the next run (it fires once, as catch-up, when one runs).
+  const due = lastSlotAtOrBefore(schedule, now);
+  if (due !== null && due > last) return new Date(due).toISOString();
+  return new Date(nextSlotAfter(schedule, Math.max(last, now))).toISOString();
 }
 
 /** Builds a `listTasks()` row. */

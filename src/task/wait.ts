@@ -2,6 +2,8 @@
 import { InvalidOptionError, TaskNotFoundError, WaitTimeoutError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import type { TaskStatus } from '../store/records.js';
+import { isAlive } from '../process/identity.js';
+import { runIdentity } from '../run/stop.js';
 import { reconcileTask } from '../supervisor/reconcile.js';
 import { assertTaskName } from './name.js';
 import { taskRow, type TaskRow } from './rows.js';
@@ -17,8 +19,8 @@ export interface WaitForOptions {
 
 /** Default `timeout` of `waitFor`. */
 export const DEFAULT_WAIT_TIMEOUT_MS = 60_000;
-// How often the record is re-read, for changes made by other processes.
-const WAIT_POLL_MS = 25;
+/** How often `waitFor` re-reads the record, for changes made by other processes (ms). */
+export const WAIT_POLL_MS = 25;
 const STATUSES: readonly TaskStatus[] = ['idle', 'running', 'backoff', 'scheduled', 'succeeded', 'failed', 'stopped'];
 
 /** Checked arguments of `waitFor`. */
@@ -39,8 +41,12 @@ export async function waitForStatus(rt: Runtime, { name, states, timeoutMs }: Wa
   const deadline = Date.now() + timeoutMs;
   let last: TaskStatus | null = null;
   for (;;) {
-    await reconcileTask(rt, name, false);
-    const record = await rt.store.readTask(name);
+    let record = await rt.store.readTask(name);
+    const run = record?.state.run;
+    if (run && !rt.own.has(run.runId) && !isAlive(runIdentity(run))) {
+      await reconcileTask(rt, name, false); // its run died unseen: record the exit first
+      record = await rt.store.readTask(name);
+    }
     if (!record) throw new TaskNotFoundError(name);
     last = record.state.status;
     if (states.includes(last)) return taskRow(rt.id, record, rt.now());
