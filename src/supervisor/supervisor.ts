@@ -3,11 +3,14 @@
 import { InvalidOptionError, LeaseHeldError, LockError } from '../errors.js';
 import { readIdentity, isAlive } from '../process/identity.js';
 import type { RunExit } from '../process/spawn.js';
-import type { Runtime } from '../runtime.js';
+import type { Runtime, SupervisorHooks } from '../runtime.js';
 import type { HeldLease } from '../store/lease.js';
 import { reconcileTask } from './reconcile.js';
 import { runPass } from './tick.js';
 
+/** Default `sleep` of keepRestarting, in seconds (ExecutoR's 60). */
+export const DEFAULT_SLEEP_S = 60;
+const MS_PER_SECOND = 1_000;
 /** Foreign runs (started by other processes) are checked at least this often. */
 export const MAX_POLL_MS = 1_000;
 /** The schedule timer is re-armed at least this often, so clock jumps are noticed. */
@@ -39,7 +42,7 @@ export interface SupervisorHandle {
 export function checkSupervisorOptions(options: unknown): Required<KeepRestartingOptions> {
   if (options !== undefined && (typeof options !== 'object' || options === null)) throw new InvalidOptionError('options', 'an object', options);
   const o = (options ?? {}) as KeepRestartingOptions;
-  const sleep = o.sleep ?? 60;
+  const sleep = o.sleep ?? DEFAULT_SLEEP_S;
   if (typeof sleep !== 'number' || !Number.isFinite(sleep) || sleep <= 0) throw new InvalidOptionError('sleep', 'a number of seconds > 0', o.sleep);
   if (o.unref !== undefined && typeof o.unref !== 'boolean') throw new InvalidOptionError('unref', 'a boolean', o.unref);
   return { sleep, unref: o.unref ?? false };
@@ -55,82 +58,108 @@ export function holdLease(rt: Runtime, onLost: (error: Error) => void, kind: 'su
   );
 }
 
-/** Starts supervising `rt`'s folder. */
-export function startSupervisor(rt: Runtime, options: Required<KeepRestartingOptions>): SupervisorHandle {
-  const sleepMs = options.sleep * 1000;
-  const pollMs = Math.min(sleepMs, MAX_POLL_MS);
-  let lease: HeldLease | null = null;
-  let timer: NodeJS.Timeout | null = null;
-  let stopped = false;
-  let lastFull = 0;
-  let resolveDone!: () => void;
-  let rejectDone!: (e: Error) => void;
-  const done = new Promise<void>((res, rej) => { resolveDone = res; rejectDone = rej; });
-  done.catch(() => undefined); // callers may ignore `done`; the rejection stays observable to those who await it
+/** One keepRestarting loop: lease, timers and hooks, as private state. */
+class Supervisor implements SupervisorHooks {
+  readonly #rt: Runtime;
+  readonly #options: Required<KeepRestartingOptions>;
+  readonly #sleepMs: number;
+  readonly #pollMs: number;
+  #lease: HeldLease | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #stopped = false;
+  #lastFull = 0;
+  #resolveDone!: () => void;
+  #rejectDone!: (e: Error) => void;
+  /** See {@link SupervisorHandle.done}. */
+  readonly done: Promise<void>;
 
-  const arm = (wakeAt: number | null): void => {
-    if (stopped) return;
-    if (timer) clearTimeout(timer);
-    const now = rt.now();
-    const delay = Math.max(0, Math.min(pollMs, MAX_TIMER_MS, wakeAt === null ? Infinity : wakeAt - now));
-    timer = setTimeout(() => void pass(), delay);
-    if (options.unref) timer.unref();
-  };
-  const pass = async (): Promise<void> => {
-    if (stopped) return;
-    const full = rt.now() - lastFull >= sleepMs;
-    if (full) lastFull = rt.now();
+  constructor(rt: Runtime, options: Required<KeepRestartingOptions>) {
+    this.#rt = rt;
+    this.#options = options;
+    this.#sleepMs = options.sleep * MS_PER_SECOND;
+    this.#pollMs = Math.min(this.#sleepMs, MAX_POLL_MS);
+    this.done = new Promise<void>((res, rej) => { this.#resolveDone = res; this.#rejectDone = rej; });
+    this.done.catch(() => undefined); // callers may ignore `done`; the rejection stays observable to those who await it
+    holdLease(rt, (error) => this.#lost(error)).then((held) => this.#begin(held), (error: Error) => {
+      this.#stopped = true;
+      if (error instanceof LeaseHeldError) rt.log(`Not supervising: ${error.message}`);
+      this.#rejectDone(error);
+    });
+  }
+
+  #begin(held: HeldLease): Promise<void> | void {
+    if (this.#stopped) return held.release();
+    const rt = this.#rt;
+    this.#lease = held;
+    rt.supervisor = this;
+    rt.log(`Supervising (pid: ${process.pid}, sleep: ${this.#options.sleep} s)`);
+    this.#lastFull = rt.now();
+    rt.store.sweep().then((n) => { if (n > 0) rt.log(`Removed ${n} stale temp file(s)`); }, () => undefined);
+    void this.#pass();
+  }
+
+  #lost(error: Error): void {
+    this.#rt.warn(`Lost the supervisor lease: ${error.message}`);
+    this.#rejectDone(new LockError('supervisor.lock', error));
+    void this.stop();
+  }
+
+  // Arms the single timer: to the next due time, but at least every poll interval (and never past MAX_TIMER_MS).
+  #arm(wakeAt: number | null): void {
+    if (this.#stopped) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    const delay = Math.max(0, Math.min(this.#pollMs, MAX_TIMER_MS, wakeAt === null ? Infinity : wakeAt - this.#rt.now()));
+    this.#timer = setTimeout(() => void this.#pass(), delay);
+    if (this.#options.unref) this.#timer.unref();
+  }
+
+  async #pass(): Promise<void> {
+    if (this.#stopped) return;
+    const rt = this.#rt;
+    const full = rt.now() - this.#lastFull >= this.#sleepMs;
+    if (full) this.#lastFull = rt.now();
     try {
       const report = await runPass(rt, true, full);
-      arm(report.nextWakeAt);
+      this.#arm(report.nextWakeAt);
     } catch (error) {
       rt.emitter.emit('error', error as Error);
-      arm(null);
+      this.#arm(null);
     }
-  };
-  const hooks = {
-    onRunClosed: (name: string) => {
-      if (!stopped) reconcileTask(rt, name, true).catch((error: unknown) => rt.emitter.emit('error', error as Error, { name }));
-    },
-    onChanged: () => arm(rt.now()),
-    onOwnExit: async (name: string, runId: string, exit: RunExit) => {
-      await reconcileTask(rt, name, !stopped, { runId, exit });
-    },
-  };
+  }
 
-  holdLease(rt, (error) => {
-    rt.warn(`Lost the supervisor lease: ${error.message}`);
-    rejectDone(new LockError('supervisor.lock', error));
-    void handle.stop();
-  }).then((held) => {
-    if (stopped) return held.release();
-    lease = held;
-    rt.supervisor = hooks;
-    rt.log(`Supervising (pid: ${process.pid}, sleep: ${options.sleep} s)`);
-    lastFull = rt.now();
-    rt.store.sweep().then((n) => { if (n > 0) rt.log(`Removed ${n} stale temp file(s)`); }, () => undefined);
-    void pass();
-  }, (error: Error) => {
-    stopped = true;
-    if (error instanceof LeaseHeldError) rt.log(`Not supervising: ${error.message}`);
-    rejectDone(error);
-  });
+  onRunClosed(name: string): void {
+    if (!this.#stopped) reconcileTask(this.#rt, name, true).catch((error: unknown) => this.#rt.emitter.emit('error', error as Error, { name }));
+  }
 
-  const handle: SupervisorHandle = {
-    async stop() {
-      if (stopped && !lease) { resolveDone(); return done.catch(() => undefined); }
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      if (rt.supervisor === hooks) rt.supervisor = null;
-      const held = lease;
-      lease = null;
-      if (held) {
-        await held.release();
-        rt.log('Supervisor stopped');
-      }
-      resolveDone();
-    },
-    done,
-  };
-  return handle;
+  onChanged(): void {
+    this.#arm(this.#rt.now());
+  }
+
+  async onOwnExit(name: string, runId: string, exit: RunExit): Promise<void> {
+    await reconcileTask(this.#rt, name, !this.#stopped, { runId, exit });
+  }
+
+  /** See {@link SupervisorHandle.stop}. */
+  async stop(): Promise<void> {
+    if (this.#stopped && !this.#lease) {
+      this.#resolveDone();
+      return this.done.catch(() => undefined);
+    }
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#rt.supervisor === this) this.#rt.supervisor = null;
+    const held = this.#lease;
+    this.#lease = null;
+    if (held) {
+      await held.release();
+      this.#rt.log('Supervisor stopped');
+    }
+    this.#resolveDone();
+  }
+}
+
+/** Starts supervising `rt`'s folder. */
+export function startSupervisor(rt: Runtime, options: Required<KeepRestartingOptions>): SupervisorHandle {
+  const supervisor = new Supervisor(rt, options);
+  return { stop: () => supervisor.stop(), done: supervisor.done };
 }
