@@ -22,11 +22,17 @@ export type ExecutorErrorCode =
   | 'ERR_SPAWN'
   | 'ERR_OUTPUT_NOT_FOUND';
 
+// How much of a bad value an error message shows.
+const MAX_SHOWN_CHARS = 120;
+const MAX_SHOWN_NESTED_CHARS = 60;
+const MAX_SHOWN_ITEMS = 5;
+const ELLIPSIS = '...';
+
 /** Renders a user-supplied value for an error message, short and unambiguous. */
 export function formatValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 120 ? `${value.slice(0, 117)}...` : value);
+  if (typeof value === 'string') return JSON.stringify(value.length > MAX_SHOWN_CHARS ? `${value.slice(0, MAX_SHOWN_CHARS - ELLIPSIS.length)}${ELLIPSIS}` : value);
   if (typeof value === 'bigint') return `${value}n`;
-  return inspect(value, { depth: 1, breakLength: Infinity, maxArrayLength: 5, maxStringLength: 60 });
+  return inspect(value, { depth: 1, breakLength: Infinity, maxArrayLength: MAX_SHOWN_ITEMS, maxStringLength: MAX_SHOWN_NESTED_CHARS });
 }
 
 /** Builds the canonical "Expected `what` to be …, got …." message. */

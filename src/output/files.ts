@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { InvalidOptionError, OutputNotFoundError } from '../errors.js';
 import type { TaskStore } from '../store/store.js';
 import type { TaskRecord } from '../store/records.js';
-import { currentOutputFileName, parseArchiveFileName } from './archive.js';
+import dayjs from 'dayjs';
+import customParseFormat from 'dayjs/plugin/customParseFormat.js';
+import utc from 'dayjs/plugin/utc.js';
+import { ARCHIVE_STAMP_FORMAT, compareArchives, currentOutputFileName, parseArchiveFileName } from './archive.js';
+
+dayjs.extend(utc);
+dayjs.extend(customParseFormat);
 import { readTail } from './tail.js';
 
 /** One archived output, as listed by `listOutputs`. */
@@ -23,13 +29,15 @@ export interface OutputInfo {
 export async function listArchives(folder: string, record: TaskRecord): Promise<OutputInfo[]> {
   const name = record.task.name;
   const byFile = new Map(record.state.archives.map((a) => [a.file, a]));
-  const files = (await readdir(folder)).map((f) => ({ f, parsed: parseArchiveFileName(name, f) })).filter((x) => x.parsed !== null);
-  files.sort((a, b) => (a.parsed!.stamp === b.parsed!.stamp ? b.parsed!.seq - a.parsed!.seq : a.parsed!.stamp < b.parsed!.stamp ? 1 : -1));
+  const files = (await readdir(folder)).flatMap((f) => {
+    const parsed = parseArchiveFileName(name, f);
+    return parsed ? [{ f, parsed }] : [];
+  });
+  files.sort((a, b) => compareArchives(b.parsed, a.parsed)); // newest first
   return Promise.all(files.map(async ({ f, parsed }, i) => {
     const info = await stat(join(folder, f)).catch(() => null);
     const known = byFile.get(f);
-    const s = parsed!.stamp;
-    const fromStamp = `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}.000Z`;
+    const fromStamp = dayjs.utc(parsed.stamp, ARCHIVE_STAMP_FORMAT, true).toISOString();
     return { archive: i + 1, file: f, path: join(folder, f), startedAt: known?.startedAt ?? fromStamp, runId: known?.runId ?? null, size: info?.size ?? 0 };
   }));
 }

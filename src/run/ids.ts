@@ -5,7 +5,10 @@ import utc from 'dayjs/plugin/utc.js';
 
 dayjs.extend(utc);
 
+// 3 random bytes = 6 hex digits after the millisecond stamp.
+const RUN_ID_RANDOM_BYTES = 3;
+
 /** Makes a new run id for a run starting at `now`. */
 export function newRunId(now: number): string {
-  return `${dayjs.utc(now).format('YYYYMMDD-HHmmss-SSS')}-${randomBytes(3).toString('hex')}`;
+  return `${dayjs.utc(now).format('YYYYMMDD-HHmmss-SSS')}-${randomBytes(RUN_ID_RANDOM_BYTES).toString('hex')}`;
 }

@@ -6,15 +6,18 @@ import { CorruptRecordError } from '../errors.js';
 
 /** Suffix of in-flight temp files; readers ignore them and the supervisor sweeps old ones. */
 export const TEMP_SUFFIX = '.tmp';
+/** Mode of record files. */
+export const RECORD_FILE_MODE = 0o644;
+const TEMP_RANDOM_BYTES = 4;
 
 function tempPathFor(file: string): string {
-  return `${file}.${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
+  return `${file}.${process.pid}.${randomBytes(TEMP_RANDOM_BYTES).toString('hex')}${TEMP_SUFFIX}`;
 }
 
 /** Writes `data` to `file` atomically: a reader sees the old or the new content, never a mix. */
 export async function writeFileAtomic(file: string, data: string): Promise<void> {
   const tmp = tempPathFor(file);
-  const handle = await open(tmp, 'w', 0o644);
+  const handle = await open(tmp, 'w', RECORD_FILE_MODE);
   try {
     await handle.writeFile(data, 'utf8');
     await handle.sync();
@@ -35,7 +38,7 @@ export function writeFileAtomicSync(file: string, data: string): void {
 // Writes and fsyncs a temp file beside `file`; returns its path.
 function writeTempSync(file: string, data: string): string {
   const tmp = tempPathFor(file);
-  const fd = openSync(tmp, 'w', 0o644);
+  const fd = openSync(tmp, 'w', RECORD_FILE_MODE);
   try {
     writeSync(fd, data);
     fsyncSync(fd);

@@ -8,12 +8,14 @@ import { FORMAT_VERSION, type FolderMeta } from './records.js';
 
 /** File name of the folder's identity record. */
 export const META_FILE = 'executor.json';
+// 4 random bytes = 8 hex digits, as ExecutoR's ids.
+const RANDOM_ID_BYTES = 4;
 /** Allowed executor ids. */
 export const EXECUTOR_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** A random 8-hex-digit id, as ExecutoR makes. */
 export function randomExecutorId(): string {
-  return randomBytes(4).toString('hex');
+  return randomBytes(RANDOM_ID_BYTES).toString('hex');
 }
 
 function checkMeta(file: string, value: unknown): FolderMeta {
