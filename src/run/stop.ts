@@ -12,13 +12,17 @@ import { announceExit, closeRun, finalizeRun } from './close.js';
 export interface StopResult {
   /** Executor id. */
   id: string;
+  /** Task name. */
   name: string;
   /** `'stopped'` when a live run was stopped, `'not running'` otherwise; `'error'` only in `stopAll` rows (with `error` and `code`). */
   result: 'stopped' | 'not running' | 'error';
+  /** Pid of the stopped run, else null. */
   pid: number | null;
   /** True when SIGKILL was needed after `killTimeout`. */
   forced: boolean;
+  /** Error message of an `'error'` row. */
   error?: string;
+  /** Error code of an `'error'` row. */
   code?: string;
 }
 

@@ -17,11 +17,15 @@ import { taskRow, type TaskRow } from './rows.js';
 export interface StartResult {
   /** Executor id. */
   id: string;
+  /** Task name. */
   name: string;
   /** What happened. `'error'` appears only in `startAll` rows (with `error` and `code`). */
   result: 'started' | 'already running' | 'scheduled' | 'error';
+  /** Pid of the started or already running run, else null. */
   pid: number | null;
+  /** Error message of an `'error'` row. */
   error?: string;
+  /** Error code of an `'error'` row, e.g. `ERR_SCRIPT_NOT_FOUND`. */
   code?: string;
 }
 

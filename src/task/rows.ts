@@ -5,38 +5,67 @@ import { scheduleOf } from '../supervisor/reconcile.js';
 
 /** One row of `listTasks()`. */
 export interface TaskRow {
+  /** Executor id. */
   id: string;
+  /** Task name. */
   name: string;
+  /** Script as given to `addTask`. */
   script: string;
+  /** Absolute working directory. */
   wd: string;
+  /** Current status. */
   status: TaskStatus;
+  /** Pid of the live run (its process-group leader), or null. */
   pid: number | null;
+  /** Restarts done by supervisors over the task's life. */
   restarts: number;
+  /** Exit code of the last finished run (null if it died by a signal or is unknown). */
   lastExitCode: number | null;
+  /** Signal that ended the last run, e.g. `'SIGTERM'`. */
   lastSignal: string | null;
+  /** Start of the last run (ISO). */
   lastStartedAt: string | null;
+  /** End of the last finished run (ISO). */
   lastEndedAt: string | null;
+  /** Trigger of the last run. */
   lastTrigger: RunTrigger | null;
+  /** Restarted on exit while supervised. */
   infiniteLoop: boolean;
+  /** Period string, or null. */
   period: string | null;
+  /** Period anchor (ISO UTC), or null. */
   start: string | null;
+  /** IANA zone of the schedule, or null (system zone). */
   timezone: string | null;
+  /** Next run (ISO) while scheduled or running; after downtime, the missed slot a supervisor will catch up. */
   nextRun: string | null;
+  /** Interpreter label (extension, name or command), or null when run directly. */
   interpreter: string | null;
+  /** Script arguments. */
   args: string[];
+  /** The task's own environment variables. */
   env: Record<string, string>;
+  /** When a backoff restart is due (ISO), or null. */
   backoffUntil: string | null;
+  /** When the task was added (ISO). */
   addedAt: string;
 }
 
 /** One row of `listRunningTasks()`; `start` and `nextRun` only with `{ nextRun: true }`. */
 export interface RunningRow {
+  /** Executor id. */
   id: string;
+  /** Task name. */
   name: string;
+  /** True while a run is live. */
   running: boolean;
+  /** Restarted on exit while supervised. */
   infiniteLoop: boolean;
+  /** Period string, `''` when not periodic (as in ExecutoR). */
   period: string;
+  /** Period anchor, or the last start of a non-periodic task (ISO). Only with `{ nextRun: true }`. */
   start?: string | null;
+  /** Next run (ISO), as in `listTasks`. Only with `{ nextRun: true }`. */
   nextRun?: string | null;
 }
 
