@@ -27,7 +27,12 @@ export async function writeFileAtomic(file: string, data: string): Promise<void>
     throw error;
   }
   await handle.close();
-  await rename(tmp, file);
+  try {
+    await rename(tmp, file);
+  } catch (error) {
+    await unlink(tmp).catch(() => undefined);
+    throw error;
+  }
 }
 
 /** Synchronous twin of {@link writeFileAtomic}, for the constructor. */

@@ -78,12 +78,14 @@ export class FolderStore implements TaskStore {
         await this.#journal.append(name);
       } else if (record) {
         const next: TaskRecord = { ...record, formatVersion: FORMAT_VERSION, rev: (current?.rev ?? 0) + 1, updatedAt: new Date().toISOString() };
-        await Promise.all([writeFileAtomic(this.#taskFile(name), `${JSON.stringify(next, null, 2)}\n`), side]);
+        // Wait for both even if one fails, so the lock is never released with a rename still in flight.
+        const [written] = await Promise.allSettled([writeFileAtomic(this.#taskFile(name), `${JSON.stringify(next, null, 2)}\n`), side]);
+        if (written.status === 'rejected') throw written.reason;
         this.#cache.set(name, next);
         this.#errors.delete(name);
         await this.#journal.append(name);
       }
-      await side;
+      await side; // rethrows a side-write failure, after the record is written and journalled
       return result;
     });
   }

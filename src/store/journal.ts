@@ -1,10 +1,12 @@
 // An append-only list of changed task names, so readers reload only what changed
 // instead of re-reading every record on each pass.
+import { randomBytes } from 'node:crypto';
 import { appendFile, open, rename, stat, writeFile } from 'node:fs/promises';
 import { BatchWriter } from './batch.js';
 
 /** Past this size the journal is replaced by an empty one (readers then reload everything). */
 export const JOURNAL_COMPACT_BYTES = 1_048_576;
+const COMPACT_RANDOM_BYTES = 4;
 
 /** What a reader learned since its last look. */
 export type JournalChanges = { kind: 'names'; names: Set<string> } | { kind: 'reset' };
@@ -29,11 +31,12 @@ export class Journal {
   async #write(names: string[]): Promise<void> {
     await appendFile(this.#file, names.map((n) => `${n}\n`).join(''));
     const info = await stat(this.#file).catch(() => null);
-    if (info && info.size > JOURNAL_COMPACT_BYTES) await this.#compact();
+    // Compaction is housekeeping: a clash with another writer's compaction must not fail the append.
+    if (info && info.size > JOURNAL_COMPACT_BYTES) await this.#compact().catch(() => undefined);
   }
 
   async #compact(): Promise<void> {
-    const tmp = `${this.#file}.${process.pid}.compact`;
+    const tmp = `${this.#file}.${process.pid}.${randomBytes(COMPACT_RANDOM_BYTES).toString('hex')}.compact`;
     await writeFile(tmp, '');
     await rename(tmp, this.#file);
   }

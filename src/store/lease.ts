@@ -59,6 +59,30 @@ async function readHolder(file: string): Promise<LeaseHolder | null> {
   }
 }
 
+// Takes over the lease of a dead holder. Contenders take a second lock first, and re-check under it, so two
+// of them never both age the lock (which could make a fresh holder's lock look stale).
+async function takeOverDead(folder: string, opts: AcquireLeaseOptions, dead: LeaseHolder): Promise<() => Promise<void>> {
+  const takeoverPath = `${opts.lockPath}.takeover`;
+  let releaseTakeover: () => Promise<void>;
+  try {
+    releaseTakeover = await lockfile.lock(takeoverPath, { realpath: false, lockfilePath: takeoverPath, stale: LEASE_STALE_MS, retries: 0, onCompromised: () => undefined });
+  } catch {
+    throw new LeaseHeldError(folder, dead.pid);
+  }
+  try {
+    const holder = await readHolder(opts.holderFile);
+    const quietFor = Date.now() - ((await stat(opts.lockPath).catch(() => null))?.mtimeMs ?? 0);
+    if (!holder || holder.pid !== dead.pid || opts.isHolderAlive(holder) || quietFor < DEAD_HOLDER_QUIET_MS) throw new LeaseHeldError(folder, holder?.pid ?? null);
+    // The holder is dead: age its lock so proper-lockfile's own stale takeover removes it.
+    await utimes(opts.lockPath, 0, 0).catch(() => undefined);
+    return await tryLock(opts).catch(() => {
+      throw new LeaseHeldError(folder, dead.pid);
+    });
+  } finally {
+    await releaseTakeover().catch(() => undefined);
+  }
+}
+
 /** Takes the folder's lease or throws `LeaseHeldError` naming the holder's pid. */
 export async function acquireLease(folder: string, opts: AcquireLeaseOptions): Promise<HeldLease> {
   const start = Date.now();
@@ -78,15 +102,8 @@ export async function acquireLease(folder: string, opts: AcquireLeaseOptions): P
       await new Promise((r) => setTimeout(r, HOLDER_FILE_POLL_MS));
       continue;
     }
-    const quietFor = Date.now() - ((await stat(opts.lockPath).catch(() => null))?.mtimeMs ?? 0);
-    if (!holder || opts.isHolderAlive(holder) || quietFor < DEAD_HOLDER_QUIET_MS) throw new LeaseHeldError(folder, holder?.pid ?? null);
-    // The holder is dead: age its lock so proper-lockfile's own stale takeover removes it.
-    await utimes(opts.lockPath, 0, 0).catch(() => undefined);
-    try {
-      release = await tryLock(opts);
-    } catch {
-      throw new LeaseHeldError(folder, holder.pid);
-    }
+    if (!holder || opts.isHolderAlive(holder)) throw new LeaseHeldError(folder, holder?.pid ?? null);
+    release = await takeOverDead(folder, opts, holder);
   }
   const unlock = release;
   const info: LeaseHolder = { ...opts.holder, hostname: hostname(), since: new Date().toISOString() };

@@ -10,7 +10,7 @@ export const LOG_KEEP_ROTATED = 3;
 
 /** Formats a log line the way ExecutoR does: `[ 2026-11-22 12:25:00 ] message`. */
 export function formatLogLine(message: string, at: Date = new Date()): string {
-  return `[ ${dayjs(at).format('YYYY-MM-DD HH:mm:ss')} ] ${message.replace(/\r?\n/g, ' ')}`;
+  return `[ ${dayjs(at).format('YYYY-MM-DD HH:mm:ss')} ] ${message.replace(/\r\n|[\r\n]/g, ' ')}`;
 }
 
 /** Appends lines to the log, coalescing bursts into one write, and rotates it by size. */
