@@ -95,9 +95,10 @@ export function spawnRun(opts: SpawnRunOptions): SpawnedRun {
   // Not reaped before the event loop runs, so even an instant exit leaves a zombie to read.
   const stat = pid === undefined ? null : readProcStat(pid);
   if (!stat) throw new SpawnError(label, new Error(`${SHIM_SHELL} did not start in ${cwd}`));
-  const exited = subprocess.then(
-    (result) => toRunExit(result.exitCode, result.signal),
-    (): RunExit => ({ exitCode: null, signal: null }),
-  );
+  // Node's own 'exit' event comes first; execa's promise settles a little later (and covers spawn failures).
+  const exited = new Promise<RunExit>((resolve) => {
+    subprocess.once('exit', (code, signal) => resolve(toRunExit(code ?? undefined, signal ?? undefined)));
+    subprocess.then((result) => resolve(toRunExit(result.exitCode, result.signal)), () => resolve({ exitCode: null, signal: null }));
+  });
   return { identity: identityOf(stat), spawnedAt, exited };
 }
