@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Executor, type ExecutorOptions } from '../dist/index.js';
+import { readIdentity } from '../dist/process/identity.js';
 
 /** Folder of the bench fixtures. */
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -62,13 +63,7 @@ export function lines(file: string): string[] {
 
 /** True while a pid exists and is not a zombie. */
 export function pidAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
+  return readIdentity(pid) !== null;
 }
 
 // Everything made here is removed by cleanUp(), even when a bench throws.

@@ -46,7 +46,7 @@ export function expectedMessage(what: string, expected: string, got: unknown): s
  * @example
  * ```ts
  * try { await ex.startTask('nope'); }
- * catch (e) { if (e instanceof ExecutorError) console.error(e.code, e.message); }
+ * catch (e) { if (e instanceof ExecutorError && e.code === 'ERR_TASK_NOT_FOUND') await ex.addTask('nope', 'nope.js'); }
  * ```
  */
 export class ExecutorError extends Error {

@@ -14,7 +14,7 @@ import type { Runtime } from './runtime.js';
 import { FolderStore } from './store/folder-store.js';
 import { formatLogLine } from './store/log.js';
 import { openFolderMeta } from './store/meta.js';
-import type { TaskStatus } from './store/records.js';
+import type { TaskRecord, TaskStatus } from './store/records.js';
 import type { TickReport } from './supervisor/reconcile.js';
 import { checkSupervisorOptions, holdLease, startSupervisor, type KeepRestartingOptions, type SupervisorHandle } from './supervisor/supervisor.js';
 import { checkInterpreterMap, type InterpreterMap } from './task/interpreter.js';
@@ -74,7 +74,7 @@ function checkLines(n: unknown, option: string): number {
  * const ex = new Executor('exec_test');
  * await ex.addTask('LOL', 'jobs/test.js', { env: { SYMBOL: 'LOL' } });
  * await ex.startAll();
- * console.log(await ex.readOut('LOL', 50));
+ * const lastLines = await ex.readOut('LOL', 50);
  * ```
  */
 export class Executor extends EventEmitter<ExecutorEvents> {
@@ -113,6 +113,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
         this.emit('warning', { message, ...(name === undefined ? {} : { name }), ...(code === undefined ? {} : { code }) });
       },
       own: new Map<string, SpawnedRun>(),
+      reportedErrors: new Set<string>(),
       supervisor: null,
     };
     this.#rt = rt;
@@ -160,6 +161,11 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     return this.#flushed(rows);
   }
 
+  // The table as runPass just left it (no second read).
+  async #knownRecords(): Promise<TaskRecord[]> {
+    return [...(await this.#rt.store.table({ refresh: false })).records.values()];
+  }
+
   // Every task name, including those whose record is unreadable (they get an 'error' row).
   async #allNames(): Promise<string[]> {
     const { records, errors } = await this.#rt.store.table();
@@ -189,9 +195,8 @@ export class Executor extends EventEmitter<ExecutorEvents> {
   /** The full task table, one plain object per task (dead runs found on the way are recorded first). */
   async listTasks(): Promise<TaskRow[]> {
     await runPass(this.#rt, false);
-    const { records } = await this.#rt.store.table();
     const now = this.#rt.now();
-    return this.#flushed([...records.values()].map((r) => taskRow(this.id, r, now)));
+    return this.#flushed((await this.#knownRecords()).map((r) => taskRow(this.id, r, now)));
   }
 
   /** ExecutoR's running table: `id, name, running, infiniteLoop, period` (+ `start, nextRun` with `{ nextRun: true }`). */
@@ -200,9 +205,8 @@ export class Executor extends EventEmitter<ExecutorEvents> {
       throw new InvalidOptionError('options.nextRun', 'a boolean', (options as { nextRun?: unknown } | null)?.nextRun ?? options);
     }
     await runPass(this.#rt, false);
-    const { records } = await this.#rt.store.table();
     const now = this.#rt.now();
-    return this.#flushed([...records.values()].map((r) => runningRow(this.id, r, now, options.nextRun === true)));
+    return this.#flushed((await this.#knownRecords()).map((r) => runningRow(this.id, r, now, options.nextRun === true)));
   }
 
   /**
@@ -225,7 +229,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
    * Lines written after this call are never missed; an unknown task rejects the first `next()` with `TaskNotFoundError`.
    * @example
    * ```ts
-   * for await (const line of ex.followOut('LOL')) console.log(line);
+   * for await (const line of ex.followOut('LOL')) lines.push(line);
    * ```
    */
   followOut(name: string, options: FollowOptions = {}): AsyncIterableIterator<string> {

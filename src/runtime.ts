@@ -32,6 +32,8 @@ export interface Runtime {
   warn(message: string, name?: string, code?: string): void;
   /** Runs spawned by this process and not yet exited, by runId. */
   readonly own: Map<string, SpawnedRun>;
+  /** Corrupt-record errors already reported (`name:message`), so each is logged once. */
+  readonly reportedErrors: Set<string>;
   /** Set while this process supervises the folder. */
   supervisor: SupervisorHooks | null;
 }

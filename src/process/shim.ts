@@ -41,7 +41,7 @@ for (const [name, number] of Object.entries(osConstants.signals)) {
 
 /**
  * Decodes a shell exit status: 128+n, for a known signal number n in 1..64, means "killed by signal n".
- * A script that itself exits with such a code (e.g. `process.exit(143)`) is read as killed by that signal.
+ * A script that itself exits with such a code (e.g. a script ending with exit code 143) is read as killed by that signal.
  *
  * @example
  * ```ts

@@ -106,13 +106,14 @@ export class FolderStore implements TaskStore {
     }
   }
 
-  table(options: { full?: boolean } = {}): Promise<TaskTable> {
+  table(options: { full?: boolean; refresh?: boolean } = {}): Promise<TaskTable> {
     const next = this.#tableQueue.catch(() => undefined).then(() => this.#table(options));
     this.#tableQueue = next;
     return next;
   }
 
-  async #table(options: { full?: boolean }): Promise<TaskTable> {
+  async #table(options: { full?: boolean; refresh?: boolean }): Promise<TaskTable> {
+    if (options.refresh === false && this.#loaded) return this.#snapshot();
     const changes = this.#loaded && !options.full ? await this.#journal.changes() : ({ kind: 'reset' } as const);
     if (changes.kind === 'reset') {
       await this.#journal.markSeen();
@@ -128,6 +129,11 @@ export class FolderStore implements TaskStore {
     } else {
       await Promise.all([...changes.names].map((n) => this.#reload(n, this.#cache, this.#errors)));
     }
+    return this.#snapshot();
+  }
+
+  // A copy of the cache, sorted by name.
+  #snapshot(): TaskTable {
     return { records: new Map([...this.#cache].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), errors: new Map(this.#errors) };
   }
 

@@ -25,8 +25,11 @@ export interface TaskStore {
   readTask(name: string): Promise<TaskRecord | null>;
   /** Runs `fn` on the fresh record under the task's cross-process lock, then writes what it returns. */
   mutateTask<T>(name: string, fn: (current: TaskRecord | null) => Promise<Mutation<T>>): Promise<T>;
-  /** The whole table, brought up to date with other processes' changes (incrementally). */
-  table(options?: { full?: boolean }): Promise<TaskTable>;
+  /**
+   * The whole table (sorted by name), brought up to date with other processes' changes (incrementally).
+   * `full` re-reads every record; `refresh: false` returns what this store already knows, without any I/O once loaded.
+   */
+  table(options?: { full?: boolean; refresh?: boolean }): Promise<TaskTable>;
   /** Writes a run ledger record. */
   writeRun(run: RunRecord): Promise<void>;
   /** Merges `patch` into a run ledger record (in order with other writes of that run); no-op if absent. */

@@ -2,16 +2,12 @@
 import type { Runtime } from '../runtime.js';
 import { needsAttention, nextWakeOf, reconcileTask, type TickReport } from './reconcile.js';
 
-const reported = new WeakMap<Runtime, Set<string>>();
-
 // Logs each distinct corrupt-record error once per Executor, so a bad file does not flood the log.
 function reportErrors(rt: Runtime, errors: Map<string, Error>): void {
-  const seen = reported.get(rt) ?? new Set<string>();
-  reported.set(rt, seen);
   for (const [name, error] of errors) {
     const key = `${name}:${error.message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+    if (rt.reportedErrors.has(key)) continue;
+    rt.reportedErrors.add(key);
     rt.warn(`Skipping task ${name}: ${error.message}`, name, 'ERR_CORRUPT_RECORD');
   }
 }
@@ -46,7 +42,7 @@ export async function runPass(rt: Runtime, supervise: boolean, full = false): Pr
     }
   }));
   if (supervise) {
-    const after = await rt.store.table();
+    const after = await rt.store.table({ refresh: false }); // our own writes are already in the cache
     for (const record of after.records.values()) {
       let wake: number | null = null;
       try { wake = nextWakeOf(record, rt.now()); } catch { wake = null; }

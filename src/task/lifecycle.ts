@@ -76,7 +76,6 @@ export async function startTask(rt: Runtime, name: string): Promise<StartResult>
   let launched: Launched | null = null;
   let closed = null;
   const result = await rt.store.mutateTask<StartResult>(name, async (current) => {
-    launched = null;
     if (!current) throw new TaskNotFoundError(name);
     assertStartable(current);
     let record = current;

@@ -1,4 +1,4 @@
-// Plain row objects for listTasks / listRunningTasks, ready for console.table.
+// Plain row objects for listTasks / listRunningTasks, ready to print as a table.
 import type { RunTrigger, TaskRecord, TaskStatus } from '../store/records.js';
 import { lastSlotAtOrBefore, nextSlotAfter } from '../schedule/next.js';
 import { scheduleOf } from '../supervisor/reconcile.js';

@@ -1,6 +1,5 @@
 // Test helper for supervisor / cross-process suites: temp folders, Executors, supervisor handles and
 // driver child processes (running the built dist/), all cleaned up after each test.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +8,8 @@ import { afterEach } from 'vitest';
 import { Executor, type ExecutorOptions, type KeepRestartingOptions, type RunRecord, type SupervisorHandle } from '../../src/index.js';
 import type { ExecutorEvents } from '../../src/events.js';
 import { Janitor } from '../fixtures/process/janitor.js';
-import { pidAlive, waitUntil } from './wait.js';
+import { spawnJsonLines, type JsonLinesChild } from './json-child.js';
+import { pidAlive } from './wait.js';
 
 /** Absolute path of `test/fixtures/supervise/`. */
 export const SUPERVISE_FIXTURES = fileURLToPath(new URL('../fixtures/supervise/', import.meta.url));
@@ -22,17 +22,8 @@ export function superviseFixture(name: string): string {
 }
 
 /** A driver child process and what it printed (one JSON value per line). */
-export interface Driver {
-  child: ChildProcess;
-  /** Parsed JSON lines printed so far. */
-  lines: Record<string, unknown>[];
-  /** stderr so far. */
-  stderr(): string;
-  /** Resolves with the exit code (null if killed by a signal). */
-  exited: Promise<number | null>;
-  /** Resolves with the first printed line that satisfies `match`, or throws after `timeoutMs`. */
-  line(match: (l: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
-}
+/** A driver process (see `driver.mjs`); `exited` gives the exit code (null if killed by a signal). */
+export type Driver = JsonLinesChild<number | null>;
 
 /** What `useFolders()` gives a test file. */
 export interface FolderKit {
@@ -126,22 +117,7 @@ export function supervising(ex: Executor, handle: SupervisorHandle, timeoutMs = 
 }
 
 function startDriver(args: string[]): Driver {
-  const child = spawn(process.execPath, [DRIVER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: Record<string, unknown>[] = [];
-  let err = '';
-  let buffer = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    buffer += chunk;
-    const parts = buffer.split('\n');
-    buffer = parts.pop() ?? '';
-    for (const part of parts) if (part.trim()) lines.push(JSON.parse(part) as Record<string, unknown>);
-  });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { err += chunk; });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return {
-    child, lines, exited, stderr: () => err,
-    line: (match, timeoutMs = 15_000) => waitUntil(() => lines.find(match), { timeoutMs, what: `a driver line (stderr: ${err})` }),
-  };
+  return spawnJsonLines(DRIVER, args, { stdin: 'ignore', what: 'driver', mapExit: (code) => code });
 }
 
 /** Registers an afterEach that stops supervisors, kills drivers, stops every task, kills leftovers and removes folders. */

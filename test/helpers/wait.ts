@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readIdentity } from '../../src/process/identity.js';
 
 // Test helper: poll a condition until it holds, with a deadline (never a bare sleep).
 
@@ -19,11 +19,5 @@ export async function waitUntil<T>(check: () => T | Promise<T>, { timeoutMs = 10
 
 /** True when a pid exists and is not a zombie. */
 export function pidAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
+  return readIdentity(pid) !== null;
 }

@@ -1,24 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isAlive, parseProcStat, readBootId, readIdentity, readProcStat, readProcState } from '../../src/process/identity.js';
 import { listChildren } from '../../src/process/tree.js';
-import { Janitor } from '../fixtures/process/janitor.js';
+import { useProcessSandbox } from '../fixtures/process/janitor.js';
 import { waitUntil } from '../helpers/wait.js';
 
-const janitor = new Janitor();
-let dir: string;
-
-beforeEach(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'exsdk-'));
-});
-
-afterEach(async () => {
-  await janitor.killAll();
-  rmSync(dir, { recursive: true, force: true });
-});
+const sandbox = useProcessSandbox();
+const { janitor } = sandbox;
 
 /** Spawns a command and remembers it for cleanup. */
 function start(file: string, args: string[], detached = false): ChildProcess {
@@ -95,7 +85,7 @@ describe('parseProcStat', () => {
   });
 
   it('reads a real process whose name holds spaces and parentheses', async () => {
-    const weird = path.join(dir, 'a) b (c');
+    const weird = path.join(sandbox.dir, 'a) b (c');
     symlinkSync('/bin/sleep', weird);
     const child = start(weird, ['30']);
     await waitUntil(() => readProcStat(child.pid!)?.comm === 'a) b (c', { what: 'the exec to finish' });

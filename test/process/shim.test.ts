@@ -1,27 +1,17 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isAlive, readIdentity } from '../../src/process/identity.js';
 import { decodeStatus, readStatusFile } from '../../src/process/shim.js';
 import { spawnRun } from '../../src/process/spawn.js';
 import { listChildren } from '../../src/process/tree.js';
-import { Janitor } from '../fixtures/process/janitor.js';
+import { useProcessSandbox } from '../fixtures/process/janitor.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const EXIT_WHEN_FILE = fileURLToPath(new URL('../fixtures/process/exit-when-file.mjs', import.meta.url));
-const janitor = new Janitor();
-let dir: string;
-
-beforeEach(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'exsdk-'));
-});
-
-afterEach(async () => {
-  await janitor.killAll();
-  rmSync(dir, { recursive: true, force: true });
-});
+const sandbox = useProcessSandbox();
+const { janitor } = sandbox;
 
 describe('decodeStatus', () => {
   it.each([
@@ -44,7 +34,7 @@ describe('decodeStatus', () => {
 
 describe('readStatusFile', () => {
   it('returns null when missing or unparseable, the decoded status otherwise', () => {
-    const file = path.join(dir, 'status');
+    const file = path.join(sandbox.dir, 'status');
     expect(readStatusFile(file)).toBeNull();
     for (const junk of ['', '\n', 'abc\n', '-1\n', '1.5\n', '1234\n']) {
       writeFileSync(file, junk);
@@ -54,17 +44,17 @@ describe('readStatusFile', () => {
     expect(readStatusFile(file)).toEqual({ exitCode: 3, signal: null });
     writeFileSync(file, '143\n');
     expect(readStatusFile(file)).toEqual({ exitCode: null, signal: 'SIGTERM' });
-    expect(readStatusFile(dir)).toBeNull();
+    expect(readStatusFile(sandbox.dir)).toBeNull();
   });
 });
 
 describe('the shim', () => {
   it('survives TERM, HUP and INT sent to it alone, and records the status its task ends with', async () => {
-    const statusFile = path.join(dir, 'status');
-    const goFile = path.join(dir, 'go');
+    const statusFile = path.join(sandbox.dir, 'status');
+    const goFile = path.join(sandbox.dir, 'go');
     const run = spawnRun({
-      command: [process.execPath, EXIT_WHEN_FILE, goFile, '5'], cwd: dir, env: {},
-      outputFile: path.join(dir, 'output.log'), statusFile,
+      command: [process.execPath, EXIT_WHEN_FILE, goFile, '5'], cwd: sandbox.dir, env: {},
+      outputFile: path.join(sandbox.dir, 'output.log'), statusFile,
     });
     janitor.track(run.identity);
     const taskPid = await waitUntil(() => listChildren(run.identity.pid)[0], { what: 'the task to start' });
@@ -79,10 +69,10 @@ describe('the shim', () => {
   });
 
   it('writes the status even when the task env has a PATH without mv', async () => {
-    const statusFile = path.join(dir, 'status');
+    const statusFile = path.join(sandbox.dir, 'status');
     const run = spawnRun({
-      command: [process.execPath, '-e', 'process.exitCode = 4'], cwd: dir, env: { PATH: path.join(dir, 'nothing-here') },
-      outputFile: path.join(dir, 'output.log'), statusFile,
+      command: [process.execPath, '-e', 'process.exitCode = 4'], cwd: sandbox.dir, env: { PATH: path.join(sandbox.dir, 'nothing-here') },
+      outputFile: path.join(sandbox.dir, 'output.log'), statusFile,
     });
     janitor.track(run.identity);
     expect(await run.exited).toEqual({ exitCode: 4, signal: null });

@@ -1,37 +1,27 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidOptionError, SpawnError } from '../../src/errors.js';
 import { isAlive, readIdentity, readProcStat, type ProcessIdentity } from '../../src/process/identity.js';
 import { readStatusFile } from '../../src/process/shim.js';
 import { spawnRun, type SpawnRunOptions } from '../../src/process/spawn.js';
 import { listChildren } from '../../src/process/tree.js';
-import { Janitor } from '../fixtures/process/janitor.js';
+import { useProcessSandbox } from '../fixtures/process/janitor.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/process/${name}`, import.meta.url));
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const janitor = new Janitor();
-let dir: string;
-
-beforeEach(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'exsdk-'));
-});
-
-afterEach(async () => {
-  await janitor.killAll();
-  rmSync(dir, { recursive: true, force: true });
-});
+const sandbox = useProcessSandbox();
+const { janitor } = sandbox;
 
 /** spawnRun with files in the temp folder; the run is tracked for cleanup. */
 function run(command: string[], extra: Partial<SpawnRunOptions> = {}) {
   const opts: SpawnRunOptions = {
-    command, cwd: dir, env: { PATH: process.env.PATH ?? '' },
-    outputFile: path.join(dir, 'output.log'), statusFile: path.join(dir, 'status'), ...extra,
+    command, cwd: sandbox.dir, env: { PATH: process.env.PATH ?? '' },
+    outputFile: path.join(sandbox.dir, 'output.log'), statusFile: path.join(sandbox.dir, 'status'), ...extra,
   };
   const spawned = spawnRun(opts);
   janitor.track(spawned.identity);
@@ -40,7 +30,7 @@ function run(command: string[], extra: Partial<SpawnRunOptions> = {}) {
 
 describe('spawnRun', () => {
   it('appends stdout and stderr to the output file and records exit code 3', async () => {
-    const outputFile = path.join(dir, 'output.log');
+    const outputFile = path.join(sandbox.dir, 'output.log');
     writeFileSync(outputFile, 'before\n');
     const r = run([process.execPath, fixture('exit-with.mjs'), '3']);
     expect(await r.exited).toEqual({ exitCode: 3, signal: null });
@@ -50,7 +40,7 @@ describe('spawnRun', () => {
   });
 
   it('starts the shim as a session and group leader, with a live identity', () => {
-    const r = run([process.execPath, fixture('exit-when-file.mjs'), path.join(dir, 'go')]);
+    const r = run([process.execPath, fixture('exit-when-file.mjs'), path.join(sandbox.dir, 'go')]);
     expect(r.identity).toEqual(readIdentity(r.identity.pid));
     expect(isAlive(r.identity)).toBe(true);
     expect(r.spawnedAt).toBeLessThanOrEqual(Date.now());
@@ -60,12 +50,12 @@ describe('spawnRun', () => {
   });
 
   it('lets the task write straight to the output file (no pipe through Node), with stdin from /dev/null', async () => {
-    const r = run([process.execPath, fixture('exit-when-file.mjs'), path.join(dir, 'go')]);
+    const r = run([process.execPath, fixture('exit-when-file.mjs'), path.join(sandbox.dir, 'go')]);
     const task = await waitUntil(() => listChildren(r.identity.pid)[0], { what: 'the task to start' });
     await waitUntil(() => readFileSync(r.outputFile, 'utf8').includes('waiting'), { what: 'the task to be up' });
     for (const fd of [1, 2]) expect(readlinkSync(`/proc/${task}/fd/${fd}`)).toBe(r.outputFile);
     expect(readlinkSync(`/proc/${task}/fd/0`)).toBe('/dev/null');
-    writeFileSync(path.join(dir, 'go'), '');
+    writeFileSync(path.join(sandbox.dir, 'go'), '');
     expect(await r.exited).toEqual({ exitCode: 0, signal: null });
   });
 
@@ -73,16 +63,16 @@ describe('spawnRun', () => {
     const script = 'console.log(JSON.stringify({ cwd: process.cwd(), foo: process.env.FOO, vitest: process.env.VITEST ?? null }))';
     const r = run([process.execPath, '-e', script], { env: { FOO: 'bar baz' } });
     expect(await r.exited).toEqual({ exitCode: 0, signal: null });
-    expect(JSON.parse(readFileSync(r.outputFile, 'utf8'))).toEqual({ cwd: dir, foo: 'bar baz', vitest: null });
+    expect(JSON.parse(readFileSync(r.outputFile, 'utf8'))).toEqual({ cwd: sandbox.dir, foo: 'bar baz', vitest: null });
   });
 
   it('records the status after the Node process that spawned the run has exited', async () => {
-    const goFile = path.join(dir, 'go');
-    const outputFile = path.join(dir, 'output.log');
-    const statusFile = path.join(dir, 'status');
+    const goFile = path.join(sandbox.dir, 'go');
+    const outputFile = path.join(sandbox.dir, 'output.log');
+    const statusFile = path.join(sandbox.dir, 'status');
     // The spawner ends on its own: spawnRun must leave nothing that keeps Node alive.
     const { stdout } = await promisify(execFile)(process.execPath, [
-      '--import', 'tsx', fixture('spawn-and-exit.ts'), outputFile, statusFile, dir, process.execPath, fixture('exit-when-file.mjs'), goFile, '7',
+      '--import', 'tsx', fixture('spawn-and-exit.ts'), outputFile, statusFile, sandbox.dir, process.execPath, fixture('exit-when-file.mjs'), goFile, '7',
     ], { cwd: REPO, timeout: 20_000 });
     const identity = JSON.parse(stdout) as ProcessIdentity;
     janitor.track(identity);
@@ -94,7 +84,7 @@ describe('spawnRun', () => {
   });
 
   it('throws SpawnError when the working directory or the output folder is missing', () => {
-    const missing = path.join(dir, 'missing');
+    const missing = path.join(sandbox.dir, 'missing');
     expect(() => run([process.execPath, '-e', ''], { cwd: missing, label: 'job' })).toThrow(SpawnError);
     expect(() => run([process.execPath, '-e', ''], { outputFile: path.join(missing, 'out.log') })).toThrow(SpawnError);
     try {

@@ -1,38 +1,28 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isAlive, readIdentity, readProcStat, type ProcessIdentity } from '../../src/process/identity.js';
 import { readStatusFile } from '../../src/process/shim.js';
 import { spawnRun, type SpawnedRun } from '../../src/process/spawn.js';
 import { DEFAULT_KILL_TIMEOUT_MS, stopTree } from '../../src/process/stop.js';
 import { listChildren } from '../../src/process/tree.js';
-import { Janitor } from '../fixtures/process/janitor.js';
+import { useProcessSandbox } from '../fixtures/process/janitor.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
 
 const TREE = fileURLToPath(new URL('../fixtures/process/tree.mjs', import.meta.url));
-const janitor = new Janitor();
-let dir: string;
-
-beforeEach(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'exsdk-'));
-});
-
-afterEach(async () => {
-  await janitor.killAll();
-  rmSync(dir, { recursive: true, force: true });
-});
+const sandbox = useProcessSandbox();
+const { janitor } = sandbox;
 
 interface TreeRun { run: SpawnedRun; statusFile: string; outputFile: string; tree: ProcessIdentity[] }
 
 /** Runs tree.mjs under the shim: shim -> task -> child -> grandchild (detached); resolves once all are up. */
 async function startTreeRun(mode = ''): Promise<TreeRun> {
-  const pidsFile = path.join(dir, 'pids');
-  const statusFile = path.join(dir, 'status');
-  const outputFile = path.join(dir, 'output.log');
-  const run = spawnRun({ command: [process.execPath, TREE, pidsFile, '2', mode], cwd: dir, env: { PATH: process.env.PATH ?? '' }, outputFile, statusFile });
+  const pidsFile = path.join(sandbox.dir, 'pids');
+  const statusFile = path.join(sandbox.dir, 'status');
+  const outputFile = path.join(sandbox.dir, 'output.log');
+  const run = spawnRun({ command: [process.execPath, TREE, pidsFile, '2', mode], cwd: sandbox.dir, env: { PATH: process.env.PATH ?? '' }, outputFile, statusFile });
   janitor.track(run.identity);
   const pids = await waitUntil(() => {
     let lines: number[] = [];
@@ -86,7 +76,7 @@ describe('stopTree', () => {
 
   it('when forcing, leaves alone what a live root forks after its task died (the shim writing its status)', async () => {
     // Like the shim: the root traps TERM; its task ignores TERM; once the task is killed the root runs a chore, then exits.
-    const doneFile = path.join(dir, 'done');
+    const doneFile = path.join(sandbox.dir, 'done');
     const script = 'trap : TERM; sh -c \'trap "" TERM; exec sleep 30\'; sleep 0.2 && echo ok > "$1"';
     const root = spawn('/bin/sh', ['-c', script, 'sh', doneFile], { stdio: 'ignore', detached: true });
     janitor.track(root.pid);

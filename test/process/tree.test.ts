@@ -1,30 +1,20 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readProcStat } from '../../src/process/identity.js';
 import { listChildren, listDescendants, listGroupMembers } from '../../src/process/tree.js';
-import { Janitor } from '../fixtures/process/janitor.js';
+import { useProcessSandbox } from '../fixtures/process/janitor.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const TREE = fileURLToPath(new URL('../fixtures/process/tree.mjs', import.meta.url));
-const janitor = new Janitor();
-let dir: string;
-
-beforeEach(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'exsdk-'));
-});
-
-afterEach(async () => {
-  await janitor.killAll();
-  rmSync(dir, { recursive: true, force: true });
-});
+const sandbox = useProcessSandbox();
+const { janitor } = sandbox;
 
 /** Starts tree.mjs as a group leader with `depth` levels below it; resolves with all pids once every one is up. */
 async function startTree(depth: number): Promise<{ root: number; pids: number[] }> {
-  const pidsFile = path.join(dir, 'pids');
+  const pidsFile = path.join(sandbox.dir, 'pids');
   const root = spawn(process.execPath, [TREE, pidsFile, String(depth)], { stdio: 'ignore', detached: true });
   janitor.track(root.pid);
   const pids = await waitUntil(() => {
