@@ -20,7 +20,14 @@ export type ExecutorErrorCode =
   | 'ERR_WAIT_TIMEOUT'
   | 'ERR_LOCK'
   | 'ERR_SPAWN'
-  | 'ERR_OUTPUT_NOT_FOUND';
+  | 'ERR_OUTPUT_NOT_FOUND'
+  | 'ERR_INVALID_CRON'
+  | 'ERR_INVALID_DURATION'
+  | 'ERR_INVALID_TRIGGER'
+  | 'ERR_INVALID_ALERT'
+  | 'ERR_INVALID_POLICY'
+  | 'ERR_CONFLICTING_OPTIONS'
+  | 'ERR_RUN_NOT_FOUND';
 
 // How much of a bad value an error message shows.
 const MAX_SHOWN_CHARS = 120;
@@ -191,5 +198,57 @@ export class SpawnError extends ExecutorError {
 export class OutputNotFoundError extends ExecutorError {
   constructor(task: string, which: unknown) {
     super('ERR_OUTPUT_NOT_FOUND', `Expected an output of task ${formatValue(task)} for run ${formatValue(which)}, got none.`);
+  }
+}
+
+/** A cron expression is not 5 or 6 valid fields, e.g. `'61 * * * *'`. */
+export class InvalidCronError extends InvalidOptionError {
+  constructor(got: unknown, detail?: string, option = 'cron') {
+    super(option, `a cron expression of 5 fields (minute hour day-of-month month day-of-week) or 6 (with seconds first)${detail ? ` (${detail})` : ''}`, got, 'ERR_INVALID_CRON');
+  }
+}
+
+/** A duration (timeout, jitter…) is negative or unparseable. */
+export class InvalidDurationError extends InvalidOptionError {
+  constructor(option: string, got: unknown) {
+    super(option, "a number of milliseconds >= 0 or a period string like '30 sec' or '2 min'", got, 'ERR_INVALID_DURATION');
+  }
+}
+
+/** A policy option (`catchUp`, `overlap`…) has an unknown value. */
+export class InvalidPolicyError extends InvalidOptionError {
+  constructor(option: string, allowed: readonly string[], got: unknown) {
+    super(option, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, got, 'ERR_INVALID_POLICY');
+  }
+}
+
+/** Two options that cannot be used together were both given, e.g. `period` and `cron`. */
+export class ConflictingOptionsError extends InvalidOptionError {
+  constructor(a: string, b: string, got: unknown) {
+    super(`${a}\` and \`${b}`, 'not both given (they are mutually exclusive)', got, 'ERR_CONFLICTING_OPTIONS');
+  }
+}
+
+/** A trigger date (runTask, runTasks) is not a date. */
+export class InvalidTriggerError extends InvalidOptionError {
+  constructor(got: unknown, option = 'trigger') {
+    super(option, "an ISO date like '2019-01-01T08:00:00', runner's '2019-01-01/08:00:00', a Date or an epoch in ms", got, 'ERR_INVALID_TRIGGER');
+  }
+}
+
+/** An alert option or channel is malformed, e.g. a webhook without a URL or an email channel without a host. */
+export class InvalidAlertError extends InvalidOptionError {
+  constructor(option: string, expected: string, got: unknown) {
+    super(option, expected, got, 'ERR_INVALID_ALERT');
+  }
+}
+
+/** No run with that id exists in the folder. */
+export class RunNotFoundError extends ExecutorError {
+  /** The run id that was looked up. */
+  readonly runId: string;
+  constructor(runId: string) {
+    super('ERR_RUN_NOT_FOUND', `Expected \`runId\` to be a run of this folder, got ${formatValue(runId)}: no such run.`);
+    this.runId = runId;
   }
 }
