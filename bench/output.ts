@@ -42,7 +42,7 @@ export async function benchOutput(): Promise<{ figures: Figure[]; ours: number; 
   const folder = join(dir, 'folder');
   const ex = newExecutor(folder);
   const stamps = join(dir, 'ours.stamps');
-  await ex.addTask('writer', SCRIPT, { infiniteLoop: false, env: { BENCH_MB: String(MIB), BENCH_STAMPS: stamps } });
+  await ex.addTask('writer', SCRIPT, { infiniteLoop: false, header: false, env: { BENCH_MB: String(MIB), BENCH_STAMPS: stamps } });
   const ours: Split[] = [];
   const shell: Split[] = [];
   const oursRound = async (): Promise<Split> => {

@@ -8,8 +8,10 @@ import { benchOutput } from './output.js';
 import { benchReadOut } from './read-out.js';
 import { renderReport } from './report.js';
 import { benchRestart } from './restart.js';
+import { benchSchedule, SECONDS as SCHEDULE_SECONDS, TASKS as SCHEDULE_TASKS } from './schedule.js';
 import { benchStartAll, TASKS as START_TASKS } from './start-all.js';
 import { benchTable } from './table.js';
+import { benchTimestamps, LINE_BYTES as STAMP_LINE_BYTES, MIB as STAMP_MIB } from './timestamps.js';
 import { TASKS as MEMORY_TASKS } from './memory.js';
 
 const DOC = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'benchmarks.md');
@@ -18,8 +20,10 @@ const NOTES = [
   "**Restart latency**: a task whose first run stamps the wall clock just before `process.exit(1)` and whose next run stamps it on its first line; supervised by `keepRestarting` (the first restart of a streak is immediate, so each sample is a fresh task). Floor: the same script respawned with `child_process.spawn` from the parent's `'exit'` handler. Both gaps include a full Node start-up; the two sides alternate.",
   "**startAll**: time for `startAll()` to resolve with 100 `started` rows (each run spawned through the shim and recorded), against a loop of 100 `child_process.spawn` calls of the same sleeping Node script (detached, output to a file). Between rounds, every child is waited for (up), killed and waited for (gone).",
   "**Output throughput**: a Node child writes 200 MiB in 1 MiB chunks to stdout and stamps the wall clock at its first line and after its last write. Throughput is measured between those stamps (the bytes' path: our child writes to the file descriptor it was given; the floor is `sh -c 'node writer.mjs > file'`). The second row times the same runs end to end (ours: `startTask` to the task's `exit` event; floor: spawn to exit), so the fixed per-run bookkeeping is shown, not hidden. Ratio = floor / ours, so 1.0 means no loss.",
+  `**Timestamp-mode throughput**: the same kind of writer, but of ${STAMP_LINE_BYTES}-byte lines (${STAMP_MIB} MiB), run as a task with \`timestamps: true\` (its output goes through the writer process that stamps each line) and as a task in the default fd mode, timed from \`startTask\` to the task's \`exit\` event (which waits for the writer to drain). Ratio = fd time / timestamps time, so 1.0 means stamping costs nothing; a \`sh -c 'node line-writer.mjs > file'\` redirect is the floor of both. The three sides alternate, after one warm-up run each.`,
   '**readOut**: `readOut(name, 50)` on a 1 GB `<name>.txt` (sparse, with real lines at the end) and on a 1 MB one; floor: `open` + `fstat` + `read` of the last 64 KiB + `close`.',
   '**tick / startTask / stopTask**: tables of 10,000 and 10 idle tasks filled through `addTask`; then `tick()`, and `startTask` + `stopTask` of one task (running `sleep 60` from a shell script), alternating between the two tables; medians.',
+  `**Schedule lateness**: ${SCHEDULE_TASKS} tasks on a \`'1 sec'\` period, all anchored on the same whole second (\`start\`), running a shell script that exits at once, supervised by \`keepRestarting()\` for ${SCHEDULE_SECONDS} s; lateness = the run's \`start\` event (spawned and recorded) − its slot (\`scheduledFor\`). Floor: ${SCHEDULE_TASKS} plain \`setTimeout\`s armed for each of the same whole-second instants, in the same process at the same time (so they share the event loop with the supervisor); lateness = callback time − instant. \`BENCH_SCHEDULE_SECONDS\` / \`BENCH_SCHEDULE_TASKS\` shorten it for quick runs.`,
   '**Supervisor RSS**: a fresh plain-Node process imports `dist/`, supervises 100 sleeping Node tasks with `keepRestarting({ sleep: 1 })` and samples `process.memoryUsage().rss` for 3 s once all are up; floor: a bare `node` process.',
 ];
 
@@ -41,8 +45,10 @@ async function main(): Promise<void> {
     const restart = await step('restart latency', benchRestart);
     const startAll = await step('startAll', benchStartAll);
     const output = await step('output throughput', benchOutput);
+    await step('timestamp-mode throughput', benchTimestamps);
     await step('readOut', benchReadOut);
     await step('tick, startTask, stopTask with 10,000 tasks', benchTable);
+    await step('schedule lateness', benchSchedule);
     const memory = await step('supervisor RSS', benchMemory);
     const doc = renderReport(figures, NOTES, {
       restart, output,

@@ -80,7 +80,7 @@ export class InvalidOptionError extends ExecutorError {
 /** A task name is not a safe file name: `[A-Za-z0-9][A-Za-z0-9._-]{0,99}`. */
 export class InvalidTaskNameError extends InvalidOptionError {
   constructor(got: unknown) {
-    super('name', 'a task name matching /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/ (letters, digits, ".", "_", "-"; at most 100 characters; not ending in an archive stamp like "_20260101-120000")', got, 'ERR_INVALID_TASK_NAME');
+    super('name', 'a task name matching /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/ (letters, digits, ".", "_", "-"; at most 100 characters; not ending in an archive stamp like "_20260101-120000" nor in ".err")', got, 'ERR_INVALID_TASK_NAME');
   }
 }
 

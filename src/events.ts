@@ -1,11 +1,20 @@
 // The typed event map of Executor (eventemitter3).
 import type { ExecutorError } from './errors.js';
-import type { RunTrigger } from './store/records.js';
+import type { AlertKind } from './alert/types.js';
+import type { KillReason, RunRecord, RunTrigger } from './store/records.js';
 
 /** Payload of `start`: a run was spawned (whatever its trigger). */
 export interface StartEvent { name: string; runId: string; pid: number; trigger: RunTrigger; startedAt: string }
 /** Payload of `exit`: a run ended and was recorded. */
-export interface ExitEvent { name: string; runId: string; exitCode: number | null; signal: string | null; durationMs: number; trigger: RunTrigger; stopped: boolean }
+export interface ExitEvent {
+  name: string; runId: string; exitCode: number | null; signal: string | null; durationMs: number; trigger: RunTrigger;
+  /** Stopped by `stopTask` (or replaced by a newer run under `overlap: 'replace'`). */
+  stopped: boolean;
+  /** Stopped for exceeding the task's `timeout`. */
+  timedOut: boolean;
+  /** Why the executor itself stopped the run (`'timeout'`, `'memory'`, `'replace'`), or null. */
+  killedFor: KillReason | null;
+}
 /** Payload of `restart`: an infinite-loop task was restarted (a `start` event is emitted too). */
 export interface RestartEvent { name: string; runId: string; pid: number; restarts: number }
 /** Payload of `backoff`: a restart was delayed. */
@@ -16,6 +25,22 @@ export interface StopEvent { name: string; runId: string | null; pid: number | n
 export interface ScheduleEvent { name: string; runId: string; scheduledFor: string; trigger: RunTrigger }
 /** Payload of `skip`: a due periodic run was skipped. */
 export interface SkipEvent { name: string; scheduledFor: string; reason: string }
+/** Payload of `queue`: a run was queued instead of started (maxConcurrent, overlap or catch-up). */
+export interface QueueEvent { name: string; runId: string; reason: 'concurrency' | 'overlap' | 'catch-up' | 'replace'; queuedAt: string; scheduledFor: string | null }
+/** Payload of `timeout`: a run exceeded its `timeout` and is being stopped. */
+export interface TimeoutEvent { name: string; runId: string; pid: number; timeoutMs: number }
+/** Payload of `memory`: a run's tree exceeded `maxMemory` and is being restarted. */
+export interface MemoryEvent { name: string; runId: string; pid: number; rss: number; maxMemory: number }
+/** Payload of `alert`: emitted for every alert condition, whatever the channels (and even when rate-limited). */
+export interface AlertEvent {
+  kind: AlertKind; name: string; runId: string | null; reason: string; time: string;
+  /** The run's ledger record, when the alert is about one run. */
+  run: RunRecord | null;
+  /** True when the channels were not used because of the per-task rate limit. */
+  rateLimited: boolean;
+  /** Alerts suppressed by the rate limit since the last delivered one (included in this one when delivered). */
+  suppressed: number;
+}
 /** Payload of `warning`. */
 export interface WarningEvent { message: string; name?: string; code?: string }
 /** Payload of `log`: a line written to the executor log. */
@@ -30,6 +55,10 @@ export interface ExecutorEvents {
   stop: (event: StopEvent) => void;
   schedule: (event: ScheduleEvent) => void;
   skip: (event: SkipEvent) => void;
+  queue: (event: QueueEvent) => void;
+  timeout: (event: TimeoutEvent) => void;
+  memory: (event: MemoryEvent) => void;
+  alert: (event: AlertEvent) => void;
   warning: (event: WarningEvent) => void;
   error: (error: ExecutorError | Error, context?: { name?: string }) => void;
   log: (event: LogEvent) => void;

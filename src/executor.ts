@@ -3,63 +3,52 @@ import { resolve } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import { InvalidOptionError, LeaseHeldError, TaskNotFoundError } from './errors.js';
 import type { ExecutorEvents } from './events.js';
+import { checkExecutorOptions, createRuntime, type ExecutorOptions } from './executor-runtime.js';
 import { followFile, type FollowOptions } from './output/follow.js';
 import { currentOutputFileName } from './output/archive.js';
+import { runBlockFilter } from './output/header.js';
 import { listArchives, readOutput, type OutputInfo, type OutputSelector } from './output/files.js';
 import { readTail } from './output/tail.js';
-import { DEFAULT_KILL_TIMEOUT_MS } from './process/stop.js';
-import type { SpawnedRun } from './process/spawn.js';
-import { stopTaskRun, type StopResult } from './run/stop.js';
+import { liveRuns } from './run/close.js';
+import { runIdentity, stopTaskRun, type StopResult } from './run/stop.js';
 import type { Runtime } from './runtime.js';
-import { FolderStore } from './store/folder-store.js';
-import { formatLogLine } from './store/log.js';
 import { openFolderMeta } from './store/meta.js';
-import type { TaskRecord, TaskStatus } from './store/records.js';
+import type { RunRecord, TaskRecord, TaskStatus } from './store/records.js';
 import type { TickReport } from './supervisor/reconcile.js';
 import { checkSupervisorOptions, holdLease, startSupervisor, type KeepRestartingOptions, type SupervisorHandle } from './supervisor/supervisor.js';
-import { checkInterpreterMap, type InterpreterMap } from './task/interpreter.js';
+import { runPass } from './supervisor/tick.js';
+import { nextRuns, setEnabled } from './task/enable.js';
+import { addTask, removeTask, startTask, type StartResult } from './task/lifecycle.js';
+import { runTask, runTasks, waitRun, type RunLine, type RunTaskOptions, type RunTasksOptions, type WaitRunOptions } from './task/manual.js';
 import { assertTaskName } from './task/name.js';
 import type { AddTaskOptions } from './task/options.js';
-import { runningRow, taskRow, type RunningRow, type TaskRow } from './task/rows.js';
-import { addTask, removeTask, startTask, type StartResult } from './task/lifecycle.js';
-import { runPass } from './supervisor/tick.js';
+import { runningRow, taskRow, type RowUsage, type RunningRow, type TaskRow } from './task/rows.js';
 import { checkWaitArgs, waitForStatus, type WaitForOptions } from './task/wait.js';
 
-/** Options of `new Executor(folder, options)`. */
-export interface ExecutorOptions {
-  /** The executor id. A new folder gets a random 8-hex-digit id; an existing folder keeps its stored id. */
-  id?: string;
-  /** Interpreters by extension (`'.py'`) or name (`'venv'`), e.g. `{ '.py': ['python3'], venv: ['/opt/venv/bin/python'] }`. */
-  interpreters?: InterpreterMap;
-  /**
-   * Milliseconds between SIGTERM and SIGKILL when stopping a task.
-   * @defaultValue 5000
-   */
-  killTimeout?: number;
-  /**
-   * How many archived outputs to keep per task; the oldest are deleted.
-   * @defaultValue 50
-   */
-  keepArchives?: number;
-  /** Clock used for schedules and records (epoch ms). For tests. @defaultValue `Date.now` */
-  now?: () => number;
+// After a run ends in this process: let the supervisor re-check, or start this process's queued manual runs.
+function nudge(rt: Runtime): void {
+  if (rt.supervisor) return rt.supervisor.onChanged();
+  void rt.store.table({ refresh: false }).then((table) => {
+    if ([...table.records.values()].some((r) => r.state.queue.length > 0)) return runPass(rt, false);
+    return undefined;
+  }).catch((error: unknown) => rt.emitter.emit('error', error as Error));
 }
 
-/** Default of `keepArchives`. */
-export const DEFAULT_KEEP_ARCHIVES = 50;
+export { DEFAULT_KEEP_ARCHIVES, type ExecutorOptions } from './executor-runtime.js';
 /** Default `nTail` of `readOut`. */
 export const DEFAULT_READ_OUT_LINES = 50;
-
-function checkOptions(options: unknown): ExecutorOptions {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidOptionError('options', 'an object', options);
-  const o = options as ExecutorOptions;
-  if (o.killTimeout !== undefined && !(typeof o.killTimeout === 'number' && Number.isFinite(o.killTimeout) && o.killTimeout >= 0)) throw new InvalidOptionError('killTimeout', 'a number of milliseconds >= 0', o.killTimeout);
-  if (o.keepArchives !== undefined && !(Number.isInteger(o.keepArchives) && o.keepArchives >= 0)) throw new InvalidOptionError('keepArchives', 'an integer >= 0', o.keepArchives);
-  if (o.now !== undefined && typeof o.now !== 'function') throw new InvalidOptionError('now', 'a function returning epoch milliseconds', o.now);
-  checkInterpreterMap(o.interpreters);
-  return o;
+/** Options of `readOut`. */
+export interface ReadOutOptions {
+  /** Which output: omitted/0 = the current one, N = the Nth newest archive, or a runId / archive file name. */
+  run?: OutputSelector;
+  /** `'stderr'` reads the separate stderr file of a task with `stderr: 'separate'`. @defaultValue 'stdout' */
+  stream?: 'stdout' | 'stderr';
+  /** Include the run's header and footer lines (`# ...`). @defaultValue false */
+  raw?: boolean;
 }
+
+/** Default `n` of `nextRuns`. */
+export const DEFAULT_NEXT_RUNS = 5;
 
 function checkLines(n: unknown, option: string): number {
   if (!(Number.isInteger(n) && (n as number) >= 0)) throw new InvalidOptionError(option, 'an integer >= 0', n);
@@ -91,32 +80,11 @@ export class Executor extends EventEmitter<ExecutorEvents> {
   constructor(folder: string, options?: ExecutorOptions) {
     super();
     if (typeof folder !== 'string' || folder.length === 0) throw new InvalidOptionError('folder', 'a non-empty folder path', folder);
-    const o = checkOptions(options);
+    const o = checkExecutorOptions(options);
     this.folder = resolve(folder);
     const meta = openFolderMeta(this.folder, o.id);
     this.id = meta.id;
-    const store = new FolderStore(this.folder, (file, error) => this.#rt.warn(`Lock ${file} was compromised: ${error.message}`));
-    const rt: Runtime = {
-      folder: this.folder, id: this.id, store, emitter: this,
-      killTimeoutMs: o.killTimeout ?? DEFAULT_KILL_TIMEOUT_MS,
-      keepArchives: o.keepArchives ?? DEFAULT_KEEP_ARCHIVES,
-      interpreters: o.interpreters ?? {},
-      now: o.now ?? Date.now,
-      log: (message) => {
-        const time = new Date(rt.now());
-        const line = formatLogLine(message, time);
-        store.appendLog(line).catch((error: unknown) => this.emit('error', error as Error));
-        this.emit('log', { line, message, time });
-      },
-      warn: (message, name, code) => {
-        rt.log(`Warning: ${message}`);
-        this.emit('warning', { message, ...(name === undefined ? {} : { name }), ...(code === undefined ? {} : { code }) });
-      },
-      own: new Map<string, SpawnedRun>(),
-      reportedErrors: new Set<string>(),
-      supervisor: null,
-    };
-    this.#rt = rt;
+    this.#rt = createRuntime(this, this.folder, this.id, o, nudge);
   }
 
   async #flushed<T>(value: T): Promise<T> {
@@ -195,8 +163,20 @@ export class Executor extends EventEmitter<ExecutorEvents> {
   /** The full task table, one plain object per task (dead runs found on the way are recorded first). */
   async listTasks(): Promise<TaskRow[]> {
     await runPass(this.#rt, false);
+    const records = await this.#knownRecords();
+    const usage = await Promise.all(records.map((r) => this.#usageOf(r)));
     const now = this.#rt.now();
-    return this.#flushed((await this.#knownRecords()).map((r) => taskRow(this.id, r, now)));
+    return this.#flushed(records.map((r, i) => taskRow(this.id, r, now, usage[i])));
+  }
+
+  // cpu% and RSS summed over the live runs' process trees (null when none is live).
+  async #usageOf(record: TaskRecord): Promise<RowUsage | null> {
+    const runs = liveRuns(record);
+    if (runs.length === 0) return null;
+    const samples = await Promise.all(runs.map((run) => this.#rt.usage.sample(runIdentity(run)).catch(() => null)));
+    const live = samples.filter((s) => s !== null);
+    if (live.length === 0) return null;
+    return { cpu: live.reduce((a, s) => a + s.cpu, 0), rss: live.reduce((a, s) => a + s.rss, 0) };
   }
 
   /** ExecutoR's running table: `id, name, running, infiniteLoop, period` (+ `start, nextRun` with `{ nextRun: true }`). */
@@ -213,10 +193,13 @@ export class Executor extends EventEmitter<ExecutorEvents> {
    * The last `nTail` lines of a task's output: the current run, or `{ run }` = an archive number (1 = newest), a runId or an archive file name.
    * @defaultValue nTail = 50
    */
-  async readOut(name: string, nTail: number = DEFAULT_READ_OUT_LINES, options: { run?: OutputSelector } = {}): Promise<string[]> {
+  async readOut(name: string, nTail: number = DEFAULT_READ_OUT_LINES, options: ReadOutOptions = {}): Promise<string[]> {
     checkLines(nTail, 'nTail');
+    const stream = options?.stream ?? 'stdout';
+    if (stream !== 'stdout' && stream !== 'stderr') throw new InvalidOptionError('stream', "'stdout' or 'stderr'", stream);
+    if (options?.raw !== undefined && typeof options.raw !== 'boolean') throw new InvalidOptionError('raw', 'a boolean', options.raw);
     const record = await this.#existing(name);
-    return readOutput(this.folder, this.#rt.store, record, nTail, options?.run);
+    return readOutput(this.folder, this.#rt.store, record, nTail, options?.run, stream, options?.raw === true);
   }
 
   /** A task's archived outputs with their times, newest first. */
@@ -232,12 +215,15 @@ export class Executor extends EventEmitter<ExecutorEvents> {
    * for await (const line of ex.followOut('LOL')) lines.push(line);
    * ```
    */
-  followOut(name: string, options: FollowOptions = {}): AsyncIterableIterator<string> {
+  followOut(name: string, options: FollowOptions & { raw?: boolean } = {}): AsyncIterableIterator<string> {
     let inner: AsyncIterableIterator<string> | null = null;
     let invalid: unknown = null;
+    const { raw, ...followOptions } = options ?? {};
+    const keep = raw === true ? () => true : runBlockFilter();
     try {
       assertTaskName(name);
-      inner = followFile(resolve(this.folder, currentOutputFileName(name)), options);
+      if (raw !== undefined && typeof raw !== 'boolean') throw new InvalidOptionError('raw', 'a boolean', raw);
+      inner = followFile(resolve(this.folder, currentOutputFileName(name)), followOptions);
     } catch (error) {
       invalid = error;
     }
@@ -250,7 +236,10 @@ export class Executor extends EventEmitter<ExecutorEvents> {
           try { await exists; } catch (error) { await inner?.return?.(); throw error; }
           checked = true;
         }
-        return inner!.next();
+        for (;;) {
+          const item = await inner!.next();
+          if (item.done || keep(item.value)) return item;
+        }
       },
       async return(value?: unknown) {
         return (await inner?.return?.(value)) ?? { done: true, value: undefined };
@@ -285,6 +274,58 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     } finally {
       await handle?.release();
     }
+  }
+
+  /**
+   * The next `n` times the scheduler will fire the task, as ISO strings (jitter included). Pure: nothing is written.
+   * `[]` for a task without `period` or `cron`, or a disabled one. For a task not started yet, what it would do once started.
+   * @defaultValue n = 5
+   * @example `await ex.nextRuns('report', 3) // ['2026-11-25T02:30:00.000Z', …]`
+   */
+  async nextRuns(name: string, n = DEFAULT_NEXT_RUNS): Promise<string[]> {
+    assertTaskName(name);
+    return nextRuns(this.#rt, name, n);
+  }
+
+  /** Lets the scheduler fire and the supervisor restart the task again (from the next slot on: no catch-up of the disabled time). */
+  async enableTask(name: string): Promise<TaskRow> {
+    assertTaskName(name);
+    return this.#flushed(await setEnabled(this.#rt, name, true));
+  }
+
+  /** The scheduler never fires the task and the supervisor never restarts it; `runTask`/`startTask` still work. A live run is left alone. */
+  async disableTask(name: string): Promise<TaskRow> {
+    assertTaskName(name);
+    return this.#flushed(await setEnabled(this.#rt, name, false));
+  }
+
+  /**
+   * Runs the task once now, whatever its schedule (next to a live run, if any); resolves with the `runId`.
+   * Under `maxConcurrent` the run may be queued first.
+   * @example `const runId = await ex.runTask('load', { trigger: '2019-01-01/08:00:00' }); const run = await ex.waitRun(runId);`
+   */
+  async runTask(name: string, options?: RunTaskOptions): Promise<string> {
+    return this.#flushed(await runTask(this.#rt, name, options));
+  }
+
+  /** Resolves with the run's ledger record once it has ended (`exitCode`, `signal`, `timedOut`, …). Keeps Node alive while waiting. */
+  async waitRun(runId: string, options?: WaitRunOptions): Promise<RunRecord> {
+    return waitRun(this.#rt, runId, options);
+  }
+
+  /**
+   * Runs `name trigger` lines (runner's run-jobs file: a string, an array of lines, or `{ name, trigger }` objects) in order,
+   * at most `concurrency` at once; resolves with their run records in line order. All lines are checked before any runs.
+   * @example `await ex.runTasks('load 2019-01-01/08:00:00\nload 2019-01-02/08:00:00', { concurrency: 2 })`
+   */
+  async runTasks(lines: string | ReadonlyArray<string | RunLine>, options?: RunTasksOptions): Promise<RunRecord[]> {
+    return this.#flushed(await runTasks(this.#rt, lines, options));
+  }
+
+  /** Resolves when every alert being delivered by this Executor has been sent (or has failed and been logged). */
+  async flushAlerts(): Promise<void> {
+    while (this.#rt.alertsInFlight.size > 0) await Promise.all([...this.#rt.alertsInFlight]);
+    await this.#rt.store.flushLog();
   }
 
   /** Resolves with the task's row once its status is `state` (or one of them); rejects with `WaitTimeoutError`. Keeps Node alive while waiting. */

@@ -1,5 +1,5 @@
 // Public entry point of executor-sdk.
-export { Executor, DEFAULT_KEEP_ARCHIVES, DEFAULT_READ_OUT_LINES, type ExecutorOptions } from './executor.js';
+export { Executor, DEFAULT_KEEP_ARCHIVES, DEFAULT_NEXT_RUNS, DEFAULT_READ_OUT_LINES, type ExecutorOptions } from './executor.js';
 export * from './errors.js';
 export type * from './events.js';
 export { TASK_NAME_PATTERN } from './task/name.js';
@@ -12,6 +12,12 @@ export type { KeepRestartingOptions, SupervisorHandle } from './supervisor/super
 export type { TickReport } from './supervisor/reconcile.js';
 export type { WaitForOptions } from './task/wait.js';
 export type { InterpreterMap } from './task/interpreter.js';
-export type { TaskStatus, RunTrigger, RunRecord, TaskRecord, TaskSpec, TaskState } from './store/records.js';
+export type { TaskStatus, RunTrigger, RunRecord, TaskRecord, TaskSpec, TaskState, CatchUpPolicy, OverlapPolicy, StderrMode, KillReason, QueuedRun, CurrentRun } from './store/records.js';
+export type { RunTaskOptions, RunTasksOptions, RunLine, WaitRunOptions } from './task/manual.js';
+export type { AlertKind, AlertOptions, AlertOptionsObject, AlertConfig, AlertChannel, ChannelResult } from './alert/types.js';
+export type { AlertPayload } from './alert/payload.js';
+export { DEFAULT_ALERT_ON, DEFAULT_ALERT_MIN_INTERVAL_MS } from './alert/options.js';
+export { CATCH_UP_THRESHOLD_MS } from './supervisor/wake.js';
+export { MIN_OUTPUT_BYTES } from './task/run-options.js';
 export { FORMAT_VERSION } from './store/records.js';
 export type { TaskStore } from './store/store.js';

@@ -1,5 +1,8 @@
 // The shared context every part of an Executor works with (no globals: one per Executor).
 import type { EventEmitter } from 'eventemitter3';
+import type { AlertLimiter } from './alert/limiter.js';
+import type { AlertConfig } from './alert/types.js';
+import type { UsageSampler } from './process/usage.js';
 import type { ExecutorEvents } from './events.js';
 import type { RunExit, SpawnedRun } from './process/spawn.js';
 import type { TaskStore } from './store/store.js';
@@ -36,4 +39,24 @@ export interface Runtime {
   readonly reportedErrors: Set<string>;
   /** Set while this process supervises the folder. */
   supervisor: SupervisorHooks | null;
+  /** The Executor's alert setting (tasks may override it), or null. */
+  readonly alert: AlertConfig | null;
+  /** Per-task alert rate limit state. */
+  readonly alertLimiter: AlertLimiter;
+  /** Releases of `flushAlerts` holds, by the alert batch they wait for. */
+  readonly heldAlerts: WeakMap<object, () => void>;
+  /** Alert deliveries still running (awaited by `flushAlerts`). */
+  readonly alertsInFlight: Set<Promise<void>>;
+  /** Global limit of live runs (Infinity = none). */
+  readonly maxConcurrent: number;
+  /** Runs being launched right now by this process, not yet in the table (keeps maxConcurrent exact within a process). */
+  launching: number;
+  /** Runs this process is stopping for a timeout or maxMemory (so each is stopped once). */
+  readonly killing: Set<string>;
+  /** A run ended in this process: start queued runs that may now go (supervisor pass, or this process's manual ones). */
+  nudge(): void;
+  /** Task of each run started or queued by `runTask` in this process (so `waitRun` finds it without a scan). */
+  readonly runOwners: Map<string, string>;
+  /** cpu% / RSS sampler of process trees. */
+  readonly usage: UsageSampler;
 }

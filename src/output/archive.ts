@@ -133,3 +133,64 @@ function isRealStamp(stamp: string): boolean {
   const epochMs = Date.UTC(y, mo - 1, d, h, mi, s);
   return epochMs >= 0 && epochMs <= MAX_ARCHIVE_EPOCH_MS && archiveStamp(epochMs) === stamp;
 }
+
+/** Extension of a separate stderr file, current or archived: `<task>.err.txt`, `<task>_<stamp>[-<seq>].err.txt`. */
+export const ERROR_FILE_EXTENSION = '.err.txt';
+
+/**
+ * File name of a task's current separate stderr output.
+ *
+ * @example
+ * ```ts
+ * currentErrorFileName('job'); // 'job.err.txt'
+ * ```
+ */
+export function currentErrorFileName(task: string): string {
+  assertTaskName(task);
+  return `${task}${ERROR_FILE_EXTENSION}`;
+}
+
+/**
+ * The stderr companion of an output file name (current or archive): `X.txt` -> `X.err.txt`.
+ *
+ * @throws {InvalidOptionError} when the name does not end in `.txt`, or already is a stderr file name.
+ * @example
+ * ```ts
+ * errorFileOf('job_20260102-030405-2.txt'); // 'job_20260102-030405-2.err.txt'
+ * ```
+ */
+export function errorFileOf(outputFileName: string): string {
+  if (typeof outputFileName !== 'string' || !outputFileName.endsWith(OUTPUT_FILE_EXTENSION) || outputFileName.endsWith(ERROR_FILE_EXTENSION)) {
+    throw new InvalidOptionError('outputFileName', `a file name ending in "${OUTPUT_FILE_EXTENSION}" (not "${ERROR_FILE_EXTENSION}")`, outputFileName);
+  }
+  return `${outputFileName.slice(0, -OUTPUT_FILE_EXTENSION.length)}${ERROR_FILE_EXTENSION}`;
+}
+
+/**
+ * Like {@link parseArchiveFileName}, for a stderr archive `<task>_<stamp>[-<seq>].err.txt`; null for anything else
+ * (plain archives included).
+ *
+ * @example
+ * ```ts
+ * parseErrorArchiveFileName('job', 'job_20260102-030405.err.txt'); // { stamp: '20260102-030405', seq: 1 }
+ * ```
+ */
+export function parseErrorArchiveFileName(task: string, fileName: string): ArchiveName | null {
+  assertTaskName(task);
+  if (typeof fileName !== 'string' || !fileName.endsWith(ERROR_FILE_EXTENSION)) return null;
+  return parseArchiveFileName(task, `${fileName.slice(0, -ERROR_FILE_EXTENSION.length)}${OUTPUT_FILE_EXTENSION}`);
+}
+
+/**
+ * Epoch ms of an archive stamp (inverse of {@link archiveStamp}, to the second); null when it is not a real stamp.
+ *
+ * @example
+ * ```ts
+ * archiveStampEpoch('20260102-030405'); // Date.UTC(2026, 0, 2, 3, 4, 5)
+ * ```
+ */
+export function archiveStampEpoch(stamp: string): number | null {
+  if (typeof stamp !== 'string' || !isRealStamp(stamp)) return null;
+  const [y, mo, d, h, mi, s] = (STAMP_PARTS.exec(stamp) as RegExpExecArray).slice(1).map(Number) as [number, number, number, number, number, number];
+  return Date.UTC(y, mo - 1, d, h, mi, s);
+}

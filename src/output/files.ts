@@ -1,16 +1,17 @@
 // Reading a task's outputs: the current file, its archives, and a follower across restarts.
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { InvalidOptionError, OutputNotFoundError } from '../errors.js';
 import type { TaskStore } from '../store/store.js';
 import type { TaskRecord } from '../store/records.js';
 import dayjs from 'dayjs';
 import customParseFormat from 'dayjs/plugin/customParseFormat.js';
 import utc from 'dayjs/plugin/utc.js';
-import { ARCHIVE_STAMP_FORMAT, compareArchives, currentOutputFileName, parseArchiveFileName } from './archive.js';
+import { ARCHIVE_STAMP_FORMAT, compareArchives, currentOutputFileName, errorFileOf, parseArchiveFileName } from './archive.js';
 
 dayjs.extend(utc);
 dayjs.extend(customParseFormat);
+import { FOOTER_LINES, HEADER_MAX_LINES, stripRunBlocks } from './header.js';
 import { readTail } from './tail.js';
 
 /** One archived output, as listed by `listOutputs`. */
@@ -57,19 +58,29 @@ export async function resolveOutput(folder: string, store: TaskStore, record: Ta
   }
   if (typeof run !== 'string' || run.length === 0) throw new InvalidOptionError('run', 'a run id, an archive file name, or an archive number >= 0', run);
   if (run === currentOutputFileName(name) || parseArchiveFileName(name, run)) return join(folder, run);
-  if (record.state.run?.runId === run) return join(folder, currentOutputFileName(name));
+  const live = [record.state.run, ...record.state.extraRuns].find((r) => r?.runId === run);
+  if (live) return join(folder, live.outputFile);
   const ledger = /^[\w.-]+$/.test(run) ? await store.readRun(name, run).catch(() => null) : null;
   // A hand-edited ledger must not point outside the folder.
   if (!ledger || !/^[\w.-]+$/.test(ledger.outputFile) || ledger.outputFile.startsWith('.')) throw new OutputNotFoundError(name, run);
   return join(folder, ledger.outputFile);
 }
 
-/** Last `n` lines of the selected output. */
-export async function readOutput(folder: string, store: TaskStore, record: TaskRecord, n: number, run: OutputSelector): Promise<string[]> {
-  const file = await resolveOutput(folder, store, record, run);
+/** Last `n` lines of a run's output file, without its header and footer blocks (unless `raw`). */
+export async function readRunLines(file: string, n: number, raw = false): Promise<string[]> {
+  if (raw || n === 0) return readTail(file, n);
+  const want = n + FOOTER_LINES + HEADER_MAX_LINES;
+  const lines = await readTail(file, want);
+  return stripRunBlocks(lines, lines.length < want).slice(-n);
+}
+
+/** Last `n` lines of the selected output (or of its separate stderr file). */
+export async function readOutput(folder: string, store: TaskStore, record: TaskRecord, n: number, run: OutputSelector, stream: 'stdout' | 'stderr' = 'stdout', raw = false): Promise<string[]> {
+  const out = await resolveOutput(folder, store, record, run);
+  const file = stream === 'stderr' ? join(dirname(out), errorFileOf(basename(out))) : out;
   if (run !== undefined && run !== 0) {
     const exists = await stat(file).then(() => true, () => false);
     if (!exists) throw new OutputNotFoundError(record.task.name, run);
   }
-  return readTail(file, n);
+  return readRunLines(file, n, raw);
 }

@@ -1,6 +1,7 @@
 // The `sh` shim that wraps every run and records its exit status in a file, plus the status decoding.
 import { readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
+import { HEADER_PID_TOKEN } from '../output/header.js';
 
 /** The POSIX shell that runs {@link SHIM_SCRIPT} (dash on Debian/Ubuntu, which the script is written for). */
 export const SHIM_SHELL = '/bin/sh';
@@ -19,6 +20,55 @@ export const SHIM_SHELL = '/bin/sh';
 export const SHIM_SCRIPT =
   's=$1; shift; trap : TERM INT HUP; exec 3>&2 2>/dev/null; (exec "$@") 2>&3 3>&-; c=$?; trap \'\' TERM INT HUP; ' +
   "printf '%s\\n' \"$c\" > \"$s\"; exit $c";
+
+/** Status the writer-mode shims record when the command's status was lost (its supervising subshell was SIGKILLed). */
+export const LOST_STATUS = 137;
+
+// Statements shared by the shim variants below.
+const SURVIVE = 'trap : TERM INT HUP';
+const SHIELD = "trap '' TERM INT HUP";
+const RECORD = `c=$?; ${SHIELD}; printf '%s\\n' "$c" > "$s"`;
+// The run's status as recorded by the pipeline's left side; 137 (SIGKILL) when that side was killed before it could.
+const READ_BACK = `${SHIELD}; c=; read c < "$s"; case $c in ''|*[!0-9]*) c=${LOST_STATUS}; printf '%s\\n' "$c" > "$s";; esac; exit $c`;
+
+/**
+ * {@link SHIM_SCRIPT} printing a header first, run as `/bin/sh -c HEADER_SHIM_SCRIPT sh <statusFile> <header> <command...>`.
+ * The first {@link HEADER_PID_TOKEN} in the header becomes the shim's `$$` (the run's pid), by parameter expansion:
+ * builtins only, no fork. The header goes to the shim's stdout (the output file).
+ */
+export const HEADER_SHIM_SCRIPT =
+  `s=$1; h=$2; shift 2; ${SURVIVE}; exec 3>&2 2>/dev/null; ` +
+  `case $h in *${HEADER_PID_TOKEN}*) h=\${h%%${HEADER_PID_TOKEN}*}$$\${h#*${HEADER_PID_TOKEN}};; esac; printf '%s' "$h"; ` +
+  `(exec "$@") 2>&3 3>&-; ${RECORD}; exit $c`;
+
+/**
+ * The shim in writer mode, stdout and stderr merged:
+ * `/bin/sh -c WRITER_SHIM_SCRIPT sh <statusFile> <node> <writer-main.js> <writerConfig> <command...>`.
+ *
+ * The command's stdout+stderr go through a pipe to one writer process. dash has no `pipefail`, so the pipeline's
+ * left side (a subshell, which must trap TERM/INT/HUP again: a subshell resets `trap :` to the default) runs the
+ * command, then writes its status to the status file itself; the shim reads it back with the `read` builtin once the
+ * whole pipeline (the writer included) is done, and exits with it. If the left side was SIGKILLed before it could
+ * write (a forced stop kills the whole tree), the shim records 137. The writer's own stderr is the shim's (fd 3).
+ * The command runs as `(exec "$@") 2>&1`, not `"$@" 2>&1`: dash applies a simple command's redirections in the
+ * waiting shell too, which would then print "Terminated" into the pipe when the command dies of a signal.
+ */
+export const WRITER_SHIM_SCRIPT =
+  `s=$1; n=$2; w=$3; o=$4; shift 4; ${SURVIVE}; exec 3>&2 2>/dev/null; ` +
+  `{ ${SURVIVE}; (exec "$@") 2>&1 3>&-; ${RECORD}; } | "$n" "$w" "$o" 2>&3 3>&-; ${READ_BACK}`;
+
+/**
+ * The shim in writer mode with a separate stderr:
+ * `/bin/sh -c SPLIT_WRITER_SHIM_SCRIPT sh <statusFile> <node> <writer-main.js> <outConfig> <errConfig> <command...>`.
+ *
+ * `{ { cmd 2>&1 1>&4; } | errwriter; } 4>&1 | outwriter`: fd 4 carries the command's stdout past the inner pipe,
+ * which takes its stderr. Every shell level traps TERM/INT/HUP; every process closes the fds it must not hold, so
+ * each writer sees EOF once the command (and whatever inherited its output) is gone. Status as in {@link WRITER_SHIM_SCRIPT}.
+ */
+export const SPLIT_WRITER_SHIM_SCRIPT =
+  `s=$1; n=$2; w=$3; o=$4; e=$5; shift 5; ${SURVIVE}; exec 3>&2 2>/dev/null; ` +
+  `{ ${SURVIVE}; { ${SURVIVE}; (exec "$@") 2>&1 1>&4 3>&- 4>&-; ${RECORD}; } | "$n" "$w" "$e" >&3 2>&3 3>&- 4>&-; } 4>&1 ` +
+  `| "$n" "$w" "$o" 2>&3 3>&-; ${READ_BACK}`;
 
 /** A shell reports death by signal n as exit status 128 + n. */
 export const SIGNAL_STATUS_BASE = 128;

@@ -3,9 +3,11 @@ import { closeSync, openSync } from 'node:fs';
 import { execa } from 'execa';
 import { InvalidOptionError, SpawnError } from '../errors.js';
 import { identityOf, readProcStat, type ProcessIdentity } from './identity.js';
-import { decodeStatus, SHIM_SCRIPT, SHIM_SHELL, type RunExit } from './shim.js';
+import { checkWriterOptions, planShim, resolveWriterEntry, type WriterOptions } from './shim-plan.js';
+import { decodeStatus, SHIM_SHELL, type RunExit } from './shim.js';
 
 export { decodeStatus, readStatusFile, SHIM_SCRIPT, type RunExit } from './shim.js';
+export type { WriterOptions } from './shim-plan.js';
 
 /** `$0` given to the shim (only shows in `ps`). */
 export const SHIM_ARGV0 = 'sh';
@@ -20,7 +22,10 @@ export interface SpawnRunOptions {
   cwd: string;
   /** The child's whole environment (the parent's is not added). */
   env: Record<string, string>;
-  /** File opened with O_APPEND; the child's stdout and stderr both write to it directly. */
+  /**
+   * File opened with O_APPEND; the child's stdout and stderr both write to it directly (fd mode), or through a
+   * writer process (see `writer`).
+   */
   outputFile: string;
   /** File the shim writes the run's exit status to, even if this Node process has exited by then. */
   statusFile: string;
@@ -29,6 +34,24 @@ export interface SpawnRunOptions {
    * @default the command, joined with spaces
    */
   label?: string;
+  /**
+   * Text written to the output first, its first `HEADER_PID_TOKEN` replaced by the run's pid (the shim's `$$`, by
+   * the shim in fd mode, by the writer in writer mode). Not stamped.
+   * @default null (no header)
+   */
+  header?: string | null;
+  /**
+   * File the child's stderr goes to on its own (opened with O_APPEND, or by its own writer in writer mode).
+   * @default null (stderr goes to `outputFile`)
+   */
+  stderrFile?: string | null;
+  /**
+   * Writer mode: the output goes through a pipe to a writer process per file (`node dist/output/writer-main.js`),
+   * for timestamps and size caps. The shim still records the child's status, and exits (so `exited` resolves)
+   * only once the writers are done.
+   * @default null (fd mode: the child writes to the files itself)
+   */
+  writer?: WriterOptions | null;
 }
 
 /** A run that has been started. */
@@ -47,23 +70,40 @@ function toRunExit(exitCode: number | undefined, signal: string | undefined): Ru
   return exitCode === undefined ? { exitCode: null, signal: null } : decodeStatus(exitCode);
 }
 
-/** Runs `/bin/sh -c SHIM_SCRIPT sh <statusFile> ...command` in its own session, output to `fd`. */
-function startShim({ command, cwd, env, statusFile }: SpawnRunOptions, fd: number) {
+/** Runs `/bin/sh -c <script> sh <args...>` in its own session, stdout to `fd`, stderr to `errFd`. */
+function startShim({ cwd, env }: SpawnRunOptions, shim: { script: string; args: string[] }, fd: number, errFd: number) {
   // execa's types list only the fd literals 3..9, but any open fd is passed straight to spawn() at run time.
-  const out = fd as 3;
-  return execa(SHIM_SHELL, ['-c', SHIM_SCRIPT, SHIM_ARGV0, statusFile, ...command], {
+  return execa(SHIM_SHELL, ['-c', shim.script, SHIM_ARGV0, ...shim.args], {
     cwd, env, extendEnv: false, detached: true, cleanup: false, reject: false, buffer: false,
-    stdin: 'ignore', stdout: out, stderr: out,
+    stdin: 'ignore', stdout: fd as 3, stderr: errFd as 3,
   });
+}
+
+/** Opens the output file (and the stderr file); in writer mode these fds only carry the writers' own errors. */
+function openOutputs(opts: SpawnRunOptions): { fd: number; errFd: number } {
+  const fd = openSync(opts.outputFile, OUTPUT_OPEN_FLAGS);
+  if (!opts.stderrFile) return { fd, errFd: fd };
+  let errFd: number;
+  try {
+    errFd = openSync(opts.stderrFile, OUTPUT_OPEN_FLAGS);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  if (!opts.writer) return { fd, errFd };
+  closeSync(errFd); // opened only to fail early and create it; its writer opens it again
+  return { fd, errFd: fd };
 }
 
 /**
  * Starts `command` under the shim, detached (its own session and process group), with stdin ignored and
- * stdout+stderr appended to `outputFile`. The Node process may exit at once: the run goes on and the shim
- * still records its status in `statusFile`.
+ * stdout+stderr appended to `outputFile` (stderr to `stderrFile` if given), straight or through writer processes
+ * (`writer`), after `header`. The Node process may exit at once: the run goes on and the shim still records its
+ * status in `statusFile`.
  *
- * @throws {InvalidOptionError} when `command` is empty.
- * @throws {SpawnError} when the spawn fails (e.g. `cwd` does not exist) or the output file cannot be opened.
+ * @throws {InvalidOptionError} when `command` is empty or `writer` is malformed.
+ * @throws {SpawnError} when the spawn fails (e.g. `cwd` does not exist), an output file cannot be opened, or the
+ * writer entry is missing (writer mode run from source without a build).
  * @example
  * ```ts
  * const run = spawnRun({ command: ['node', 'job.js'], cwd, env, outputFile, statusFile });
@@ -71,22 +111,26 @@ function startShim({ command, cwd, env, statusFile }: SpawnRunOptions, fd: numbe
  * ```
  */
 export function spawnRun(opts: SpawnRunOptions): SpawnedRun {
-  const { command, cwd, outputFile } = opts;
+  const { command, cwd } = opts;
   if (command.length === 0) throw new InvalidOptionError('command', 'a non-empty array of strings', command);
+  if (opts.writer) checkWriterOptions(opts.writer);
   const label = opts.label ?? command.join(' ');
-  let fd: number;
+  let shim;
+  let fds: { fd: number; errFd: number };
   try {
-    fd = openSync(outputFile, OUTPUT_OPEN_FLAGS);
+    shim = planShim(opts, opts.writer ? resolveWriterEntry() : null);
+    fds = openOutputs(opts);
   } catch (error) {
     throw new SpawnError(label, error);
   }
   let subprocess;
   try {
-    subprocess = startShim(opts, fd);
+    subprocess = startShim(opts, shim, fds.fd, fds.errFd);
   } catch (error) {
     throw new SpawnError(label, error);
   } finally {
-    closeSync(fd);
+    closeSync(fds.fd);
+    if (fds.errFd !== fds.fd) closeSync(fds.errFd);
   }
   const spawnedAt = Date.now();
   subprocess.catch(() => undefined);

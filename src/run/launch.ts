@@ -3,11 +3,14 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ScriptNotFoundError, SpawnError, WorkingDirectoryNotFoundError } from '../errors.js';
-import { archiveFileName, currentOutputFileName } from '../output/archive.js';
+import { archiveFileName, currentErrorFileName, currentOutputFileName, errorFileOf } from '../output/archive.js';
+import { pruneArchives } from '../output/prune.js';
+import { nextArchiveFileName } from '../output/rotate.js';
 import { spawnRun, type SpawnedRun } from '../process/spawn.js';
 import type { Runtime } from '../runtime.js';
-import type { ArchiveEntry, CurrentRun, RunRecord, RunTrigger, TaskRecord } from '../store/records.js';
+import type { ArchiveEntry, CurrentRun, RunRecord, RunTrigger, TaskRecord, TaskStatus } from '../store/records.js';
 import { assertRunnable, builtinNames } from '../task/interpreter.js';
+import { runHeader } from './header.js';
 import { newRunId } from './ids.js';
 
 /** What a launch produced: the record to write and the live child. */
@@ -15,8 +18,28 @@ export interface Launched {
   record: TaskRecord;
   run: CurrentRun;
   spawned: SpawnedRun;
+  /** True when the run is an extra run next to a live main run. */
+  extra: boolean;
   /** The run ledger write, to be awaited with the task record's (see `Mutation.sideWrites`). */
   ledgerWrite: Promise<void>;
+}
+
+/** What to launch: the trigger and, for manual or queued runs, their particulars. */
+export interface LaunchRequest {
+  trigger: RunTrigger;
+  /** Slot time of a scheduled run (epoch ms). */
+  scheduledFor: number | null;
+  /** A run id given out before the launch (queued runs). */
+  runId?: string;
+  /** ISO date a manual run is made for. */
+  triggerTime?: string | null;
+  /** Arguments / env of a manual run, replacing / added to the task's. */
+  args?: string[] | null;
+  env?: Record<string, string> | null;
+  /** When the run was queued (ISO). */
+  queuedAt?: string | null;
+  /** One-off run: the status the task returns to when it ends. */
+  resumeStatus?: TaskStatus | null;
 }
 
 /** Checks, before anything is written, that the task can be started. */
@@ -30,7 +53,7 @@ export function assertStartable(record: TaskRecord): void {
   assertRunnable(scriptPath, command, Object.keys(builtinNames()));
 }
 
-// Renames `<name>.txt` to its archive name (never copies) and prunes archives beyond keepArchives.
+// Renames `<name>.txt` (and `<name>.err.txt`) to its archive name (never copies) and prunes old archives.
 async function archivePrevious(rt: Runtime, record: TaskRecord, ledgerFixes: Promise<void>[]): Promise<ArchiveEntry[]> {
   const { name } = record.task;
   const current = join(rt.folder, currentOutputFileName(name));
@@ -43,56 +66,106 @@ async function archivePrevious(rt: Runtime, record: TaskRecord, ledgerFixes: Pro
     return archives;
   }
   const taken = new Set(archives.map((a) => a.file));
-  const file = archiveFileName(name, startedMs, (f) => taken.has(f) || existsSync(join(rt.folder, f)));
+  // With rotation, the last part of a run must sort after its rotated parts: name it after the newest archive.
+  const file = record.task.maxOutputBytes !== null
+    ? nextArchiveFileName(rt.folder, name, startedMs, 'out')
+    : archiveFileName(name, startedMs, (f) => taken.has(f) || existsSync(join(rt.folder, f)));
   await rename(current, join(rt.folder, file));
+  await rename(join(rt.folder, currentErrorFileName(name)), join(rt.folder, errorFileOf(file))).catch(() => undefined);
   archives.push({ file, runId: record.state.lastRunId, startedAt: new Date(startedMs).toISOString() });
-  if (record.state.lastRunId) ledgerFixes.push(rt.store.updateRun(name, record.state.lastRunId, { outputFile: file }));
+  if (record.state.lastRunId) ledgerFixes.push(rt.store.updateRun(name, record.state.lastRunId, { outputFile: file, ...(record.task.stderr === 'separate' ? { errorFile: errorFileOf(file) } : {}) }));
+  return pruneByCount(rt, archives);
+}
+
+async function pruneByCount(rt: Runtime, archives: ArchiveEntry[]): Promise<ArchiveEntry[]> {
   while (archives.length > rt.keepArchives) {
     const oldest = archives.shift()!;
     await unlink(join(rt.folder, oldest.file)).catch(() => undefined);
+    await unlink(join(rt.folder, errorFileOf(oldest.file))).catch(() => undefined);
   }
   return archives;
 }
 
-/** Spawns a run of `record` (call under the task's lock) and returns the updated record. */
-export async function launchRun(rt: Runtime, record: TaskRecord, trigger: RunTrigger, scheduledFor: number | null): Promise<Launched> {
-  assertStartable(record);
+// Output files of a run: the current files for the main run, fresh archive names for an extra run.
+function outputFilesOf(rt: Runtime, record: TaskRecord, extra: boolean, now: number): { outputFile: string; errorFile: string | null } {
+  const { name, stderr } = record.task;
+  const separate = stderr === 'separate';
+  if (!extra) return { outputFile: currentOutputFileName(name), errorFile: separate ? currentErrorFileName(name) : null };
+  const taken = new Set(record.state.archives.map((a) => a.file));
+  const outputFile = archiveFileName(name, now, (f) => taken.has(f) || existsSync(join(rt.folder, f)));
+  return { outputFile, errorFile: separate ? errorFileOf(outputFile) : null };
+}
+
+function spawnFor(rt: Runtime, record: TaskRecord, run: Omit<CurrentRun, 'pid' | 'pidStartTime' | 'bootId'>, req: LaunchRequest): SpawnedRun {
   const { task } = record;
-  const now = rt.now();
-  const runId = newRunId(now);
-  const ledgerFixes: Promise<void>[] = [];
-  const archives = await archivePrevious(rt, record, ledgerFixes);
-  const statusFile = rt.store.statusFile(task.name, runId);
-  const outputFile = currentOutputFileName(task.name);
-  await mkdir(dirname(statusFile), { recursive: true });
-  let spawned: SpawnedRun;
+  const script = resolve(task.wd, task.script);
+  const command = [...task.command, script, ...(req.args ?? task.args)];
+  const env = {
+    ...(process.env as Record<string, string>), ...task.env, ...(req.env ?? {}),
+    EXECUTOR_ID: rt.id, EXECUTOR_FOLDER: rt.folder, EXECUTOR_TASK: task.name, EXECUTOR_RUN_ID: run.runId,
+    EXECUTOR_TRIGGER: run.triggerTime ?? run.scheduledFor ?? run.startedAt, EXECUTOR_TRIGGER_KIND: run.trigger,
+  };
+  const piped = task.timestamps || task.maxOutputBytes !== null;
   try {
-    spawned = spawnRun({
-      command: [...task.command, resolve(task.wd, task.script), ...task.args],
-      cwd: task.wd,
-      env: { ...(process.env as Record<string, string>), ...task.env, EXECUTOR_ID: rt.id, EXECUTOR_FOLDER: rt.folder, EXECUTOR_TASK: task.name, EXECUTOR_RUN_ID: runId },
-      outputFile: join(rt.folder, outputFile),
-      statusFile,
+    return spawnRun({
+      command, cwd: task.wd, env, label: task.name,
+      outputFile: join(rt.folder, run.outputFile),
+      stderrFile: run.errorFile === null ? null : join(rt.folder, run.errorFile),
+      statusFile: rt.store.statusFile(task.name, run.runId),
+      header: task.header ? runHeader(record, run, command) : null,
+      writer: piped ? {
+        timestamps: task.timestamps, maxOutputBytes: task.maxOutputBytes, maxArchiveBytes: task.maxArchiveBytes,
+        keepArchives: rt.keepArchives, task: task.name, folder: rt.folder,
+      } : null,
     });
   } catch (error) {
     throw error instanceof SpawnError ? error : new SpawnError(task.name, error);
   }
+}
+
+/** Spawns a run of `record` (call under the task's lock): the main run, or an extra run when one is live. */
+export async function launchRun(rt: Runtime, record: TaskRecord, req: LaunchRequest): Promise<Launched> {
+  assertStartable(record);
+  const { task } = record;
+  const now = rt.now();
+  const extra = record.state.run !== null;
+  const runId = req.runId ?? newRunId(now);
+  const ledgerFixes: Promise<void>[] = [];
+  const archives = extra ? [...record.state.archives] : await archivePrevious(rt, record, ledgerFixes);
+  const statusFile = rt.store.statusFile(task.name, runId);
+  await mkdir(dirname(statusFile), { recursive: true });
   const startedAt = new Date(now).toISOString();
+  const base = {
+    runId, trigger: req.trigger, startedAt, stopRequested: false, ...outputFilesOf(rt, record, extra, now),
+    scheduledFor: req.scheduledFor === null ? null : new Date(req.scheduledFor).toISOString(),
+    deadline: task.timeoutMs === null ? null : new Date(now + task.timeoutMs).toISOString(),
+    triggerTime: req.triggerTime ?? null, queuedAt: req.queuedAt ?? null, kill: null, resumeStatus: req.resumeStatus ?? null,
+  };
+  const spawned = spawnFor(rt, record, base, req);
   const { pid, startTime, bootId } = spawned.identity;
-  const run: CurrentRun = {
-    runId, trigger, pid, pidStartTime: startTime, bootId, startedAt,
-    scheduledFor: scheduledFor === null ? null : new Date(scheduledFor).toISOString(), stopRequested: false,
-  };
-  const ledger: RunRecord = {
-    formatVersion: record.formatVersion, runId, task: task.name, trigger, scheduledFor: run.scheduledFor, startedAt,
-    pid, pidStartTime: startTime, bootId, endedAt: null, exitCode: null, signal: null, exitUnknown: false, stopped: false, outputFile,
-  };
-  const ledgerWrite = Promise.all([rt.store.writeRun(ledger), ...ledgerFixes]).then(() => undefined);
+  const run: CurrentRun = { ...base, pid, pidStartTime: startTime, bootId };
+  if (extra) archives.push({ file: run.outputFile, runId, startedAt });
+  if (!extra && task.maxArchiveBytes !== null) {
+    ledgerFixes.push(pruneArchives(rt.folder, task.name, { maxBytes: task.maxArchiveBytes, keep: rt.keepArchives }).then(() => undefined, () => undefined));
+  }
+  const ledgerWrite = Promise.all([rt.store.writeRun(ledgerOf(record, run)), ...ledgerFixes]).then(() => undefined);
   ledgerWrite.catch(() => undefined); // awaited by the caller through sideWrites
-  const state = {
-    ...record.state, status: 'running' as const, run, archives, backoffUntil: null,
-    lastRunId: runId, lastTrigger: trigger, lastStartedAt: startedAt,
-    restarts: record.state.restarts + (trigger === 'restart' ? 1 : 0),
+  const state = extra
+    ? { ...record.state, archives, extraRuns: [...record.state.extraRuns, run] }
+    : {
+      ...record.state, status: 'running' as const, run, archives, backoffUntil: null, lastKill: null,
+      lastRunId: runId, lastTrigger: req.trigger, lastStartedAt: startedAt,
+      restarts: record.state.restarts + (req.trigger === 'restart' ? 1 : 0),
+    };
+  return { record: { ...record, state }, run, spawned, extra, ledgerWrite };
+}
+
+/** The run ledger record of a run that just started. */
+export function ledgerOf(record: TaskRecord, run: CurrentRun): RunRecord {
+  return {
+    formatVersion: record.formatVersion, runId: run.runId, task: record.task.name, trigger: run.trigger, scheduledFor: run.scheduledFor,
+    startedAt: run.startedAt, pid: run.pid, pidStartTime: run.pidStartTime, bootId: run.bootId, endedAt: null, exitCode: null, signal: null,
+    exitUnknown: false, stopped: false, outputFile: run.outputFile, errorFile: run.errorFile, triggerTime: run.triggerTime, queuedAt: run.queuedAt,
+    timedOut: false, killedFor: null,
   };
-  return { record: { ...record, state }, run, spawned, ledgerWrite };
 }

@@ -1,12 +1,11 @@
 // Stopping a task: mark it stopped first (so no supervisor undoes it), then stop its whole tree.
 import { TaskNotFoundError } from '../errors.js';
-import type { ExitEvent } from '../events.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import { isAlive } from '../process/identity.js';
 import { stopTree } from '../process/stop.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, TaskRecord } from '../store/records.js';
-import { announceExit, closeRun, finalizeRun } from './close.js';
+import { announceExit, closeRun, finalizeRun, liveRuns, type Finalized } from './close.js';
 
 /** Result row of `stopTask` / `stopAll`. */
 export interface StopResult {
@@ -31,33 +30,40 @@ export function runIdentity(run: CurrentRun): ProcessIdentity {
   return { pid: run.pid, startTime: run.pidStartTime, bootId: run.bootId };
 }
 
-function markStopped(record: TaskRecord, run: CurrentRun | null): TaskRecord {
-  const status = record.state.status === 'idle' ? 'idle' : 'stopped';
-  return { ...record, state: { ...record.state, status, backoffUntil: null, run: run ? { ...run, stopRequested: true } : record.state.run } };
+function markStopped(record: TaskRecord): TaskRecord {
+  const { state } = record;
+  const status = state.status === 'idle' && state.run === null ? 'idle' : 'stopped';
+  const mark = (run: CurrentRun): CurrentRun => ({ ...run, stopRequested: true });
+  return { ...record, state: { ...state, status, backoffUntil: null, queue: [], run: state.run ? mark(state.run) : null, extraRuns: state.extraRuns.map(mark) } };
 }
 
-/** Stops task `name`: resolves when every process of its tree is gone and the exit is recorded. */
+/** Stops task `name`: every live run (main and extra), each whole tree; resolves when all are gone and recorded. Queued runs are dropped. */
 export async function stopTaskRun(rt: Runtime, name: string): Promise<StopResult> {
-  const target = await rt.store.mutateTask<{ run: CurrentRun | null; closed: ExitEvent | null }>(name, async (record) => {
+  const target = await rt.store.mutateTask<{ runs: CurrentRun[]; closed: Finalized[] }>(name, async (record) => {
     if (!record) throw new TaskNotFoundError(name);
-    const run = record.state.run;
-    if (run && (rt.own.has(run.runId) || isAlive(runIdentity(run)))) {
-      return { record: markStopped(record, run), result: { run, closed: null } };
+    let current = markStopped(record);
+    const closed: Finalized[] = [];
+    const runs: CurrentRun[] = [];
+    for (const run of liveRuns(current)) {
+      if (rt.own.has(run.runId) || isAlive(runIdentity(run))) { runs.push(run); continue; }
+      const done = await finalizeRun(rt, current, null, run);
+      if (done) { current = done.record; closed.push(done); }
     }
-    const done = run ? await finalizeRun(rt, markStopped(record, run), null) : null;
-    return { record: done ? done.record : markStopped(record, null), result: { run: null, closed: done?.event ?? null }, sideWrites: done ? [done.ledgerWrite] : [] };
+    return { record: current, result: { runs, closed }, sideWrites: closed.map((d) => d.ledgerWrite) };
   });
-  if (target.closed) announceExit(rt, target.closed);
+  for (const done of target.closed) announceExit(rt, done);
   rt.log(`Stopping ${name}`);
-  if (!target.run) {
+  const main = target.runs[0];
+  if (!main) {
     rt.emitter.emit('stop', { name, runId: null, pid: null });
     return { id: rt.id, name, result: 'not running', pid: null, forced: false };
   }
-  const { run } = target;
-  const { forced } = await stopTree(runIdentity(run), { killTimeoutMs: rt.killTimeoutMs });
-  const own = rt.own.get(run.runId);
-  const exit = own ? await own.exited : null;
-  await closeRun(rt, name, run.runId, exit);
-  rt.emitter.emit('stop', { name, runId: run.runId, pid: run.pid });
-  return { id: rt.id, name, result: 'stopped', pid: run.pid, forced };
+  const results = await Promise.all(target.runs.map(async (run) => {
+    const { forced } = await stopTree(runIdentity(run), { killTimeoutMs: rt.killTimeoutMs });
+    const own = rt.own.get(run.runId);
+    await closeRun(rt, name, run.runId, own ? await own.exited : null);
+    return forced;
+  }));
+  rt.emitter.emit('stop', { name, runId: main.runId, pid: main.pid });
+  return { id: rt.id, name, result: 'stopped', pid: main.pid, forced: results.some(Boolean) };
 }

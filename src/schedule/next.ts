@@ -137,6 +137,17 @@ export function lastSlotAtOrBefore(s: Schedule, t: number): number | null {
 }
 
 /**
+ * The index `k` of the last slot at or before `t` (so `slotTime(s, k) <= t`), or -1 when the anchor
+ * is after `t`. The number of slots in `(a, b]` is `slotIndexAtOrBefore(s, b) - slotIndexAtOrBefore(s, a)`.
+ * Constant time however far `t` is from the anchor.
+ *
+ * @throws InvalidOptionError if `t` or the anchor is not an epoch in ms within the Date range.
+ */
+export function slotIndexAtOrBefore(s: Schedule, t: number): number {
+  return lastIndexAtOrBefore(s, slotFn(s), t);
+}
+
+/**
  * The `n` successive distinct slot times strictly after `after`, in increasing order
  * (`Infinity` entries once past the `Date` range).
  *

@@ -1,5 +1,7 @@
 // Shapes of the JSON records kept in the folder, and checks that a parsed file has that shape.
 import { CorruptRecordError } from '../errors.js';
+import type { AlertConfig } from '../alert/types.js';
+import { parseCron } from '../schedule/cron.js';
 import { parsePeriod } from '../schedule/period.js';
 import { assertTimezone } from '../schedule/start.js';
 
@@ -32,7 +34,48 @@ export interface TaskSpec {
   timezone: string | null;
   maxRestarts: number | null;
   addedAt: string;
+  /** Cron expression (5 or 6 fields), or null. Exclusive with `period`. */
+  cron: string | null;
+  /** What to do with slots missed while no supervisor ran. */
+  catchUp: CatchUpPolicy;
+  /** Bound of `catchUp: 'all'`. */
+  maxCatchUp: number;
+  /** What to do when a slot is due while a run is live. */
+  overlap: OverlapPolicy;
+  /** Upper bound of the deterministic per-slot delay, ms (0 = none). */
+  jitterMs: number;
+  /** A run is stopped after this many ms, or null. */
+  timeoutMs: number | null;
+  /** Write a header and footer into each run's output. */
+  header: boolean;
+  /** Prefix every output line with an ISO time (output goes through a writer process). */
+  timestamps: boolean;
+  /** `'separate'` writes stderr to `<name>.err.txt`. */
+  stderr: StderrMode;
+  /** Cap of the live output file, bytes, or null. */
+  maxOutputBytes: number | null;
+  /** Cap of all archives of the task together, bytes, or null. */
+  maxArchiveBytes: number | null;
+  /** Restart when the run's tree RSS exceeds this many bytes, or null. */
+  maxMemory: number | null;
+  /** The task's alert settings: null = the Executor's, false = off. */
+  alert: AlertConfig | false | null;
 }
+
+/** `catchUp` policy values. */
+export type CatchUpPolicy = 'none' | 'one' | 'all';
+/** `overlap` policy values. */
+export type OverlapPolicy = 'skip' | 'queue' | 'replace' | 'allow';
+/** `stderr` option values. */
+export type StderrMode = 'merge' | 'separate';
+/** Why a run was stopped by the executor itself. */
+export type KillReason = 'timeout' | 'memory' | 'replace';
+
+/** Defaults of the issue-3 task fields (also used to read records written before they existed). */
+export const TASK_DEFAULTS = {
+  cron: null, catchUp: 'one', maxCatchUp: 10, overlap: 'skip', jitterMs: 0, timeoutMs: null, header: true, timestamps: false,
+  stderr: 'merge', maxOutputBytes: null, maxArchiveBytes: null, maxMemory: null, alert: null,
+} as const satisfies Partial<TaskSpec>;
 
 /** The run in progress, kept in the task record so any process can adopt it. */
 export interface CurrentRun {
@@ -47,6 +90,35 @@ export interface CurrentRun {
   scheduledFor: string | null;
   /** Set by `stopTask` before it signals, so the exit is recorded as a stop. */
   stopRequested: boolean;
+  /** Output file, relative to the folder (`<name>.txt` for the main run, an archive name for extra runs). */
+  outputFile: string;
+  /** Separate stderr file, relative to the folder, or null. */
+  errorFile: string | null;
+  /** When the run times out (ISO), or null. */
+  deadline: string | null;
+  /** The date a manual run was made for (`runTask({ trigger })`), ISO, or null. */
+  triggerTime: string | null;
+  /** When the run was queued (maxConcurrent, overlap or catch-up), ISO, or null. */
+  queuedAt: string | null;
+  /** Set before the executor itself stops the run. */
+  kill: KillReason | null;
+  /** A one-off run (runTask) of a task: the status to return to when it ends, instead of restarting. */
+  resumeStatus: TaskStatus | null;
+}
+
+/** A run waiting to start: queued by maxConcurrent, `overlap: 'queue' | 'replace'` or `catchUp: 'all'`. */
+export interface QueuedRun {
+  runId: string;
+  trigger: RunTrigger;
+  scheduledFor: string | null;
+  triggerTime: string | null;
+  /** Arguments and env of a manual run (null = the task's). */
+  args: string[] | null;
+  env: Record<string, string> | null;
+  queuedAt: string;
+  reason: 'concurrency' | 'overlap' | 'catch-up' | 'replace';
+  /** See {@link CurrentRun.resumeStatus}. */
+  resumeStatus: TaskStatus | null;
 }
 
 /** An archived output file of a past run. */
@@ -74,6 +146,16 @@ export interface TaskState {
   /** Slot time of the last fired (or skipped) scheduled run. */
   lastScheduledAt: string | null;
   archives: ArchiveEntry[];
+  /** False after `disableTask`: never fired by the scheduler nor restarted. */
+  enabled: boolean;
+  /** Runs live next to the main `run` (overlap `'allow'`, `runTask` while running). */
+  extraRuns: CurrentRun[];
+  /** Runs waiting to start, in order. */
+  queue: QueuedRun[];
+  /** A failure alert was raised and no recovery seen since. */
+  failing: boolean;
+  /** Why the executor stopped the last run itself, or null. */
+  lastKill: KillReason | null;
 }
 
 /** One file `tasks/<name>.json`. */
@@ -106,6 +188,16 @@ export interface RunRecord {
   stopped: boolean;
   /** Output file name (relative to the folder): `<name>.txt` while current, its archive name later. */
   outputFile: string;
+  /** Separate stderr file (relative), or null. */
+  errorFile: string | null;
+  /** The date a manual run was made for, ISO, or null. */
+  triggerTime: string | null;
+  /** When the run was queued before it started, ISO, or null. */
+  queuedAt: string | null;
+  /** True when the run was stopped for exceeding its `timeout`. */
+  timedOut: boolean;
+  /** Why the executor stopped the run itself (`'timeout'`, `'memory'`, `'replace'`), or null. */
+  killedFor: KillReason | null;
 }
 
 /** `executor.json`: the folder's identity. */
@@ -115,13 +207,33 @@ export interface FolderMeta {
   createdAt: string;
 }
 
+/** True when the task runs on a schedule (`period` or `cron`). */
+export function isPeriodic(task: Pick<TaskSpec, 'period' | 'cron'>): boolean {
+  return task.period !== null || task.cron !== null;
+}
+
 /** A fresh state for a newly added task. */
 export function initialState(): TaskState {
   return {
     status: 'idle', run: null, restarts: 0, failStreak: 0, restartTimes: [], gaveUp: false, backoffUntil: null,
     lastRunId: null, lastTrigger: null, lastExitCode: null, lastSignal: null, lastStartedAt: null, lastEndedAt: null,
-    lastScheduledAt: null, archives: [],
+    lastScheduledAt: null, archives: [], enabled: true, extraRuns: [], queue: [], failing: false, lastKill: null,
   };
+}
+
+const STATE_DEFAULTS = { enabled: true, extraRuns: [], queue: [], failing: false, lastKill: null } as const;
+const RUN_DEFAULTS = { errorFile: null, deadline: null, triggerTime: null, queuedAt: null, kill: null, resumeStatus: null } as const;
+
+// Records written before a field existed get its default (in place), so older folders keep working.
+function fillDefaults(name: string, task: Record<string, unknown>, state: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(TASK_DEFAULTS)) if (!(key in task)) task[key] = value;
+  for (const [key, value] of Object.entries(STATE_DEFAULTS)) if (!(key in state)) state[key] = Array.isArray(value) ? [] : value;
+  const runs = [state.run, ...(Array.isArray(state.extraRuns) ? state.extraRuns : [])];
+  for (const run of runs) {
+    if (!isObject(run)) continue;
+    for (const [key, value] of Object.entries(RUN_DEFAULTS)) if (!(key in run)) run[key] = value;
+    if (!('outputFile' in run)) run.outputFile = `${name}.txt`;
+  }
 }
 
 const STATUSES: readonly TaskStatus[] = ['idle', 'running', 'backoff', 'scheduled', 'succeeded', 'failed', 'stopped'];
@@ -140,6 +252,7 @@ export function checkTaskRecord(file: string, value: unknown, expectedName: stri
   const { task, state } = value;
   if (!isObject(task) || !isObject(state)) return fail('no `task` or `state` object');
   if (task.name !== expectedName) fail(`task.name ${JSON.stringify(task.name)} for file of task ${JSON.stringify(expectedName)}`);
+  fillDefaults(expectedName, task, state);
   for (const key of ['script', 'wd', 'addedAt'] as const) if (typeof task[key] !== 'string') fail(`task.${key} that is not a string`);
   if (!isObject(task.env) || !Object.values(task.env).every((v) => typeof v === 'string')) fail('task.env that is not a map of strings');
   for (const key of ['args', 'command'] as const) {
@@ -151,6 +264,8 @@ export function checkTaskRecord(file: string, value: unknown, expectedName: stri
   if (isObject(state.run) && (typeof state.run.pid !== 'number' || typeof state.run.runId !== 'string')) fail('state.run without pid or runId');
   if (!Array.isArray(state.archives)) fail('state.archives that is not an array');
   if (!Array.isArray(state.restartTimes)) fail('state.restartTimes that is not an array');
+  if (!Array.isArray(state.extraRuns) || !state.extraRuns.every((r) => isObject(r) && typeof r.pid === 'number' && typeof r.runId === 'string')) fail('state.extraRuns that is not an array of runs');
+  if (!Array.isArray(state.queue) || !state.queue.every((q) => isObject(q) && typeof q.runId === 'string')) fail('state.queue that is not an array of queued runs');
   checkSchedule(task, fail);
   return value as unknown as TaskRecord;
 }
@@ -160,11 +275,16 @@ function checkSchedule(task: Record<string, unknown>, fail: (why: string) => nev
   try {
     if (task.period !== null) parsePeriod(task.period, 'task.period');
     if (task.timezone !== null) assertTimezone(task.timezone);
+    if (task.cron !== null) parseCron(task.cron, task.timezone as string | null, 'task.cron');
   } catch (error) {
     fail(`a bad schedule (${(error as Error).message})`);
   }
   if (task.period !== null && !Number.isFinite(Date.parse(String(task.start ?? task.addedAt)))) fail('task.start that is not a date');
   if (task.maxRestarts !== null && !(Number.isInteger(task.maxRestarts) && (task.maxRestarts as number) > 0)) fail('task.maxRestarts that is not a positive integer or null');
+  if (task.period !== null && task.cron !== null) fail('both task.period and task.cron');
+  if (!['none', 'one', 'all'].includes(task.catchUp as string)) fail(`task.catchUp ${JSON.stringify(task.catchUp)}`);
+  if (!['skip', 'queue', 'replace', 'allow'].includes(task.overlap as string)) fail(`task.overlap ${JSON.stringify(task.overlap)}`);
+  for (const key of ['jitterMs', 'maxCatchUp'] as const) if (!(Number.isFinite(task[key]) && (task[key] as number) >= 0)) fail(`task.${key} that is not a number >= 0`);
 }
 
 /** Checks a parsed run ledger file. */

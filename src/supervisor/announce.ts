@@ -1,23 +1,41 @@
-// After a run is spawned and recorded: watch its exit, log it and emit start/restart/schedule.
+// After a run is spawned and recorded: watch its exit and timeout, log it and emit start/restart/schedule.
 import type { Runtime } from '../runtime.js';
 import { closeRun } from '../run/close.js';
+import { killRun } from '../run/kill.js';
 import type { Launched } from '../run/launch.js';
+
+// The process that started a run enforces its timeout while it lives (the supervisor's passes cover the rest).
+function armTimeout(rt: Runtime, launched: Launched): void {
+  const { run, record, spawned } = launched;
+  if (run.deadline === null) return;
+  const timer = setTimeout(() => {
+    if (rt.killing.has(run.runId)) return;
+    rt.killing.add(run.runId);
+    void killRun(rt, record.task.name, run.runId, 'timeout').finally(() => rt.killing.delete(run.runId));
+  }, Math.max(0, Date.parse(run.deadline) - rt.now()));
+  timer.unref();
+  void spawned.exited.finally(() => clearTimeout(timer));
+}
 
 /** Logs and emits a launched run, and closes it when this process sees it exit. */
 export function announceLaunch(rt: Runtime, launched: Launched): void {
   const { run, spawned, record } = launched;
   const { name, script } = record.task;
   rt.own.set(run.runId, spawned);
+  armTimeout(rt, launched);
   spawned.exited
     .then(async (exit) => {
       if (rt.supervisor) await rt.supervisor.onOwnExit(name, run.runId, exit);
       else await closeRun(rt, name, run.runId, exit);
     })
     .catch((error: unknown) => rt.emitter.emit('error', error as Error, { name }))
-    .finally(() => rt.own.delete(run.runId));
+    .finally(() => {
+      rt.own.delete(run.runId);
+      rt.nudge();
+    });
   const prefix = run.trigger === 'restart' ? 'Restarting' : run.trigger === 'manual' ? 'Starting' : run.trigger === 'catch-up' ? 'Catching up' : 'Running scheduled';
-  rt.log(`${prefix} ${name} ${script} (pid: ${run.pid})`);
+  rt.log(`${prefix} ${name} ${script} (pid: ${run.pid}${launched.extra ? ', extra run' : ''})`);
   rt.emitter.emit('start', { name, runId: run.runId, pid: run.pid, trigger: run.trigger, startedAt: run.startedAt });
-  if (run.trigger === 'restart') rt.emitter.emit('restart', { name, runId: run.runId, pid: run.pid, restarts: record.state.restarts });
+  if (run.trigger === 'restart') rt.emitter.emit('restart', { name, runId: run.runId, pid: run.pid, restarts: launched.record.state.restarts });
   if (run.scheduledFor) rt.emitter.emit('schedule', { name, runId: run.runId, scheduledFor: run.scheduledFor, trigger: run.trigger });
 }

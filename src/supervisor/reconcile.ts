@@ -1,18 +1,18 @@
-// One reconciliation pass over the table: close dead runs, restart crashed loops, fire due schedules.
-import { decideRestart } from '../restart/policy.js';
-import type { Runtime } from '../runtime.js';
-import { isAlive } from '../process/identity.js';
+// One reconciliation of a task under its lock: close dead runs, restart crashed loops, fire due schedules, drain the queue.
 import type { RunExit } from '../process/spawn.js';
-import type { RunTrigger, TaskRecord } from '../store/records.js';
-import { announceExit, finalizeRun } from '../run/close.js';
-import { launchRun, type Launched } from '../run/launch.js';
-import { runIdentity } from '../run/stop.js';
-import { lastSlotAtOrBefore, nextSlotAfter, type Schedule } from '../schedule/next.js';
-import { parsePeriod } from '../schedule/period.js';
+import type { Runtime } from '../runtime.js';
+import { announceExit, finalizeRun, liveRuns, type Finalized } from '../run/close.js';
+import { releaseSlot } from '../run/gate.js';
+import { finishKill } from '../run/kill.js';
+import { raiseAlerts } from '../run/alerts.js';
+import type { TaskRecord } from '../store/records.js';
 import { announceLaunch } from './announce.js';
+import { scheduleStep } from './schedule-step.js';
+import { drainStep, newContext, restartStep, type StepContext, type StepKind } from './steps.js';
+import { isDeadRun, needsRestart, recoveredNow, scheduleDue } from './wake.js';
 
-/** A slot fired later than this after its time is recorded as a `catch-up` run. */
-export const CATCH_UP_THRESHOLD_MS = 2_000;
+export { CATCH_UP_THRESHOLD_MS, needsAttention, nextWakeOf, timingOfTask } from './wake.js';
+export type { StepKind } from './steps.js';
 
 /** What one pass did, by task name. */
 export interface TickReport {
@@ -23,143 +23,81 @@ export interface TickReport {
   fired: string[];
   skipped: string[];
   backoff: string[];
+  /** Tasks with a run queued in this pass (maxConcurrent, overlap or catch-up). */
+  queued: string[];
   /** Tasks whose record could not be read (the error is logged). */
   errors: string[];
   /** When the next timed action is due (epoch ms), if any. */
   nextWakeAt: number | null;
 }
 
-/** The period schedule of a task, or null. */
-export function scheduleOf(record: TaskRecord): Schedule | null {
-  const { period, start, timezone, addedAt } = record.task;
-  if (period === null) return null;
-  return { period: parsePeriod(period), anchor: Date.parse(start ?? addedAt), timezone };
-}
-
-/** When the task next needs attention (epoch ms), or null. */
-export function nextWakeOf(record: TaskRecord, now: number): number | null {
-  const { state } = record;
-  if (state.status === 'backoff' && state.backoffUntil) return Date.parse(state.backoffUntil);
-  const schedule = scheduleOf(record);
-  if (!schedule || (state.status !== 'scheduled' && state.status !== 'running')) return null;
-  const last = state.lastScheduledAt ? Date.parse(state.lastScheduledAt) : -Infinity;
-  return nextSlotAfter(schedule, Math.max(last, now - 1));
-}
-
-function isDead(rt: Runtime, record: TaskRecord): boolean {
-  const run = record.state.run;
-  return run !== null && !rt.own.has(run.runId) && !isAlive(runIdentity(run));
-}
-
-function needsRestart(record: TaskRecord, now: number): boolean {
-  const { task, state } = record;
-  if (task.period !== null || !task.infiniteLoop || state.gaveUp || state.run) return false;
-  if (state.status === 'failed' || state.status === 'succeeded') return true;
-  return state.status === 'backoff' && state.backoffUntil !== null && Date.parse(state.backoffUntil) <= now;
-}
-
-function dueSlot(record: TaskRecord, now: number): number | null {
-  const schedule = scheduleOf(record);
-  if (!schedule || (record.state.status !== 'scheduled' && record.state.status !== 'running')) return null;
-  const due = lastSlotAtOrBefore(schedule, now);
-  const last = record.state.lastScheduledAt ? Date.parse(record.state.lastScheduledAt) : -Infinity;
-  return due !== null && due > last ? due : null;
-}
-
-/** True when a pass must lock this task (cheap pre-check on the cached record). */
-export function needsAttention(rt: Runtime, record: TaskRecord, supervise: boolean, now: number): boolean {
-  if (isDead(rt, record)) return true;
-  return supervise && (needsRestart(record, now) || dueSlot(record, now) !== null);
-}
-
-type Outcome = { kind: 'closed' | 'restarted' | 'fired' | 'skipped' | 'backoff' | 'gave-up' | 'none' };
-
-// Events that describe a record are emitted only after it is written, so listeners read what they were told.
-type Deferred = (() => void)[];
-
-// Launches a run; if it cannot start (script deleted, wd gone…), the task is recorded as such instead of
-// the whole locked step failing and being retried on every pass.
-async function tryLaunch(rt: Runtime, record: TaskRecord, trigger: RunTrigger, due: number | null, launches: Launched[], deferred: Deferred): Promise<[TaskRecord, Outcome['kind']]> {
-  try {
-    const launched = await launchRun(rt, record, trigger, due);
-    launches.push(launched);
-    return [launched.record, due === null ? 'restarted' : 'fired'];
-  } catch (error) {
-    const { name, period } = record.task;
-    deferred.push(() => rt.warn(`Could not start ${name}: ${(error as Error).message}`, name, (error as { code?: string }).code));
-    const status = period === null ? 'failed' : 'scheduled';
-    return [{ ...record, state: { ...record.state, status, backoffUntil: null, gaveUp: period === null } }, 'gave-up'];
-  }
-}
-
-async function restartStep(rt: Runtime, record: TaskRecord, now: number, launches: Launched[], deferred: Deferred): Promise<[TaskRecord, Outcome['kind']]> {
-  const { state } = record;
-  if (state.status === 'backoff') return tryLaunch(rt, record, 'restart', null, launches, deferred);
-  const decision = decideRestart({
-    state: { failStreak: state.failStreak, restartTimes: state.restartTimes },
-    runStartedAt: Date.parse(state.lastStartedAt ?? new Date(now).toISOString()),
-    runEndedAt: Date.parse(state.lastEndedAt ?? new Date(now).toISOString()),
-    now, maxRestarts: record.task.maxRestarts,
-  });
-  const next = { ...record, state: { ...state, failStreak: decision.state.failStreak, restartTimes: decision.state.restartTimes } };
-  deferred.push(() => rt.log(`${decision.action === 'give-up' ? 'Giving up on' : 'Restart policy for'} ${record.task.name}: ${decision.reason}`));
-  if (decision.action === 'give-up') {
-    deferred.push(() => rt.warn(`Giving up restarting ${record.task.name}: ${decision.reason}`, record.task.name));
-    return [{ ...next, state: { ...next.state, gaveUp: true } }, 'gave-up'];
-  }
-  if (decision.delayMs > 0) {
-    const until = new Date(now + decision.delayMs).toISOString();
-    deferred.push(() => rt.emitter.emit('backoff', { name: record.task.name, delayMs: decision.delayMs, until, failStreak: decision.state.failStreak, reason: decision.reason }));
-    return [{ ...next, state: { ...next.state, status: 'backoff', backoffUntil: until } }, 'backoff'];
-  }
-  return tryLaunch(rt, next, 'restart', null, launches, deferred);
-}
-
-async function scheduleStep(rt: Runtime, record: TaskRecord, due: number, now: number, launches: Launched[], deferred: Deferred): Promise<[TaskRecord, Outcome['kind']]> {
-  const marked = { ...record, state: { ...record.state, lastScheduledAt: new Date(due).toISOString() } };
-  if (record.state.run) {
-    const reason = 'the previous run is still running';
-    deferred.push(() => rt.log(`Skipping the ${new Date(due).toISOString()} run of ${record.task.name}: ${reason}`));
-    deferred.push(() => rt.emitter.emit('skip', { name: record.task.name, scheduledFor: new Date(due).toISOString(), reason }));
-    return [marked, 'skipped'];
-  }
-  const trigger = now - due > CATCH_UP_THRESHOLD_MS ? 'catch-up' : 'schedule';
-  return tryLaunch(rt, marked, trigger, due, launches, deferred);
-}
-
 /** A run this process saw exit, closed in the same locked step as the restart decision. */
 export interface Closing { runId: string; exit: RunExit }
 
+// Closes every live run that has exited (or the one this process saw exit).
+async function closeStep(rt: Runtime, record: TaskRecord, closing: Closing | null, closed: Finalized[], sideWrites: Promise<unknown>[]): Promise<TaskRecord> {
+  let current = record;
+  for (const run of liveRuns(record)) {
+    const mine = closing !== null && run.runId === closing.runId;
+    if (!mine && !isDeadRun(rt, run)) continue;
+    const done = await finalizeRun(rt, current, mine ? closing.exit : null, run);
+    if (done) { current = done.record; closed.push(done); sideWrites.push(done.ledgerWrite); }
+  }
+  return current;
+}
+
+function recoverStep(rt: Runtime, record: TaskRecord, ctx: StepContext): TaskRecord {
+  const { name } = record.task;
+  ctx.alerts.push({ kind: 'recovered', name, runId: record.state.run?.runId ?? null, run: null, reason: `${name} has been running stably again`, taskAlert: record.task.alert });
+  return { ...record, state: { ...record.state, failing: false } };
+}
+
+async function steps(rt: Runtime, record: TaskRecord, supervise: boolean, ctx: StepContext, kinds: StepKind[]): Promise<TaskRecord> {
+  const now = rt.now();
+  let current = record;
+  if (supervise && needsRestart(current, now)) {
+    const [next, kind] = await restartStep(rt, current, now, ctx);
+    current = next; kinds.push(kind);
+  }
+  if (supervise && scheduleDue(current, now)) {
+    const [next, done] = await scheduleStep(rt, current, now, ctx);
+    current = next; kinds.push(...done);
+  }
+  const drained = await drainStep(rt, current, supervise, ctx);
+  if (drained) { current = drained[0]; kinds.push(drained[1]); }
+  if (supervise && recoveredNow(current, now)) { current = recoverStep(rt, current, ctx); kinds.push('recovered'); }
+  return current;
+}
+
 /** Reconciles one task under its lock; returns what happened. */
-export async function reconcileTask(rt: Runtime, name: string, supervise: boolean, closing: Closing | null = null): Promise<Outcome['kind'][]> {
-  const launches: Launched[] = [];
-  const deferred: Deferred = [];
-  const sideWrites: Promise<unknown>[] = [];
-  const { kinds, closed } = await rt.store.mutateTask(name, async (record) => {
-    if (!record) return { record: null, result: { kinds: [] as Outcome['kind'][], closed: null } };
-    const now = rt.now();
-    let current = record;
-    const kinds: Outcome['kind'][] = [];
-    let closedEvent = null;
-    const closingThis = closing !== null && current.state.run?.runId === closing.runId;
-    if (closingThis || isDead(rt, current)) {
-      const done = await finalizeRun(rt, current, closingThis ? closing.exit : null);
-      if (done) { current = done.record; closedEvent = done.event; kinds.push('closed'); sideWrites.push(done.ledgerWrite); }
-    }
-    if (supervise && needsRestart(current, now)) {
-      const [next, kind] = await restartStep(rt, current, now, launches, deferred);
-      current = next; kinds.push(kind);
-    }
-    const due = supervise ? dueSlot(current, now) : null;
-    if (due !== null) {
-      const [next, kind] = await scheduleStep(rt, current, due, now, launches, deferred);
-      current = next; kinds.push(kind);
-    }
-    sideWrites.push(...launches.map((l) => l.ledgerWrite));
-    return { record: current === record ? null : current, result: { kinds, closed: closedEvent }, sideWrites };
-  });
-  if (closed) announceExit(rt, closed, !supervise);
-  for (const emit of deferred) emit();
-  for (const launched of launches) announceLaunch(rt, launched);
+export async function reconcileTask(rt: Runtime, name: string, supervise: boolean, closing: Closing | null = null): Promise<StepKind[]> {
+  const ctx = newContext();
+  const closed: Finalized[] = [];
+  let kinds: StepKind[] = [];
+  let written: TaskRecord | null = null;
+  try {
+    kinds = await rt.store.mutateTask(name, async (record) => {
+      if (!record) return { record: null, result: [] as StepKind[] };
+      const sideWrites: Promise<unknown>[] = [];
+      const done: StepKind[] = [];
+      let current = await closeStep(rt, record, closing, closed, sideWrites);
+      if (closed.length > 0) done.push('closed');
+      current = await steps(rt, current, supervise, ctx, done);
+      sideWrites.push(...ctx.launches.map((l) => l.ledgerWrite));
+      written = current === record ? null : current;
+      return { record: written, result: done, sideWrites };
+    });
+  } finally {
+    releaseSlot(rt, ctx.reserved);
+  }
+  for (const done of closed) announceExit(rt, done, !supervise);
+  for (const emit of ctx.deferred) emit();
+  for (const launched of ctx.launches) announceLaunch(rt, launched);
+  raiseAlerts(rt, ctx.alerts);
+  const after = written as TaskRecord | null;
+  for (const runId of ctx.replace) {
+    const run = after ? liveRuns(after).find((r) => r.runId === runId) : undefined;
+    if (run) void finishKill(rt, name, run);
+  }
   return kinds;
 }

@@ -1,6 +1,10 @@
 // A full pass over the table, using the cache so an idle table of 10,000 tasks costs little.
 import type { Runtime } from '../runtime.js';
-import { needsAttention, nextWakeOf, reconcileTask, type TickReport } from './reconcile.js';
+import { liveRuns } from '../run/close.js';
+import { killRun } from '../run/kill.js';
+import { runIdentity } from '../run/stop.js';
+import type { TaskRecord } from '../store/records.js';
+import { needsAttention, nextWakeOf, reconcileTask, type StepKind, type TickReport } from './reconcile.js';
 
 // Logs each distinct corrupt-record error once per Executor, so a bad file does not flood the log.
 function reportErrors(rt: Runtime, errors: Map<string, Error>): void {
@@ -12,13 +16,48 @@ function reportErrors(rt: Runtime, errors: Map<string, Error>): void {
   }
 }
 
+const REPORT_KEY: Partial<Record<StepKind, keyof Pick<TickReport, 'closed' | 'restarted' | 'fired' | 'skipped' | 'backoff' | 'queued'>>> = {
+  closed: 'closed', restarted: 'restarted', fired: 'fired', skipped: 'skipped', backoff: 'backoff', queued: 'queued',
+};
+
+// Runs past their `timeout` are stopped by the supervisor, or by the process that started them.
+function enforceLimits(rt: Runtime, records: Iterable<TaskRecord>, supervise: boolean, now: number): void {
+  for (const record of records) {
+    for (const run of liveRuns(record)) {
+      if (run.kill !== null || run.deadline === null || Date.parse(run.deadline) > now) continue;
+      if (!supervise && !rt.own.has(run.runId)) continue;
+      if (rt.killing.has(run.runId)) continue;
+      rt.killing.add(run.runId);
+      void killRun(rt, record.task.name, run.runId, 'timeout').finally(() => rt.killing.delete(run.runId));
+    }
+  }
+}
+
+// maxMemory: sample the trees of live runs that have a limit (supervisor only).
+async function enforceMemory(rt: Runtime, records: Iterable<TaskRecord>): Promise<void> {
+  const checks: Promise<void>[] = [];
+  for (const record of records) {
+    const { maxMemory, name } = record.task;
+    const run = record.state.run;
+    if (maxMemory === null || !run || run.kill !== null || rt.killing.has(run.runId)) continue;
+    checks.push(rt.usage.sample(runIdentity(run)).then((usage) => {
+      if (!usage || usage.rss <= maxMemory || rt.killing.has(run.runId)) return;
+      rt.killing.add(run.runId);
+      void killRun(rt, name, run.runId, 'memory', { rss: usage.rss, maxMemory }).finally(() => rt.killing.delete(run.runId));
+    }, () => undefined));
+  }
+  await Promise.all(checks);
+}
+
 /** Runs one pass; `supervise` enables restarts and schedules (lease holders only). */
 export async function runPass(rt: Runtime, supervise: boolean, full = false): Promise<TickReport> {
-  const report: TickReport = { supervised: supervise, closed: [], restarted: [], fired: [], skipped: [], backoff: [], errors: [], nextWakeAt: null };
+  const report: TickReport = { supervised: supervise, closed: [], restarted: [], fired: [], skipped: [], backoff: [], queued: [], errors: [], nextWakeAt: null };
   const table = await rt.store.table({ full });
   reportErrors(rt, table.errors);
   report.errors.push(...table.errors.keys());
   const now = rt.now();
+  enforceLimits(rt, table.records.values(), supervise, now);
+  if (supervise) await enforceMemory(rt, table.records.values());
   const todo = [...table.records.values()].filter((r) => {
     try {
       return needsAttention(rt, r, supervise, now);
@@ -28,12 +67,9 @@ export async function runPass(rt: Runtime, supervise: boolean, full = false): Pr
   }).map((r) => r.task.name);
   await Promise.all(todo.map(async (name) => {
     try {
-      for (const kind of await reconcileTask(rt, name, supervise)) {
-        if (kind === 'closed') report.closed.push(name);
-        else if (kind === 'restarted') report.restarted.push(name);
-        else if (kind === 'fired') report.fired.push(name);
-        else if (kind === 'skipped') report.skipped.push(name);
-        else if (kind === 'backoff') report.backoff.push(name);
+      for (const kind of new Set(await reconcileTask(rt, name, supervise))) {
+        const key = REPORT_KEY[kind];
+        if (key) report[key].push(name);
       }
     } catch (error) {
       report.errors.push(name);
@@ -41,13 +77,17 @@ export async function runPass(rt: Runtime, supervise: boolean, full = false): Pr
       rt.emitter.emit('error', error as Error, { name });
     }
   }));
-  if (supervise) {
-    const after = await rt.store.table({ refresh: false }); // our own writes are already in the cache
-    for (const record of after.records.values()) {
-      let wake: number | null = null;
-      try { wake = nextWakeOf(record, rt.now()); } catch { wake = null; }
-      if (wake !== null && (report.nextWakeAt === null || wake < report.nextWakeAt)) report.nextWakeAt = wake;
-    }
-  }
+  if (supervise) report.nextWakeAt = await nextWake(rt);
   return report;
+}
+
+async function nextWake(rt: Runtime): Promise<number | null> {
+  const after = await rt.store.table({ refresh: false }); // our own writes are already in the cache
+  let next: number | null = null;
+  for (const record of after.records.values()) {
+    let wake: number | null = null;
+    try { wake = nextWakeOf(record, rt.now()); } catch { wake = null; }
+    if (wake !== null && (next === null || wake < next)) next = wake;
+  }
+  return next;
 }

@@ -2,14 +2,15 @@
 import { TaskNotFoundError } from '../errors.js';
 import { isAlive } from '../process/identity.js';
 import { stopTree } from '../process/stop.js';
-import { announceExit, finalizeRun } from '../run/close.js';
-import { assertStartable, launchRun, type Launched } from '../run/launch.js';
+import { announceExit, finalizeRun, liveRuns, type Finalized } from '../run/close.js';
+import { releaseSlot } from '../run/gate.js';
+import { assertStartable, type Launched } from '../run/launch.js';
 import { runIdentity, stopTaskRun } from '../run/stop.js';
 import type { Runtime } from '../runtime.js';
-import { lastSlotAtOrBefore } from '../schedule/next.js';
-import { FORMAT_VERSION, initialState, type TaskRecord } from '../store/records.js';
+import { FORMAT_VERSION, initialState, type TaskRecord, type TaskSpec } from '../store/records.js';
 import { announceLaunch } from '../supervisor/announce.js';
-import { scheduleOf } from '../supervisor/reconcile.js';
+import { launchOrQueue, newContext } from '../supervisor/steps.js';
+import { timingOfTask } from '../supervisor/wake.js';
 import { buildTaskSpec, type AddTaskOptions } from './options.js';
 import { taskRow, type TaskRow } from './rows.js';
 
@@ -20,7 +21,7 @@ export interface StartResult {
   /** Task name. */
   name: string;
   /** What happened. `'error'` appears only in `startAll` rows (with `error` and `code`). */
-  result: 'started' | 'already running' | 'scheduled' | 'error';
+  result: 'started' | 'already running' | 'scheduled' | 'queued' | 'error';
   /** Pid of the started or already running run, else null. */
   pid: number | null;
   /** Error message of an `'error'` row. */
@@ -37,10 +38,8 @@ export async function addTask(rt: Runtime, name: unknown, script: unknown, optio
     if (current && !replace) return { record: null, result: { record: current, skipped: true } };
     const state = current ? { ...current.state } : initialState();
     if (current && state.status === 'scheduled') {
-      const schedule = scheduleOf({ ...current, task: spec });
-      const last = schedule ? lastSlotAtOrBefore(schedule, rt.now()) : null;
-      state.lastScheduledAt = last === null ? null : new Date(last).toISOString();
-      if (!schedule) state.status = 'idle';
+      state.lastScheduledAt = lastSlotIso(spec, rt.now());
+      if (timingOfTask(spec) === null) state.status = 'idle';
     }
     const record: TaskRecord = { formatVersion: FORMAT_VERSION, rev: current?.rev ?? 0, updatedAt: '', task: current ? { ...spec, addedAt: current.task.addedAt } : spec, state };
     return { record, result: { record, skipped: false } };
@@ -51,19 +50,26 @@ export async function addTask(rt: Runtime, name: unknown, script: unknown, optio
   return taskRow(rt.id, outcome.record, rt.now());
 }
 
+/** The latest slot at or before `now` (ISO), so a (re)started schedule fires from the next slot on. */
+export function lastSlotIso(task: TaskSpec, now: number): string | null {
+  const last = timingOfTask(task)?.lastAtOrBefore(now) ?? null;
+  return last === null ? null : new Date(last).toISOString();
+}
+
 /** Removes a task: stops its tree, deletes its record and run ledger (outputs stay). */
 export async function removeTask(rt: Runtime, name: string): Promise<void> {
   for (;;) {
     await stopTaskRun(rt, name);
     // Delete only if nothing started it again meanwhile (e.g. startTask from another process); else stop again.
     const deleted = await rt.store.mutateTask(name, async (current) => {
-      const run = current?.state.run;
-      if (run && (rt.own.has(run.runId) || isAlive(runIdentity(run)))) return { record: null, result: false };
+      const alive = current ? liveRuns(current).some((run) => rt.own.has(run.runId) || isAlive(runIdentity(run))) : false;
+      if (alive) return { record: null, result: false };
       return { record: 'delete', result: true };
     });
     if (deleted) break;
   }
   await rt.store.deleteRuns(name);
+  rt.alertLimiter.forget(name);
   rt.log(`Removing ${name}`);
 }
 
@@ -73,8 +79,8 @@ function resetForStart(record: TaskRecord): TaskRecord {
 
 /** Starts a task now, or schedules it if periodic; never starts a second process. */
 export async function startTask(rt: Runtime, name: string): Promise<StartResult> {
-  let launched: Launched | null = null;
-  let closed = null;
+  const ctx = newContext();
+  let closed: Finalized | null = null;
   const result = await rt.store.mutateTask<StartResult>(name, async (current) => {
     if (!current) throw new TaskNotFoundError(name);
     assertStartable(current);
@@ -86,27 +92,30 @@ export async function startTask(rt: Runtime, name: string): Promise<StartResult>
     const sideWrites: Promise<unknown>[] = [];
     if (run) {
       const done = await finalizeRun(rt, record, null);
-      if (done) { record = done.record; closed = done.event; sideWrites.push(done.ledgerWrite); }
+      if (done) { record = done.record; closed = done; sideWrites.push(done.ledgerWrite); }
     }
-    const schedule = scheduleOf(record);
-    if (schedule) {
-      const last = lastSlotAtOrBefore(schedule, rt.now());
+    if (timingOfTask(record.task)) {
       const next = resetForStart(record);
       next.state.status = 'scheduled';
-      next.state.lastScheduledAt = last === null ? null : new Date(last).toISOString();
+      next.state.lastScheduledAt = lastSlotIso(record.task, rt.now());
       return { record: next, result: { id: rt.id, name, result: 'scheduled' as const, pid: null }, sideWrites };
     }
-    launched = await launchRun(rt, resetForStart(record), 'manual', null);
-    sideWrites.push(launched.ledgerWrite);
-    return { record: launched.record, result: { id: rt.id, name, result: 'started' as const, pid: launched.run.pid }, sideWrites };
+    const [next, kind] = await launchOrQueue(rt, resetForStart(record), { trigger: 'manual', scheduledFor: null }, ctx);
+    sideWrites.push(...ctx.launches.map((l) => l.ledgerWrite));
+    const launched = ctx.launches[0];
+    if (kind === 'gave-up') throw ctx.error ?? new Error(`Could not start ${name}`);
+    const queued = kind === 'queued' ? { ...next, state: { ...next.state, status: 'idle' as const } } : next;
+    const res: StartResult = launched ? { id: rt.id, name, result: 'started', pid: launched.run.pid } : { id: rt.id, name, result: 'queued', pid: null };
+    return { record: queued, result: res, sideWrites };
   }).catch(async (error: unknown) => {
     // The run was spawned but could not be recorded: stop it rather than leave a process nobody knows about.
-    const orphan = launched as Launched | null;
+    const orphan = ctx.launches[0] as Launched | undefined;
     if (orphan) await stopTree(orphan.spawned.identity, { killTimeoutMs: rt.killTimeoutMs });
     throw error;
-  });
+  }).finally(() => releaseSlot(rt, ctx.reserved));
   if (closed) announceExit(rt, closed);
-  if (launched) announceLaunch(rt, launched);
+  for (const emit of ctx.deferred) emit();
+  for (const launched of ctx.launches) announceLaunch(rt, launched);
   if (result.result === 'scheduled') rt.log(`Scheduled: ${name}`);
   if (result.result === 'already running') rt.log(`Already running: ${name}`);
   rt.supervisor?.onChanged();

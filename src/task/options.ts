@@ -1,12 +1,14 @@
 // Validation of addTask's arguments into a TaskSpec. Runs before anything is written.
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { InvalidEnvError, InvalidOptionError, InvalidStartError, WorkingDirectoryNotFoundError } from '../errors.js';
+import type { AlertOptions } from '../alert/types.js';
+import { ConflictingOptionsError, InvalidEnvError, InvalidOptionError, InvalidStartError, WorkingDirectoryNotFoundError } from '../errors.js';
 import { parsePeriod } from '../schedule/period.js';
 import { assertTimezone, parseStart } from '../schedule/start.js';
 import type { TaskSpec } from '../store/records.js';
 import { resolveInterpreter, type InterpreterMap } from './interpreter.js';
 import { assertTaskName } from './name.js';
+import { checkPolicyOptions, checkRunOptions } from './run-options.js';
 
 /** Options of `addTask`. */
 export interface AddTaskOptions {
@@ -36,12 +38,52 @@ export interface AddTaskOptions {
   maxRestarts?: number;
   /** Update the task if it exists, instead of warning and skipping. @defaultValue false */
   replace?: boolean;
+  /**
+   * Cron expression: 5 fields (`minute hour day-of-month month day-of-week`) or 6 (seconds first), read in `timezone`.
+   * Sunday is 0 or 7. Exclusive with `period`.
+   * @example `'30 2 * * *'` (02:30 every day), `'*\/10 * * * * *'` (every 10 seconds)
+   */
+  cron?: string;
+  /**
+   * Slots missed while no supervisor ran: `'none'` skips them, `'one'` runs the latest once, `'all'` runs each (up to `maxCatchUp`), oldest first.
+   * @defaultValue 'one'
+   */
+  catchUp?: 'none' | 'one' | 'all';
+  /** Most missed slots `catchUp: 'all'` runs. @defaultValue 10 */
+  maxCatchUp?: number;
+  /**
+   * A slot due while a run is live: `'skip'` it, `'queue'` it (at most one pending), `'replace'` the live run, or `'allow'` a second run.
+   * @defaultValue 'skip'
+   */
+  overlap?: 'skip' | 'queue' | 'replace' | 'allow';
+  /** Delay each scheduled run by up to this much: ms or a period string like `'30 sec'`. The delay is fixed per slot. @defaultValue 0 */
+  jitter?: number | string;
+  /** Stop a run (its whole tree) after this long: ms or a period string. Recorded as `timedOut`. @defaultValue none */
+  timeout?: number | string | null;
+  /** Write a header (task, runId, trigger, host, user, pid, command, start) and a footer (exit, duration) into each output. @defaultValue true */
+  header?: boolean;
+  /** Prefix every output line with its ISO time. Output then goes through a small writer process. @defaultValue false */
+  timestamps?: boolean;
+  /** `'separate'` writes stderr to `<name>.err.txt` (archived alongside). @defaultValue 'merge' */
+  stderr?: 'merge' | 'separate';
+  /** Rotate the live output into an archive when it exceeds this size (bytes or `'1 MB'`, at least 4 KiB). @defaultValue none */
+  maxOutputBytes?: number | string | null;
+  /** Delete the task's oldest archives beyond this total size (bytes or `'100 MB'`). @defaultValue none */
+  maxArchiveBytes?: number | string | null;
+  /** Restart the task when its process tree's RSS exceeds this (bytes or `'512 MB'`). @defaultValue none */
+  maxMemory?: number | string | null;
+  /** When and where to alert for this task (overrides the Executor's `alert`); `false` turns alerts off. */
+  alert?: AlertOptions | false;
 }
 
-const KNOWN_OPTIONS = new Set(['wd', 'env', 'args', 'interpreter', 'infiniteLoop', 'period', 'start', 'timezone', 'maxRestarts', 'replace']);
+const KNOWN_OPTIONS = new Set([
+  'wd', 'env', 'args', 'interpreter', 'infiniteLoop', 'period', 'start', 'timezone', 'maxRestarts', 'replace',
+  'cron', 'catchUp', 'maxCatchUp', 'overlap', 'jitter', 'timeout', 'header', 'timestamps', 'stderr', 'maxOutputBytes', 'maxArchiveBytes', 'maxMemory', 'alert',
+]);
 const ENV_KEY = /^[^=\0]+$/;
 
-function checkEnv(env: unknown): Record<string, string> {
+/** Validates an `env` option into strings. */
+export function checkEnv(env: unknown): Record<string, string> {
   if (env === undefined) return {};
   if (typeof env !== 'object' || env === null || Array.isArray(env)) throw new InvalidOptionError('env', 'an object of environment variables', env);
   const out: Record<string, string> = {};
@@ -54,7 +96,8 @@ function checkEnv(env: unknown): Record<string, string> {
   return out;
 }
 
-function checkArgs(args: unknown): string[] {
+/** Validates an `args` option into strings. */
+export function checkArgs(args: unknown): string[] {
   if (args === undefined) return [];
   if (!Array.isArray(args) || !args.every((a) => typeof a === 'string' || (typeof a === 'number' && Number.isFinite(a)))) {
     throw new InvalidOptionError('args', 'an array of strings or numbers', args);
@@ -82,6 +125,7 @@ function checkOptionsObject(options: unknown): Record<string, unknown> {
 function checkSchedule(o: Record<string, unknown>, now: number): Pick<TaskSpec, 'period' | 'start' | 'timezone'> {
   const timezone = o.timezone === undefined ? null : assertTimezone(o.timezone);
   const period = o.period === undefined ? null : parsePeriod(o.period).text;
+  if (o.start !== undefined && o.cron !== undefined) throw new ConflictingOptionsError('start', 'cron', { start: o.start, cron: o.cron });
   if (o.start !== undefined && period === null) throw new InvalidStartError(o.start);
   const start = period === null ? null : new Date(o.start === undefined ? now : parseStart(o.start, timezone)).toISOString();
   return { period, start, timezone };
@@ -99,8 +143,11 @@ export function buildTaskSpec(name: unknown, script: unknown, options: unknown, 
   if (o.replace !== undefined && typeof o.replace !== 'boolean') throw new InvalidOptionError('replace', 'a boolean', o.replace);
   if (o.maxRestarts !== undefined && !(Number.isInteger(o.maxRestarts) && (o.maxRestarts as number) > 0)) throw new InvalidOptionError('maxRestarts', 'a positive integer', o.maxRestarts);
   const schedule = checkSchedule(o, now);
+  const policies = checkPolicyOptions(o, schedule.timezone);
+  const runOptions = checkRunOptions(o);
   const { command, label } = resolveInterpreter(resolve(wd, script), o.interpreter, interpreters);
   return {
+    ...policies, ...runOptions,
     name, script, wd, env, args, interpreter: label, command,
     infiniteLoop: (o.infiniteLoop as boolean | undefined) ?? true,
     ...schedule,

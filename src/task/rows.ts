@@ -1,7 +1,7 @@
 // Plain row objects for listTasks / listRunningTasks, ready to print as a table.
-import type { RunTrigger, TaskRecord, TaskStatus } from '../store/records.js';
-import { lastSlotAtOrBefore, nextSlotAfter } from '../schedule/next.js';
-import { scheduleOf } from '../supervisor/reconcile.js';
+import { previewRuns } from '../schedule/plan.js';
+import type { CatchUpPolicy, KillReason, OverlapPolicy, RunTrigger, TaskRecord, TaskStatus } from '../store/records.js';
+import { timingOfTask } from '../supervisor/wake.js';
 
 /** One row of `listTasks()`. */
 export interface TaskRow {
@@ -49,7 +49,32 @@ export interface TaskRow {
   backoffUntil: string | null;
   /** When the task was added (ISO). */
   addedAt: string;
+  /** Cron expression, or null. */
+  cron: string | null;
+  /** False after `disableTask`. */
+  enabled: boolean;
+  /** Catch-up policy. */
+  catchUp: CatchUpPolicy;
+  /** Overlap policy. */
+  overlap: OverlapPolicy;
+  /** Jitter bound, ms. */
+  jitterMs: number;
+  /** Timeout, ms, or null. */
+  timeoutMs: number | null;
+  /** Runs waiting to start. */
+  queued: number;
+  /** Live runs (main and extra). */
+  runs: number;
+  /** Why the executor stopped the last run itself (`'timeout'`, `'memory'`, `'replace'`), or null. */
+  lastKill: KillReason | null;
+  /** CPU use of the live run's whole process tree, percent (over the time since the previous sample), or null. */
+  cpu: number | null;
+  /** Resident memory of the live run's whole process tree, bytes, or null. */
+  rss: number | null;
 }
+
+/** cpu% and RSS of a task's live tree, from `listTasks`' sampling. */
+export interface RowUsage { cpu: number; rss: number }
 
 /** One row of `listRunningTasks()`; `start` and `nextRun` only with `{ nextRun: true }`. */
 export interface RunningRow {
@@ -69,20 +94,18 @@ export interface RunningRow {
   nextRun?: string | null;
 }
 
-/** The true next scheduled run of a task (ISO), or null when none is pending. */
+/** The next time the scheduler fires the task (ISO), or null when none is pending. */
 export function nextRunOf(record: TaskRecord, now: number): string | null {
-  const schedule = scheduleOf(record);
-  const { status, lastScheduledAt } = record.state;
-  if (!schedule || (status !== 'scheduled' && status !== 'running')) return null;
-  const last = lastScheduledAt ? Date.parse(lastScheduledAt) : -Infinity;
-  // A slot missed while no supervisor ran is the next run (it fires once, as catch-up, when one runs).
-  const due = lastSlotAtOrBefore(schedule, now);
-  if (due !== null && due > last) return new Date(due).toISOString();
-  return new Date(nextSlotAfter(schedule, Math.max(last, now))).toISOString();
+  const { task, state } = record;
+  const timing = timingOfTask(task);
+  if (!timing || !state.enabled || (state.status !== 'scheduled' && state.status !== 'running')) return null;
+  const last = state.lastScheduledAt ? Date.parse(state.lastScheduledAt) : null;
+  const [next] = previewRuns(timing, task.name, task.jitterMs, last, now, 1);
+  return next === undefined ? null : new Date(next).toISOString();
 }
 
 /** Builds a `listTasks()` row. */
-export function taskRow(id: string, record: TaskRecord, now: number): TaskRow {
+export function taskRow(id: string, record: TaskRecord, now: number, usage: RowUsage | null = null): TaskRow {
   const { task, state } = record;
   return {
     id, name: task.name, script: task.script, wd: task.wd, status: state.status, pid: state.run?.pid ?? null,
@@ -91,6 +114,9 @@ export function taskRow(id: string, record: TaskRecord, now: number): TaskRow {
     infiniteLoop: task.infiniteLoop, period: task.period, start: task.start, timezone: task.timezone,
     nextRun: nextRunOf(record, now), interpreter: task.interpreter, args: task.args, env: task.env,
     backoffUntil: state.backoffUntil, addedAt: task.addedAt,
+    cron: task.cron, enabled: state.enabled, catchUp: task.catchUp, overlap: task.overlap, jitterMs: task.jitterMs, timeoutMs: task.timeoutMs,
+    queued: state.queue.length, runs: (state.run ? 1 : 0) + state.extraRuns.length, lastKill: state.lastKill,
+    cpu: usage?.cpu ?? null, rss: usage?.rss ?? null,
   };
 }
 

@@ -43,7 +43,8 @@ function journalLines(folder: string): string[] {
 function run(task: string, runId: string, extra: Partial<RunRecord> = {}): RunRecord {
   return {
     formatVersion: 1, runId, task, trigger: 'manual', scheduledFor: null, startedAt: '2026-01-01T00:00:00.000Z', pid: 1, pidStartTime: 1,
-    bootId: 'boot', endedAt: null, exitCode: null, signal: null, exitUnknown: false, stopped: false, outputFile: `${task}.txt`, ...extra,
+    bootId: 'boot', endedAt: null, exitCode: null, signal: null, exitUnknown: false, stopped: false, outputFile: `${task}.txt`,
+    errorFile: null, triggerTime: null, queuedAt: null, timedOut: false, killedFor: null, ...extra,
   };
 }
 

@@ -1,0 +1,100 @@
+// The Executor's options and the Runtime it builds from them (one per Executor: no globals).
+import type { EventEmitter } from 'eventemitter3';
+import { AlertLimiter } from './alert/limiter.js';
+import { checkAlertOptions } from './alert/options.js';
+import type { AlertOptions } from './alert/types.js';
+import { InvalidOptionError } from './errors.js';
+import type { ExecutorEvents } from './events.js';
+import type { SpawnedRun } from './process/spawn.js';
+import { DEFAULT_KILL_TIMEOUT_MS } from './process/stop.js';
+import { UsageSampler } from './process/usage.js';
+import type { Runtime } from './runtime.js';
+import { FolderStore } from './store/folder-store.js';
+import { formatLogLine } from './store/log.js';
+import { checkInterpreterMap, type InterpreterMap } from './task/interpreter.js';
+
+/** Options of `new Executor(folder, options)`. */
+export interface ExecutorOptions {
+  /** The executor id. A new folder gets a random 8-hex-digit id; an existing folder keeps its stored id. */
+  id?: string;
+  /** Interpreters by extension (`'.py'`) or name (`'venv'`), e.g. `{ '.py': ['python3'], venv: ['/opt/venv/bin/python'] }`. */
+  interpreters?: InterpreterMap;
+  /**
+   * Milliseconds between SIGTERM and SIGKILL when stopping a task.
+   * @defaultValue 5000
+   */
+  killTimeout?: number;
+  /**
+   * How many archived outputs to keep per task; the oldest are deleted.
+   * @defaultValue 50
+   */
+  keepArchives?: number;
+  /** Clock used for schedules and records (epoch ms). For tests. @defaultValue `Date.now` */
+  now?: () => number;
+  /**
+   * Most runs live at once across the folder's tasks; runs beyond it are queued, in order, and recorded as queued.
+   * @defaultValue unlimited
+   */
+  maxConcurrent?: number;
+  /**
+   * When and where to alert, for every task (a task's own `alert` is merged over it field by field: its `on`,
+   * channels and `minInterval` each replace the Executor's when given); `false` = none. E.g.
+   * `{ on: ['failure', 'recovered'], webhook: 'https://…', email: { host, to } }`. See docs/alerts.md.
+   * @defaultValue no alerts
+   */
+  alert?: AlertOptions | false;
+}
+
+/** Default of `keepArchives`. */
+export const DEFAULT_KEEP_ARCHIVES = 50;
+
+/** Validates `new Executor(folder, options)`'s options. */
+export function checkExecutorOptions(options: unknown): ExecutorOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidOptionError('options', 'an object', options);
+  const o = options as ExecutorOptions;
+  if (o.killTimeout !== undefined && !(typeof o.killTimeout === 'number' && Number.isFinite(o.killTimeout) && o.killTimeout >= 0)) throw new InvalidOptionError('killTimeout', 'a number of milliseconds >= 0', o.killTimeout);
+  if (o.keepArchives !== undefined && !(Number.isInteger(o.keepArchives) && o.keepArchives >= 0)) throw new InvalidOptionError('keepArchives', 'an integer >= 0', o.keepArchives);
+  if (o.now !== undefined && typeof o.now !== 'function') throw new InvalidOptionError('now', 'a function returning epoch milliseconds', o.now);
+  if (o.maxConcurrent !== undefined && !(Number.isInteger(o.maxConcurrent) && o.maxConcurrent >= 1) && o.maxConcurrent !== Infinity) throw new InvalidOptionError('maxConcurrent', 'an integer >= 1 (or Infinity)', o.maxConcurrent);
+  checkInterpreterMap(o.interpreters);
+  if (o.alert !== undefined) checkAlertOptions(o.alert, 'alert');
+  return o;
+}
+
+/** Builds the shared context of one Executor. */
+export function createRuntime(emitter: EventEmitter<ExecutorEvents>, folder: string, id: string, o: ExecutorOptions, nudge: (rt: Runtime) => void): Runtime {
+  const alert = o.alert === undefined ? null : checkAlertOptions(o.alert, 'alert');
+  const store = new FolderStore(folder, (file, error) => rt.warn(`Lock ${file} was compromised: ${error.message}`));
+  const rt: Runtime = {
+    folder, id, store, emitter,
+    killTimeoutMs: o.killTimeout ?? DEFAULT_KILL_TIMEOUT_MS,
+    keepArchives: o.keepArchives ?? DEFAULT_KEEP_ARCHIVES,
+    interpreters: o.interpreters ?? {},
+    now: o.now ?? Date.now,
+    log: (message) => {
+      const time = new Date(rt.now());
+      const line = formatLogLine(message, time);
+      store.appendLog(line).catch((error: unknown) => emitter.emit('error', error as Error));
+      emitter.emit('log', { line, message, time });
+    },
+    warn: (message, name, code) => {
+      rt.log(`Warning: ${message}`);
+      emitter.emit('warning', { message, ...(name === undefined ? {} : { name }), ...(code === undefined ? {} : { code }) });
+    },
+    own: new Map<string, SpawnedRun>(),
+    reportedErrors: new Set<string>(),
+    supervisor: null,
+    alert: alert === false ? null : alert,
+    alertLimiter: new AlertLimiter(),
+    alertsInFlight: new Set(),
+    heldAlerts: new WeakMap(),
+    maxConcurrent: o.maxConcurrent ?? Infinity,
+    launching: 0,
+    killing: new Set(),
+    runOwners: new Map(),
+    nudge: () => nudge(rt),
+    usage: new UsageSampler(),
+  };
+  return rt;
+}

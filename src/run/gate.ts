@@ -1,0 +1,50 @@
+// The global maxConcurrent gate: counts live runs in the table plus launches in flight in this process.
+import type { Runtime } from '../runtime.js';
+import type { QueuedRun, TaskRecord } from '../store/records.js';
+import { liveRuns } from './close.js';
+
+function byAge(a: QueuedRun, b: QueuedRun): number {
+  return a.queuedAt === b.queuedAt ? (a.runId < b.runId ? -1 : 1) : a.queuedAt < b.queuedAt ? -1 : 1;
+}
+
+/** Live runs over the (cached) table, plus launches this process has reserved but not yet recorded. */
+async function usage(rt: Runtime): Promise<{ live: number; heads: QueuedRun[] }> {
+  const table = await rt.store.table({ refresh: false });
+  let live = rt.launching;
+  const heads: QueuedRun[] = [];
+  for (const record of table.records.values()) {
+    live += liveRuns(record).length;
+    const head = record.state.queue.find((q) => q.reason === 'concurrency');
+    if (head) heads.push(head);
+  }
+  return { live, heads: heads.sort(byAge) };
+}
+
+/**
+ * Reserves a run slot under `maxConcurrent`; release it with {@link releaseSlot} once the launch is recorded.
+ * A new launch also waits while older runs are queued (first come, first served); `queued` is the run being
+ * dequeued, which may go only if it is among the oldest that fit.
+ */
+export async function reserveSlot(rt: Runtime, queued: QueuedRun | null = null): Promise<boolean> {
+  if (!Number.isFinite(rt.maxConcurrent)) return true;
+  const { live, heads } = await usage(rt);
+  const free = rt.maxConcurrent - live;
+  if (free <= 0) return false;
+  if (queued?.reason === 'concurrency') {
+    if (!heads.slice(0, free).some((h) => h.runId === queued.runId)) return false;
+  } else if (heads.length > 0 && !(queued && byAge(queued, heads[0]!) < 0)) {
+    return false;
+  }
+  rt.launching++;
+  return true;
+}
+
+/** Releases slots taken by {@link reserveSlot}. */
+export function releaseSlot(rt: Runtime, n = 1): void {
+  if (Number.isFinite(rt.maxConcurrent)) rt.launching = Math.max(0, rt.launching - n);
+}
+
+/** True when some task of the table has runs queued for a slot. */
+export function hasQueued(record: TaskRecord): boolean {
+  return record.state.queue.length > 0;
+}

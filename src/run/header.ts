@@ -1,0 +1,43 @@
+// The header and footer text of a run's output, from its record (formatting lives in output/header.ts).
+import { open } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
+import { formatFooter, formatHeader } from '../output/header.js';
+import type { CurrentRun, TaskRecord } from '../store/records.js';
+
+/** `\n`. */
+const NEWLINE_BYTE = 0x0a;
+
+// The user name, or the uid when the passwd entry is missing (containers).
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? 'unknown');
+  }
+}
+
+/** The header of a run (its pid is filled in by the shim). */
+export function runHeader(record: TaskRecord, run: Pick<CurrentRun, 'runId' | 'trigger' | 'triggerTime' | 'scheduledFor' | 'startedAt'>, command: string[]): string {
+  return formatHeader({
+    task: record.task.name, runId: run.runId, trigger: run.trigger, triggerTime: run.triggerTime, scheduledFor: run.scheduledFor,
+    host: hostname(), user: currentUser(), interpreter: record.task.interpreter, command, script: record.task.script, startedAt: run.startedAt,
+  });
+}
+
+/** The footer of a finished run. */
+export function runFooter(exit: { exitCode: number | null; signal: string | null; timedOut: boolean; exitUnknown: boolean }, startedAt: string, endedMs: number): string {
+  return formatFooter({ ...exit, durationMs: Math.max(0, endedMs - Date.parse(startedAt)), endedAt: new Date(endedMs).toISOString() });
+}
+
+/** Appends a footer to an output file, on a line of its own (a last line without a newline is ended first). */
+export async function appendFooter(file: string, footer: string): Promise<void> {
+  const handle = await open(file, 'a+');
+  try {
+    const { size } = await handle.stat();
+    const last = Buffer.alloc(1);
+    if (size > 0) await handle.read(last, 0, 1, size - 1);
+    await handle.appendFile(size > 0 && last[0] !== NEWLINE_BYTE ? `\n${footer}` : footer);
+  } finally {
+    await handle.close();
+  }
+}

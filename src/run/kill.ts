@@ -1,0 +1,50 @@
+// The executor stopping a run on its own: timeout, maxMemory or overlap 'replace'.
+import { stopTree } from '../process/stop.js';
+import type { Runtime } from '../runtime.js';
+import type { CurrentRun, KillReason } from '../store/records.js';
+import { closeRun, liveRuns } from './close.js';
+import { runIdentity } from './stop.js';
+
+/** Extra facts for the log and events. */
+export interface KillDetail { rss?: number; maxMemory?: number }
+
+/**
+ * Marks run `runId` of `name` as killed for `reason` (once), stops its whole tree and records the exit.
+ * Resolves when it is recorded; never rejects (errors are emitted as `error`).
+ */
+export async function killRun(rt: Runtime, name: string, runId: string, reason: KillReason, detail: KillDetail = {}): Promise<void> {
+  try {
+    const run = await rt.store.mutateTask<CurrentRun | null>(name, async (record) => {
+      const live = record ? liveRuns(record).find((r) => r.runId === runId) : undefined;
+      if (!record || !live || live.kill !== null) return { record: null, result: null };
+      const marked = { ...live, kill: reason };
+      const state = record.state.run?.runId === runId
+        ? { ...record.state, run: marked }
+        : { ...record.state, extraRuns: record.state.extraRuns.map((r) => (r.runId === runId ? marked : r)) };
+      return { record: { ...record, state }, result: marked };
+    });
+    if (!run) return;
+    announceKill(rt, name, run, reason, detail);
+    await finishKill(rt, name, run);
+  } catch (error) {
+    rt.emitter.emit('error', error as Error, { name });
+  }
+}
+
+/** Stops the tree of a run already marked with its kill reason, and records its exit. */
+export async function finishKill(rt: Runtime, name: string, run: CurrentRun): Promise<void> {
+  await stopTree(runIdentity(run), { killTimeoutMs: rt.killTimeoutMs });
+  const own = rt.own.get(run.runId);
+  await closeRun(rt, name, run.runId, own ? await own.exited : null);
+}
+
+function announceKill(rt: Runtime, name: string, run: CurrentRun, reason: KillReason, detail: KillDetail): void {
+  if (reason === 'timeout') {
+    const timeoutMs = run.deadline ? Date.parse(run.deadline) - Date.parse(run.startedAt) : 0;
+    rt.log(`Timed out: ${name} (run ${run.runId}) after ${timeoutMs} ms; stopping its process tree`);
+    rt.emitter.emit('timeout', { name, runId: run.runId, pid: run.pid, timeoutMs });
+  } else if (reason === 'memory') {
+    rt.log(`Restarting ${name} (run ${run.runId}): memory ${detail.rss ?? 0} bytes over maxMemory ${detail.maxMemory ?? 0} bytes`);
+    rt.emitter.emit('memory', { name, runId: run.runId, pid: run.pid, rss: detail.rss ?? 0, maxMemory: detail.maxMemory ?? 0 });
+  }
+}

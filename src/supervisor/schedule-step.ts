@@ -1,0 +1,72 @@
+// The schedule step: fire due slots by the task's catchUp, overlap and jitter policies.
+import type { Runtime } from '../runtime.js';
+import { jitterOf } from '../schedule/jitter.js';
+import { planDue } from '../schedule/plan.js';
+import type { TaskRecord } from '../store/records.js';
+import type { LaunchRequest } from '../run/launch.js';
+import { enqueue, launchOrQueue, queuedRun, type StepContext, type StepKind } from './steps.js';
+import { CATCH_UP_THRESHOLD_MS, timingOfTask } from './wake.js';
+
+/** At most this many `skip` events are emitted for slots missed in one pass (the log gives the count). */
+export const MAX_SKIP_EVENTS = 10;
+
+function skip(rt: Runtime, record: TaskRecord, scheduledFor: string, reason: string, ctx: StepContext): [TaskRecord, StepKind] {
+  ctx.deferred.push(() => {
+    rt.log(`Skipping the ${scheduledFor} run of ${record.task.name}: ${reason}`);
+    rt.emitter.emit('skip', { name: record.task.name, scheduledFor, reason });
+  });
+  return [record, 'skipped'];
+}
+
+// One due slot, by the overlap policy when a run is live.
+async function fireSlot(rt: Runtime, record: TaskRecord, req: LaunchRequest, ctx: StepContext): Promise<[TaskRecord, StepKind]> {
+  const live = record.state.run;
+  const slot = new Date(req.scheduledFor!).toISOString();
+  if (!live || record.task.overlap === 'allow') return launchOrQueue(rt, record, req, ctx);
+  if (record.task.overlap === 'skip') return skip(rt, record, slot, 'the previous run is still running', ctx);
+  if (record.task.overlap === 'queue') {
+    if (record.state.queue.some((q) => q.reason === 'overlap')) return skip(rt, record, slot, 'the previous run is still running and one run is already queued', ctx);
+    return [enqueue(rt, record, queuedRun(rt, req, 'overlap'), ctx), 'queued'];
+  }
+  // 'replace': stop the live run first; the new run waits at the head of the queue until it has exited.
+  const marked = { ...live, kill: 'replace' as const, stopRequested: true };
+  ctx.replace.push(live.runId);
+  ctx.deferred.push(() => rt.log(`Replacing the live run ${live.runId} of ${record.task.name} (overlap: replace)`));
+  const withQueue = record.state.queue.filter((q) => q.reason !== 'replace');
+  return [enqueue(rt, { ...record, state: { ...record.state, run: marked, queue: withQueue } }, queuedRun(rt, req, 'replace'), ctx, true), 'queued'];
+}
+
+/** Fires (or skips, or queues) what the schedule has due at `now`; returns the new record and what was done. */
+export async function scheduleStep(rt: Runtime, record: TaskRecord, now: number, ctx: StepContext): Promise<[TaskRecord, StepKind[]]> {
+  const { task, state } = record;
+  const timing = timingOfTask(task);
+  if (!timing) return [record, []];
+  const plan = planDue({
+    timing, name: task.name, jitterMs: task.jitterMs, lastScheduledAt: state.lastScheduledAt ? Date.parse(state.lastScheduledAt) : null,
+    now, catchUp: task.catchUp, maxCatchUp: task.maxCatchUp, lateMs: CATCH_UP_THRESHOLD_MS,
+  });
+  if (plan.fire.length === 0 && plan.missedCount === 0) return [record, []];
+  let current: TaskRecord = { ...record, state: { ...state, lastScheduledAt: plan.last === null ? state.lastScheduledAt : new Date(plan.last).toISOString() } };
+  const kinds: StepKind[] = [];
+  if (plan.missedCount > 0) {
+    const reason = `missed while no supervisor ran (catchUp: ${task.catchUp})`;
+    ctx.deferred.push(() => rt.log(`Skipping ${plan.missedCount} missed run(s) of ${task.name} (catchUp: ${task.catchUp})`));
+    for (const slot of plan.missed.slice(-MAX_SKIP_EVENTS)) {
+      ctx.deferred.push(() => rt.emitter.emit('skip', { name: task.name, scheduledFor: new Date(slot).toISOString(), reason }));
+    }
+    kinds.push('skipped');
+  }
+  for (const [i, slot] of plan.fire.entries()) {
+    const fireAt = slot + jitterOf(task.name, slot, task.jitterMs);
+    const req: LaunchRequest = { trigger: now - fireAt > CATCH_UP_THRESHOLD_MS ? 'catch-up' : 'schedule', scheduledFor: slot };
+    if (i > 0) {
+      current = enqueue(rt, current, queuedRun(rt, req, 'catch-up'), ctx);
+      kinds.push('queued');
+      continue;
+    }
+    const [next, kind] = await fireSlot(rt, current, req, ctx);
+    current = next;
+    kinds.push(kind);
+  }
+  return [current, kinds];
+}

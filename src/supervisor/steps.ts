@@ -1,0 +1,123 @@
+// The locked steps of a reconciliation: launch (or queue), restart, schedule, drain the queue.
+import { MAX_DELAY_MS, JITTER_RATIO, decideRestart } from '../restart/policy.js';
+import type { PendingAlert } from '../run/alerts.js';
+import { reserveSlot } from '../run/gate.js';
+import { newRunId } from '../run/ids.js';
+import { launchRun, type LaunchRequest, type Launched } from '../run/launch.js';
+import type { Runtime } from '../runtime.js';
+import { isPeriodic, type QueuedRun, type TaskRecord } from '../store/records.js';
+
+/** What a locked step did. */
+export type StepKind = 'closed' | 'restarted' | 'fired' | 'skipped' | 'backoff' | 'gave-up' | 'queued' | 'recovered';
+
+/** Collected by the steps of one locked reconciliation, acted on once the record is written. */
+export interface StepContext {
+  launches: Launched[];
+  /** Events and logs, emitted only after the record is written so listeners read what they were told. */
+  deferred: (() => void)[];
+  alerts: PendingAlert[];
+  /** Slots reserved under maxConcurrent, released after the write. */
+  reserved: number;
+  /** Runs to stop once the record is written (overlap 'replace'). */
+  replace: string[];
+  /** The last launch error, if a launch failed. */
+  error?: Error;
+}
+
+/** A fresh context. */
+export function newContext(): StepContext {
+  return { launches: [], deferred: [], alerts: [], reserved: 0, replace: [] };
+}
+
+/** A queued run for `req`, with its run id given out now. */
+export function queuedRun(rt: Runtime, req: LaunchRequest, reason: QueuedRun['reason']): QueuedRun {
+  const now = rt.now();
+  return {
+    runId: req.runId ?? newRunId(now), trigger: req.trigger, scheduledFor: req.scheduledFor === null ? null : new Date(req.scheduledFor).toISOString(),
+    triggerTime: req.triggerTime ?? null, args: req.args ?? null, env: req.env ?? null, queuedAt: req.queuedAt ?? new Date(now).toISOString(), reason,
+    resumeStatus: req.resumeStatus ?? null,
+  };
+}
+
+/** Appends a queued run and announces it. */
+export function enqueue(rt: Runtime, record: TaskRecord, item: QueuedRun, ctx: StepContext, front = false): TaskRecord {
+  const queue = front ? [item, ...record.state.queue] : [...record.state.queue, item];
+  ctx.deferred.push(() => {
+    rt.log(`Queued a run of ${record.task.name} (${item.reason}${item.scheduledFor ? `, slot ${item.scheduledFor}` : ''})`);
+    rt.emitter.emit('queue', { name: record.task.name, runId: item.runId, reason: item.reason, queuedAt: item.queuedAt, scheduledFor: item.scheduledFor });
+  });
+  return { ...record, state: { ...record.state, queue } };
+}
+
+/**
+ * Launches a run, or queues it when maxConcurrent is reached. If it cannot start (script deleted, wd gone…),
+ * the task is recorded as such instead of the whole locked step failing and being retried on every pass.
+ */
+export async function launchOrQueue(rt: Runtime, record: TaskRecord, req: LaunchRequest, ctx: StepContext, dequeued: QueuedRun | null = null): Promise<[TaskRecord, StepKind]> {
+  if (!(await reserveSlot(rt, dequeued))) {
+    return dequeued ? [record, 'queued'] : [enqueue(rt, record, queuedRun(rt, req, 'concurrency'), ctx), 'queued'];
+  }
+  ctx.reserved++;
+  try {
+    const launched = await launchRun(rt, record, req);
+    ctx.launches.push(launched);
+    return [launched.record, req.trigger === 'restart' ? 'restarted' : 'fired'];
+  } catch (error) {
+    const { name } = record.task;
+    ctx.error = error as Error;
+    ctx.deferred.push(() => rt.warn(`Could not start ${name}: ${(error as Error).message}`, name, (error as { code?: string }).code));
+    if (record.state.run) return [record, 'gave-up'];
+    const periodic = isPeriodic(record.task);
+    return [{ ...record, state: { ...record.state, status: periodic ? 'scheduled' : 'failed', backoffUntil: null, gaveUp: !periodic } }, 'gave-up'];
+  }
+}
+
+// Backoff "reached its cap": the delay is the capped one (within its jitter).
+function atCap(delayMs: number): boolean {
+  return delayMs >= MAX_DELAY_MS * (1 - JITTER_RATIO);
+}
+
+/** Decides on and does the restart of a crashed loop (or a task killed over maxMemory). */
+export async function restartStep(rt: Runtime, record: TaskRecord, now: number, ctx: StepContext): Promise<[TaskRecord, StepKind]> {
+  const { state, task } = record;
+  if (state.status === 'backoff') return launchOrQueue(rt, record, { trigger: 'restart', scheduledFor: null }, ctx);
+  const decision = decideRestart({
+    state: { failStreak: state.failStreak, restartTimes: state.restartTimes },
+    runStartedAt: Date.parse(state.lastStartedAt ?? new Date(now).toISOString()),
+    runEndedAt: Date.parse(state.lastEndedAt ?? new Date(now).toISOString()),
+    now, maxRestarts: task.maxRestarts,
+  });
+  const next = { ...record, state: { ...state, failStreak: decision.state.failStreak, restartTimes: decision.state.restartTimes } };
+  ctx.deferred.push(() => rt.log(`${decision.action === 'give-up' ? 'Giving up on' : 'Restart policy for'} ${task.name}: ${decision.reason}`));
+  const loopAlert = (reason: string): PendingAlert => ({ kind: 'restart-loop', name: task.name, runId: state.lastRunId, run: null, reason, taskAlert: task.alert });
+  if (decision.action === 'give-up') {
+    ctx.deferred.push(() => rt.warn(`Giving up restarting ${task.name}: ${decision.reason}`, task.name));
+    ctx.alerts.push(loopAlert(`${task.name}: ${decision.reason}`));
+    return [{ ...next, state: { ...next.state, gaveUp: true } }, 'gave-up'];
+  }
+  if (decision.delayMs > 0) {
+    const until = new Date(now + decision.delayMs).toISOString();
+    ctx.deferred.push(() => rt.emitter.emit('backoff', { name: task.name, delayMs: decision.delayMs, until, failStreak: decision.state.failStreak, reason: decision.reason }));
+    if (atCap(decision.delayMs)) ctx.alerts.push(loopAlert(`${task.name} is in a restart loop: ${decision.reason}`));
+    return [{ ...next, state: { ...next.state, status: 'backoff', backoffUntil: until } }, 'backoff'];
+  }
+  return launchOrQueue(rt, next, { trigger: 'restart', scheduledFor: null }, ctx);
+}
+
+/** Starts the first queued run when it may go (a free slot; for overlap and catch-up runs, no live main run). */
+export async function drainStep(rt: Runtime, record: TaskRecord, supervise: boolean, ctx: StepContext): Promise<[TaskRecord, StepKind] | null> {
+  const [head, ...rest] = record.state.queue;
+  if (!head || (!supervise && head.trigger !== 'manual')) return null;
+  if (head.reason !== 'concurrency' && record.state.run !== null) return null;
+  if (!record.state.enabled && head.trigger !== 'manual') {
+    ctx.deferred.push(() => rt.emitter.emit('skip', { name: record.task.name, scheduledFor: head.scheduledFor ?? head.queuedAt, reason: 'the task is disabled' }));
+    return [{ ...record, state: { ...record.state, queue: rest } }, 'skipped'];
+  }
+  const req: LaunchRequest = {
+    trigger: head.trigger, scheduledFor: head.scheduledFor === null ? null : Date.parse(head.scheduledFor), runId: head.runId,
+    triggerTime: head.triggerTime, args: head.args, env: head.env, queuedAt: head.queuedAt, resumeStatus: head.resumeStatus,
+  };
+  const [next, kind] = await launchOrQueue(rt, record, req, ctx, head);
+  if (kind === 'queued') return null;
+  return [{ ...next, state: { ...next.state, queue: next.state.queue.filter((q) => q.runId !== head.runId) } }, kind];
+}

@@ -1,0 +1,86 @@
+// Cheap checks on a (cached) record: does a pass need to lock it, and when does it next need attention.
+import { isAlive } from '../process/identity.js';
+import { STABLE_RUN_MS } from '../restart/policy.js';
+import { liveRuns } from '../run/close.js';
+import { runIdentity } from '../run/stop.js';
+import type { Runtime } from '../runtime.js';
+import { planDue } from '../schedule/plan.js';
+import { timingOf, type Timing } from '../schedule/timing.js';
+import { isPeriodic, type CurrentRun, type TaskRecord, type TaskSpec } from '../store/records.js';
+
+/** A slot fired later than this after its time is missed: it is a `catch-up` run (or skipped, by `catchUp`). */
+export const CATCH_UP_THRESHOLD_MS = 2_000;
+
+// Records are replaced on every write, so a timing is built once per task definition.
+const timings = new WeakMap<TaskSpec, Timing | null>();
+
+/** The schedule of a task (period or cron), or null. */
+export function timingOfTask(task: TaskSpec): Timing | null {
+  if (!timings.has(task)) timings.set(task, isPeriodic(task) ? timingOf(task) : null);
+  return timings.get(task) ?? null;
+}
+
+/** True when a run is recorded live but its process is gone (and this process is not watching it). */
+export function isDeadRun(rt: Runtime, run: CurrentRun): boolean {
+  return !rt.own.has(run.runId) && !isAlive(runIdentity(run));
+}
+
+/** True when the supervisor should restart the task now (crashed loop, or killed over maxMemory). */
+export function needsRestart(record: TaskRecord, now: number): boolean {
+  const { task, state } = record;
+  if (isPeriodic(task) || state.gaveUp || state.run || !state.enabled) return false;
+  if (!task.infiniteLoop && state.lastKill !== 'memory') return false;
+  if (state.status === 'failed' || (state.status === 'succeeded' && task.infiniteLoop)) return true;
+  return state.status === 'backoff' && state.backoffUntil !== null && Date.parse(state.backoffUntil) <= now;
+}
+
+/** True when the schedule has something to do now (fire, catch up, or skip missed slots). */
+export function scheduleDue(record: TaskRecord, now: number): boolean {
+  const { task, state } = record;
+  const timing = timingOfTask(task);
+  if (!timing || !state.enabled || (state.status !== 'scheduled' && state.status !== 'running')) return false;
+  const plan = planDue({
+    timing, name: task.name, jitterMs: task.jitterMs, lastScheduledAt: state.lastScheduledAt ? Date.parse(state.lastScheduledAt) : null,
+    now, catchUp: task.catchUp, maxCatchUp: task.maxCatchUp, lateMs: CATCH_UP_THRESHOLD_MS,
+  });
+  return plan.fire.length > 0 || plan.missedCount > 0;
+}
+
+/** True when a loop that had failed has now run long enough to count as recovered. */
+export function recoveredNow(record: TaskRecord, now: number): boolean {
+  const { state } = record;
+  return state.failing && state.run !== null && !isPeriodic(record.task) && now - Date.parse(state.run.startedAt) >= STABLE_RUN_MS;
+}
+
+/** True when the first queued run could start now (the gate is checked under the lock). */
+export function queueReady(record: TaskRecord, supervise: boolean): boolean {
+  const head = record.state.queue[0];
+  if (!head || (!supervise && head.trigger !== 'manual')) return false;
+  return head.reason === 'concurrency' || record.state.run === null;
+}
+
+/** True when a pass must lock this task. */
+export function needsAttention(rt: Runtime, record: TaskRecord, supervise: boolean, now: number): boolean {
+  if (liveRuns(record).some((run) => isDeadRun(rt, run))) return true;
+  if (queueReady(record, supervise)) return true;
+  return supervise && (needsRestart(record, now) || scheduleDue(record, now) || recoveredNow(record, now));
+}
+
+/** When the task next needs attention (epoch ms), or null. */
+export function nextWakeOf(record: TaskRecord, now: number): number | null {
+  const { task, state } = record;
+  const times: number[] = [];
+  if (state.status === 'backoff' && state.backoffUntil) times.push(Date.parse(state.backoffUntil));
+  for (const run of liveRuns(record)) if (run.deadline && run.kill === null) times.push(Date.parse(run.deadline));
+  if (state.failing && state.run && !isPeriodic(task)) times.push(Date.parse(state.run.startedAt) + STABLE_RUN_MS);
+  const timing = timingOfTask(task);
+  if (timing && state.enabled && (state.status === 'scheduled' || state.status === 'running')) {
+    const plan = planDue({
+      timing, name: task.name, jitterMs: task.jitterMs, lastScheduledAt: state.lastScheduledAt ? Date.parse(state.lastScheduledAt) : null,
+      now, catchUp: task.catchUp, maxCatchUp: task.maxCatchUp, lateMs: CATCH_UP_THRESHOLD_MS,
+    });
+    if (plan.fire.length > 0 || plan.missedCount > 0) times.push(now);
+    else if (plan.nextFireAt !== null) times.push(plan.nextFireAt);
+  }
+  return times.length === 0 ? null : Math.min(...times);
+}

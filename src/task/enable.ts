@@ -1,0 +1,42 @@
+// enableTask / disableTask, and nextRuns: the schedule preview.
+import { InvalidOptionError, TaskNotFoundError } from '../errors.js';
+import type { Runtime } from '../runtime.js';
+import { previewRuns } from '../schedule/plan.js';
+import type { TaskRecord } from '../store/records.js';
+import { timingOfTask } from '../supervisor/wake.js';
+import { lastSlotIso } from './lifecycle.js';
+import { taskRow, type TaskRow } from './rows.js';
+
+/** Most fire times `nextRuns` previews at once. */
+export const MAX_NEXT_RUNS = 10_000;
+
+/** Enables or disables a task; a re-enabled schedule resumes from the next slot (slots missed while disabled are not caught up). */
+export async function setEnabled(rt: Runtime, name: string, enabled: boolean): Promise<TaskRow> {
+  const record = await rt.store.mutateTask<TaskRecord>(name, async (current) => {
+    if (!current) throw new TaskNotFoundError(name);
+    if (current.state.enabled === enabled) return { record: null, result: current };
+    const state = { ...current.state, enabled };
+    if (enabled && timingOfTask(current.task)) state.lastScheduledAt = lastSlotIso(current.task, rt.now());
+    if (!enabled && state.status === 'backoff') Object.assign(state, { status: 'failed', backoffUntil: null });
+    const next = { ...current, state };
+    return { record: next, result: next };
+  });
+  rt.log(`${enabled ? 'Enabling' : 'Disabling'} ${name}`);
+  rt.supervisor?.onChanged();
+  return taskRow(rt.id, record, rt.now());
+}
+
+/** The next `n` times the scheduler will fire the task (ISO, jitter included); `[]` if it has no schedule or is disabled. */
+export async function nextRuns(rt: Runtime, name: string, n: unknown): Promise<string[]> {
+  if (!(Number.isInteger(n) && (n as number) >= 0 && (n as number) <= MAX_NEXT_RUNS)) throw new InvalidOptionError('n', `an integer from 0 to ${MAX_NEXT_RUNS}`, n);
+  const record = await rt.store.readTask(name);
+  if (!record) throw new TaskNotFoundError(name);
+  const { task, state } = record;
+  const timing = timingOfTask(task);
+  if (!timing || !state.enabled) return [];
+  const now = rt.now();
+  // A task not (yet) started previews what startTask would schedule: from the next slot on.
+  const started = state.status === 'scheduled' || state.status === 'running';
+  const last = started ? state.lastScheduledAt : lastSlotIso(task, now);
+  return previewRuns(timing, task.name, task.jitterMs, last === null ? null : Date.parse(last), now, n as number).map((t) => new Date(t).toISOString());
+}

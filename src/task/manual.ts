@@ -1,0 +1,162 @@
+// Manual and backfill runs: runTask (one extra run now), runTasks (runner's run-jobs lines), waitRun.
+import pMap from 'p-map';
+import { InvalidOptionError, InvalidStartError, InvalidTriggerError, RunNotFoundError, TaskNotFoundError, WaitTimeoutError } from '../errors.js';
+import { liveRuns } from '../run/close.js';
+import { assertStartable } from '../run/launch.js';
+import type { Runtime } from '../runtime.js';
+import { parseStart } from '../schedule/start.js';
+import type { RunRecord } from '../store/records.js';
+import { announceLaunch } from '../supervisor/announce.js';
+import { releaseSlot } from '../run/gate.js';
+import { reconcileTask } from '../supervisor/reconcile.js';
+import { launchOrQueue, newContext } from '../supervisor/steps.js';
+import { isDeadRun } from '../supervisor/wake.js';
+import { assertTaskName } from './name.js';
+import { checkArgs, checkEnv } from './options.js';
+import { WAIT_POLL_MS } from './wait.js';
+
+/** Options of `runTask`. */
+export interface RunTaskOptions {
+  /**
+   * The date this run is made for (a backfill), e.g. `'2019-01-01T08:00:00'` or runner's `'2019-01-01/08:00:00'`;
+   * wall-clock strings are read in the task's timezone. The script gets it as `EXECUTOR_TRIGGER` (ISO, UTC).
+   * @defaultValue none (then `EXECUTOR_TRIGGER` is the start time)
+   */
+  trigger?: string | Date | number;
+  /** Arguments for this run only, instead of the task's. */
+  args?: ReadonlyArray<string | number>;
+  /** Environment variables for this run only, added to the task's. */
+  env?: Record<string, string | number | boolean>;
+}
+
+/** Options of `waitRun`. */
+export interface WaitRunOptions {
+  /** Give up after this many ms with `WaitTimeoutError`. @defaultValue no limit */
+  timeout?: number;
+}
+
+/** Options of `runTasks`. */
+export interface RunTasksOptions {
+  /** How many of the runs may be live at once; they start in the order given. @defaultValue 1 */
+  concurrency?: number;
+}
+
+/** One line of `runTasks`: a task name and an optional trigger date. */
+export interface RunLine { name: string; trigger?: string | Date | number }
+
+// runner writes a trigger as `2019-01-01/08:00:00`; ISO uses `T`.
+const RUNNER_DATE_SEPARATOR = /^(\d{4}-\d{2}-\d{2})\/(\d)/;
+const RUN_ID_PATTERN = /^[\w.-]+$/;
+
+/** Parses a trigger date (ISO, runner's `YYYY-MM-DD/HH:MM:SS`, Date or epoch ms) into ISO UTC. */
+export function parseTrigger(value: unknown, timezone: string | null, option = 'trigger'): string {
+  const input = typeof value === 'string' ? value.trim().replace(RUNNER_DATE_SEPARATOR, '$1T$2') : value;
+  if (typeof input === 'string' && input.length === 0) throw new InvalidTriggerError(value, option);
+  try {
+    return new Date(parseStart(input, timezone)).toISOString();
+  } catch (error) {
+    if (error instanceof InvalidStartError) throw new InvalidTriggerError(value, option);
+    throw error;
+  }
+}
+
+function checkRunTaskOptions(options: unknown): RunTaskOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidOptionError('options', 'an object', options);
+  for (const key of Object.keys(options)) if (!['trigger', 'args', 'env'].includes(key)) throw new InvalidOptionError('options', 'made of known options (trigger, args, env)', key);
+  return options as RunTaskOptions;
+}
+
+/** Starts one extra run of `name` now (or queues it under maxConcurrent); resolves with its runId. */
+export async function runTask(rt: Runtime, name: unknown, options: unknown): Promise<string> {
+  assertTaskName(name);
+  const o = checkRunTaskOptions(options);
+  const args = o.args === undefined ? null : checkArgs(o.args);
+  const env = o.env === undefined ? null : checkEnv(o.env);
+  const existing = await rt.store.readTask(name);
+  if (!existing) throw new TaskNotFoundError(name);
+  const triggerTime = o.trigger === undefined ? null : parseTrigger(o.trigger, existing.task.timezone);
+  const ctx = newContext();
+  const runId = await rt.store.mutateTask(name, async (record) => {
+    if (!record) throw new TaskNotFoundError(name);
+    assertStartable(record);
+    const resumeStatus = record.state.run ? null : record.state.status;
+    const [next, kind] = await launchOrQueue(rt, record, { trigger: 'manual', scheduledFor: null, triggerTime, args, env, resumeStatus }, ctx);
+    if (kind === 'gave-up') throw ctx.error ?? new Error(`Could not start ${name}`);
+    const id = ctx.launches[0]?.run.runId ?? next.state.queue[next.state.queue.length - 1]!.runId;
+    return { record: next, result: id, sideWrites: ctx.launches.map((l) => l.ledgerWrite) };
+  }).finally(() => releaseSlot(rt, ctx.reserved));
+  rt.runOwners.set(runId, name);
+  for (const emit of ctx.deferred) emit();
+  for (const launched of ctx.launches) announceLaunch(rt, launched);
+  return runId;
+}
+
+type Found = { name: string; ledger: RunRecord | null; live: boolean; queued: boolean };
+
+// Where run `runId` is: live, queued, or in a task's ledger.
+async function findRun(rt: Runtime, runId: string): Promise<Found | null> {
+  const known = rt.runOwners.get(runId);
+  const table = await rt.store.table();
+  const names = known ? [known] : [...table.records.keys()];
+  for (const name of names) {
+    const record = known ? await rt.store.readTask(name) : table.records.get(name)!;
+    if (!record) continue;
+    const live = liveRuns(record).find((r) => r.runId === runId);
+    if (live && isDeadRun(rt, live)) await reconcileTask(rt, name, false);
+    const queued = record.state.queue.some((q) => q.runId === runId);
+    const ledger = await rt.store.readRun(name, runId).catch(() => null);
+    if (live || queued || ledger) return { name, ledger, live: live !== undefined, queued };
+  }
+  return null;
+}
+
+/** Resolves with the run's ledger record once it has ended. */
+export async function waitRun(rt: Runtime, runId: unknown, options: WaitRunOptions = {}): Promise<RunRecord> {
+  if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) throw new InvalidOptionError('runId', 'a run id returned by runTask', runId);
+  const timeout = options?.timeout ?? Infinity;
+  if (typeof timeout !== 'number' || !(timeout > 0)) throw new InvalidOptionError('timeout', 'a number of milliseconds > 0', timeout);
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const found = await findRun(rt, runId);
+    if (!found) throw new RunNotFoundError(runId);
+    if (found.ledger?.endedAt) return found.ledger;
+    if (found.queued) await reconcileTask(rt, found.name, rt.supervisor !== null); // a freed slot may start it
+    if (Date.now() >= deadline) throw new WaitTimeoutError(`run ${runId} to end`, timeout, found.queued ? 'queued' : 'running');
+    await new Promise<void>((done) => {
+      const wake = (e: { runId: string }) => { if (e.runId === runId) finish(); };
+      const timer = setTimeout(() => finish(), Math.min(WAIT_POLL_MS * 4, Math.max(0, deadline - Date.now())));
+      const finish = () => { clearTimeout(timer); rt.emitter.off('exit', wake); done(); };
+      rt.emitter.on('exit', wake);
+    });
+  }
+}
+
+/** Parses runner's run-jobs lines (`name [trigger]`, `#` comments and blank lines skipped). */
+export function parseRunLines(lines: unknown): RunLine[] {
+  const list = typeof lines === 'string' ? lines.split(/\r?\n/) : lines;
+  if (!Array.isArray(list)) throw new InvalidOptionError('lines', "a string of 'name trigger' lines, an array of them, or an array of { name, trigger }", lines);
+  return list.flatMap((line, i): RunLine[] => {
+    if (typeof line === 'object' && line !== null && !Array.isArray(line)) return [line as RunLine];
+    if (typeof line !== 'string') throw new InvalidOptionError(`lines[${i}]`, "a 'name trigger' line", line);
+    const text = line.trim();
+    if (text === '' || text.startsWith('#')) return [];
+    const [name, trigger, ...rest] = text.split(/\s+/);
+    if (rest.length > 0) throw new InvalidOptionError(`lines[${i}]`, "a 'name trigger' line (two fields)", line);
+    return [trigger === undefined ? { name: name! } : { name: name!, trigger }];
+  });
+}
+
+/** Runs each line's task once (with its trigger), in order, at most `concurrency` at a time; resolves with their records in line order. */
+export async function runTasks(rt: Runtime, lines: unknown, options: unknown): Promise<RunRecord[]> {
+  const items = parseRunLines(lines);
+  const concurrency = (options as RunTasksOptions | undefined)?.concurrency ?? 1;
+  if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new InvalidOptionError('concurrency', 'an integer >= 1', concurrency);
+  for (const [i, item] of items.entries()) {
+    assertTaskName(item.name);
+    const record = await rt.store.readTask(item.name);
+    if (!record) throw new TaskNotFoundError(item.name);
+    if (item.trigger !== undefined) parseTrigger(item.trigger, record.task.timezone, `lines[${i}].trigger`);
+  }
+  return pMap(items, async (item) => waitRun(rt, await runTask(rt, item.name, item.trigger === undefined ? {} : { trigger: item.trigger })), { concurrency });
+}
