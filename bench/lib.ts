@@ -33,6 +33,19 @@ export function median(values: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** Nearest-rank percentile (`p` in 0–100) of `values`; NaN when empty. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+/** Reads a positive integer from the environment, or `fallback`. */
+export function envInt(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
 export function fmtMs(ms: number): string {
   return ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 10 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`;
 }
@@ -81,6 +94,11 @@ export function tempFolder(tag: string): string {
 /** Remembers a process group (a detached child's pid) to SIGKILL on clean-up. */
 export function trackGroup(pid: number | undefined): void {
   if (pid !== undefined) groups.add(pid);
+}
+
+/** Forgets a tracked process group whose leader has exited and left nothing behind (many short runs). */
+export function untrackGroup(pid: number | undefined): void {
+  if (pid !== undefined) groups.delete(pid);
 }
 
 /** Kills a tracked process group now. */

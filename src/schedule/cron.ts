@@ -1,5 +1,7 @@
-// Parses and validates cron expressions (5 fields, or 6 with seconds first) into value sets, from
-// which cron-wall.ts enumerates matching wall-clock times.
+// Parses cron expressions (5 fields, or 6 with seconds first) with croner's CronPattern into value sets,
+// from which cron-wall.ts enumerates matching wall-clock times (croner 10.0.1's own date walking is wrong at
+// DST changes and skips 1 March for some day lists, so only its parser is used: see docs/scheduling.md).
+import { CronPattern } from 'croner';
 import { InvalidCronError } from '../errors.js';
 import { assertTimezone } from './start.js';
 import { WallCron, type CronFieldSets } from './cron-wall.js';
@@ -27,12 +29,28 @@ type FieldName = keyof CronFieldSets;
 
 const FIELD_ORDER: readonly FieldName[] = ['second', 'minute', 'hour', 'dayOfMonth', 'month', 'dayOfWeek'];
 
+// A field may hold digits, `*`, `,`, `-` and `/` only: no names, `?`, `L`, `W` or `#` (croner knows those).
+const FIELD_CHARS = /^[\d*,/-]+$/;
+// croner reports day of month and month 0-based in its messages ("Invalid value for day: 31" means 32).
+const CRONER_VALUE_MESSAGE = /Invalid value for (\w+): (-?\d+)/;
+// croner's field names -> the names our messages use.
+const CRONER_FIELD_LABELS: Readonly<Record<string, [label: string, offset: number]>> = {
+  second: ['second', 0], minute: ['minute', 0], hour: ['hour', 0], day: ['day-of-month', 1], month: ['month', 1], dayOfWeek: ['day-of-week', 0],
+};
 const FIELD_LABELS: Readonly<Record<FieldName, string>> = {
   second: 'second', minute: 'minute', hour: 'hour', dayOfMonth: 'day-of-month', month: 'month', dayOfWeek: 'day-of-week',
 };
 
-// One list item: `*`, `*/n`, `a`, `a-b` or `a-b/n` (digits only: no names, `?`, `L`, `W` or `#`).
-const ITEM_PATTERN = /^(?:(\*)|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/;
+// A croner parse error as a detail for InvalidCronError, in our field names and 1-based days and months.
+function cronerDetail(message: string): string {
+  const text = message.replace(/^CronPattern:\s*/, '');
+  const value = CRONER_VALUE_MESSAGE.exec(text);
+  if (value) {
+    const [label, offset] = CRONER_FIELD_LABELS[value[1]!] ?? [value[1]!, 0];
+    return `${label} field: ${Number(value[2]) + offset} is out of range`;
+  }
+  return text.replace(/From value is larger than to value/, 'range runs backwards');
+}
 
 /**
  * A validated cron expression, bound to the time zone its wall-clock fields are read in.
@@ -54,27 +72,30 @@ export interface CronSpec {
   readonly wall: WallCron;
 }
 
-// Expands one comma-separated field into its sorted distinct values, or returns an error detail.
-function expandField(name: FieldName, text: string): number[] | string {
-  const [min, max] = CRON_FIELD_RANGES[name];
-  const label = FIELD_LABELS[name];
-  // `*` spans the real days of the week (0-6), so `*/n` steps from Sunday once.
-  const starMax = name === 'dayOfWeek' ? SUNDAY_ALT - 1 : max;
-  const values = new Set<number>();
-  for (const item of text.split(',')) {
-    const m = ITEM_PATTERN.exec(item);
-    if (!m) return `${label} field ${JSON.stringify(text)}: ${JSON.stringify(item)} is not *, */n, a number, a-b or a-b/n`;
-    const [, star, from, to, stepText] = m;
-    if (star === undefined && to === undefined && stepText !== undefined) return `${label} field ${JSON.stringify(text)}: a step needs * or a range before it, as in */${stepText} or ${from}-${max}/${stepText}`;
-    const lo = star !== undefined ? min : Number(from);
-    const hi = star !== undefined ? starMax : Number(to ?? from);
-    if (lo < min || hi > max) return `${label} field ${JSON.stringify(text)}: values must be ${min}-${max}`;
-    if (lo > hi) return `${label} field ${JSON.stringify(text)}: range ${lo}-${hi} runs backwards`;
-    const step = stepText === undefined ? 1 : Number(stepText);
-    if (step < 1 || step > starMax - min + 1) return `${label} field ${JSON.stringify(text)}: step must be 1-${starMax - min + 1}`;
-    for (let v = lo; v <= hi; v += step) values.add(name === 'dayOfWeek' && v === SUNDAY_ALT ? 0 : v);
+// Indices set in one of croner's flag arrays, shifted by `offset` (croner keeps day and month 0-based).
+function flagged(flags: readonly number[], offset = 0): number[] {
+  const out: number[] = [];
+  flags.forEach((flag, i) => { if (flag) out.push(i + offset); });
+  return out;
+}
+
+// Parses the six fields with croner; its errors become InvalidCronError details.
+function parseWithCroner(full: string[], expr: unknown, option: string): CronFieldSets & { domStar: boolean; dowStar: boolean } {
+  full.forEach((field, i) => {
+    const label = FIELD_LABELS[FIELD_ORDER[i] ?? 'second'];
+    if (!FIELD_CHARS.test(field)) throw new InvalidCronError(expr, `${label} field ${JSON.stringify(field)}: only numbers, *, ",", "-" and "/" are allowed`, option);
+  });
+  let pattern: CronPattern;
+  try {
+    pattern = new CronPattern(full.join(' '), undefined, { mode: '6-part' });
+  } catch (error) {
+    throw new InvalidCronError(expr, cronerDetail((error as Error).message), option);
   }
-  return [...values].sort((a, b) => a - b);
+  return {
+    second: flagged(pattern.second), minute: flagged(pattern.minute), hour: flagged(pattern.hour),
+    dayOfMonth: flagged(pattern.day, 1), month: flagged(pattern.month, 1), dayOfWeek: flagged(pattern.dayOfWeek).filter((d) => d < SUNDAY_ALT),
+    domStar: pattern.starDOM, dowStar: pattern.starDOW,
+  };
 }
 
 // With day of week `*`, a day of month must exist in at least one chosen month (`0 0 30 2 *` never runs).
@@ -117,15 +138,7 @@ export function parseCron(expr: unknown, timezone: string | null, option = 'cron
   const parts = splitFields(expr, option);
   if (timezone !== null) assertTimezone(timezone);
   const full = parts.length === CRON_FIELDS_WITH_SECONDS ? parts : ['0', ...parts];
-  const sets: Partial<Record<FieldName, number[]>> = {};
-  FIELD_ORDER.forEach((name, i) => {
-    const values = expandField(name, full[i] ?? '');
-    if (typeof values === 'string') throw new InvalidCronError(expr, values, option);
-    sets[name] = values;
-  });
-  const fieldSets = sets as CronFieldSets;
-  const domStar = full[3] === '*';
-  const dowStar = full[5] === '*';
+  const { domStar, dowStar, ...fieldSets } = parseWithCroner(full, expr, option);
   if (!canEverMatch(fieldSets, dowStar)) throw new InvalidCronError(expr, 'it never matches: no chosen month has that day', option);
   const text = parts.join(' ');
   const fields = parts.length === CRON_FIELDS_WITH_SECONDS ? CRON_FIELDS_WITH_SECONDS : CRON_FIELDS_WITHOUT_SECONDS;
