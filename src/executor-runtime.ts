@@ -91,6 +91,7 @@ export function createRuntime(emitter: EventEmitter<ExecutorEvents>, folder: str
     heldAlerts: new WeakMap(),
     maxConcurrent: o.maxConcurrent ?? Infinity,
     launching: 0,
+    queueSeq: 0,
     killing: new Set(),
     runOwners: new Map(),
     nudge: () => nudge(rt),

@@ -51,6 +51,8 @@ export interface Runtime {
   readonly maxConcurrent: number;
   /** Runs being launched right now by this process, not yet in the table (keeps maxConcurrent exact within a process). */
   launching: number;
+  /** Next sequence number of a queued run (keeps first-come-first-served order within one millisecond). */
+  queueSeq: number;
   /** Runs this process is stopping for a timeout or maxMemory (so each is stopped once). */
   readonly killing: Set<string>;
   /** A run ended in this process: start queued runs that may now go (supervisor pass, or this process's manual ones). */

@@ -22,8 +22,9 @@ export interface Finalized {
 function statusAfter(record: TaskRecord, run: CurrentRun, exit: RunExit, userStopped: boolean, failed: boolean): TaskStatus {
   if (userStopped) return 'stopped';
   const { task, state } = record;
+  // A one-off run (runTask) of a loop or schedule leaves the task as it found it: no restart, no schedule turned on.
+  if (run.resumeStatus !== null && (task.infiniteLoop || isPeriodic(task))) return run.resumeStatus;
   if (isPeriodic(task) && state.status !== 'stopped') return 'scheduled';
-  if (run.resumeStatus !== null && task.infiniteLoop) return run.resumeStatus;
   return exit.exitCode === 0 && !failed ? 'succeeded' : 'failed';
 }
 

@@ -4,7 +4,8 @@ import type { QueuedRun, TaskRecord } from '../store/records.js';
 import { liveRuns } from './close.js';
 
 function byAge(a: QueuedRun, b: QueuedRun): number {
-  return a.queuedAt === b.queuedAt ? (a.runId < b.runId ? -1 : 1) : a.queuedAt < b.queuedAt ? -1 : 1;
+  if (a.queuedAt !== b.queuedAt) return a.queuedAt < b.queuedAt ? -1 : 1;
+  return (a.seq ?? 0) - (b.seq ?? 0);
 }
 
 /** Live runs over the (cached) table, plus launches this process has reserved but not yet recorded. */

@@ -38,8 +38,8 @@ export interface LaunchRequest {
   env?: Record<string, string> | null;
   /** When the run was queued (ISO). */
   queuedAt?: string | null;
-  /** One-off run: the status the task returns to when it ends. */
-  resumeStatus?: TaskStatus | null;
+  /** A `runTask` run: when it is the main run, the task returns to its current status afterwards (no restart, no schedule). */
+  oneOff?: boolean;
 }
 
 /** Checks, before anything is written, that the task can be started. */
@@ -139,7 +139,8 @@ export async function launchRun(rt: Runtime, record: TaskRecord, req: LaunchRequ
     runId, trigger: req.trigger, startedAt, stopRequested: false, ...outputFilesOf(rt, record, extra, now),
     scheduledFor: req.scheduledFor === null ? null : new Date(req.scheduledFor).toISOString(),
     deadline: task.timeoutMs === null ? null : new Date(now + task.timeoutMs).toISOString(),
-    triggerTime: req.triggerTime ?? null, queuedAt: req.queuedAt ?? null, kill: null, resumeStatus: req.resumeStatus ?? null,
+    triggerTime: req.triggerTime ?? null, queuedAt: req.queuedAt ?? null, kill: null,
+    resumeStatus: req.oneOff === true && !extra ? record.state.status : null,
   };
   const spawned = spawnFor(rt, record, base, req);
   const { pid, startTime, bootId } = spawned.identity;

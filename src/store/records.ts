@@ -117,8 +117,10 @@ export interface QueuedRun {
   env: Record<string, string> | null;
   queuedAt: string;
   reason: 'concurrency' | 'overlap' | 'catch-up' | 'replace';
-  /** See {@link CurrentRun.resumeStatus}. */
-  resumeStatus: TaskStatus | null;
+  /** A `runTask` run: may start next to a live main run, and does not turn supervision on. */
+  oneOff: boolean;
+  /** Order among runs queued at the same `queuedAt` by one executor. */
+  seq: number;
 }
 
 /** An archived output file of a past run. */

@@ -4,16 +4,25 @@ import { closeRun } from '../run/close.js';
 import { killRun } from '../run/kill.js';
 import type { Launched } from '../run/launch.js';
 
+/** Longest delay `setTimeout` accepts (longer ones fire at once); longer timeouts re-arm. */
+export const MAX_TIMER_DELAY_MS = 2_147_483_647;
+
 // The process that started a run enforces its timeout while it lives (the supervisor's passes cover the rest).
 function armTimeout(rt: Runtime, launched: Launched): void {
   const { run, record, spawned } = launched;
   if (run.deadline === null) return;
-  const timer = setTimeout(() => {
-    if (rt.killing.has(run.runId)) return;
-    rt.killing.add(run.runId);
-    void killRun(rt, record.task.name, run.runId, 'timeout').finally(() => rt.killing.delete(run.runId));
-  }, Math.max(0, Date.parse(run.deadline) - rt.now()));
-  timer.unref();
+  const deadline = Date.parse(run.deadline);
+  let timer: NodeJS.Timeout;
+  const arm = (): void => {
+    timer = setTimeout(() => {
+      if (rt.now() < deadline) return arm(); // a capped delay, or a clock behind: not yet
+      if (rt.killing.has(run.runId)) return;
+      rt.killing.add(run.runId);
+      void killRun(rt, record.task.name, run.runId, 'timeout').finally(() => rt.killing.delete(run.runId));
+    }, Math.min(MAX_TIMER_DELAY_MS, Math.max(0, deadline - rt.now())));
+    timer.unref();
+  };
+  arm();
   void spawned.exited.finally(() => clearTimeout(timer));
 }
 

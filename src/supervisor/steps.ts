@@ -35,7 +35,7 @@ export function queuedRun(rt: Runtime, req: LaunchRequest, reason: QueuedRun['re
   return {
     runId: req.runId ?? newRunId(now), trigger: req.trigger, scheduledFor: req.scheduledFor === null ? null : new Date(req.scheduledFor).toISOString(),
     triggerTime: req.triggerTime ?? null, args: req.args ?? null, env: req.env ?? null, queuedAt: req.queuedAt ?? new Date(now).toISOString(), reason,
-    resumeStatus: req.resumeStatus ?? null,
+    oneOff: req.oneOff === true, seq: rt.queueSeq++,
   };
 }
 
@@ -108,14 +108,14 @@ export async function restartStep(rt: Runtime, record: TaskRecord, now: number, 
 export async function drainStep(rt: Runtime, record: TaskRecord, supervise: boolean, ctx: StepContext): Promise<[TaskRecord, StepKind] | null> {
   const [head, ...rest] = record.state.queue;
   if (!head || (!supervise && head.trigger !== 'manual')) return null;
-  if (head.reason !== 'concurrency' && record.state.run !== null) return null;
+  if (record.state.run !== null && !(head.reason === 'concurrency' && head.oneOff)) return null;
   if (!record.state.enabled && head.trigger !== 'manual') {
     ctx.deferred.push(() => rt.emitter.emit('skip', { name: record.task.name, scheduledFor: head.scheduledFor ?? head.queuedAt, reason: 'the task is disabled' }));
     return [{ ...record, state: { ...record.state, queue: rest } }, 'skipped'];
   }
   const req: LaunchRequest = {
     trigger: head.trigger, scheduledFor: head.scheduledFor === null ? null : Date.parse(head.scheduledFor), runId: head.runId,
-    triggerTime: head.triggerTime, args: head.args, env: head.env, queuedAt: head.queuedAt, resumeStatus: head.resumeStatus,
+    triggerTime: head.triggerTime, args: head.args, env: head.env, queuedAt: head.queuedAt, oneOff: head.oneOff,
   };
   const [next, kind] = await launchOrQueue(rt, record, req, ctx, head);
   if (kind === 'queued') return null;

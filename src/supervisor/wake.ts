@@ -29,6 +29,7 @@ export function isDeadRun(rt: Runtime, run: CurrentRun): boolean {
 export function needsRestart(record: TaskRecord, now: number): boolean {
   const { task, state } = record;
   if (isPeriodic(task) || state.gaveUp || state.run || !state.enabled) return false;
+  if (state.queue.some((q) => !q.oneOff)) return false; // a restart (or start) is already waiting for a slot
   if (!task.infiniteLoop && state.lastKill !== 'memory') return false;
   if (state.status === 'failed' || (state.status === 'succeeded' && task.infiniteLoop)) return true;
   return state.status === 'backoff' && state.backoffUntil !== null && Date.parse(state.backoffUntil) <= now;
@@ -56,7 +57,7 @@ export function recoveredNow(record: TaskRecord, now: number): boolean {
 export function queueReady(record: TaskRecord, supervise: boolean): boolean {
   const head = record.state.queue[0];
   if (!head || (!supervise && head.trigger !== 'manual')) return false;
-  return head.reason === 'concurrency' || record.state.run === null;
+  return record.state.run === null || (head.reason === 'concurrency' && head.oneOff);
 }
 
 /** True when a pass must lock this task. */

@@ -73,6 +73,12 @@ export async function removeTask(rt: Runtime, name: string): Promise<void> {
   rt.log(`Removing ${name}`);
 }
 
+function adoptOneOff(record: TaskRecord, now: number): TaskRecord {
+  const run = record.state.run ? { ...record.state.run, resumeStatus: null } : null;
+  const lastScheduledAt = timingOfTask(record.task) ? lastSlotIso(record.task, now) : record.state.lastScheduledAt;
+  return { ...record, state: { ...record.state, run, lastScheduledAt, gaveUp: false, failStreak: 0 } };
+}
+
 function resetForStart(record: TaskRecord): TaskRecord {
   return { ...record, state: { ...record.state, gaveUp: false, failStreak: 0, backoffUntil: null } };
 }
@@ -87,8 +93,11 @@ export async function startTask(rt: Runtime, name: string): Promise<StartResult>
     let record = current;
     const run = record.state.run;
     if (run && (rt.own.has(run.runId) || isAlive(runIdentity(run)))) {
-      return { record: null, result: { id: rt.id, name, result: 'already running' as const, pid: run.pid } };
+      const result = { id: rt.id, name, result: 'already running' as const, pid: run.pid };
+      // A one-off run (runTask) becomes the started task's run: supervised from now on.
+      return { record: run.resumeStatus === null ? null : adoptOneOff(record, rt.now()), result };
     }
+    if (record.state.queue.some((q) => !q.oneOff)) return { record: null, result: { id: rt.id, name, result: 'queued' as const, pid: null } };
     const sideWrites: Promise<unknown>[] = [];
     if (run) {
       const done = await finalizeRun(rt, record, null);

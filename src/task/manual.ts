@@ -80,8 +80,7 @@ export async function runTask(rt: Runtime, name: unknown, options: unknown): Pro
   const runId = await rt.store.mutateTask(name, async (record) => {
     if (!record) throw new TaskNotFoundError(name);
     assertStartable(record);
-    const resumeStatus = record.state.run ? null : record.state.status;
-    const [next, kind] = await launchOrQueue(rt, record, { trigger: 'manual', scheduledFor: null, triggerTime, args, env, resumeStatus }, ctx);
+    const [next, kind] = await launchOrQueue(rt, record, { trigger: 'manual', scheduledFor: null, triggerTime, args, env, oneOff: true }, ctx);
     if (kind === 'gave-up') throw ctx.error ?? new Error(`Could not start ${name}`);
     const id = ctx.launches[0]?.run.runId ?? next.state.queue[next.state.queue.length - 1]!.runId;
     return { record: next, result: id, sideWrites: ctx.launches.map((l) => l.ledgerWrite) };

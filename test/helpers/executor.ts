@@ -62,7 +62,7 @@ export function useExecutors(): ExecutorKit {
 }
 
 /** Resolves with the next `event` payload that satisfies `match` (set it up before the action). */
-export function nextEvent<K extends 'start' | 'exit' | 'stop' | 'warning' | 'timeout' | 'memory'>(
+export function nextEvent<K extends 'start' | 'exit' | 'stop' | 'warning' | 'queue' | 'timeout' | 'memory' | 'restart'>(
   ex: Executor, event: K, match: (payload: Parameters<ExecutorEvents[K]>[0]) => boolean = () => true,
 ): Promise<Parameters<ExecutorEvents[K]>[0]> {
   return new Promise((resolve) => {
