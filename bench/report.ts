@@ -19,7 +19,8 @@ export interface RunInfo {
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
-function table(figures: Figure[]): string {
+/** The results table (Markdown). */
+export function table(figures: Figure[]): string {
   const head = '| Figure | Ours | Floor | Ratio | Goal | Result |\n|---|---|---|---|---|---|';
   const rows = figures.map((f) => `| ${[f.figure, f.ours, f.floor, f.ratio, f.goal, f.pass === null ? '—' : f.pass ? 'pass' : '**FAIL**'].map(cell).join(' | ')} |`);
   return [head, ...rows].join('\n');
@@ -42,6 +43,13 @@ function pm2(h: Headlines): string {
     `(${fmtMs(perStart)} a task, against PM2's 4.0 s for 50 apps, 80 ms an app).`,
     'PM2 was not run here, so its figures come from another run on similar hardware: compare the ratios more than the absolute times.',
   ].join('\n');
+}
+
+/** A partial run (`BENCH_ONLY`): the table and the details, nothing written to docs/. */
+export function renderPartial(figures: Figure[]): string {
+  const details = figures.filter((f) => f.note).map((f) => `- **${f.figure}**: ${f.note}`);
+  const missed = figures.filter((f) => f.pass === false).map((f) => `- **${f.figure}** missed its goal (${f.goal}). ${f.cause ?? ''}`);
+  return [table(figures), '', ...missed, ...(missed.length ? [''] : []), ...details, ''].join('\n');
 }
 
 /** The whole document. */

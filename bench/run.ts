@@ -6,7 +6,7 @@ import { cleanUp, cleanUpSync, type Figure } from './lib.js';
 import { benchMemory } from './memory.js';
 import { benchOutput } from './output.js';
 import { benchReadOut } from './read-out.js';
-import { renderReport } from './report.js';
+import { renderPartial, renderReport } from './report.js';
 import { benchRestart } from './restart.js';
 import { benchSchedule, SECONDS as SCHEDULE_SECONDS, TASKS as SCHEDULE_TASKS } from './schedule.js';
 import { benchStartAll, TASKS as START_TASKS } from './start-all.js';
@@ -27,29 +27,49 @@ const NOTES = [
   '**Supervisor RSS**: a fresh plain-Node process imports `dist/`, supervises 100 sleeping Node tasks with `keepRestarting({ sleep: 1 })` and samples `process.memoryUsage().rss` for 3 s once all are up; floor: a bare `node` process.',
 ];
 
+/** Bench names, in run order; `BENCH_ONLY=schedule,timestamps` runs a subset (printed, docs/benchmarks.md left alone). */
+export const BENCHES = ['restart', 'start-all', 'output', 'timestamps', 'read-out', 'table', 'schedule', 'memory'] as const;
+type BenchName = (typeof BENCHES)[number];
+
+/** The benches chosen by `BENCH_ONLY` (comma-separated names), or null for all of them. */
+function only(): Set<BenchName> | null {
+  const raw = process.env.BENCH_ONLY?.trim();
+  if (!raw) return null;
+  const names = raw.split(',').map((n) => n.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(BENCHES as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new Error(`Unknown bench(es) in BENCH_ONLY: ${unknown.join(', ')} (known: ${BENCHES.join(', ')})`);
+  return new Set(names as BenchName[]);
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
+  const chosen = only();
   const caCertsWasSet = process.env.NODE_EXTRA_CA_CERTS !== undefined;
   // Every child (ours and floors) inherits process.env: unsetting it here treats both sides alike.
   delete process.env.NODE_EXTRA_CA_CERTS;
   // Runs are unref'd by design, so awaiting their events alone would let Node exit: keep it alive while we measure.
   const keepAlive = setInterval(() => undefined, 1_000);
   const figures: Figure[] = [];
-  const step = async <T extends { figures: Figure[] }>(label: string, fn: () => Promise<T>): Promise<T> => {
+  const step = async <T extends { figures: Figure[] }>(name: BenchName, label: string, fn: () => Promise<T>): Promise<T | null> => {
+    if (chosen && !chosen.has(name)) return null;
     process.stderr.write(`bench: ${label}…\n`);
     const result = await fn();
     figures.push(...result.figures);
     return result;
   };
   try {
-    const restart = await step('restart latency', benchRestart);
-    const startAll = await step('startAll', benchStartAll);
-    const output = await step('output throughput', benchOutput);
-    await step('timestamp-mode throughput', benchTimestamps);
-    await step('readOut', benchReadOut);
-    await step('tick, startTask, stopTask with 10,000 tasks', benchTable);
-    await step('schedule lateness', benchSchedule);
-    const memory = await step('supervisor RSS', benchMemory);
+    const restart = await step('restart', 'restart latency', benchRestart);
+    const startAll = await step('start-all', 'startAll', benchStartAll);
+    const output = await step('output', 'output throughput', benchOutput);
+    await step('timestamps', 'timestamp-mode throughput', benchTimestamps);
+    await step('read-out', 'readOut', benchReadOut);
+    await step('table', 'tick, startTask, stopTask with 10,000 tasks', benchTable);
+    await step('schedule', 'schedule lateness', benchSchedule);
+    const memory = await step('memory', 'supervisor RSS', benchMemory);
+    if (!restart || !startAll || !output || !memory) {
+      process.stdout.write(`${renderPartial(figures)}\nPartial run (BENCH_ONLY=${process.env.BENCH_ONLY}, ${((Date.now() - t0) / 1000).toFixed(0)} s): docs/benchmarks.md not written.\n`);
+      return;
+    }
     const doc = renderReport(figures, NOTES, {
       restart, output,
       startAll: { ...startAll, tasks: START_TASKS },

@@ -8,7 +8,7 @@ import { pruneArchives } from '../output/prune.js';
 import { nextArchiveFileName } from '../output/rotate.js';
 import { spawnRun, type SpawnedRun } from '../process/spawn.js';
 import type { Runtime } from '../runtime.js';
-import type { ArchiveEntry, CurrentRun, RunRecord, RunTrigger, TaskRecord, TaskStatus } from '../store/records.js';
+import type { ArchiveEntry, CurrentRun, RunRecord, RunTrigger, TaskRecord } from '../store/records.js';
 import { assertRunnable, builtinNames } from '../task/interpreter.js';
 import { runHeader } from './header.js';
 import { newRunId } from './ids.js';

@@ -30,10 +30,10 @@ function collect<T>(ex: Executor, event: 'timeout' | 'exit' | 'restart'): T[] {
   return out;
 }
 
-/** A task running the three-process tree fixture, its pids in `<dir>/pids`. */
-async function addTree(ex: Executor, dir: string, name: string, options: Record<string, unknown>): Promise<string> {
+/** Adds a task running the three-process tree fixture; returns the file its pids go to. */
+async function addTree(ex: Executor, dir: string, name: string, timeout: number | string, env: Record<string, string> = {}): Promise<string> {
   const pidsFile = path.join(dir, `${name}.pids`);
-  await ex.addTask(name, 'i3-runs-tree.js', { wd: FIXTURES, infiniteLoop: false, env: { PIDS_FILE: pidsFile }, ...options });
+  await ex.addTask(name, 'i3-runs-tree.js', { wd: FIXTURES, infiniteLoop: false, timeout, env: { PIDS_FILE: pidsFile, ...env } });
   return pidsFile;
 }
 
@@ -47,7 +47,7 @@ async function treePids(pidsFile: string): Promise<number[]> {
 describe('timeout (no supervisor: runTask + waitRun only)', () => {
   it('a timeout in ms stops the whole tree (grandchild included); RunRecord, exit and timeout events say timedOut', async () => {
     const { ex, dir } = kit.make();
-    const pidsFile = await addTree(ex, dir, 'slow', { timeout: 1_500 });
+    const pidsFile = await addTree(ex, dir, 'slow', 2_500);
     const timeouts = collect<TimeoutEvent>(ex, 'timeout');
     const exits = collect<ExitEvent>(ex, 'exit');
     const runId = await ex.runTask('slow');
@@ -56,28 +56,55 @@ describe('timeout (no supervisor: runTask + waitRun only)', () => {
     expect(run).toMatchObject({ runId, task: 'slow', timedOut: true, killedFor: 'timeout', stopped: false });
     expect(run.endedAt).not.toBeNull();
     await waitUntil(() => pids.every((pid) => !pidAlive(pid)), { what: 'every process of the tree to be gone' });
-    expect(timeouts).toEqual([expect.objectContaining({ name: 'slow', runId, timeoutMs: 1_500 })]);
+    expect(timeouts).toEqual([expect.objectContaining({ name: 'slow', runId, timeoutMs: 2_500 })]);
     expect(timeouts[0]!.pid).toBe(run.pid);
     await waitUntil(() => exits.length > 0, { what: 'the exit event' });
     expect(exits).toEqual([expect.objectContaining({ name: 'slow', runId, timedOut: true, killedFor: 'timeout', stopped: false })]);
     const row = (await ex.listTasks())[0]!;
-    expect(row).toMatchObject({ status: 'failed', lastKill: 'timeout', pid: null, timeoutMs: 1_500 });
-    const text = readFileSync(path.join(ex.folder, 'slow.txt'), 'utf8');
-    expect(text.split('\n').slice(text.split('\n').indexOf(FOOTER_BEGIN) + 1)[0]).toMatch(/^# exit: .*\(timed out\)$/);
+    expect(row).toMatchObject({ status: 'failed', lastKill: 'timeout', pid: null, timeoutMs: 2_500 });
+    const lines = readFileSync(path.join(ex.folder, 'slow.txt'), 'utf8').split('\n');
+    expect(lines[lines.indexOf(FOOTER_BEGIN) + 1]).toMatch(/^# exit: .*\(timed out\)$/);
     expect((await ex.readLog()).some((l) => l.includes('Timed out: slow') && l.includes(runId))).toBe(true);
   });
 
   it('a timeout as a period string works the same, and escalates to SIGKILL for a tree that ignores SIGTERM (as stopTask)', async () => {
     const { ex, dir } = kit.make({ killTimeout: 500 });
-    const pidsFile = await addTree(ex, dir, 'stubborn', { timeout: '2 sec', env: { PIDS_FILE: path.join(dir, 'stubborn.pids'), STUBBORN: '1' } });
-    expect(pidsFile).toBe(path.join(dir, 'stubborn.pids'));
+    const pidsFile = await addTree(ex, dir, 'stubborn', '3 sec', { STUBBORN: '1' });
     const timedOut = nextEvent(ex, 'timeout', (e) => e.name === 'stubborn');
     const runId = await ex.runTask('stubborn');
     const pids = await treePids(pidsFile);
     const run = await within(ex.waitRun(runId), 20_000, 'the timed-out run to end');
-    expect(await timedOut).toMatchObject({ runId, timeoutMs: 2_000 });
+    expect(await timedOut).toMatchObject({ runId, timeoutMs: 3_000 });
     expect(run).toMatchObject({ timedOut: true, killedFor: 'timeout' });
     await waitUntil(() => pids.every((pid) => !pidAlive(pid)), { what: 'the SIGTERM-proof grandchild to be killed' });
+  });
+
+  it('writer mode (timestamps): the timed-out run still gets its partial last line flushed and a "timed out" footer', async () => {
+    const { ex, dir } = kit.make();
+    // Without its go file the fixture writes two lines and half a line, then waits forever.
+    await ex.addTask('stamped', 'i3-runs-split.js', { wd: FIXTURES, infiniteLoop: false, timestamps: true, timeout: 1_500, env: { GO_FILE: path.join(dir, 'never') } });
+    const run = await within(ex.waitRun(await ex.runTask('stamped')), 20_000, 'the timed-out run to end');
+    expect(run).toMatchObject({ timedOut: true, killedFor: 'timeout' });
+    await waitUntil(() => readFileSync(path.join(ex.folder, 'stamped.txt'), 'utf8').includes(FOOTER_BEGIN), { what: 'the footer' });
+    const lines = readFileSync(path.join(ex.folder, 'stamped.txt'), 'utf8').split('\n');
+    const body = lines.slice(lines.indexOf('# ---- output ----') + 1, lines.indexOf(FOOTER_BEGIN));
+    expect(body.map((l) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z (.*)$/.exec(l)?.[1])).toEqual(['first line', 'on stderr', 'half of a ']);
+    expect(lines[lines.indexOf(FOOTER_BEGIN) + 1]).toMatch(/^# exit: .*\(timed out\)$/);
+  });
+
+  it("a timeout past setTimeout's 2^31-1 ms limit ('30 days') does not fire early", async () => {
+    const { ex } = kit.make();
+    await ex.addTask('long', 'loop.js', { wd: FIXTURES, infiniteLoop: false, timeout: '30 days', env: { LOOP_MS: 20 } });
+    const timeouts = collect<TimeoutEvent>(ex, 'timeout');
+    const runId = await ex.runTask('long');
+    await waitUntil(async () => {
+      if (timeouts.length > 0) throw new Error(`timed out early: ${JSON.stringify(timeouts[0])}`);
+      return (await ex.readOut('long')).includes('line 10');
+    }, { what: 'ten lines of output' });
+    expect(timeouts).toEqual([]);
+    expect((await ex.listTasks())[0]).toMatchObject({ status: 'running', timeoutMs: 30 * 24 * 3_600_000 });
+    await ex.stopTask('long');
+    expect(await ex.waitRun(runId)).toMatchObject({ timedOut: false, stopped: true });
   });
 
   it('a run that ends before its timeout is not timed out', async () => {
@@ -129,5 +156,15 @@ describe('timeout: bad input', () => {
     expect((error as Error).message).toContain('timeout');
     expect(snapshotFolder(ex.folder)).toEqual(before);
     expect(await ex.listTasks()).toEqual([]);
+  });
+
+  it('a bad timeout with { replace: true } leaves the existing task as it was', async () => {
+    const { ex } = kit.make();
+    await ex.addTask('kept', 'once.js', { wd: FIXTURES, timeout: '5 sec' });
+    const before = snapshotFolder(ex.folder);
+    const error = await ex.addTask('kept', 'once.js', { wd: FIXTURES, timeout: -5, replace: true }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_INVALID_DURATION' });
+    expect(snapshotFolder(ex.folder)).toEqual(before);
+    expect((await ex.listTasks())[0]).toMatchObject({ name: 'kept', timeoutMs: 5_000 });
   });
 });
