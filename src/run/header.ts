@@ -16,11 +16,19 @@ function currentUser(): string {
   }
 }
 
+// The interpreter command, with the extension or name it was chosen by: `/usr/bin/node (.js)`; null when run directly.
+function interpreterOf(record: TaskRecord): string | null {
+  const { command, interpreter } = record.task;
+  if (command.length === 0) return null;
+  const argv = command.join(' ');
+  return interpreter && interpreter !== argv ? `${argv} (${interpreter})` : argv;
+}
+
 /** The header of a run (its pid is filled in by the shim). */
 export function runHeader(record: TaskRecord, run: Pick<CurrentRun, 'runId' | 'trigger' | 'triggerTime' | 'scheduledFor' | 'startedAt'>, command: string[]): string {
   return formatHeader({
-    task: record.task.name, runId: run.runId, trigger: run.trigger, triggerTime: run.triggerTime, scheduledFor: run.scheduledFor,
-    host: hostname(), user: currentUser(), interpreter: record.task.interpreter, command, script: record.task.script, startedAt: run.startedAt,
+    task: record.task.name, runId: run.runId, trigger: run.trigger, triggerTime: run.triggerTime ?? run.startedAt, scheduledFor: run.scheduledFor,
+    host: hostname(), user: currentUser(), interpreter: interpreterOf(record), command, script: record.task.script, startedAt: run.startedAt,
   });
 }
 

@@ -57,6 +57,18 @@ interface Scan {
   stoppedAt: number | null;
 }
 
+/**
+ * When slot `slot` fires: `slot + jitterOf(name, slot, cap)`, where the cap is `jitterMs` but always less than the gap to
+ * the next slot, so a jittered run never overtakes the next slot's and runs keep their order.
+ * @example `fireTimeOf(timing, 'report', slot, 30_000)`
+ */
+export function fireTimeOf(timing: Timing, name: string, slot: number, jitterMs: number): number {
+  if (jitterMs <= 0) return slot;
+  const next = timing.nextAfter(slot);
+  const cap = next === null ? jitterMs : Math.min(jitterMs, next - slot - 1);
+  return slot + jitterOf(name, slot, Math.max(0, cap));
+}
+
 function catchUpCount(input: PlanInput): number {
   if (input.catchUp === 'none') return 0;
   if (input.catchUp === 'one') return 1;
@@ -154,7 +166,7 @@ export function planDue(input: PlanInput): Plan {
   assertNumber(input.lateMs, 'lateMs', false);
   if (input.lastScheduledAt !== null) assertNumber(input.lastScheduledAt, 'lastScheduledAt', true);
   const { timing, name, jitterMs, lastScheduledAt } = input;
-  const fireAt = (s: number): number => s + jitterOf(name, s, jitterMs);
+  const fireAt = (s: number): number => fireTimeOf(timing, name, s, jitterMs);
   if (lastScheduledAt === null) return planFresh(input, fireAt);
   const catchN = catchUpCount(input);
   const found = scan(input, catchN + MAX_MISSED_LISTED, fireAt);
@@ -180,13 +192,15 @@ export function planDue(input: PlanInput): Plan {
  * previewRuns(timing, 'report', 0, null, Date.now(), 3); // the next three fire times
  * ```
  */
-export function previewRuns(timing: Timing, name: string, jitterMs: number, lastScheduledAt: number | null, now: number, n: number, lateMs = Infinity): number[] {
+export function previewRuns(
+  timing: Timing, name: string, jitterMs: number, lastScheduledAt: number | null, now: number, n: number, lateMs = Infinity,
+  policy: { catchUp: CatchUp; maxCatchUp: number } = { catchUp: 'none', maxCatchUp: 0 },
+): number[] {
   const base = { timing, name, jitterMs, catchUp: 'none' as const, maxCatchUp: 0 };
-  const fireAt = (s: number): number => s + jitterOf(name, s, jitterMs);
-  const out: number[] = [];
-  let plan = planDue({ ...base, lastScheduledAt, now, lateMs: lastScheduledAt === null ? lateMs : Infinity });
-  const due = plan.fire.at(-1);
-  if (due !== undefined && n > 0) out.push(fireAt(due));
+  const fireAt = (s: number): number => fireTimeOf(timing, name, s, jitterMs);
+  // Now: what a pass at `now` would fire, by the task's own catch-up policy (missed slots it skips are not listed).
+  let plan = planDue({ ...base, ...policy, lastScheduledAt, now, lateMs });
+  const out = plan.fire.slice(0, n).map(fireAt);
   let cursor = plan.last;
   let at = plan.nextFireAt;
   while (out.length < n && at !== null) {

@@ -1,7 +1,6 @@
 // The schedule step: fire due slots by the task's catchUp, overlap and jitter policies.
 import type { Runtime } from '../runtime.js';
-import { jitterOf } from '../schedule/jitter.js';
-import { planDue } from '../schedule/plan.js';
+import { fireTimeOf, planDue } from '../schedule/plan.js';
 import type { TaskRecord } from '../store/records.js';
 import type { LaunchRequest } from '../run/launch.js';
 import { enqueue, launchOrQueue, queuedRun, type StepContext, type StepKind } from './steps.js';
@@ -57,7 +56,7 @@ export async function scheduleStep(rt: Runtime, record: TaskRecord, now: number,
     kinds.push('skipped');
   }
   for (const [i, slot] of plan.fire.entries()) {
-    const fireAt = slot + jitterOf(task.name, slot, task.jitterMs);
+    const fireAt = fireTimeOf(timing, task.name, slot, task.jitterMs);
     const req: LaunchRequest = { trigger: now - fireAt > CATCH_UP_THRESHOLD_MS ? 'catch-up' : 'schedule', scheduledFor: slot };
     if (i > 0) {
       current = enqueue(rt, current, queuedRun(rt, req, 'catch-up'), ctx);

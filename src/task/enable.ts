@@ -38,5 +38,5 @@ export async function nextRuns(rt: Runtime, name: string, n: unknown): Promise<s
   // A task not (yet) started previews what startTask would schedule: from the next slot on.
   const started = state.status === 'scheduled' || state.status === 'running';
   const last = started ? state.lastScheduledAt : lastSlotIso(task, now);
-  return previewRuns(timing, task.name, task.jitterMs, last === null ? null : Date.parse(last), now, n as number, CATCH_UP_THRESHOLD_MS).map((t) => new Date(t).toISOString());
+  return previewRuns(timing, task.name, task.jitterMs, last === null ? null : Date.parse(last), now, n as number, CATCH_UP_THRESHOLD_MS, task).map((t) => new Date(t).toISOString());
 }

@@ -100,7 +100,7 @@ export function nextRunOf(record: TaskRecord, now: number): string | null {
   const timing = timingOfTask(task);
   if (!timing || !state.enabled || (state.status !== 'scheduled' && state.status !== 'running')) return null;
   const last = state.lastScheduledAt ? Date.parse(state.lastScheduledAt) : null;
-  const [next] = previewRuns(timing, task.name, task.jitterMs, last, now, 1, CATCH_UP_THRESHOLD_MS);
+  const [next] = previewRuns(timing, task.name, task.jitterMs, last, now, 1, CATCH_UP_THRESHOLD_MS, task);
   return next === undefined ? null : new Date(next).toISOString();
 }
 
