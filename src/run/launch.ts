@@ -74,16 +74,28 @@ async function archivePrevious(rt: Runtime, record: TaskRecord, ledgerFixes: Pro
   await rename(join(rt.folder, currentErrorFileName(name)), join(rt.folder, errorFileOf(file))).catch(() => undefined);
   archives.push({ file, runId: record.state.lastRunId, startedAt: new Date(startedMs).toISOString() });
   if (record.state.lastRunId) ledgerFixes.push(rt.store.updateRun(name, record.state.lastRunId, { outputFile: file, ...(record.task.stderr === 'separate' ? { errorFile: errorFileOf(file) } : {}) }));
-  return pruneByCount(rt, archives);
+  return pruneByCount(rt, archives, liveFiles(record));
 }
 
-async function pruneByCount(rt: Runtime, archives: ArchiveEntry[]): Promise<ArchiveEntry[]> {
-  while (archives.length > rt.keepArchives) {
-    const oldest = archives.shift()!;
-    await unlink(join(rt.folder, oldest.file)).catch(() => undefined);
-    await unlink(join(rt.folder, errorFileOf(oldest.file))).catch(() => undefined);
+/** Output files of the task's live extra runs (never pruned while written). */
+export function liveFiles(record: TaskRecord): Set<string> {
+  return new Set(record.state.extraRuns.map((r) => r.outputFile));
+}
+
+// Deletes the oldest archives beyond keepArchives, sparing the files of live extra runs.
+async function pruneByCount(rt: Runtime, archives: ArchiveEntry[], live: Set<string>): Promise<ArchiveEntry[]> {
+  let excess = archives.filter((a) => !live.has(a.file)).length - rt.keepArchives;
+  const kept: ArchiveEntry[] = [];
+  for (const entry of archives) {
+    if (excess > 0 && !live.has(entry.file)) {
+      excess--;
+      await unlink(join(rt.folder, entry.file)).catch(() => undefined);
+      await unlink(join(rt.folder, errorFileOf(entry.file))).catch(() => undefined);
+    } else {
+      kept.push(entry);
+    }
   }
-  return archives;
+  return kept;
 }
 
 // Output files of a run: the current files for the main run, fresh archive names for an extra run.
@@ -147,7 +159,8 @@ export async function launchRun(rt: Runtime, record: TaskRecord, req: LaunchRequ
   const run: CurrentRun = { ...base, pid, pidStartTime: startTime, bootId };
   if (extra) archives.push({ file: run.outputFile, runId, startedAt });
   if (!extra && task.maxArchiveBytes !== null) {
-    ledgerFixes.push(pruneArchives(rt.folder, task.name, { maxBytes: task.maxArchiveBytes, keep: rt.keepArchives }).then(() => undefined, () => undefined));
+    const live = liveFiles(record);
+    ledgerFixes.push(pruneArchives(rt.folder, task.name, { maxBytes: task.maxArchiveBytes, keep: rt.keepArchives }, (f) => live.has(f)).then(() => undefined, () => undefined));
   }
   const ledgerWrite = Promise.all([rt.store.writeRun(ledgerOf(record, run)), ...ledgerFixes]).then(() => undefined);
   ledgerWrite.catch(() => undefined); // awaited by the caller through sideWrites

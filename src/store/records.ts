@@ -224,6 +224,8 @@ export function initialState(): TaskState {
 }
 
 const STATE_DEFAULTS = { enabled: true, extraRuns: [], queue: [], failing: false, lastKill: null } as const;
+const QUEUE_DEFAULTS = { oneOff: false, seq: 0 } as const;
+const LEDGER_DEFAULTS = { errorFile: null, triggerTime: null, queuedAt: null, timedOut: false, killedFor: null } as const;
 const RUN_DEFAULTS = { errorFile: null, deadline: null, triggerTime: null, queuedAt: null, kill: null, resumeStatus: null } as const;
 
 // Records written before a field existed get its default (in place), so older folders keep working.
@@ -235,6 +237,9 @@ function fillDefaults(name: string, task: Record<string, unknown>, state: Record
     if (!isObject(run)) continue;
     for (const [key, value] of Object.entries(RUN_DEFAULTS)) if (!(key in run)) run[key] = value;
     if (!('outputFile' in run)) run.outputFile = `${name}.txt`;
+  }
+  for (const item of Array.isArray(state.queue) ? state.queue : []) {
+    if (isObject(item)) for (const [key, value] of Object.entries(QUEUE_DEFAULTS)) if (!(key in item)) item[key] = value;
   }
 }
 
@@ -286,7 +291,8 @@ function checkSchedule(task: Record<string, unknown>, fail: (why: string) => nev
   if (task.period !== null && task.cron !== null) fail('both task.period and task.cron');
   if (!['none', 'one', 'all'].includes(task.catchUp as string)) fail(`task.catchUp ${JSON.stringify(task.catchUp)}`);
   if (!['skip', 'queue', 'replace', 'allow'].includes(task.overlap as string)) fail(`task.overlap ${JSON.stringify(task.overlap)}`);
-  for (const key of ['jitterMs', 'maxCatchUp'] as const) if (!(Number.isFinite(task[key]) && (task[key] as number) >= 0)) fail(`task.${key} that is not a number >= 0`);
+  if (!(Number.isFinite(task.jitterMs) && (task.jitterMs as number) >= 0)) fail('task.jitterMs that is not a number >= 0');
+  if (!(Number.isInteger(task.maxCatchUp) && (task.maxCatchUp as number) >= 1)) fail('task.maxCatchUp that is not an integer >= 1');
 }
 
 /** Checks a parsed run ledger file. */
@@ -294,5 +300,6 @@ export function checkRunRecord(file: string, value: unknown): RunRecord {
   if (!isObject(value) || typeof value.runId !== 'string' || typeof value.task !== 'string') {
     throw new CorruptRecordError(file, 'a run record without runId or task');
   }
+  for (const [key, fallback] of Object.entries(LEDGER_DEFAULTS)) if (!(key in value)) value[key] = fallback; // written before these fields existed
   return value as unknown as RunRecord;
 }
