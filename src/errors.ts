@@ -210,8 +210,8 @@ export class InvalidCronError extends InvalidOptionError {
 
 /** A duration (timeout, jitter…) is negative or unparseable. */
 export class InvalidDurationError extends InvalidOptionError {
-  constructor(option: string, got: unknown) {
-    super(option, "a number of milliseconds >= 0 or a period string like '30 sec' or '2 min'", got, 'ERR_INVALID_DURATION');
+  constructor(option: string, got: unknown, expected = "a number of milliseconds >= 0 or a period string like '30 sec' or '2 min'") {
+    super(option, expected, got, 'ERR_INVALID_DURATION');
   }
 }
 

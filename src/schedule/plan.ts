@@ -142,7 +142,8 @@ function planFresh(input: PlanInput, fireAt: (s: number) => number): Plan {
  *
  * A slot `s` is fireable when `s + jitterOf(name, s, jitterMs) <= now`. Among the fireable slots
  * after `lastScheduledAt`, the newest one no more than `lateMs` past its fire time is on time and
- * fires. Every other one is missed: `catchUp: 'none'` fires none of them, `'one'` fires the newest,
+ * fires. Every other one is missed: `catchUp: 'none'` fires none of them, `'one'` fires the newest (unless a
+ * slot is on time: then that slot is the one run after the downtime),
  * `'all'` the newest `maxCatchUp`. With `lastScheduledAt === null` (a new task) only the newest
  * fireable slot counts, and fires only if on time: history is never caught up.
  *
@@ -168,8 +169,9 @@ export function planDue(input: PlanInput): Plan {
   const { timing, name, jitterMs, lastScheduledAt } = input;
   const fireAt = (s: number): number => fireTimeOf(timing, name, s, jitterMs);
   if (lastScheduledAt === null) return planFresh(input, fireAt);
-  const catchN = catchUpCount(input);
-  const found = scan(input, catchN + MAX_MISSED_LISTED, fireAt);
+  const found = scan(input, catchUpCount(input) + MAX_MISSED_LISTED, fireAt);
+  // 'one' runs once after downtime: an on-time slot is that run, so the missed ones are skipped.
+  const catchN = input.catchUp === 'one' && found.onTime !== null ? 0 : catchUpCount(input);
   const catchUps = found.missed.slice(0, catchN);
   const notFired = found.missed.slice(catchN);
   const older = found.stoppedAt === null ? 0 : countBetween(timing, lastScheduledAt, found.stoppedAt);

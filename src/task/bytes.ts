@@ -18,7 +18,7 @@ export function parseByteSize(value: unknown, option: string, min = 0): number {
   if (typeof value === 'number') n = Number.isSafeInteger(value) ? value : null;
   else if (typeof value === 'string' && value.trim() !== '') n = bytes.parse(value.trim().replace(IEC_INFIX, '$1b'));
   if (n === null || !Number.isSafeInteger(n) || n < min) {
-    throw new InvalidOptionError(option, `a byte size >= ${bytes.format(min) ?? min} (an integer, or a string like '512 KiB' or '1 MB')`, value);
+    throw new InvalidOptionError(option, `a byte size of at least ${min} bytes (an integer, or a string like '512 KiB' or '1 MB')`, value);
   }
   return n;
 }

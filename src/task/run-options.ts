@@ -1,6 +1,6 @@
 // Validation of the scheduling-policy and run options of addTask (issue 3). Writes nothing.
 import { checkAlertOptions } from '../alert/options.js';
-import { ConflictingOptionsError, InvalidOptionError, InvalidPolicyError } from '../errors.js';
+import { ConflictingOptionsError, InvalidDurationError, InvalidOptionError, InvalidPolicyError } from '../errors.js';
 import { parseCron } from '../schedule/cron.js';
 import { parseDuration } from '../schedule/duration.js';
 import type { CatchUpPolicy, OverlapPolicy, StderrMode, TaskSpec } from '../store/records.js';
@@ -15,6 +15,8 @@ export const OVERLAP_POLICIES: readonly OverlapPolicy[] = ['skip', 'queue', 'rep
 export const STDERR_MODES: readonly StderrMode[] = ['merge', 'separate'];
 /** Smallest accepted `maxOutputBytes`: 4 KiB. */
 export const MIN_OUTPUT_BYTES = 4096;
+/** Longest accepted `timeout` and `jitter`: 365 days. */
+export const MAX_DURATION_MS = 31_536_000_000;
 /** Smallest accepted `maxMemory`: 1 MiB. */
 export const MIN_MEMORY_BYTES = 1_048_576;
 
@@ -22,6 +24,15 @@ export const MIN_MEMORY_BYTES = 1_048_576;
 export type PolicyFields = Pick<TaskSpec, 'cron' | 'catchUp' | 'maxCatchUp' | 'overlap' | 'jitterMs'>;
 /** The run fields added by issue 3. */
 export type RunFields = Pick<TaskSpec, 'timeoutMs' | 'header' | 'timestamps' | 'stderr' | 'maxOutputBytes' | 'maxArchiveBytes' | 'maxMemory' | 'alert'>;
+
+// A duration from `min` ms up to MAX_DURATION_MS.
+function boundedDuration(value: unknown, option: string, min: number): number {
+  const ms = parseDuration(value, option);
+  if (ms < min || ms > MAX_DURATION_MS) {
+    throw new InvalidDurationError(option, value, `a duration from ${min} ms to 365 days (ms, or a period string like '30 sec' or '2 min')`);
+  }
+  return ms;
+}
 
 function oneOf<T extends string>(value: unknown, option: string, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
@@ -46,14 +57,13 @@ export function checkPolicyOptions(o: Record<string, unknown>, timezone: string 
     catchUp: oneOf(o.catchUp, 'catchUp', CATCH_UP_POLICIES, TASK_DEFAULTS.catchUp),
     maxCatchUp: maxCatchUp as number,
     overlap: oneOf(o.overlap, 'overlap', OVERLAP_POLICIES, TASK_DEFAULTS.overlap),
-    jitterMs: o.jitter === undefined ? 0 : parseDuration(o.jitter, 'jitter'),
+    jitterMs: o.jitter === undefined ? 0 : boundedDuration(o.jitter, 'jitter', 0),
   };
 }
 
 /** Validates `timeout`, `header`, `timestamps`, `stderr`, `maxOutputBytes`, `maxArchiveBytes`, `maxMemory`, `alert`. */
 export function checkRunOptions(o: Record<string, unknown>): RunFields {
-  const timeoutMs = o.timeout === undefined || o.timeout === null ? null : parseDuration(o.timeout, 'timeout');
-  if (timeoutMs === 0) throw new InvalidOptionError('timeout', 'a duration > 0 (or null for none)', o.timeout, 'ERR_INVALID_DURATION');
+  const timeoutMs = o.timeout === undefined || o.timeout === null ? null : boundedDuration(o.timeout, 'timeout', 1);
   const alert = o.alert === undefined ? null : checkAlertOptions(o.alert, 'alert');
   return {
     timeoutMs,
