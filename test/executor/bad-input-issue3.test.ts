@@ -83,7 +83,7 @@ describe('durations and policies', () => {
   });
 
   it.each([4095, 0, -1, '1 KiB', '4095 b', '2kb', 'lots', 1.5])('a maxOutputBytes under 4 KiB or not a size: %j', async (maxOutputBytes) => {
-    const error = await expectRejected(add({ maxOutputBytes: maxOutputBytes as number }), InvalidOptionError, 'ERR_INVALID_OPTION', /Expected `maxOutputBytes` to be a byte size >= 4KB/);
+    const error = await expectRejected(add({ maxOutputBytes: maxOutputBytes as number }), InvalidOptionError, 'ERR_INVALID_OPTION', /Expected `maxOutputBytes` to be a byte size of at least 4096 bytes/);
     expect((error as InvalidOptionError).option).toBe('maxOutputBytes');
   });
 

@@ -27,7 +27,7 @@ describe('durability', () => {
     const script = superviseFixture('loop.js');
     for (const iterations of [7, 12]) {
       const writer = kit.driver(['writer', folder, script]);
-      await writer.line((l) => typeof l.iter === 'number' && l.iter >= iterations, 20_000);
+      await writer.line((l) => typeof l.iter === 'number' && l.iter >= iterations, 45_000);
       writer.child.kill('SIGKILL');
       await writer.exited;
       const ex = kit.open(folder);
@@ -45,7 +45,7 @@ describe('durability', () => {
       expect((await ex.listTasks()).every((r) => r.status === 'stopped')).toBe(true);
       parseAllTaskFiles(folder);
     }
-  }, 60_000); // a lock left by the killed writer goes stale after 5 s: generous deadline
+  }, 120_000); // a lock left by the killed writer goes stale after 5 s: generous deadline (and a loaded CI box)
 
   it('a corrupted task record is logged and skipped by the supervisor; the other tasks keep being restarted', async () => {
     const folder = kit.folder();
