@@ -4,9 +4,6 @@ import { EventEmitter } from 'eventemitter3';
 import { InvalidOptionError, LeaseHeldError, TaskNotFoundError } from './errors.js';
 import type { ExecutorEvents } from './events.js';
 import { checkExecutorOptions, createRuntime, type ExecutorOptions } from './executor-runtime.js';
-import { followFile, type FollowOptions } from './output/follow.js';
-import { currentOutputFileName } from './output/archive.js';
-import { runBlockFilter } from './output/header.js';
 import { listArchives, readOutput, type OutputInfo, type OutputSelector } from './output/files.js';
 import { readTail } from './output/tail.js';
 import { liveRuns } from './run/close.js';
@@ -21,6 +18,7 @@ import { nextRuns, setEnabled } from './task/enable.js';
 import { addTask, removeTask, startTask, type StartResult } from './task/lifecycle.js';
 import { runTask, runTasks, waitRun, type RunLine, type RunTaskOptions, type RunTasksOptions, type WaitRunOptions } from './task/manual.js';
 import { assertTaskName } from './task/name.js';
+import { followTaskOutput, type FollowOutOptions } from './task/follow.js';
 import type { AddTaskOptions } from './task/options.js';
 import { runningRow, taskRow, type RowUsage, type RunningRow, type TaskRow } from './task/rows.js';
 import { checkWaitArgs, waitForStatus, type WaitForOptions } from './task/wait.js';
@@ -215,39 +213,8 @@ export class Executor extends EventEmitter<ExecutorEvents> {
    * for await (const line of ex.followOut('LOL')) lines.push(line);
    * ```
    */
-  followOut(name: string, options: FollowOptions & { raw?: boolean } = {}): AsyncIterableIterator<string> {
-    let inner: AsyncIterableIterator<string> | null = null;
-    let invalid: unknown = null;
-    const { raw, ...followOptions } = options ?? {};
-    const keep = raw === true ? () => true : runBlockFilter();
-    try {
-      assertTaskName(name);
-      if (raw !== undefined && typeof raw !== 'boolean') throw new InvalidOptionError('raw', 'a boolean', raw);
-      inner = followFile(resolve(this.folder, currentOutputFileName(name)), followOptions);
-    } catch (error) {
-      invalid = error;
-    }
-    const exists = invalid ? Promise.reject(invalid) : this.#existing(name);
-    exists.catch(() => undefined); // surfaced by the first next()
-    let checked = false;
-    return {
-      async next() {
-        if (!checked) {
-          try { await exists; } catch (error) { await inner?.return?.(); throw error; }
-          checked = true;
-        }
-        for (;;) {
-          const item = await inner!.next();
-          if (item.done || keep(item.value)) return item;
-        }
-      },
-      async return(value?: unknown) {
-        return (await inner?.return?.(value)) ?? { done: true, value: undefined };
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
+  followOut(name: string, options: FollowOutOptions = {}): AsyncIterableIterator<string> {
+    return followTaskOutput(this.folder, name, options, (n) => this.#existing(n));
   }
 
   /** Lines of the executor log (all of the current file, or the last `nTail`). */

@@ -11,6 +11,7 @@ export type { OutputInfo, OutputSelector } from './output/files.js';
 export type { KeepRestartingOptions, SupervisorHandle } from './supervisor/supervisor.js';
 export type { TickReport } from './supervisor/reconcile.js';
 export type { WaitForOptions } from './task/wait.js';
+export type { FollowOutOptions } from './task/follow.js';
 export type { InterpreterMap } from './task/interpreter.js';
 export type { TaskStatus, RunTrigger, RunRecord, TaskRecord, TaskSpec, TaskState, CatchUpPolicy, OverlapPolicy, StderrMode, KillReason, QueuedRun, CurrentRun } from './store/records.js';
 export type { RunTaskOptions, RunTasksOptions, RunLine, WaitRunOptions } from './task/manual.js';

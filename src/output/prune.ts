@@ -1,7 +1,8 @@
 // Deletes a task's oldest output archives (and their stderr companions) until they fit the limits.
-import { readdir, stat, unlink } from 'node:fs/promises';
+import { readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
+import { FOLDER_LAYOUT, JSON_EXT } from '../store/layout.js';
 import { compareArchives, parseArchiveFileName, parseErrorArchiveFileName, type ArchiveName } from './archive.js';
 
 /** How much archive a task may keep. */
@@ -79,4 +80,20 @@ export async function pruneArchives(
     count -= 1;
   }
   return deleted;
+}
+
+/**
+ * Output files of a task's live runs, read from its record (`tasks/<task>.json`): an extra run writes to an
+ * archive-named file, which pruning must spare. Empty when the record cannot be read (no known live run).
+ */
+export async function liveOutputsOf(folder: string, task: string): Promise<Set<string>> {
+  try {
+    const record = JSON.parse(await readFile(join(folder, FOLDER_LAYOUT.tasks, `${task}${JSON_EXT}`), 'utf8')) as {
+      state?: { run?: { outputFile?: string } | null; extraRuns?: { outputFile?: string }[] };
+    };
+    const runs = [record.state?.run, ...(record.state?.extraRuns ?? [])];
+    return new Set(runs.flatMap((r) => (typeof r?.outputFile === 'string' ? [r.outputFile] : [])));
+  } catch {
+    return new Set();
+  }
 }

@@ -1,7 +1,7 @@
 // A writer process's work: copy its stdin to a task's output file, stamping lines and rotating at a size cap.
 import { InvalidOptionError } from '../errors.js';
 import { HEADER_PID_TOKEN } from './header.js';
-import { pruneArchives } from './prune.js';
+import { liveOutputsOf, pruneArchives } from './prune.js';
 import { RotatingFile, type OutputStream } from './rotate.js';
 import { LineStamper } from './stamp.js';
 
@@ -100,7 +100,8 @@ export async function runWriter(config: WriterProcessConfig, input: AsyncIterabl
       result.rotations += rotations;
       if (rotations > 0 && prunes) {
         const limits = { maxBytes: config.maxArchiveBytes, keep: config.keepArchives };
-        result.pruned.push(...await pruneArchives(config.folder, config.task, limits).catch(() => []));
+        const live = await liveOutputsOf(config.folder, config.task);
+        result.pruned.push(...await pruneArchives(config.folder, config.task, limits, (f) => live.has(f)).catch(() => []));
       }
     }
   } catch {

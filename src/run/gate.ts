@@ -15,8 +15,9 @@ async function usage(rt: Runtime): Promise<{ live: number; heads: QueuedRun[] }>
   const heads: QueuedRun[] = [];
   for (const record of table.records.values()) {
     live += liveRuns(record).length;
-    const head = record.state.queue.find((q) => q.reason === 'concurrency');
-    if (head) heads.push(head);
+    // Only a head that could start now is waiting for a slot (a main-run start waits for the task's live run).
+    const head = record.state.queue[0];
+    if (head?.reason === 'concurrency' && (record.state.run === null || head.oneOff)) heads.push(head);
   }
   return { live, heads: heads.sort(byAge) };
 }

@@ -31,6 +31,18 @@ export async function killRun(rt: Runtime, name: string, runId: string, reason: 
   }
 }
 
+/**
+ * Finishes the kill of a run already marked (its tree stopped, its exit recorded), once per process at a time;
+ * never rejects. Used for `replace`, and to retry a kill whose process died between marking and signalling.
+ */
+export function resumeKill(rt: Runtime, name: string, run: CurrentRun): void {
+  if (rt.killing.has(run.runId)) return;
+  rt.killing.add(run.runId);
+  finishKill(rt, name, run)
+    .catch((error: unknown) => rt.emitter.emit('error', error as Error, { name }))
+    .finally(() => rt.killing.delete(run.runId));
+}
+
 /** Stops the tree of a run already marked with its kill reason, and records its exit. */
 export async function finishKill(rt: Runtime, name: string, run: CurrentRun): Promise<void> {
   await stopTree(runIdentity(run), { killTimeoutMs: rt.killTimeoutMs });

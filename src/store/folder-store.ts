@@ -11,19 +11,9 @@ import { LockSet, type CompromisedHandler } from './lock.js';
 import { ExecutorLog } from './log.js';
 import { checkRunRecord, checkTaskRecord, FORMAT_VERSION, type RunRecord, type TaskRecord } from './records.js';
 import type { Mutation, TaskStore, TaskTable } from './store.js';
+import { FOLDER_LAYOUT, JSON_EXT } from './layout.js';
 
-/** Sub-folders and files of the JSON folder (see docs/folder-format.md). */
-export const FOLDER_LAYOUT = {
-  tasks: 'tasks',
-  runs: 'runs',
-  locks: 'locks',
-  journal: 'journal.log',
-  log: 'executor.log',
-  leaseLock: 'supervisor.lock',
-  leaseHolder: 'supervisor.json',
-} as const;
-
-const JSON_EXT = '.json';
+export { FOLDER_LAYOUT } from './layout.js';
 /** Temp files older than this are leftovers of a killed writer. */
 export const TEMP_MAX_AGE_MS = 60_000;
 

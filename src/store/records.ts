@@ -1,6 +1,7 @@
 // Shapes of the JSON records kept in the folder, and checks that a parsed file has that shape.
 import { CorruptRecordError } from '../errors.js';
 import type { AlertConfig } from '../alert/types.js';
+import { fillDefaults, fillLedgerDefaults, TASK_DEFAULTS } from './defaults.js';
 import { parseCron } from '../schedule/cron.js';
 import { parsePeriod } from '../schedule/period.js';
 import { assertTimezone } from '../schedule/start.js';
@@ -71,11 +72,10 @@ export type StderrMode = 'merge' | 'separate';
 /** Why a run was stopped by the executor itself. */
 export type KillReason = 'timeout' | 'memory' | 'replace';
 
-/** Defaults of the issue-3 task fields (also used to read records written before they existed). */
-export const TASK_DEFAULTS = {
-  cron: null, catchUp: 'one', maxCatchUp: 10, overlap: 'skip', jitterMs: 0, timeoutMs: null, header: true, timestamps: false,
-  stderr: 'merge', maxOutputBytes: null, maxArchiveBytes: null, maxMemory: null, alert: null,
-} as const satisfies Partial<TaskSpec>;
+export { TASK_DEFAULTS } from './defaults.js';
+// The defaults must fit the spec's field types.
+const _checkDefaults: Partial<TaskSpec> = TASK_DEFAULTS;
+void _checkDefaults;
 
 /** The run in progress, kept in the task record so any process can adopt it. */
 export interface CurrentRun {
@@ -223,26 +223,6 @@ export function initialState(): TaskState {
   };
 }
 
-const STATE_DEFAULTS = { enabled: true, extraRuns: [], queue: [], failing: false, lastKill: null } as const;
-const QUEUE_DEFAULTS = { oneOff: false, seq: 0 } as const;
-const LEDGER_DEFAULTS = { errorFile: null, triggerTime: null, queuedAt: null, timedOut: false, killedFor: null } as const;
-const RUN_DEFAULTS = { errorFile: null, deadline: null, triggerTime: null, queuedAt: null, kill: null, resumeStatus: null } as const;
-
-// Records written before a field existed get its default (in place), so older folders keep working.
-function fillDefaults(name: string, task: Record<string, unknown>, state: Record<string, unknown>): void {
-  for (const [key, value] of Object.entries(TASK_DEFAULTS)) if (!(key in task)) task[key] = value;
-  for (const [key, value] of Object.entries(STATE_DEFAULTS)) if (!(key in state)) state[key] = Array.isArray(value) ? [] : value;
-  const runs = [state.run, ...(Array.isArray(state.extraRuns) ? state.extraRuns : [])];
-  for (const run of runs) {
-    if (!isObject(run)) continue;
-    for (const [key, value] of Object.entries(RUN_DEFAULTS)) if (!(key in run)) run[key] = value;
-    if (!('outputFile' in run)) run.outputFile = `${name}.txt`;
-  }
-  for (const item of Array.isArray(state.queue) ? state.queue : []) {
-    if (isObject(item)) for (const [key, value] of Object.entries(QUEUE_DEFAULTS)) if (!(key in item)) item[key] = value;
-  }
-}
-
 const STATUSES: readonly TaskStatus[] = ['idle', 'running', 'backoff', 'scheduled', 'succeeded', 'failed', 'stopped'];
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -292,6 +272,8 @@ function checkSchedule(task: Record<string, unknown>, fail: (why: string) => nev
   if (!['none', 'one', 'all'].includes(task.catchUp as string)) fail(`task.catchUp ${JSON.stringify(task.catchUp)}`);
   if (!['skip', 'queue', 'replace', 'allow'].includes(task.overlap as string)) fail(`task.overlap ${JSON.stringify(task.overlap)}`);
   if (!(Number.isFinite(task.jitterMs) && (task.jitterMs as number) >= 0)) fail('task.jitterMs that is not a number >= 0');
+  const alert = task.alert;
+  if (alert !== null && alert !== false && !(isObject(alert) && Array.isArray(alert.on) && Array.isArray(alert.channels))) fail('task.alert that is not null, false or an alert setting');
   if (!(Number.isInteger(task.maxCatchUp) && (task.maxCatchUp as number) >= 1)) fail('task.maxCatchUp that is not an integer >= 1');
 }
 
@@ -300,6 +282,6 @@ export function checkRunRecord(file: string, value: unknown): RunRecord {
   if (!isObject(value) || typeof value.runId !== 'string' || typeof value.task !== 'string') {
     throw new CorruptRecordError(file, 'a run record without runId or task');
   }
-  for (const [key, fallback] of Object.entries(LEDGER_DEFAULTS)) if (!(key in value)) value[key] = fallback; // written before these fields existed
+  fillLedgerDefaults(value); // written before these fields existed
   return value as unknown as RunRecord;
 }

@@ -3,7 +3,8 @@ import type { RunExit } from '../process/spawn.js';
 import type { Runtime } from '../runtime.js';
 import { announceExit, finalizeRun, liveRuns, type Finalized } from '../run/close.js';
 import { releaseSlot } from '../run/gate.js';
-import { finishKill } from '../run/kill.js';
+import { resumeKill } from '../run/kill.js';
+import { stopTree } from '../process/stop.js';
 import { raiseAlerts } from '../run/alerts.js';
 import type { TaskRecord } from '../store/records.js';
 import { announceLaunch } from './announce.js';
@@ -87,6 +88,10 @@ export async function reconcileTask(rt: Runtime, name: string, supervise: boolea
       written = current === record ? null : current;
       return { record: written, result: done, sideWrites };
     });
+  } catch (error) {
+    // Runs spawned but not recorded: stop them rather than leave processes nobody knows about.
+    await Promise.all(ctx.launches.map((l) => stopTree(l.spawned.identity, { killTimeoutMs: rt.killTimeoutMs })));
+    throw error;
   } finally {
     releaseSlot(rt, ctx.reserved);
   }
@@ -97,7 +102,7 @@ export async function reconcileTask(rt: Runtime, name: string, supervise: boolea
   const after = written as TaskRecord | null;
   for (const runId of ctx.replace) {
     const run = after ? liveRuns(after).find((r) => r.runId === runId) : undefined;
-    if (run) void finishKill(rt, name, run);
+    if (run) resumeKill(rt, name, run);
   }
   return kinds;
 }

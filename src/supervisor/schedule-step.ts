@@ -27,6 +27,7 @@ async function fireSlot(rt: Runtime, record: TaskRecord, req: LaunchRequest, ctx
     if (record.state.queue.some((q) => q.reason === 'overlap')) return skip(rt, record, slot, 'the previous run is still running and one run is already queued', ctx);
     return [enqueue(rt, record, queuedRun(rt, req, 'overlap'), ctx), 'queued'];
   }
+  if (live.kill !== null) return skip(rt, record, slot, `the live run is being stopped (${live.kill}) and a run is already waiting`, ctx);
   // 'replace': stop the live run first; the new run waits at the head of the queue until it has exited.
   const marked = { ...live, kill: 'replace' as const, stopRequested: true };
   ctx.replace.push(live.runId);

@@ -1,7 +1,8 @@
 // A full pass over the table, using the cache so an idle table of 10,000 tasks costs little.
 import type { Runtime } from '../runtime.js';
 import { liveRuns } from '../run/close.js';
-import { killRun } from '../run/kill.js';
+import { killRun, resumeKill } from '../run/kill.js';
+import { isDeadRun } from './wake.js';
 import { runIdentity } from '../run/stop.js';
 import type { TaskRecord } from '../store/records.js';
 import { needsAttention, nextWakeOf, reconcileTask, type StepKind, type TickReport } from './reconcile.js';
@@ -24,8 +25,10 @@ const REPORT_KEY: Partial<Record<StepKind, keyof Pick<TickReport, 'closed' | 're
 function enforceLimits(rt: Runtime, records: Iterable<TaskRecord>, supervise: boolean, now: number): void {
   for (const record of records) {
     for (const run of liveRuns(record)) {
-      if (run.kill !== null || run.deadline === null || Date.parse(run.deadline) > now) continue;
       if (!supervise && !rt.own.has(run.runId)) continue;
+      // Marked for a kill that never finished (its killer died in between): finish it.
+      if (run.kill !== null) { if (supervise && !isDeadRun(rt, run)) resumeKill(rt, record.task.name, run); continue; }
+      if (run.deadline === null || Date.parse(run.deadline) > now) continue;
       if (rt.killing.has(run.runId)) continue;
       rt.killing.add(run.runId);
       void killRun(rt, record.task.name, run.runId, 'timeout').finally(() => rt.killing.delete(run.runId));

@@ -35,11 +35,17 @@ export function needsRestart(record: TaskRecord, now: number): boolean {
   return state.status === 'backoff' && state.backoffUntil !== null && Date.parse(state.backoffUntil) <= now;
 }
 
+/** True while the task's schedule is on: started (`scheduled`, or `running` a scheduled run), not a one-off run of a stopped task. */
+export function scheduleOn(state: TaskRecord['state']): boolean {
+  const status = state.run?.resumeStatus ?? state.status;
+  return status === 'scheduled' || status === 'running';
+}
+
 /** True when the schedule has something to do now (fire, catch up, or skip missed slots). */
 export function scheduleDue(record: TaskRecord, now: number): boolean {
   const { task, state } = record;
   const timing = timingOfTask(task);
-  if (!timing || !state.enabled || (state.status !== 'scheduled' && state.status !== 'running')) return false;
+  if (!timing || !state.enabled || !scheduleOn(state)) return false;
   const plan = planDue({
     timing, name: task.name, jitterMs: task.jitterMs, lastScheduledAt: state.lastScheduledAt ? Date.parse(state.lastScheduledAt) : null,
     now, catchUp: task.catchUp, maxCatchUp: task.maxCatchUp, lateMs: CATCH_UP_THRESHOLD_MS,
@@ -75,7 +81,7 @@ export function nextWakeOf(record: TaskRecord, now: number): number | null {
   for (const run of liveRuns(record)) if (run.deadline && run.kill === null) times.push(Date.parse(run.deadline));
   if (state.failing && state.run && !isPeriodic(task)) times.push(Date.parse(state.run.startedAt) + STABLE_RUN_MS);
   const timing = timingOfTask(task);
-  if (timing && state.enabled && (state.status === 'scheduled' || state.status === 'running')) {
+  if (timing && state.enabled && scheduleOn(state)) {
     const plan = planDue({
       timing, name: task.name, jitterMs: task.jitterMs, lastScheduledAt: state.lastScheduledAt ? Date.parse(state.lastScheduledAt) : null,
       now, catchUp: task.catchUp, maxCatchUp: task.maxCatchUp, lateMs: CATCH_UP_THRESHOLD_MS,

@@ -3,7 +3,7 @@ import { InvalidOptionError, TaskNotFoundError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { previewRuns } from '../schedule/plan.js';
 import type { TaskRecord } from '../store/records.js';
-import { CATCH_UP_THRESHOLD_MS, timingOfTask } from '../supervisor/wake.js';
+import { CATCH_UP_THRESHOLD_MS, scheduleOn, timingOfTask } from '../supervisor/wake.js';
 import { lastSlotIso } from './lifecycle.js';
 import { taskRow, type TaskRow } from './rows.js';
 
@@ -36,7 +36,7 @@ export async function nextRuns(rt: Runtime, name: string, n: unknown): Promise<s
   if (!timing || !state.enabled) return [];
   const now = rt.now();
   // A task not (yet) started previews what startTask would schedule: from the next slot on.
-  const started = state.status === 'scheduled' || state.status === 'running';
+  const started = scheduleOn(state);
   const last = started ? state.lastScheduledAt : lastSlotIso(task, now);
   return previewRuns(timing, task.name, task.jitterMs, last === null ? null : Date.parse(last), now, n as number, CATCH_UP_THRESHOLD_MS, task).map((t) => new Date(t).toISOString());
 }

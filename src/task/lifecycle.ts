@@ -10,7 +10,7 @@ import type { Runtime } from '../runtime.js';
 import { FORMAT_VERSION, initialState, type TaskRecord, type TaskSpec } from '../store/records.js';
 import { announceLaunch } from '../supervisor/announce.js';
 import { launchOrQueue, newContext } from '../supervisor/steps.js';
-import { timingOfTask } from '../supervisor/wake.js';
+import { scheduleOn, timingOfTask } from '../supervisor/wake.js';
 import { buildTaskSpec, type AddTaskOptions } from './options.js';
 import { taskRow, type TaskRow } from './rows.js';
 
@@ -37,9 +37,9 @@ export async function addTask(rt: Runtime, name: unknown, script: unknown, optio
   const outcome = await rt.store.mutateTask(spec.name, async (current) => {
     if (current && !replace) return { record: null, result: { record: current, skipped: true } };
     const state = current ? { ...current.state } : initialState();
-    if (current && state.status === 'scheduled') {
+    if (current && scheduleOn(state)) {
       state.lastScheduledAt = lastSlotIso(spec, rt.now());
-      if (timingOfTask(spec) === null) state.status = 'idle';
+      if (timingOfTask(spec) === null && state.status === 'scheduled') state.status = 'idle';
     }
     const record: TaskRecord = { formatVersion: FORMAT_VERSION, rev: current?.rev ?? 0, updatedAt: '', task: current ? { ...spec, addedAt: current.task.addedAt } : spec, state };
     return { record, result: { record, skipped: false } };
@@ -50,10 +50,16 @@ export async function addTask(rt: Runtime, name: unknown, script: unknown, optio
   return taskRow(rt.id, outcome.record, rt.now());
 }
 
-/** The latest slot at or before `now` (ISO), so a (re)started schedule fires from the next slot on. */
+/**
+ * The latest slot at or before `now` (ISO), so a (re)started schedule fires from the next slot on. Before the first
+ * slot (a `start` in the future), 1 ms before that slot: it is then fired, or caught up, like any other.
+ */
 export function lastSlotIso(task: TaskSpec, now: number): string | null {
-  const last = timingOfTask(task)?.lastAtOrBefore(now) ?? null;
-  return last === null ? null : new Date(last).toISOString();
+  const timing = timingOfTask(task);
+  const last = timing?.lastAtOrBefore(now) ?? null;
+  if (last !== null) return new Date(last).toISOString();
+  const first = timing?.nextAfter(now) ?? null;
+  return first === null ? null : new Date(first - 1).toISOString();
 }
 
 /** Removes a task: stops its tree, deletes its record and run ledger (outputs stay). */

@@ -3,6 +3,7 @@ import pMap from 'p-map';
 import { InvalidOptionError, InvalidStartError, InvalidTriggerError, RunNotFoundError, TaskNotFoundError, WaitTimeoutError } from '../errors.js';
 import { liveRuns } from '../run/close.js';
 import { assertStartable } from '../run/launch.js';
+import { stopTree } from '../process/stop.js';
 import type { Runtime } from '../runtime.js';
 import { parseStart } from '../schedule/start.js';
 import type { RunRecord } from '../store/records.js';
@@ -13,7 +14,6 @@ import { launchOrQueue, newContext } from '../supervisor/steps.js';
 import { isDeadRun } from '../supervisor/wake.js';
 import { assertTaskName } from './name.js';
 import { checkArgs, checkEnv } from './options.js';
-import { WAIT_POLL_MS } from './wait.js';
 
 /** Options of `runTask`. */
 export interface RunTaskOptions {
@@ -47,6 +47,8 @@ export interface RunLine { name: string; trigger?: string | Date | number }
 // runner writes a trigger as `2019-01-01/08:00:00`; ISO uses `T`.
 const RUNNER_DATE_SEPARATOR = /^(\d{4}-\d{2}-\d{2})\/(\d)/;
 const RUN_ID_PATTERN = /^[\w.-]+$/;
+/** How often `waitRun` re-reads the ledger for runs ended in other processes (ms); its own runs wake it at once. */
+export const WAIT_RUN_POLL_MS = 100;
 
 /** Parses a trigger date (ISO, runner's `YYYY-MM-DD/HH:MM:SS`, Date or epoch ms) into ISO UTC. */
 export function parseTrigger(value: unknown, timezone: string | null, option = 'trigger'): string {
@@ -84,6 +86,10 @@ export async function runTask(rt: Runtime, name: unknown, options: unknown): Pro
     if (kind === 'gave-up') throw ctx.error ?? new Error(`Could not start ${name}`);
     const id = ctx.launches[0]?.run.runId ?? next.state.queue[next.state.queue.length - 1]!.runId;
     return { record: next, result: id, sideWrites: ctx.launches.map((l) => l.ledgerWrite) };
+  }).catch(async (error: unknown) => {
+    // The run was spawned but could not be recorded: stop it rather than leave a process nobody knows about.
+    await Promise.all(ctx.launches.map((l) => stopTree(l.spawned.identity, { killTimeoutMs: rt.killTimeoutMs })));
+    throw error;
   }).finally(() => releaseSlot(rt, ctx.reserved));
   rt.runOwners.set(runId, name);
   for (const emit of ctx.deferred) emit();
@@ -119,12 +125,15 @@ export async function waitRun(rt: Runtime, runId: unknown, options: WaitRunOptio
   for (;;) {
     const found = await findRun(rt, runId);
     if (!found) throw new RunNotFoundError(runId);
-    if (found.ledger?.endedAt) return found.ledger;
+    if (found.ledger?.endedAt) {
+      rt.runOwners.delete(runId);
+      return found.ledger;
+    }
     if (found.queued) await reconcileTask(rt, found.name, rt.supervisor !== null); // a freed slot may start it
     if (Date.now() >= deadline) throw new WaitTimeoutError(`run ${runId} to end`, timeout, found.queued ? 'queued' : 'running');
     await new Promise<void>((done) => {
       const wake = (e: { runId: string }) => { if (e.runId === runId) finish(); };
-      const timer = setTimeout(() => finish(), Math.min(WAIT_POLL_MS * 4, Math.max(0, deadline - Date.now())));
+      const timer = setTimeout(() => finish(), Math.min(WAIT_RUN_POLL_MS, Math.max(0, deadline - Date.now())));
       const finish = () => { clearTimeout(timer); rt.emitter.off('exit', wake); done(); };
       rt.emitter.on('exit', wake);
     });
@@ -149,12 +158,15 @@ export function parseRunLines(lines: unknown): RunLine[] {
 /** Runs each line's task once (with its trigger), in order, at most `concurrency` at a time; resolves with their records in line order. */
 export async function runTasks(rt: Runtime, lines: unknown, options: unknown): Promise<RunRecord[]> {
   const items = parseRunLines(lines);
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) throw new InvalidOptionError('options', 'an object', options);
+  for (const key of Object.keys(options ?? {})) if (key !== 'concurrency') throw new InvalidOptionError('options', 'made of known options (concurrency)', key);
   const concurrency = (options as RunTasksOptions | undefined)?.concurrency ?? 1;
   if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new InvalidOptionError('concurrency', 'an integer >= 1', concurrency);
   for (const [i, item] of items.entries()) {
     assertTaskName(item.name);
     const record = await rt.store.readTask(item.name);
     if (!record) throw new TaskNotFoundError(item.name);
+    assertStartable(record);
     if (item.trigger !== undefined) parseTrigger(item.trigger, record.task.timezone, `lines[${i}].trigger`);
   }
   return pMap(items, async (item) => waitRun(rt, await runTask(rt, item.name, item.trigger === undefined ? {} : { trigger: item.trigger })), { concurrency });

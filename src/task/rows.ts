@@ -1,7 +1,7 @@
 // Plain row objects for listTasks / listRunningTasks, ready to print as a table.
 import { previewRuns } from '../schedule/plan.js';
 import type { CatchUpPolicy, KillReason, OverlapPolicy, RunTrigger, TaskRecord, TaskStatus } from '../store/records.js';
-import { CATCH_UP_THRESHOLD_MS, timingOfTask } from '../supervisor/wake.js';
+import { CATCH_UP_THRESHOLD_MS, scheduleOn, timingOfTask } from '../supervisor/wake.js';
 
 /** One row of `listTasks()`. */
 export interface TaskRow {
@@ -98,7 +98,7 @@ export interface RunningRow {
 export function nextRunOf(record: TaskRecord, now: number): string | null {
   const { task, state } = record;
   const timing = timingOfTask(task);
-  if (!timing || !state.enabled || (state.status !== 'scheduled' && state.status !== 'running')) return null;
+  if (!timing || !state.enabled || !scheduleOn(state)) return null;
   const last = state.lastScheduledAt ? Date.parse(state.lastScheduledAt) : null;
   const [next] = previewRuns(timing, task.name, task.jitterMs, last, now, 1, CATCH_UP_THRESHOLD_MS, task);
   return next === undefined ? null : new Date(next).toISOString();

@@ -1,0 +1,52 @@
+// followOut: a task's output lines as they are written, across restarts, without header and footer blocks.
+import { resolve } from 'node:path';
+import { InvalidOptionError } from '../errors.js';
+import { currentOutputFileName } from '../output/archive.js';
+import { followFile, type FollowOptions } from '../output/follow.js';
+import { runBlockFilter } from '../output/header.js';
+import { assertTaskName } from './name.js';
+
+/** Options of `followOut`. */
+export interface FollowOutOptions extends FollowOptions {
+  /** Also yield the runs' header and footer lines. @defaultValue false */
+  raw?: boolean;
+}
+
+/**
+ * Follows `<folder>/<name>.txt`. Errors (a bad name, an unknown task via `exists`) surface on the first `next()`.
+ * @example `for await (const line of followTaskOutput(folder, 'job', {}, check)) seen.push(line);`
+ */
+export function followTaskOutput(folder: string, name: string, options: FollowOutOptions, exists: (name: string) => Promise<unknown>): AsyncIterableIterator<string> {
+  let inner: AsyncIterableIterator<string> | null = null;
+  let invalid: unknown = null;
+  const { raw, ...followOptions } = options ?? {};
+  const keep = raw === true ? () => true : runBlockFilter();
+  try {
+    assertTaskName(name);
+    if (raw !== undefined && typeof raw !== 'boolean') throw new InvalidOptionError('raw', 'a boolean', raw);
+    inner = followFile(resolve(folder, currentOutputFileName(name)), followOptions);
+  } catch (error) {
+    invalid = error;
+  }
+  const checked = invalid ? Promise.reject(invalid) : exists(name);
+  checked.catch(() => undefined); // surfaced by the first next()
+  let ok = false;
+  return {
+    async next() {
+      if (!ok) {
+        try { await checked; } catch (error) { await inner?.return?.(); throw error; }
+        ok = true;
+      }
+      for (;;) {
+        const item = await inner!.next();
+        if (item.done || keep(item.value)) return item;
+      }
+    },
+    async return(value?: unknown) {
+      return (await inner?.return?.(value)) ?? { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
