@@ -61,6 +61,8 @@ async function archivePrevious(rt: Runtime, record: TaskRecord, ledgerFixes: Pro
   let startedMs: number;
   try {
     const info = statSync(current);
+    // An empty output (and no stderr file) is not worth an archive: the next run appends to the same empty file.
+    if (info.size === 0 && !existsSync(join(rt.folder, currentErrorFileName(name)))) return archives;
     startedMs = record.state.lastStartedAt ? Date.parse(record.state.lastStartedAt) : info.mtimeMs;
   } catch {
     return archives;

@@ -66,15 +66,29 @@ export function queueReady(record: TaskRecord, supervise: boolean): boolean {
   return record.state.run === null || (head.reason === 'concurrency' && head.oneOff);
 }
 
-/** True when a pass must lock this task. */
+/** True when a pass must lock this task (cheap for an idle table: time-based checks go through the wake cache). */
 export function needsAttention(rt: Runtime, record: TaskRecord, supervise: boolean, now: number): boolean {
   if (liveRuns(record).some((run) => isDeadRun(rt, run))) return true;
   if (queueReady(record, supervise)) return true;
-  return supervise && (needsRestart(record, now) || scheduleDue(record, now) || recoveredNow(record, now));
+  if (!supervise) return false;
+  if (needsRestart(record, now)) return true;
+  const wake = nextWakeOf(record, now);
+  return wake !== null && wake <= now && (scheduleDue(record, now) || recoveredNow(record, now));
 }
 
-/** When the task next needs attention (epoch ms), or null. */
+// Records are replaced on every write, so a wake time computed for a record stays right until it is due.
+const wakes = new WeakMap<TaskRecord, number | null>();
+
+/** When the task next needs attention (epoch ms), or null. Cached per record while that time is in the future. */
 export function nextWakeOf(record: TaskRecord, now: number): number | null {
+  const cached = wakes.get(record);
+  if (cached !== undefined && (cached === null || cached > now)) return cached;
+  const wake = computeWake(record, now);
+  if (wake === null || wake > now) wakes.set(record, wake);
+  return wake;
+}
+
+function computeWake(record: TaskRecord, now: number): number | null {
   const { task, state } = record;
   const times: number[] = [];
   if (state.status === 'backoff' && state.backoffUntil) times.push(Date.parse(state.backoffUntil));
