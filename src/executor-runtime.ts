@@ -72,6 +72,7 @@ export function createRuntime(emitter: EventEmitter<ExecutorEvents>, folder: str
     keepArchives: o.keepArchives ?? DEFAULT_KEEP_ARCHIVES,
     interpreters: o.interpreters ?? {},
     now: o.now ?? Date.now,
+    realClock: o.now === undefined,
     log: (message) => {
       const time = new Date(rt.now());
       const line = formatLogLine(message, time);
@@ -93,6 +94,7 @@ export function createRuntime(emitter: EventEmitter<ExecutorEvents>, folder: str
     launching: 0,
     queueSeq: 0,
     killing: new Set(),
+    reconciling: new Map(),
     runOwners: new Map(),
     nudge: () => nudge(rt),
     usage: new UsageSampler(),

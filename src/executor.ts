@@ -24,11 +24,12 @@ import { runningRow, taskRow, type RowUsage, type RunningRow, type TaskRow } fro
 import { checkWaitArgs, waitForStatus, type WaitForOptions } from './task/wait.js';
 
 // After a run ends in this process: let the supervisor re-check, or start this process's queued manual runs.
+// (The supervisor already reconciled the run's own task: a pass is needed only for runs queued elsewhere.)
 function nudge(rt: Runtime): void {
-  if (rt.supervisor) return rt.supervisor.onChanged();
-  void rt.store.table({ refresh: false }).then((table) => {
-    if ([...table.records.values()].some((r) => r.state.queue.length > 0)) return runPass(rt, false);
-    return undefined;
+  void rt.store.table({ refresh: false }).then(async (table) => {
+    if (![...table.records.values()].some((r) => r.state.queue.length > 0)) return;
+    if (rt.supervisor) rt.supervisor.onChanged();
+    else await runPass(rt, false);
   }).catch((error: unknown) => rt.emitter.emit('error', error as Error));
 }
 

@@ -29,6 +29,8 @@ export interface Runtime {
   readonly interpreters: InterpreterMap;
   /** The clock: epoch ms. Injectable for tests. */
   now(): number;
+  /** True when `now` is the real clock (`Date.now`): only then may the supervisor prepare a run ahead of its slot. */
+  readonly realClock: boolean;
   /** Writes a line to the executor log and emits `log`. */
   log(message: string): void;
   /** Emits `warning` and logs it. */
@@ -53,6 +55,8 @@ export interface Runtime {
   launching: number;
   /** Next sequence number of a queued run (keeps first-come-first-served order within one millisecond). */
   queueSeq: number;
+  /** Tasks with a reconciliation in flight in this process (a pass skips them), with how many. */
+  readonly reconciling: Map<string, number>;
   /** Runs this process is stopping for a timeout or maxMemory (so each is stopped once). */
   readonly killing: Set<string>;
   /** A run ended in this process: start queued runs that may now go (supervisor pass, or this process's manual ones). */

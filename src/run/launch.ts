@@ -40,6 +40,14 @@ export interface LaunchRequest {
   queuedAt?: string | null;
   /** A `runTask` run: when it is the main run, the task returns to its current status afterwards (no restart, no schedule). */
   oneOff?: boolean;
+  /** Spawn no earlier than this (epoch ms): the run was prepared (locked, previous output archived) ahead of its slot. */
+  notBefore?: number;
+}
+
+// Waits (real time) until the clock reaches `at`.
+function until(rt: Runtime, at: number): Promise<void> {
+  const delay = at - rt.now();
+  return delay <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, delay));
 }
 
 /** Checks, before anything is written, that the task can be started. */
@@ -141,13 +149,13 @@ function spawnFor(rt: Runtime, record: TaskRecord, run: Omit<CurrentRun, 'pid' |
 export async function launchRun(rt: Runtime, record: TaskRecord, req: LaunchRequest): Promise<Launched> {
   assertStartable(record);
   const { task } = record;
-  const now = rt.now();
   const extra = record.state.run !== null;
-  const runId = req.runId ?? newRunId(now);
   const ledgerFixes: Promise<void>[] = [];
   const archives = extra ? [...record.state.archives] : await archivePrevious(rt, record, ledgerFixes);
-  const statusFile = rt.store.statusFile(task.name, runId);
-  await mkdir(dirname(statusFile), { recursive: true });
+  await mkdir(dirname(rt.store.statusFile(task.name, 'x')), { recursive: true });
+  if (req.notBefore !== undefined) await until(rt, req.notBefore);
+  const now = rt.now();
+  const runId = req.runId ?? newRunId(now);
   const startedAt = new Date(now).toISOString();
   const base = {
     runId, trigger: req.trigger, startedAt, stopRequested: false, ...outputFilesOf(rt, record, extra, now),

@@ -10,7 +10,7 @@ import type { TaskRecord } from '../store/records.js';
 import { announceLaunch } from './announce.js';
 import { scheduleStep } from './schedule-step.js';
 import { drainStep, newContext, restartStep, type StepContext, type StepKind } from './steps.js';
-import { isDeadRun, needsRestart, recoveredNow, scheduleDue } from './wake.js';
+import { isDeadRun, needsRestart, preparable, recoveredNow, scheduleDue } from './wake.js';
 
 export { CATCH_UP_THRESHOLD_MS, needsAttention, nextWakeOf, timingOfTask } from './wake.js';
 export type { StepKind } from './steps.js';
@@ -53,15 +53,16 @@ function recoverStep(rt: Runtime, record: TaskRecord, ctx: StepContext): TaskRec
   return { ...record, state: { ...record.state, failing: false } };
 }
 
-async function steps(rt: Runtime, record: TaskRecord, supervise: boolean, ctx: StepContext, kinds: StepKind[]): Promise<TaskRecord> {
+async function steps(rt: Runtime, record: TaskRecord, supervise: boolean, ctx: StepContext, kinds: StepKind[], leadMs: number): Promise<TaskRecord> {
   const now = rt.now();
   let current = record;
+  const ahead = now + (preparable(current) ? leadMs : 0);
   if (supervise && needsRestart(current, now)) {
     const [next, kind] = await restartStep(rt, current, now, ctx);
     current = next; kinds.push(kind);
   }
-  if (supervise && scheduleDue(current, now)) {
-    const [next, done] = await scheduleStep(rt, current, now, ctx);
+  if (supervise && scheduleDue(current, ahead)) {
+    const [next, done] = await scheduleStep(rt, current, ahead, ctx, now);
     current = next; kinds.push(...done);
   }
   const drained = await drainStep(rt, current, supervise, ctx);
@@ -70,12 +71,16 @@ async function steps(rt: Runtime, record: TaskRecord, supervise: boolean, ctx: S
   return current;
 }
 
-/** Reconciles one task under its lock; returns what happened. */
-export async function reconcileTask(rt: Runtime, name: string, supervise: boolean, closing: Closing | null = null): Promise<StepKind[]> {
+/**
+ * Reconciles one task under its lock; returns what happened. With `leadMs`, a slot due within that time is prepared
+ * now (lock held, previous output archived) and spawned at its fire time, so the spawn is not late behind I/O.
+ */
+export async function reconcileTask(rt: Runtime, name: string, supervise: boolean, closing: Closing | null = null, leadMs = 0): Promise<StepKind[]> {
   const ctx = newContext();
   const closed: Finalized[] = [];
   let kinds: StepKind[] = [];
   let written: TaskRecord | null = null;
+  rt.reconciling.set(name, (rt.reconciling.get(name) ?? 0) + 1);
   try {
     kinds = await rt.store.mutateTask(name, async (record) => {
       if (!record) return { record: null, result: [] as StepKind[] };
@@ -83,7 +88,7 @@ export async function reconcileTask(rt: Runtime, name: string, supervise: boolea
       const done: StepKind[] = [];
       let current = await closeStep(rt, record, closing, closed, sideWrites);
       if (closed.length > 0) done.push('closed');
-      current = await steps(rt, current, supervise, ctx, done);
+      current = await steps(rt, current, supervise, ctx, done, leadMs);
       sideWrites.push(...ctx.launches.map((l) => l.ledgerWrite));
       written = current === record ? null : current;
       return { record: written, result: done, sideWrites };
@@ -94,6 +99,9 @@ export async function reconcileTask(rt: Runtime, name: string, supervise: boolea
     throw error;
   } finally {
     releaseSlot(rt, ctx.reserved);
+    const left = (rt.reconciling.get(name) ?? 1) - 1;
+    if (left > 0) rt.reconciling.set(name, left);
+    else rt.reconciling.delete(name);
   }
   for (const done of closed) announceExit(rt, done, !supervise);
   for (const emit of ctx.deferred) emit();

@@ -36,8 +36,11 @@ async function fireSlot(rt: Runtime, record: TaskRecord, req: LaunchRequest, ctx
   return [enqueue(rt, { ...record, state: { ...record.state, run: marked, queue: withQueue } }, queuedRun(rt, req, 'replace'), ctx, true), 'queued'];
 }
 
-/** Fires (or skips, or queues) what the schedule has due at `now`; returns the new record and what was done. */
-export async function scheduleStep(rt: Runtime, record: TaskRecord, now: number, ctx: StepContext): Promise<[TaskRecord, StepKind[]]> {
+/**
+ * Fires (or skips, or queues) what the schedule has due at `now`; returns the new record and what was done.
+ * `now` may be ahead of the clock (`realNow`): a slot due by then is prepared now and spawned at its fire time.
+ */
+export async function scheduleStep(rt: Runtime, record: TaskRecord, now: number, ctx: StepContext, realNow = now): Promise<[TaskRecord, StepKind[]]> {
   const { task, state } = record;
   const timing = timingOfTask(task);
   if (!timing) return [record, []];
@@ -58,7 +61,8 @@ export async function scheduleStep(rt: Runtime, record: TaskRecord, now: number,
   }
   for (const [i, slot] of plan.fire.entries()) {
     const fireAt = fireTimeOf(timing, task.name, slot, task.jitterMs);
-    const req: LaunchRequest = { trigger: now - fireAt > CATCH_UP_THRESHOLD_MS ? 'catch-up' : 'schedule', scheduledFor: slot };
+    const req: LaunchRequest = { trigger: realNow - fireAt > CATCH_UP_THRESHOLD_MS ? 'catch-up' : 'schedule', scheduledFor: slot };
+    if (fireAt > realNow) req.notBefore = fireAt;
     if (i > 0) {
       current = enqueue(rt, current, queuedRun(rt, req, 'catch-up'), ctx);
       kinds.push('queued');

@@ -15,6 +15,8 @@ const MS_PER_SECOND = 1_000;
 export const MAX_POLL_MS = 1_000;
 /** The schedule timer is re-armed at least this often, so clock jumps are noticed. */
 export const MAX_TIMER_MS = 30_000;
+/** A slot is prepared (lock, archive) this long before it is due, then spawned at its time (real clock only). */
+export const PREPARE_LEAD_MS = 100;
 
 /** Options of `keepRestarting`. */
 export interface KeepRestartingOptions {
@@ -64,9 +66,12 @@ class Supervisor implements SupervisorHooks {
   readonly #options: Required<KeepRestartingOptions>;
   readonly #sleepMs: number;
   readonly #pollMs: number;
+  readonly #leadMs: number;
   #lease: HeldLease | null = null;
   #timer: NodeJS.Timeout | null = null;
   #stopped = false;
+  #passing = false;
+  #again = false;
   #lastFull = 0;
   #resolveDone!: () => void;
   #rejectDone!: (e: Error) => void;
@@ -78,6 +83,7 @@ class Supervisor implements SupervisorHooks {
     this.#options = options;
     this.#sleepMs = options.sleep * MS_PER_SECOND;
     this.#pollMs = Math.min(this.#sleepMs, MAX_POLL_MS);
+    this.#leadMs = rt.realClock ? PREPARE_LEAD_MS : 0;
     this.done = new Promise<void>((res, rej) => { this.#resolveDone = res; this.#rejectDone = rej; });
     this.done.catch(() => undefined); // callers may ignore `done`; the rejection stays observable to those who await it
     holdLease(rt, (error) => this.#lost(error)).then((held) => this.#begin(held), (error: Error) => {
@@ -108,23 +114,33 @@ class Supervisor implements SupervisorHooks {
   #arm(wakeAt: number | null): void {
     if (this.#stopped) return;
     if (this.#timer) clearTimeout(this.#timer);
-    const delay = Math.max(0, Math.min(this.#pollMs, MAX_TIMER_MS, wakeAt === null ? Infinity : wakeAt - this.#rt.now()));
+    const now = this.#rt.now();
+    // Wake `leadMs` early to prepare a slot; a wake already inside that window is one that could not be prepared: wake on time.
+    const target = wakeAt === null ? Infinity : wakeAt - this.#leadMs > now ? wakeAt - this.#leadMs : wakeAt;
+    const delay = Math.max(0, Math.min(this.#pollMs, MAX_TIMER_MS, target - now));
     this.#timer = setTimeout(() => void this.#pass(), delay);
     if (this.#options.unref) this.#timer.unref();
   }
 
   async #pass(): Promise<void> {
     if (this.#stopped) return;
+    // One pass at a time: a wake during a pass (it may wait for prepared slots) runs one more pass right after.
+    if (this.#passing) { this.#again = true; return; }
+    this.#passing = true;
     const rt = this.#rt;
     const full = rt.now() - this.#lastFull >= this.#sleepMs;
     if (full) this.#lastFull = rt.now();
+    let wakeAt: number | null = null;
     try {
-      const report = await runPass(rt, true, full);
-      this.#arm(report.nextWakeAt);
+      wakeAt = (await runPass(rt, true, full, this.#leadMs)).nextWakeAt;
     } catch (error) {
       rt.emitter.emit('error', error as Error);
-      this.#arm(null);
+    } finally {
+      this.#passing = false;
     }
+    const again = this.#again;
+    this.#again = false;
+    this.#arm(again ? rt.now() : wakeAt);
   }
 
   onRunClosed(name: string): void {

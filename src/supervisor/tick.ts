@@ -53,7 +53,7 @@ async function enforceMemory(rt: Runtime, records: Iterable<TaskRecord>): Promis
 }
 
 /** Runs one pass; `supervise` enables restarts and schedules (lease holders only). */
-export async function runPass(rt: Runtime, supervise: boolean, full = false): Promise<TickReport> {
+export async function runPass(rt: Runtime, supervise: boolean, full = false, leadMs = 0): Promise<TickReport> {
   const report: TickReport = { supervised: supervise, closed: [], restarted: [], fired: [], skipped: [], backoff: [], queued: [], errors: [], nextWakeAt: null };
   const table = await rt.store.table({ full });
   reportErrors(rt, table.errors);
@@ -63,14 +63,14 @@ export async function runPass(rt: Runtime, supervise: boolean, full = false): Pr
   if (supervise) await enforceMemory(rt, table.records.values());
   const todo = [...table.records.values()].filter((r) => {
     try {
-      return needsAttention(rt, r, supervise, now);
+      return needsAttention(rt, r, supervise, now, leadMs);
     } catch {
       return true; // reconcileTask re-reads it under the lock and reports what is wrong
     }
-  }).map((r) => r.task.name);
+  }).map((r) => r.task.name).filter((name) => !rt.reconciling.has(name)); // one in flight already re-reads it under the lock
   await Promise.all(todo.map(async (name) => {
     try {
-      for (const kind of new Set(await reconcileTask(rt, name, supervise))) {
+      for (const kind of new Set(await reconcileTask(rt, name, supervise, null, leadMs))) {
         const key = REPORT_KEY[kind];
         if (key) report[key].push(name);
       }

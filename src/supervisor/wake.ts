@@ -66,14 +66,21 @@ export function queueReady(record: TaskRecord, supervise: boolean): boolean {
   return record.state.run === null || (head.reason === 'concurrency' && head.oneOff);
 }
 
+/** True when the task's next slot may be prepared ahead of time: nothing live or queued could change what it does. */
+export function preparable(record: TaskRecord): boolean {
+  return record.state.run === null && record.state.queue.length === 0;
+}
+
 /** True when a pass must lock this task (cheap for an idle table: time-based checks go through the wake cache). */
-export function needsAttention(rt: Runtime, record: TaskRecord, supervise: boolean, now: number): boolean {
+export function needsAttention(rt: Runtime, record: TaskRecord, supervise: boolean, now: number, leadMs = 0): boolean {
   if (liveRuns(record).some((run) => isDeadRun(rt, run))) return true;
   if (queueReady(record, supervise)) return true;
   if (!supervise) return false;
   if (needsRestart(record, now)) return true;
   const wake = nextWakeOf(record, now);
-  return wake !== null && wake <= now && (scheduleDue(record, now) || recoveredNow(record, now));
+  if (wake === null) return false;
+  if (wake <= now && (scheduleDue(record, now) || recoveredNow(record, now))) return true;
+  return leadMs > 0 && wake <= now + leadMs && preparable(record) && scheduleDue(record, now + leadMs);
 }
 
 // Records are replaced on every write, so a wake time computed for a record stays right until it is due.
