@@ -1,11 +1,14 @@
 // The live output file of a writer process, capped in size: when full, it is renamed to an archive and reopened.
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, linkSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   archiveFileName, archiveStampEpoch, compareArchives, errorFileOf, parseArchiveFileName, parseErrorArchiveFileName,
   type ArchiveName,
 } from './archive.js';
 import { NEWLINE } from './stamp.js';
+
+/** Archive names tried when rotating, should others keep taking them. */
+export const MAX_NAME_ATTEMPTS = 100;
 
 /** Which stream a file holds: stdout (or both, merged) -> `.txt` archives; a separate stderr -> `.err.txt` archives. */
 export type OutputStream = 'out' | 'err';
@@ -114,6 +117,8 @@ function lastByteIsNewline(fd: number, size: number): boolean {
  * Never throws after construction: a failed write drops those bytes, a failed rotation keeps the current file.
  */
 export class RotatingFile {
+  /** Archive names this file has rotated into. */
+  readonly archived = new Set<string>();
   readonly #opts: RotatingFileOptions;
   #fd: number | null = null;
   #size = 0;
@@ -207,10 +212,26 @@ export class RotatingFile {
     return name;
   }
 
+  // Moves the live file to a new archive name without ever replacing a file there (link, then unlink): another
+  // writer, or an extra run's output, may have taken the name meanwhile; then the next free name is tried.
+  #moveToArchive(): string {
+    for (let attempt = 1; ; attempt++) {
+      const name = this.#archiveName();
+      try {
+        linkSync(this.#opts.file, join(this.#opts.folder, name));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST' && attempt < MAX_NAME_ATTEMPTS) continue;
+        throw error;
+      }
+      unlinkSync(this.#opts.file);
+      return name;
+    }
+  }
+
   // Renames the live file to a new archive and opens a fresh one; false (current file kept) if the rename fails.
   #rotate(): boolean {
     try {
-      renameSync(this.#opts.file, join(this.#opts.folder, this.#archiveName()));
+      this.archived.add(this.#moveToArchive());
     } catch (error) {
       // Gone already (removed by hand): start a fresh file all the same.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return false;

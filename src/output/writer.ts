@@ -1,6 +1,7 @@
 // A writer process's work: copy its stdin to a task's output file, stamping lines and rotating at a size cap.
 import { InvalidOptionError } from '../errors.js';
 import { HEADER_PID_TOKEN } from './header.js';
+import { archiveStampEpoch, parseArchiveFileName, parseErrorArchiveFileName } from './archive.js';
 import { liveOutputsOf, pruneArchives } from './prune.js';
 import { RotatingFile, type OutputStream } from './rotate.js';
 import { LineStamper } from './stamp.js';
@@ -79,6 +80,17 @@ export function parseWriterConfig(json: unknown): WriterProcessConfig {
   return c as WriterProcessConfig;
 }
 
+/** Archive stamps have whole seconds: a file is surely older than `ms` when its stamp's second ended by then. */
+const STAMP_RESOLUTION_MS = 1000;
+
+// True when archive `file` of `task` (output or stderr) was surely made before `ms`. A writer prunes only those and
+// its own rotations: a file made since it started may be the live output of an extra run not yet in the task record.
+function olderThan(task: string, file: string, ms: number): boolean {
+  const name = parseArchiveFileName(task, file) ?? parseErrorArchiveFileName(task, file);
+  const stampMs = name ? archiveStampEpoch(name.stamp) : null;
+  return stampMs !== null && stampMs + STAMP_RESOLUTION_MS <= ms;
+}
+
 /**
  * Copies `input` to the config's file until the input ends: the header first (if any), then every chunk, stamped
  * line by line with `timestamps`, rotated at `maxOutputBytes` (pruning the task's archives after each rotation), and
@@ -88,6 +100,7 @@ export function parseWriterConfig(json: unknown): WriterProcessConfig {
  */
 export async function runWriter(config: WriterProcessConfig, input: AsyncIterable<Buffer>, deps: WriterDeps = {}): Promise<WriterResult> {
   const clock = deps.clock ?? Date.now;
+  const startedMs = clock();
   const out = new RotatingFile({ file: config.file, folder: config.folder, task: config.task, stream: config.stream, maxBytes: config.maxOutputBytes, now: clock });
   const stamper = config.timestamps ? new LineStamper(clock) : null;
   const result: WriterResult = { bytesIn: 0, rotations: 0, pruned: [] };
@@ -101,7 +114,10 @@ export async function runWriter(config: WriterProcessConfig, input: AsyncIterabl
       if (rotations > 0 && prunes) {
         const limits = { maxBytes: config.maxArchiveBytes, keep: config.keepArchives };
         const live = await liveOutputsOf(config.folder, config.task);
-        result.pruned.push(...await pruneArchives(config.folder, config.task, limits, (f) => live.has(f)).catch(() => []));
+        const spare = (f: string): boolean => live.has(f) || (!out.archived.has(f) && !olderThan(config.task, f, startedMs));
+        const pruned = await pruneArchives(config.folder, config.task, limits, spare).catch(() => [] as string[]);
+        for (const file of pruned) out.archived.delete(file); // a freed name may be taken by an extra run's output next
+        result.pruned.push(...pruned);
       }
     }
   } catch {

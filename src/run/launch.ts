@@ -1,5 +1,5 @@
 // Starting one run of a task: archive the previous output, spawn through the exit shim, record it.
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync } from 'node:fs';
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ScriptNotFoundError, SpawnError, WorkingDirectoryNotFoundError } from '../errors.js';
@@ -114,8 +114,17 @@ function outputFilesOf(rt: Runtime, record: TaskRecord, extra: boolean, now: num
   const separate = stderr === 'separate';
   if (!extra) return { outputFile: currentOutputFileName(name), errorFile: separate ? currentErrorFileName(name) : null };
   const taken = new Set(record.state.archives.map((a) => a.file));
-  const outputFile = archiveFileName(name, now, (f) => taken.has(f) || existsSync(join(rt.folder, f)));
-  return { outputFile, errorFile: separate ? errorFileOf(outputFile) : null };
+  // Created here, exclusively: a writer rotating into the same name meanwhile then picks another (it never replaces).
+  for (;;) {
+    const outputFile = archiveFileName(name, now, (f) => taken.has(f) || existsSync(join(rt.folder, f)));
+    try {
+      closeSync(openSync(join(rt.folder, outputFile), 'wx'));
+      return { outputFile, errorFile: separate ? errorFileOf(outputFile) : null };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      taken.add(outputFile);
+    }
+  }
 }
 
 function spawnFor(rt: Runtime, record: TaskRecord, run: Omit<CurrentRun, 'pid' | 'pidStartTime' | 'bootId'>, req: LaunchRequest): SpawnedRun {
