@@ -44,10 +44,11 @@ export interface LaunchRequest {
   notBefore?: number;
 }
 
-// Waits (real time) until the clock reaches `at`.
-function until(rt: Runtime, at: number): Promise<void> {
-  const delay = at - rt.now();
-  return delay <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, delay));
+// Waits (real time) until the clock reaches `at`; a timer may fire a little early, so the clock is checked again.
+async function until(rt: Runtime, at: number): Promise<void> {
+  for (let delay = at - rt.now(); delay > 0; delay = at - rt.now()) {
+    await new Promise((resolve) => setTimeout(resolve, Math.max(1, delay)));
+  }
 }
 
 /** Checks, before anything is written, that the task can be started. */
