@@ -208,7 +208,7 @@ export class InvalidCronError extends InvalidOptionError {
   }
 }
 
-/** A duration (timeout, jitter…) is negative or unparseable. */
+/** A duration (`timeout`, `jitter`) is negative, unparseable, in months, or out of range (a `timeout` under 1 ms; either over 365 days). */
 export class InvalidDurationError extends InvalidOptionError {
   constructor(option: string, got: unknown, expected = "a number of milliseconds >= 0 or a period string like '30 sec' or '2 min'") {
     super(option, expected, got, 'ERR_INVALID_DURATION');

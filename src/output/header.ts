@@ -33,7 +33,7 @@ export interface HeaderInfo {
   runId: string;
   /** What started the run, e.g. `manual`, `schedule`, `restart`, `catch-up`. */
   trigger: string;
-  /** When the trigger fired (e.g. the `startTask` call, or the scheduler's tick). */
+  /** The date shown as `at …` after the trigger (a `runTask` trigger date, else the run's start time); null leaves it out. */
   triggerTime: string | number | null;
   /** The schedule slot the run is for, when scheduled. */
   scheduledFor: string | number | null;
@@ -41,7 +41,7 @@ export interface HeaderInfo {
   host: string;
   /** User the run runs as. */
   user: string;
-  /** Interpreter name, e.g. `node`, or null for an executable script or a custom command. */
+  /** Interpreter line, e.g. `/usr/bin/node (.js)` (the command and the extension or name it was chosen by), or null for a script run directly. */
   interpreter: string | null;
   /** The full argv run (interpreter, script, args). */
   command: readonly string[];
@@ -91,13 +91,14 @@ export function formatCommand(argv: readonly string[]): string {
 const line = (key: string, value: string): string => `${HEADER_LINE_PREFIX}${key}: ${value}\n`;
 
 /**
- * The header of a run: short `# key: value` lines, newline-terminated, with {@link HEADER_PID_TOKEN} in the
- * `pid` line (placed before any user-supplied text, so the first occurrence is always ours).
+ * The header of a run: short `# key: value` lines between {@link HEADER_BEGIN} and {@link HEADER_END}, newline-terminated,
+ * with {@link HEADER_PID_TOKEN} in the `pid` line (placed before any user-supplied text, so the first occurrence is always ours).
  *
  * @example
  * ```ts
  * formatHeader({ task: 'job', runId: 'r1', trigger: 'manual', triggerTime: null, scheduledFor: null, host: 'box',
  *   user: 'me', interpreter: 'node', command: ['node', '/srv/job.js'], script: 'job.js', startedAt: 0 });
+ * // # ---- executor-sdk run ----
  * // # task: job
  * // # run: r1
  * // # pid: @@EXECUTOR_PID@@
@@ -107,6 +108,7 @@ const line = (key: string, value: string): string => `${HEADER_LINE_PREFIX}${key
  * // # interpreter: node
  * // # script: job.js
  * // # command: node /srv/job.js
+ * // # ---- output ----
  * ```
  */
 export function formatHeader(info: HeaderInfo): string {
@@ -129,12 +131,13 @@ export function formatHeader(info: HeaderInfo): string {
 }
 
 /**
- * The footer of a run: `# exit: …` and `# ended: … after … s`, newline-terminated. The caller appends it to the
+ * The footer of a run: {@link FOOTER_BEGIN}, `# exit: …` and `# ended: … after … s`, newline-terminated. The caller appends it to the
  * output after the run (and its writers) are done, adding a `\n` first if the output does not end with one.
  *
  * @example
  * ```ts
  * formatFooter({ exitCode: null, signal: 'SIGTERM', timedOut: true, exitUnknown: false, durationMs: 1500, endedAt: 0 });
+ * // # ---- executor-sdk run end ----
  * // # exit: signal SIGTERM (timed out)
  * // # ended: 1970-01-01T00:00:00.000Z after 1.500 s
  * ```

@@ -1,4 +1,5 @@
-// The live output file of a writer process, capped in size: when full, it is renamed to an archive and reopened.
+// The live output file of a writer process, capped in size: when full, it is moved to an archive (link, then unlink)
+// and reopened.
 import { closeSync, existsSync, fstatSync, linkSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -20,7 +21,7 @@ export const LIVE_FILE_FLAGS = 'a+';
 export interface RotatingFileOptions {
   /** Path of the live file (normally `<folder>/<task>.txt` or `<task>.err.txt`). */
   file: string;
-  /** Folder the archives are renamed into (normally the live file's folder). */
+  /** Folder the archives are moved into (normally the live file's folder). */
   folder: string;
   /** Task name the archives are named after. */
   task: string;
@@ -111,10 +112,11 @@ function lastByteIsNewline(fd: number, size: number): boolean {
 }
 
 /**
- * An append-only file that, with a size cap, is renamed to a new archive name and reopened whenever the next bytes
- * would pass the cap (see {@link cutPoint}). Nothing is lost or written twice at a cut. Archive names always sort
- * after every existing archive of the task (names freed by pruning are not reused, a clock step back is ignored).
- * Never throws after construction: a failed write drops those bytes, a failed rotation keeps the current file.
+ * An append-only file that, with a size cap, is moved to a new archive name (link, then unlink: an existing file is
+ * never replaced) and reopened whenever the next bytes would pass the cap (see {@link cutPoint}). Nothing is lost or
+ * written twice at a cut. Archive names always sort after every existing archive of the task (names freed by pruning
+ * are not reused, a clock step back is ignored). Never throws after construction: a failed write drops those bytes,
+ * a failed rotation keeps the current file.
  */
 export class RotatingFile {
   /** Archive names this file has rotated into. */
@@ -228,7 +230,7 @@ export class RotatingFile {
     }
   }
 
-  // Renames the live file to a new archive and opens a fresh one; false (current file kept) if the rename fails.
+  // Moves the live file to a new archive and opens a fresh one; false (current file kept) if the move fails.
   #rotate(): boolean {
     try {
       this.archived.add(this.#moveToArchive());

@@ -93,7 +93,8 @@ function olderThan(task: string, file: string, ms: number): boolean {
 
 /**
  * Copies `input` to the config's file until the input ends: the header first (if any), then every chunk, stamped
- * line by line with `timestamps`, rotated at `maxOutputBytes` (pruning the task's archives after each rotation), and
+ * line by line with `timestamps`, rotated at `maxOutputBytes` (pruning the task's archives after each rotation: only
+ * archives older than this writer's start and its own rotations, never a live run's output file), and
  * at the end a newline after a stamped partial last line. Never rejects: a file that cannot be opened or written
  * drops those bytes (and is retried at the next chunk) while the input is still drained, so the producer is never
  * cut off early; a prune error is ignored; an input read error counts as its end.

@@ -62,7 +62,8 @@ export function assertStartable(record: TaskRecord): void {
   assertRunnable(scriptPath, command, Object.keys(builtinNames()));
 }
 
-// Renames `<name>.txt` (and `<name>.err.txt`) to its archive name (never copies) and prunes old archives.
+// Renames `<name>.txt` (and `<name>.err.txt`) to its archive name (never copies) and prunes old archives. An empty
+// `<name>.txt` with no `<name>.err.txt` is left in place (not archived).
 async function archivePrevious(rt: Runtime, record: TaskRecord, ledgerFixes: Promise<void>[]): Promise<ArchiveEntry[]> {
   const { name } = record.task;
   const current = join(rt.folder, currentOutputFileName(name));
@@ -155,7 +156,10 @@ function spawnFor(rt: Runtime, record: TaskRecord, run: Omit<CurrentRun, 'pid' |
   }
 }
 
-/** Spawns a run of `record` (call under the task's lock): the main run, or an extra run when one is live. */
+/**
+ * Spawns a run of `record` (call under the task's lock): the main run, or an extra run when one is live. The previous
+ * output is archived first; with `req.notBefore`, the spawn then waits until that time.
+ */
 export async function launchRun(rt: Runtime, record: TaskRecord, req: LaunchRequest): Promise<Launched> {
   assertStartable(record);
   const { task } = record;

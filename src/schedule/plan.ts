@@ -183,12 +183,14 @@ export function planDue(input: PlanInput): Plan {
 }
 
 /**
- * The next `n` times (epoch ms) the scheduler will fire: first the fire time (slot + jitter, so
- * possibly before `now`) of a due slot not yet handled, if any, then the fire times of the slots
- * after it. Computed by replaying {@link planDue} at each returned time, so both agree.
+ * The next `n` times (epoch ms) the scheduler will fire: first the fire times (slot + jitter, so
+ * possibly before `now`) of the due slots a pass at `now` would fire by `policy` (catch-ups and an
+ * on-time slot), then the fire times of the slots after them. Computed by replaying {@link planDue}
+ * at each returned time, so both agree.
  *
- * @param lateMs - Only for a task never scheduled (`lastScheduledAt` null): a due slot further than
- *   this past its fire time is history and is not listed (pass the scheduler's threshold). @default Infinity
+ * @param lateMs - A due slot further than this past its fire time is missed: listed only if `policy`
+ *   catches it up (for a task never scheduled, never). Pass the scheduler's threshold. @default Infinity
+ * @param policy - The task's `catchUp` and `maxCatchUp`. @default `{ catchUp: 'none', maxCatchUp: 0 }`
  * @example
  * ```ts
  * previewRuns(timing, 'report', 0, null, Date.now(), 3); // the next three fire times

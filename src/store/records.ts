@@ -24,7 +24,7 @@ export interface TaskSpec {
   wd: string;
   env: Record<string, string>;
   args: string[];
-  /** Interpreter name or extension it was resolved from, for display. */
+  /** Interpreter name or extension it was resolved from (a command array: the command, joined), for display. */
   interpreter: string | null;
   /** Interpreter argv prefix; `[]` runs the script directly. */
   command: string[];

@@ -73,7 +73,8 @@ async function steps(rt: Runtime, record: TaskRecord, supervise: boolean, ctx: S
 
 /**
  * Reconciles one task under its lock; returns what happened. With `leadMs`, a slot due within that time is prepared
- * now (lock held, previous output archived) and spawned at its fire time, so the spawn is not late behind I/O.
+ * now (lock held, previous output archived) and spawned at its fire time, so the spawn is not late behind I/O; only
+ * for a task with no live run and nothing queued (others are handled when the slot is due).
  */
 export async function reconcileTask(rt: Runtime, name: string, supervise: boolean, closing: Closing | null = null, leadMs = 0): Promise<StepKind[]> {
   const ctx = newContext();

@@ -104,7 +104,7 @@ export async function restartStep(rt: Runtime, record: TaskRecord, now: number, 
   return launchOrQueue(rt, next, { trigger: 'restart', scheduledFor: null }, ctx);
 }
 
-/** Starts the first queued run when it may go (a free slot; for overlap and catch-up runs, no live main run). */
+/** Starts the first queued run when it may go (a free slot, and no live main run unless it is a `runTask` run queued for a slot). */
 export async function drainStep(rt: Runtime, record: TaskRecord, supervise: boolean, ctx: StepContext): Promise<[TaskRecord, StepKind] | null> {
   const [head, ...rest] = record.state.queue;
   if (!head || (!supervise && head.trigger !== 'manual')) return null;

@@ -69,7 +69,7 @@ function checkRunTaskOptions(options: unknown): RunTaskOptions {
   return options as RunTaskOptions;
 }
 
-/** Starts one extra run of `name` now (or queues it under maxConcurrent); resolves with its runId. */
+/** Starts one run of `name` now (an extra run next to a live one), or queues it under maxConcurrent; resolves with its runId. */
 export async function runTask(rt: Runtime, name: unknown, options: unknown): Promise<string> {
   assertTaskName(name);
   const o = checkRunTaskOptions(options);

@@ -45,7 +45,8 @@ export interface AddTaskOptions {
    */
   cron?: string;
   /**
-   * Slots missed while no supervisor ran: `'none'` skips them, `'one'` runs the latest once, `'all'` runs each (up to `maxCatchUp`), oldest first.
+   * Slots missed while no supervisor ran: `'none'` skips them, `'one'` runs the latest once (or none, when a slot is on time in the
+   * same pass: that slot is then the one run), `'all'` runs each (up to `maxCatchUp`), oldest first.
    * @defaultValue 'one'
    */
   catchUp?: 'none' | 'one' | 'all';
@@ -56,11 +57,14 @@ export interface AddTaskOptions {
    * @defaultValue 'skip'
    */
   overlap?: 'skip' | 'queue' | 'replace' | 'allow';
-  /** Delay each scheduled run by up to this much: ms or a period string like `'30 sec'`. The delay is fixed per slot. @defaultValue 0 */
+  /**
+   * Delay each scheduled run by up to this much (at most 365 days): ms or a period string like `'30 sec'`. The delay is fixed
+   * per slot, and always less than the gap to the next slot. @defaultValue 0
+   */
   jitter?: number | string;
-  /** Stop a run (its whole tree) after this long: ms or a period string. Recorded as `timedOut`. @defaultValue none */
+  /** Stop a run (its whole tree) after this long: ms or a period string, from 1 ms to 365 days. Recorded as `timedOut`. @defaultValue none */
   timeout?: number | string | null;
-  /** Write a header (task, runId, trigger, host, user, pid, command, start) and a footer (exit, duration) into each output. @defaultValue true */
+  /** Write a header (task, runId, pid, trigger, start, host, user, interpreter, script, command) and a footer (exit, end, duration) into each output. @defaultValue true */
   header?: boolean;
   /** Prefix every output line with its ISO time. Output then goes through a small writer process. @defaultValue false */
   timestamps?: boolean;

@@ -37,7 +37,7 @@ export interface TaskRow {
   start: string | null;
   /** IANA zone of the schedule, or null (system zone). */
   timezone: string | null;
-  /** Next run (ISO) while scheduled or running; after downtime, the missed slot a supervisor will catch up. */
+  /** Next fire time (ISO, jitter included) while scheduled or running and enabled; after downtime, the first missed slot a supervisor will catch up (by the task's `catchUp`). */
   nextRun: string | null;
   /** Interpreter label (extension, name or command), or null when run directly. */
   interpreter: string | null;
@@ -67,9 +67,9 @@ export interface TaskRow {
   runs: number;
   /** Why the executor stopped the last run itself (`'timeout'`, `'memory'`, `'replace'`), or null. */
   lastKill: KillReason | null;
-  /** CPU use of the live run's whole process tree, percent (over the time since the previous sample), or null. */
+  /** CPU use of the live runs' whole process trees (main and extra runs), percent (over the time since the previous sample), or null. */
   cpu: number | null;
-  /** Resident memory of the live run's whole process tree, bytes, or null. */
+  /** Resident memory of the live runs' whole process trees (main and extra runs), bytes, or null. */
   rss: number | null;
 }
 
