@@ -49,7 +49,7 @@ function slotsFrom(first: number, seconds: number, spread: boolean): Slot[] {
 /** Our side: lateness from the stamps, plus the supervisor's own view of each run from its events (for the breakdown). */
 interface Ours extends Lateness {
   skipped: number;
-  /** Slot → the run's recorded `startedAt` (taken as the launch begins, under the task's lock), ms. */
+  /** Slot → the run's recorded `startedAt` (taken just before the spawn: after the lock, the archive and, for a prepared slot, the wait), ms. */
   toLaunch: number[];
   /** Slot → our `start` event (spawned and recorded), ms. */
   toStartEvent: number[];
@@ -121,7 +121,7 @@ const vs = (o: number, f: number): string => `+${fmtMs(o - f)} (${f > 0 ? `${(o 
 
 /** Breakdown of our side from its events, for the notes. */
 function breakdown(o: Ours): string {
-  return `slot → launch begins (\`startedAt\`, under the task's lock) p50 ${p(o.toLaunch, 50)} / p99 ${p(o.toLaunch, 99)}; `
+  return `slot → \`startedAt\` (just before the spawn) p50 ${p(o.toLaunch, 50)} / p99 ${p(o.toLaunch, 99)}; `
     + `slot → \`start\` event (spawned and recorded) p50 ${p(o.toStartEvent, 50)} / p99 ${p(o.toStartEvent, 99)}; `
     + `slot → the child's own stamp p50 ${fmtMs(o.p50)} / p99 ${fmtMs(o.p99)} / max ${fmtMs(o.max)}`;
 }
@@ -150,7 +150,7 @@ export async function benchSchedule(): Promise<{ figures: Figure[]; ours: Latene
       cause: ours.missed > 0
         ? `${ours.missed} slot(s) never ran within ${GRACE_MS / SECOND_MS} s of the last slot; ${ours.skipped} were skipped because the previous run of the same `
           + `task was still recorded as live when the next slot came, i.e. the supervisor had fallen more than a period behind. Of the runs that did start, p99 ${fmtMs(ours.p99)}.`
-        : `Over the floor by ${fmtMs(ours.p99 - floor.p99)} at p99; see the breakdown in the details (slot → launch is the wait for the timer, the pass and the lock; launch → \`start\` is the archive, spawn and record writes).`,
+        : `Over the floor by ${fmtMs(ours.p99 - floor.p99)} at p99; see the breakdown in the details (slot → \`startedAt\` is the timer, the pass, the lock and the archive, or a prepared slot's wait; \`startedAt\` → \`start\` is the spawn and the record writes).`,
     }, {
       figure: `Schedule lateness p50, ${what}: slot → the run's own start`,
       ours: fmtMs(ours.p50), floor: `${fmtMs(floor.p50)} (setTimeout + spawn)`, ratio: vs(ours.p50, floor.p50),

@@ -89,10 +89,10 @@ export async function pruneArchives(
 export async function liveOutputsOf(folder: string, task: string): Promise<Set<string>> {
   try {
     const record = JSON.parse(await readFile(join(folder, FOLDER_LAYOUT.tasks, `${task}${JSON_EXT}`), 'utf8')) as {
-      state?: { run?: { outputFile?: string } | null; extraRuns?: { outputFile?: string }[] };
+      state?: { run?: { outputFile?: string; errorFile?: string | null } | null; extraRuns?: { outputFile?: string; errorFile?: string | null }[] };
     };
     const runs = [record.state?.run, ...(record.state?.extraRuns ?? [])];
-    return new Set(runs.flatMap((r) => (typeof r?.outputFile === 'string' ? [r.outputFile] : [])));
+    return new Set(runs.flatMap((r) => [r?.outputFile, r?.errorFile].filter((f): f is string => typeof f === 'string')));
   } catch {
     return new Set();
   }

@@ -60,11 +60,11 @@ export async function finalizeRun(rt: Runtime, record: TaskRecord, exit: RunExit
     ...ledgerOf(record, run), endedAt, exitCode: result.exitCode, signal: result.signal, exitUnknown: known === null, stopped,
     timedOut, killedFor: run.kill,
   };
+  const decided = alertsFor(record, ledger, failed, stopped);
+  const alerts = await withTail(rt, decided.alerts, run.outputFile); // the run's own last lines, before its footer
   const footer = record.task.header ? appendFooter(join(rt.folder, run.outputFile), runFooter({ ...ledger }, run.startedAt, endedMs)).catch(() => undefined) : null;
   const ledgerWrite = Promise.all([rt.store.writeRun(ledger), footer]).then(() => undefined);
   ledgerWrite.catch(() => undefined); // awaited by the caller through sideWrites
-  const decided = alertsFor(record, ledger, failed, stopped);
-  const alerts = await withTail(rt, decided.alerts, run.outputFile);
   holdAlerts(rt, alerts);
   const { failing } = decided;
   const last = { lastExitCode: result.exitCode, lastSignal: result.signal, lastEndedAt: endedAt, failing };

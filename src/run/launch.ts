@@ -1,5 +1,5 @@
 // Starting one run of a task: archive the previous output, spawn through the exit shim, record it.
-import { closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ScriptNotFoundError, SpawnError, WorkingDirectoryNotFoundError } from '../errors.js';
@@ -91,7 +91,7 @@ async function archivePrevious(rt: Runtime, record: TaskRecord, ledgerFixes: Pro
 
 /** Output files of the task's live extra runs (never pruned while written). */
 export function liveFiles(record: TaskRecord): Set<string> {
-  return new Set(record.state.extraRuns.map((r) => r.outputFile));
+  return new Set(record.state.extraRuns.flatMap((r) => (r.errorFile === null ? [r.outputFile] : [r.outputFile, r.errorFile])));
 }
 
 // Deletes the oldest archives beyond keepArchives, sparing the files of live extra runs.
@@ -110,6 +110,16 @@ async function pruneByCount(rt: Runtime, archives: ArchiveEntry[], live: Set<str
   return kept;
 }
 
+// Creates `file` exclusively; if it exists, removes the just-made `partner` and rethrows (the pair must be fresh).
+function createExclusive(file: string, partner: string): void {
+  try {
+    closeSync(openSync(file, 'wx'));
+  } catch (error) {
+    rmSync(partner, { force: true });
+    throw error;
+  }
+}
+
 // Output files of a run: the current files for the main run, fresh archive names for an extra run.
 function outputFilesOf(rt: Runtime, record: TaskRecord, extra: boolean, now: number): { outputFile: string; errorFile: string | null } {
   const { name, stderr } = record.task;
@@ -118,10 +128,12 @@ function outputFilesOf(rt: Runtime, record: TaskRecord, extra: boolean, now: num
   const taken = new Set(record.state.archives.map((a) => a.file));
   // Created here, exclusively: a writer rotating into the same name meanwhile then picks another (it never replaces).
   for (;;) {
-    const outputFile = archiveFileName(name, now, (f) => taken.has(f) || existsSync(join(rt.folder, f)));
+    const outputFile = archiveFileName(name, now, (f) => taken.has(f) || existsSync(join(rt.folder, f)) || (separate && existsSync(join(rt.folder, errorFileOf(f)))));
+    const errorFile = separate ? errorFileOf(outputFile) : null;
     try {
       closeSync(openSync(join(rt.folder, outputFile), 'wx'));
-      return { outputFile, errorFile: separate ? errorFileOf(outputFile) : null };
+      if (errorFile !== null) createExclusive(join(rt.folder, errorFile), join(rt.folder, outputFile));
+      return { outputFile, errorFile };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       taken.add(outputFile);

@@ -46,7 +46,8 @@ export async function scheduleStep(rt: Runtime, record: TaskRecord, now: number,
   if (!timing) return [record, []];
   const plan = planDue({
     timing, name: task.name, jitterMs: task.jitterMs, lastScheduledAt: state.lastScheduledAt ? Date.parse(state.lastScheduledAt) : null,
-    now, catchUp: task.catchUp, maxCatchUp: task.maxCatchUp, lateMs: CATCH_UP_THRESHOLD_MS,
+    // Planned ahead of the clock when preparing: lateness still counts from the real time.
+    now, catchUp: task.catchUp, maxCatchUp: task.maxCatchUp, lateMs: CATCH_UP_THRESHOLD_MS + (now - realNow),
   });
   if (plan.fire.length === 0 && plan.missedCount === 0) return [record, []];
   let current: TaskRecord = { ...record, state: { ...state, lastScheduledAt: plan.last === null ? state.lastScheduledAt : new Date(plan.last).toISOString() } };
