@@ -10,6 +10,7 @@ import { DEFAULT_KILL_TIMEOUT_MS } from './process/stop.js';
 import { UsageSampler } from './process/usage.js';
 import type { Runtime } from './runtime.js';
 import { FolderStore } from './store/folder-store.js';
+import { runPass } from './supervisor/tick.js';
 import { formatLogLine } from './store/log.js';
 import { checkInterpreterMap, type InterpreterMap } from './task/interpreter.js';
 
@@ -62,8 +63,18 @@ export function checkExecutorOptions(options: unknown): ExecutorOptions {
   return o;
 }
 
+// After a run ends in this process: let the supervisor re-check, or start this process's queued manual runs.
+// (The supervisor already reconciled the run's own task: a pass is needed only for runs queued elsewhere.)
+function nudge(rt: Runtime): void {
+  void rt.store.table({ refresh: false }).then(async (table) => {
+    if (![...table.records.values()].some((r) => r.state.queue.length > 0)) return;
+    if (rt.supervisor) rt.supervisor.onChanged();
+    else await runPass(rt, false);
+  }).catch((error: unknown) => rt.emitter.emit('error', error as Error));
+}
+
 /** Builds the shared context of one Executor. */
-export function createRuntime(emitter: EventEmitter<ExecutorEvents>, folder: string, id: string, o: ExecutorOptions, nudge: (rt: Runtime) => void): Runtime {
+export function createRuntime(emitter: EventEmitter<ExecutorEvents>, folder: string, id: string, o: ExecutorOptions): Runtime {
   const alert = o.alert === undefined ? null : checkAlertOptions(o.alert, 'alert');
   const store = new FolderStore(folder, (file, error) => rt.warn(`Lock ${file} was compromised: ${error.message}`));
   const rt: Runtime = {

@@ -23,16 +23,6 @@ import type { AddTaskOptions } from './task/options.js';
 import { runningRow, taskRow, type RowUsage, type RunningRow, type TaskRow } from './task/rows.js';
 import { checkWaitArgs, waitForStatus, type WaitForOptions } from './task/wait.js';
 
-// After a run ends in this process: let the supervisor re-check, or start this process's queued manual runs.
-// (The supervisor already reconciled the run's own task: a pass is needed only for runs queued elsewhere.)
-function nudge(rt: Runtime): void {
-  void rt.store.table({ refresh: false }).then(async (table) => {
-    if (![...table.records.values()].some((r) => r.state.queue.length > 0)) return;
-    if (rt.supervisor) rt.supervisor.onChanged();
-    else await runPass(rt, false);
-  }).catch((error: unknown) => rt.emitter.emit('error', error as Error));
-}
-
 export { DEFAULT_KEEP_ARCHIVES, type ExecutorOptions } from './executor-runtime.js';
 /** Default `nTail` of `readOut`. */
 export const DEFAULT_READ_OUT_LINES = 50;
@@ -83,7 +73,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     this.folder = resolve(folder);
     const meta = openFolderMeta(this.folder, o.id);
     this.id = meta.id;
-    this.#rt = createRuntime(this, this.folder, this.id, o, nudge);
+    this.#rt = createRuntime(this, this.folder, this.id, o);
   }
 
   async #flushed<T>(value: T): Promise<T> {

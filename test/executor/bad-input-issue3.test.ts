@@ -7,7 +7,7 @@ import {
   ConflictingOptionsError, Executor, ExecutorError, InvalidAlertError, InvalidCronError, InvalidDurationError, InvalidOptionError,
   InvalidPolicyError, InvalidTimezoneError, InvalidTriggerError, type AddTaskOptions,
 } from '../../src/index.js';
-import { FIXTURES, snapshotFolder, useExecutors } from '../helpers/executor.js';
+import { expectRejected as expectRejectedIn, FIXTURES, useExecutors, type ErrorClass } from '../helpers/executor.js';
 
 const kit = useExecutors();
 let ex: Executor;
@@ -18,24 +18,10 @@ beforeEach(async () => {
   await ex.addTask('once', 'once.js', { wd: FIXTURES, infiniteLoop: false });
 });
 
-type ErrorClass = new (...args: never[]) => ExecutorError;
-
-/** Runs `call`, expects a `cls` error with `code`, an "Expected … got" message matching `message`, and no change in `folder`. */
+/** The shared check, plus: the message starts with "Expected". */
 async function expectRejected(call: () => unknown, cls: ErrorClass, code: string, message: RegExp, folder = ex.folder): Promise<ExecutorError> {
-  const before = snapshotFolder(folder);
-  let caught: unknown = null;
-  try {
-    await call();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, 'expected the call to throw').toBeInstanceOf(cls);
-  expect(caught).toBeInstanceOf(ExecutorError);
-  const error = caught as ExecutorError;
-  expect(error.code).toBe(code);
+  const error = await expectRejectedIn(call, cls, code, message, folder);
   expect(error.message).toMatch(/^Expected .* got /);
-  expect(error.message).toMatch(message);
-  expect(snapshotFolder(folder)).toEqual(before);
   return error;
 }
 

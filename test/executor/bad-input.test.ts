@@ -7,7 +7,7 @@ import {
   InvalidTaskNameError, InvalidTimezoneError, ScriptNotFoundError, TaskNotFoundError, UnknownInterpreterError,
   WorkingDirectoryNotFoundError, type AddTaskOptions,
 } from '../../src/index.js';
-import { FIXTURES, snapshotFolder, useExecutors } from '../helpers/executor.js';
+import { expectRejected as expectRejectedIn, FIXTURES, snapshotFolder, useExecutors, type ErrorClass } from '../helpers/executor.js';
 
 const kit = useExecutors();
 let ex: Executor;
@@ -19,26 +19,8 @@ beforeEach(async () => {
   await ex.addTask('ghost', 'missing.js', { wd: dir, infiniteLoop: false });
 });
 
-type ErrorClass = new (...args: never[]) => ExecutorError;
-
-/** Runs `call`, expects a `cls` error with `code` and a message matching `message`, and no change in the folder. */
-async function expectRejected(call: () => unknown, cls: ErrorClass, code: string, message: RegExp, folder = ex.folder): Promise<ExecutorError> {
-  const before = snapshotFolder(folder);
-  let caught: unknown = null;
-  try {
-    await call();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, 'expected the call to throw').toBeInstanceOf(cls);
-  expect(caught).toBeInstanceOf(ExecutorError);
-  const error = caught as ExecutorError;
-  expect(error.code).toBe(code);
-  expect(error.message).toMatch(/Expected .* got /);
-  expect(error.message).toMatch(message);
-  expect(snapshotFolder(folder)).toEqual(before);
-  return error;
-}
+const expectRejected = (call: () => unknown, cls: ErrorClass, code: string, message: RegExp, folder = ex.folder): Promise<ExecutorError> =>
+  expectRejectedIn(call, cls, code, message, folder);
 
 describe('task names', () => {
   it.each(['../x', 'a/b', '', '.', 'a'.repeat(101)])('rejects %j', async (name) => {

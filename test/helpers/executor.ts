@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach } from 'vitest';
-import { Executor, type ExecutorOptions } from '../../src/index.js';
+import { afterEach, expect } from 'vitest';
+import { Executor, ExecutorError, type ExecutorOptions } from '../../src/index.js';
 import type { ExecutorEvents } from '../../src/events.js';
 import { Janitor } from '../fixtures/process/janitor.js';
 
@@ -103,4 +103,26 @@ export function readPids(file: string): number[] {
   } catch {
     return [];
   }
+}
+
+/** An `ExecutorError` subclass, as passed to {@link expectRejected}. */
+export type ErrorClass = new (...args: never[]) => ExecutorError;
+
+/** Runs `call`, expects a `cls` error with `code` and an "Expected … got" message matching `message`, and no change in `folder`. */
+export async function expectRejected(call: () => unknown, cls: ErrorClass, code: string, message: RegExp, folder: string): Promise<ExecutorError> {
+  const before = snapshotFolder(folder);
+  let caught: unknown = null;
+  try {
+    await call();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught, 'expected the call to throw').toBeInstanceOf(cls);
+  expect(caught).toBeInstanceOf(ExecutorError);
+  const error = caught as ExecutorError;
+  expect(error.code).toBe(code);
+  expect(error.message).toMatch(/Expected .* got /);
+  expect(error.message).toMatch(message);
+  expect(snapshotFolder(folder)).toEqual(before);
+  return error;
 }
