@@ -27,7 +27,11 @@ export type ExecutorErrorCode =
   | 'ERR_INVALID_ALERT'
   | 'ERR_INVALID_POLICY'
   | 'ERR_CONFLICTING_OPTIONS'
-  | 'ERR_RUN_NOT_FOUND';
+  | 'ERR_RUN_NOT_FOUND'
+  | 'ERR_INVALID_STEPS'
+  | 'ERR_INVALID_EXIT_CODES'
+  | 'ERR_INVALID_PAYLOAD'
+  | 'ERR_INVALID_EVENT_TYPE';
 
 // How much of a bad value an error message shows.
 const MAX_SHOWN_CHARS = 120;
@@ -250,5 +254,33 @@ export class RunNotFoundError extends ExecutorError {
   constructor(runId: string) {
     super('ERR_RUN_NOT_FOUND', `Expected \`runId\` to be a run of this folder, got ${formatValue(runId)}: no such run.`);
     this.runId = runId;
+  }
+}
+
+/** A program's `steps` are malformed: an empty list, duplicate step names, or a bad step. */
+export class InvalidStepsError extends InvalidOptionError {
+  constructor(option: string, expected: string, got: unknown) {
+    super(option, expected, got, 'ERR_INVALID_STEPS');
+  }
+}
+
+/** `retryExitCodes` / `skipExitCodes` are not lists of exit codes 1..255, overlap, or contain 0. */
+export class InvalidExitCodesError extends InvalidOptionError {
+  constructor(option: string, expected: string, got: unknown) {
+    super(option, expected, got, 'ERR_INVALID_EXIT_CODES');
+  }
+}
+
+/** A run's `data`, an event payload or a task's `config` cannot be serialised as JSON, or is over the size limit. */
+export class InvalidPayloadError extends InvalidOptionError {
+  constructor(option: string, expected: string, got: unknown) {
+    super(option, expected, got, 'ERR_INVALID_PAYLOAD');
+  }
+}
+
+/** An event type does not match `[A-Za-z0-9._:-]{1,100}`. */
+export class InvalidEventTypeError extends InvalidOptionError {
+  constructor(got: unknown, option = 'type') {
+    super(option, 'an event type matching /^[A-Za-z0-9._:-]{1,100}$/', got, 'ERR_INVALID_EVENT_TYPE');
   }
 }

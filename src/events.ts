@@ -1,7 +1,7 @@
 // The typed event map of Executor (eventemitter3).
 import type { ExecutorError } from './errors.js';
 import type { AlertKind } from './alert/types.js';
-import type { KillReason, RunRecord, RunTrigger } from './store/records.js';
+import type { KillReason, RunRecord, RunTrigger, StepStatus } from './store/records.js';
 
 /** Payload of `start`: a run was spawned (whatever its trigger). */
 export interface StartEvent { name: string; runId: string; pid: number; trigger: RunTrigger; startedAt: string }
@@ -41,6 +41,26 @@ export interface AlertEvent {
   /** Alerts suppressed by the rate limit since the last delivered one (included in this one when delivered). */
   suppressed: number;
 }
+/** Payload of `step`: a program step started (`status: 'running'`) or ended (its new status; `'pending'` when it will be retried). */
+export interface StepEvent {
+  name: string; runId: string;
+  /** Step name. */
+  step: string;
+  /** Step index. */
+  index: number;
+  status: StepStatus;
+  /** Attempt of the step: 0 first, then one more per retry or resume. */
+  attempt: number;
+  /** Pid of a step that started, else null. */
+  pid: number | null;
+  exitCode: number | null; signal: string | null;
+  /** When the step is tried again (ISO), for a step that will be retried or resumed; else null. */
+  retryAt: string | null;
+  /** The last error line of a step that failed or will be retried, else null. */
+  errorMessage: string | null;
+}
+/** Payload of `event`: an event was emitted and the runs it started (or queued). */
+export interface EventEvent { eventId: string; type: string; runs: { task: string; runId: string }[] }
 /** Payload of `warning`. */
 export interface WarningEvent { message: string; name?: string; code?: string }
 /** Payload of `log`: a line written to the executor log. */
@@ -50,6 +70,8 @@ export interface LogEvent { line: string; message: string; time: Date }
 export interface ExecutorEvents {
   start: (event: StartEvent) => void;
   exit: (event: ExitEvent) => void;
+  step: (event: StepEvent) => void;
+  event: (event: EventEvent) => void;
   restart: (event: RestartEvent) => void;
   backoff: (event: BackoffEvent) => void;
   stop: (event: StopEvent) => void;

@@ -10,6 +10,8 @@ import { DEFAULT_KILL_TIMEOUT_MS } from './process/stop.js';
 import { UsageSampler } from './process/usage.js';
 import type { Runtime } from './runtime.js';
 import { FolderStore } from './store/folder-store.js';
+import { MAX_TIMER_DELAY_MS } from './supervisor/announce.js';
+import { reconcileTask } from './supervisor/reconcile.js';
 import { runPass } from './supervisor/tick.js';
 import { formatLogLine } from './store/log.js';
 import { checkInterpreterMap, type InterpreterMap } from './task/interpreter.js';
@@ -73,6 +75,23 @@ function nudge(rt: Runtime): void {
   }).catch((error: unknown) => rt.emitter.emit('error', error as Error));
 }
 
+// Program runs waiting for their next step or attempt: one unref'd timer per task, to the earliest time asked for.
+function programWaker(rt: () => Runtime): (name: string, at: number) => void {
+  const timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  return (name, at) => {
+    const armed = timers.get(name);
+    if (armed && armed.at <= at) return;
+    if (armed) clearTimeout(armed.timer);
+    const timer = setTimeout(() => {
+      timers.delete(name);
+      const runtime = rt();
+      reconcileTask(runtime, name, runtime.supervisor !== null).catch((error: unknown) => runtime.emitter.emit('error', error as Error, { name }));
+    }, Math.min(MAX_TIMER_DELAY_MS, Math.max(0, at - rt().now())));
+    timer.unref();
+    timers.set(name, { at, timer });
+  };
+}
+
 /** Builds the shared context of one Executor. */
 export function createRuntime(emitter: EventEmitter<ExecutorEvents>, folder: string, id: string, o: ExecutorOptions): Runtime {
   const alert = o.alert === undefined ? null : checkAlertOptions(o.alert, 'alert');
@@ -108,6 +127,12 @@ export function createRuntime(emitter: EventEmitter<ExecutorEvents>, folder: str
     reconciling: new Map(),
     runOwners: new Map(),
     nudge: () => nudge(rt),
+    programWake: programWaker(() => rt),
+    eventsInFlight: new Set(),
+    closeOwn: async (name, runId, pid, exit) => {
+      if (rt.supervisor) await rt.supervisor.onOwnExit(name, runId, pid, exit);
+      else await reconcileTask(rt, name, false, { runId, pid, exit });
+    },
     usage: new UsageSampler(),
   };
   return rt;

@@ -11,6 +11,12 @@ import { runIdentity, stopTaskRun, type StopResult } from './run/stop.js';
 import type { Runtime } from './runtime.js';
 import { openFolderMeta } from './store/meta.js';
 import type { RunRecord, TaskRecord, TaskStatus } from './store/records.js';
+import { emitEvent } from './event/emit.js';
+import type { StepOptions } from './program/options.js';
+import { cancelRun } from './run/cancel.js';
+import { getRun, listRuns, type ListRunsOptions } from './run/query.js';
+import { saveRun, type SaveRunOptions } from './run/save.js';
+import { checkListTasks, type ListTasksOptions } from './task/rows.js';
 import type { TickReport } from './supervisor/reconcile.js';
 import { checkSupervisorOptions, holdLease, startSupervisor, type KeepRestartingOptions, type SupervisorHandle } from './supervisor/supervisor.js';
 import { runPass } from './supervisor/tick.js';
@@ -89,10 +95,12 @@ export class Executor extends EventEmitter<ExecutorEvents> {
   }
 
   /**
-   * Registers a task. A duplicate name emits `warning` and is skipped, unless `{ replace: true }`.
+   * Registers a task: a script, or a program (`steps`, run in order). A duplicate name emits `warning` and is skipped,
+   * unless `{ replace: true }`.
    * @example `await ex.addTask('LOL_Schedule', 'jobs/test.js', { infiniteLoop: false, period: '2 min' })`
+   * @example `await ex.addTask('etl', { steps: [{ name: 'extract', script: 'extract.py' }, { name: 'load', script: 'load.sql' }] })`
    */
-  async addTask(name: string, script: string, options?: AddTaskOptions): Promise<TaskRow> {
+  async addTask(name: string, script: string | (AddTaskOptions & { script?: string; steps?: StepOptions[] }), options?: AddTaskOptions): Promise<TaskRow> {
     return this.#flushed(await addTask(this.#rt, name, script, options));
   }
 
@@ -149,10 +157,11 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     return this.startTask(name);
   }
 
-  /** The full task table, one plain object per task (dead runs found on the way are recorded first). */
-  async listTasks(): Promise<TaskRow[]> {
+  /** The full task table (or the tasks tagged `tag`), one plain object per task (dead runs found on the way are recorded first). */
+  async listTasks(options: ListTasksOptions = {}): Promise<TaskRow[]> {
+    const tag = checkListTasks(options);
     await runPass(this.#rt, false);
-    const records = await this.#knownRecords();
+    const records = (await this.#knownRecords()).filter((r) => tag === undefined || r.task.tags.includes(tag));
     const usage = await Promise.all(records.map((r) => this.#usageOf(r)));
     const now = this.#rt.now();
     return this.#flushed(records.map((r, i) => taskRow(this.id, r, now, usage[i])));
@@ -278,6 +287,35 @@ export class Executor extends EventEmitter<ExecutorEvents> {
    */
   async runTasks(lines: string | ReadonlyArray<string | RunLine>, options?: RunTasksOptions): Promise<RunRecord[]> {
     return this.#flushed(await runTasks(this.#rt, lines, options));
+  }
+
+  /** The record of run `runId` (a program's with its `steps`); rejects with `RunNotFoundError` for an unknown id. */
+  async getRun(runId: string): Promise<RunRecord> {
+    return getRun(this.#rt, runId);
+  }
+
+  /** Runs of one task (`task`) or all, newest first, by `status` and `saved`; at most `limit` (100). */
+  async listRuns(options?: ListRunsOptions): Promise<RunRecord[]> {
+    return listRuns(this.#rt, options);
+  }
+
+  /** Cancels a run: queued ones are dropped; a live one's tree is stopped (later steps `unprocessed`). Resolves with its record. */
+  async cancelRun(runId: string): Promise<RunRecord> {
+    return this.#flushed(await cancelRun(this.#rt, runId));
+  }
+
+  /** Pins a run (Ferris's "Saved executions"): it and its outputs are never pruned. */
+  async saveRun(runId: string, options: SaveRunOptions): Promise<RunRecord> {
+    return this.#flushed(await saveRun(this.#rt, runId, options));
+  }
+
+  /**
+   * Starts one run of every enabled task whose `on` lists `type`, in parallel, with `payload` as its `data`; resolves
+   * with their runIds. Durable: the event is written into the folder first, and a supervisor in another process runs it.
+   * @example `const [runId] = await ex.emitEvent('file-arrived', { path: '/data/in.csv' });`
+   */
+  async emitEvent(type: string, payload?: unknown): Promise<string[]> {
+    return this.#flushed(await emitEvent(this.#rt, type, payload));
   }
 
   /** Resolves when every alert being delivered by this Executor has been sent (or has failed and been logged). */

@@ -15,7 +15,7 @@ export interface SupervisorHooks {
   /** A task's schedule changed: re-arm the timer. */
   onChanged(): void;
   /** A run spawned by this process exited: close it and decide on a restart in one step. */
-  onOwnExit(name: string, runId: string, exit: RunExit): Promise<void>;
+  onOwnExit(name: string, runId: string, pid: number, exit: RunExit): Promise<void>;
 }
 
 /** Everything the parts of one Executor share. */
@@ -65,4 +65,10 @@ export interface Runtime {
   readonly runOwners: Map<string, string>;
   /** cpu% / RSS sampler of process trees. */
   readonly usage: UsageSampler;
+  /** Event files being handled by this process. */
+  readonly eventsInFlight: Set<string>;
+  /** A program run of `name` waits until `at` (epoch ms) for its next step or attempt: reconcile the task then. */
+  programWake(name: string, at: number): void;
+  /** A run spawned by this process exited: close it (and go on with its program), supervised or not. */
+  closeOwn(name: string, runId: string, pid: number, exit: RunExit): Promise<void>;
 }

@@ -89,10 +89,11 @@ export async function pruneArchives(
 export async function liveOutputsOf(folder: string, task: string): Promise<Set<string>> {
   try {
     const record = JSON.parse(await readFile(join(folder, FOLDER_LAYOUT.tasks, `${task}${JSON_EXT}`), 'utf8')) as {
-      state?: { run?: { outputFile?: string; errorFile?: string | null } | null; extraRuns?: { outputFile?: string; errorFile?: string | null }[] };
+      state?: { run?: { outputFile?: string; errorFile?: string | null } | null; extraRuns?: { outputFile?: string; errorFile?: string | null }[]; pinned?: string[] };
     };
     const runs = [record.state?.run, ...(record.state?.extraRuns ?? [])];
-    return new Set(runs.flatMap((r) => [r?.outputFile, r?.errorFile].filter((f): f is string => typeof f === 'string')));
+    const pinned = (record.state?.pinned ?? []).filter((f) => typeof f === 'string'); // saved runs' outputs
+    return new Set([...runs.flatMap((r) => [r?.outputFile, r?.errorFile].filter((f): f is string => typeof f === 'string')), ...pinned]);
   } catch {
     return new Set();
   }

@@ -46,6 +46,11 @@ export interface SpawnRunOptions {
    */
   stderrFile?: string | null;
   /**
+   * File the child reads as its stdin (e.g. a `.sql` step fed to `sqlite3 app.db`).
+   * @default null (stdin is ignored)
+   */
+  stdinFile?: string | null;
+  /**
    * Writer mode: the output goes through a pipe to a writer process per file (`node dist/output/writer-main.js`),
    * for timestamps and size caps. The shim still records the child's status, and exits (so `exited` resolves)
    * only once the writers are done.
@@ -71,16 +76,35 @@ function toRunExit(exitCode: number | undefined, signal: string | undefined): Ru
 }
 
 /** Runs `/bin/sh -c <script> sh <args...>` in its own session, stdout to `fd`, stderr to `errFd`. */
-function startShim({ cwd, env }: SpawnRunOptions, shim: { script: string; args: string[] }, fd: number, errFd: number) {
+function startShim({ cwd, env }: SpawnRunOptions, shim: { script: string; args: string[] }, fds: Fds) {
   // execa's types list only the fd literals 3..9, but any open fd is passed straight to spawn() at run time.
   return execa(SHIM_SHELL, ['-c', shim.script, SHIM_ARGV0, ...shim.args], {
     cwd, env, extendEnv: false, detached: true, cleanup: false, reject: false, buffer: false,
-    stdin: 'ignore', stdout: fd as 3, stderr: errFd as 3,
+    stdin: fds.inFd === null ? 'ignore' : (fds.inFd as 3), stdout: fds.fd as 3, stderr: fds.errFd as 3,
   });
 }
 
+interface Fds { fd: number; errFd: number; inFd: number | null }
+
+function closeFds(fds: Fds): void {
+  closeSync(fds.fd);
+  if (fds.errFd !== fds.fd) closeSync(fds.errFd);
+  if (fds.inFd !== null) closeSync(fds.inFd);
+}
+
 /** Opens the output file (and the stderr file); in writer mode these fds only carry the writers' own errors. */
-function openOutputs(opts: SpawnRunOptions): { fd: number; errFd: number } {
+function openOutputs(opts: SpawnRunOptions): Fds {
+  const { fd, errFd } = openOutputFiles(opts);
+  if (!opts.stdinFile) return { fd, errFd, inFd: null };
+  try {
+    return { fd, errFd, inFd: openSync(opts.stdinFile, 'r') };
+  } catch (error) {
+    closeFds({ fd, errFd, inFd: null });
+    throw error;
+  }
+}
+
+function openOutputFiles(opts: SpawnRunOptions): { fd: number; errFd: number } {
   const fd = openSync(opts.outputFile, OUTPUT_OPEN_FLAGS);
   if (!opts.stderrFile) return { fd, errFd: fd };
   let errFd: number;
@@ -96,7 +120,7 @@ function openOutputs(opts: SpawnRunOptions): { fd: number; errFd: number } {
 }
 
 /**
- * Starts `command` under the shim, detached (its own session and process group), with stdin ignored and
+ * Starts `command` under the shim, detached (its own session and process group), with stdin ignored (or `stdinFile`) and
  * stdout+stderr appended to `outputFile` (stderr to `stderrFile` if given), straight or through writer processes
  * (`writer`), after `header`. The Node process may exit at once: the run goes on and the shim still records its
  * status in `statusFile`.
@@ -116,7 +140,7 @@ export function spawnRun(opts: SpawnRunOptions): SpawnedRun {
   if (opts.writer) checkWriterOptions(opts.writer);
   const label = opts.label ?? command.join(' ');
   let shim;
-  let fds: { fd: number; errFd: number };
+  let fds: Fds;
   try {
     shim = planShim(opts, opts.writer ? resolveWriterEntry() : null);
     fds = openOutputs(opts);
@@ -125,12 +149,11 @@ export function spawnRun(opts: SpawnRunOptions): SpawnedRun {
   }
   let subprocess;
   try {
-    subprocess = startShim(opts, shim, fds.fd, fds.errFd);
+    subprocess = startShim(opts, shim, fds);
   } catch (error) {
     throw new SpawnError(label, error);
   } finally {
-    closeSync(fds.fd);
-    if (fds.errFd !== fds.fd) closeSync(fds.errFd);
+    closeFds(fds);
   }
   const spawnedAt = Date.now();
   subprocess.catch(() => undefined);

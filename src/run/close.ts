@@ -2,17 +2,25 @@
 import { join } from 'node:path';
 import type { ExitEvent } from '../events.js';
 import { readStatusFile, type RunExit } from '../process/spawn.js';
+import { lastErrorLine } from '../program/error-line.js';
+import { markRest, pendingSteps, withStep } from '../program/ledger.js';
+import { settleStep, type Settled, type StepNotice } from '../program/settle.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, RunRecord, TaskRecord, TaskStatus } from '../store/records.js';
 import { isPeriodic } from '../store/records.js';
 import { holdAlerts, raiseAlerts, withTail, type PendingAlert } from './alerts.js';
 import { appendFooter, runFooter } from './header.js';
+import { pruneRuns } from './prune-runs.js';
+import { announceStepEnd, wakeWaiting } from './step-notice.js';
 import { ledgerOf } from './launch.js';
 
 /** A record with its run closed, and the `exit` event to emit. */
 export interface Finalized {
   record: TaskRecord;
-  event: ExitEvent;
+  /** The `exit` event, or null when a program run goes on (to its next step or attempt). */
+  event: ExitEvent | null;
+  /** The program step that ended, if the run is a program. */
+  step: { name: string; runId: string; notice: StepNotice } | null;
   /** The run ledger write (and footer), to be awaited with the task record's (see `Mutation.sideWrites`). */
   ledgerWrite: Promise<void>;
   /** Alerts to raise once the record is written. */
@@ -22,6 +30,8 @@ export interface Finalized {
 function statusAfter(record: TaskRecord, run: CurrentRun, exit: RunExit, userStopped: boolean, failed: boolean): TaskStatus {
   if (userStopped) return 'stopped';
   const { task, state } = record;
+  // A cancelled run (cancelRun) ends only itself: a schedule goes on, a one-off run leaves the task as it was.
+  if (run.kill === 'cancel') return run.resumeStatus ?? (isPeriodic(task) && state.status !== 'stopped' ? 'scheduled' : 'stopped');
   // A one-off run (runTask) of a loop or schedule leaves the task as it found it: no restart, no schedule turned on.
   if (run.resumeStatus !== null && (task.infiniteLoop || isPeriodic(task))) return run.resumeStatus;
   if (isPeriodic(task) && state.status !== 'stopped') return 'scheduled';
@@ -41,29 +51,77 @@ function alertsFor(record: TaskRecord, ledger: RunRecord, failed: boolean, stopp
   return { failing: false, alerts: [{ kind: 'recovered', name, runId: ledger.runId, run: ledger, reason: `${name} succeeded after failing`, taskAlert }] };
 }
 
+type Ended = Extract<Settled, { kind: 'end' }>;
+
 /** Closes run `run` of `record` (the main run or an extra one; call under the task's lock). `exit` null = read the shim's status file. */
 export async function finalizeRun(rt: Runtime, record: TaskRecord, exit: RunExit | null, run: CurrentRun | null = record.state.run): Promise<Finalized | null> {
   if (!run) return null;
+  if (run.program) {
+    const settled = await settleStep(rt, record, run, exit);
+    if (!settled) return null;
+    if (settled.kind === 'continue') return continued(rt, record, run, settled);
+    return closeWith(rt, record, run, settled.result, settled.exitUnknown, settled);
+  }
+  const known = exit ?? readStatusFile(rt.store.statusFile(record.task.name, run.runId));
+  return closeWith(rt, record, run, known ?? { exitCode: null, signal: null }, known === null, null);
+}
+
+// A program run going on: its cursor moved to the next step or attempt (waiting until `retryAt`), its ledger updated.
+function continued(rt: Runtime, record: TaskRecord, run: CurrentRun, settled: Extract<Settled, { kind: 'continue' }>): Finalized {
+  const replace = (r: CurrentRun): CurrentRun => (r.runId === run.runId ? settled.run : r);
+  const state = { ...record.state, run: record.state.run ? replace(record.state.run) : null, extraRuns: record.state.extraRuns.map(replace) };
+  const ledgerWrite = rt.store.writeRun(settled.ledger);
+  ledgerWrite.catch(() => undefined); // awaited by the caller through sideWrites
+  return { record: { ...record, state }, event: null, step: { name: record.task.name, runId: run.runId, notice: settled.notice }, ledgerWrite, alerts: [] };
+}
+
+/** Closes program run `run` as failed because its next step could not be started (script deleted, wd gone…). */
+export async function failToAdvance(rt: Runtime, record: TaskRecord, run: CurrentRun, error: Error): Promise<Finalized> {
+  const cursor = run.program!;
+  const step = record.task.steps![cursor.step]!;
+  const now = new Date(rt.now()).toISOString();
+  const base = (await rt.store.readRun(record.task.name, run.runId).catch(() => null)) ?? { ...ledgerOf(record, run), steps: pendingSteps(record.task) };
+  const failedStep = withStep(base, cursor.step, { status: 'failed', endedAt: now, exitCode: null, signal: null });
+  const ledger = { ...markRest(failedStep, cursor.step, 'unprocessed'), erroredAt: now, errorMessage: `Could not start step ${step.name}: ${error.message}` };
+  const notice: StepNotice = { index: cursor.step, step: step.name, verdict: 'failed', attempt: cursor.attempt, exitCode: null, signal: null, nextAt: null, errorMessage: ledger.errorMessage };
+  return closeWith(rt, record, run, { exitCode: null, signal: null }, false, { kind: 'end', status: 'failed', result: { exitCode: null, signal: null }, exitUnknown: false, ledger, notice });
+}
+
+// The run's ledger record as it ended.
+async function endedLedger(rt: Runtime, record: TaskRecord, run: CurrentRun, base: RunRecord, program: Ended | null, failed: boolean, stopped: boolean): Promise<RunRecord> {
+  if (program) return { ...program.ledger, ...base, ...pickProgram(program.ledger), status: program.status };
+  const ok = !failed && !stopped;
+  const errorMessage = failed ? await lastErrorLine(rt.folder, run.outputFile, run.errorFile) : null;
+  return { ...base, status: stopped ? 'cancelled' : ok ? 'succeeded' : 'failed', finishedAt: ok ? base.endedAt : null, erroredAt: failed ? base.endedAt : null, errorMessage };
+}
+
+// The fields of a program ledger that the script-run base must not overwrite.
+function pickProgram(ledger: RunRecord): Partial<RunRecord> {
+  const { createdAt, event, data, step, stepRetryCount, finishedAt, erroredAt, errorMessage, steps, saved } = ledger;
+  return { createdAt, event, data, step, stepRetryCount, finishedAt, erroredAt, errorMessage, steps, saved };
+}
+
+async function closeWith(rt: Runtime, record: TaskRecord, run: CurrentRun, result: RunExit, exitUnknown: boolean, program: Ended | null): Promise<Finalized> {
   const { name } = record.task;
   const main = record.state.run?.runId === run.runId;
-  const known = exit ?? readStatusFile(rt.store.statusFile(name, run.runId));
-  const result: RunExit = known ?? { exitCode: null, signal: null };
   const endedMs = rt.now();
   const endedAt = new Date(endedMs).toISOString();
   // Stopped by the user (stopTask), or replaced by a newer run (overlap 'replace'): neither is a failure.
-  const userStopped = (run.stopRequested && run.kill === null) || (main && record.state.status === 'stopped');
-  const stopped = userStopped || run.kill === 'replace';
-  const timedOut = run.kill === 'timeout';
-  const failed = !stopped && (timedOut || run.kill === 'memory' || result.exitCode !== 0);
+  const userStopped = (run.stopRequested && run.kill === null) || (main && record.state.status === 'stopped') || program?.status === 'cancelled';
+  const stopped = userStopped || run.kill === 'replace' || run.kill === 'cancel';
+  const failed = program ? program.status === 'failed' : !stopped && (run.kill === 'timeout' || run.kill === 'memory' || result.exitCode !== 0);
+  const timedOut = run.kill === 'timeout' && (program === null || failed);
   // The output is still the current file: it is archived (and the ledger updated) when the next run starts.
-  const ledger: RunRecord = {
-    ...ledgerOf(record, run), endedAt, exitCode: result.exitCode, signal: result.signal, exitUnknown: known === null, stopped,
-    timedOut, killedFor: run.kill,
+  const base: RunRecord = {
+    ...ledgerOf(record, run), endedAt, exitCode: result.exitCode, signal: result.signal, exitUnknown, stopped, timedOut, killedFor: run.kill,
   };
+  const ledger = await endedLedger(rt, record, run, base, program, failed, stopped);
   const decided = alertsFor(record, ledger, failed, stopped);
   const alerts = await withTail(rt, decided.alerts, run.outputFile); // the run's own last lines, before its footer
-  const footer = record.task.header ? appendFooter(join(rt.folder, run.outputFile), runFooter({ ...ledger }, run.startedAt, endedMs)).catch(() => undefined) : null;
-  const ledgerWrite = Promise.all([rt.store.writeRun(ledger), footer]).then(() => undefined);
+  const footer = record.task.header && !program ? appendFooter(join(rt.folder, run.outputFile), runFooter({ ...ledger }, run.startedAt, endedMs)).catch(() => undefined) : null;
+  const { outputFile: _o, errorFile: _e, createdAt: _c, data: _d, event: _v, saved: _s, ...patch } = ledger;
+  const write = program ? rt.store.writeRun(ledger) : rt.store.updateRun(name, run.runId, patch, ledger);
+  const ledgerWrite = Promise.all([write, footer, pruneRuns(rt, record)]).then(() => undefined);
   ledgerWrite.catch(() => undefined); // awaited by the caller through sideWrites
   holdAlerts(rt, alerts);
   const { failing } = decided;
@@ -75,7 +133,8 @@ export async function finalizeRun(rt: Runtime, record: TaskRecord, exit: RunExit
     name, runId: run.runId, exitCode: result.exitCode, signal: result.signal,
     durationMs: endedMs - Date.parse(run.startedAt), trigger: run.trigger, stopped, timedOut, killedFor: run.kill,
   };
-  return { record: { ...record, state }, event, ledgerWrite, alerts };
+  const step = program ? { name, runId: run.runId, notice: program.notice } : null;
+  return { record: { ...record, state }, event, step, ledgerWrite, alerts };
 }
 
 function describeExit(e: ExitEvent): string {
@@ -84,8 +143,16 @@ function describeExit(e: ExitEvent): string {
   return `Exited ${e.name} (run ${e.runId}) ${how} after ${(e.durationMs / 1000).toFixed(1)} s${why}`;
 }
 
-/** Emits and logs a closed run, raises its alerts, and (unless it already decided) tells the supervisor. */
-export function announceExit(rt: Runtime, done: Pick<Finalized, 'event' | 'alerts'>, notifySupervisor = true): void {
+/**
+ * Emits and logs a closed run (or a program step that ended), raises its alerts, and (unless it already decided) tells
+ * the supervisor. With `wake`, a program run left waiting for its next step gets this process's wake-up.
+ */
+export function announceExit(rt: Runtime, done: Pick<Finalized, 'event' | 'alerts' | 'step' | 'record'>, notifySupervisor = true, wake = true): void {
+  if (done.step) announceStepEnd(rt, done.step.name, done.step.runId, done.step.notice);
+  if (done.event === null) {
+    if (wake) wakeWaiting(rt, done.record);
+    return;
+  }
   rt.log(describeExit(done.event));
   rt.emitter.emit('exit', done.event);
   raiseAlerts(rt, done.alerts);

@@ -8,6 +8,22 @@ function byAge(a: QueuedRun, b: QueuedRun): number {
   return (a.seq ?? 0) - (b.seq ?? 0);
 }
 
+/** True when the task's own `concurrency` limit is reached (never, without one). */
+export function taskFull(record: TaskRecord): boolean {
+  return record.task.concurrency !== null && liveRuns(record).length >= record.task.concurrency;
+}
+
+/**
+ * True when the task's first queued run may start as far as the task is concerned (the global gate aside): with a
+ * `concurrency` limit, while under it; without, when no main run is live, or for a `runTask` run queued for a slot.
+ */
+export function headMayStart(record: TaskRecord): boolean {
+  const head = record.state.queue[0];
+  if (!head) return false;
+  if (record.task.concurrency !== null) return !taskFull(record);
+  return record.state.run === null || (head.reason === 'concurrency' && head.oneOff);
+}
+
 /** Live runs over the (cached) table, plus launches this process has reserved but not yet recorded. */
 async function usage(rt: Runtime): Promise<{ live: number; heads: QueuedRun[] }> {
   const table = await rt.store.table({ refresh: false });
@@ -17,7 +33,7 @@ async function usage(rt: Runtime): Promise<{ live: number; heads: QueuedRun[] }>
     live += liveRuns(record).length;
     // Only a head that could start now is waiting for a slot (a main-run start waits for the task's live run).
     const head = record.state.queue[0];
-    if (head?.reason === 'concurrency' && (record.state.run === null || head.oneOff)) heads.push(head);
+    if (head?.reason === 'concurrency' && headMayStart(record)) heads.push(head);
   }
   return { live, heads: heads.sort(byAge) };
 }

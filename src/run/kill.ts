@@ -3,6 +3,7 @@ import { stopTree } from '../process/stop.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, KillReason } from '../store/records.js';
 import { closeRun, liveRuns } from './close.js';
+import { ownSpawn } from './own.js';
 import { runIdentity } from './stop.js';
 
 /** Extra facts for the log and events. */
@@ -46,7 +47,7 @@ export function resumeKill(rt: Runtime, name: string, run: CurrentRun): void {
 /** Stops the tree of a run already marked with its kill reason, and records its exit. */
 export async function finishKill(rt: Runtime, name: string, run: CurrentRun): Promise<void> {
   await stopTree(runIdentity(run), { killTimeoutMs: rt.killTimeoutMs });
-  const own = rt.own.get(run.runId);
+  const own = ownSpawn(rt, run);
   await closeRun(rt, name, run.runId, own ? await own.exited : null);
 }
 

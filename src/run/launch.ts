@@ -8,7 +8,9 @@ import { pruneArchives } from '../output/prune.js';
 import { nextArchiveFileName } from '../output/rotate.js';
 import { spawnRun, type SpawnedRun } from '../process/spawn.js';
 import type { Runtime } from '../runtime.js';
-import type { ArchiveEntry, CurrentRun, RunRecord, RunTrigger, TaskRecord } from '../store/records.js';
+import { programLedger, startProgram, wantsInput, writeRunInput } from '../program/start.js';
+import { assertStepsExist } from '../program/spawn-step.js';
+import { freshRunExtras, type ArchiveEntry, type CurrentRun, type RunExtras, type RunRecord, type RunTrigger, type TaskRecord } from '../store/records.js';
 import { assertRunnable, builtinNames } from '../task/interpreter.js';
 import { runHeader } from './header.js';
 import { newRunId } from './ids.js';
@@ -42,6 +44,10 @@ export interface LaunchRequest {
   oneOff?: boolean;
   /** Spawn no earlier than this (epoch ms): the run was prepared (locked, previous output archived) ahead of its slot. */
   notBefore?: number;
+  /** The run's input (`runTask({ data })`, an event's payload). */
+  data?: unknown;
+  /** The event type that caused the run. */
+  event?: string | null;
 }
 
 // Waits (real time) until the clock reaches `at`; a timer may fire a little early, so the clock is checked again.
@@ -53,10 +59,13 @@ async function until(rt: Runtime, at: number): Promise<void> {
 
 /** Checks, before anything is written, that the task can be started. */
 export function assertStartable(record: TaskRecord): void {
-  const { wd, script, command } = record.task;
-  let isDir = false;
-  try { isDir = statSync(wd).isDirectory(); } catch { isDir = false; }
-  if (!isDir) throw new WorkingDirectoryNotFoundError(wd);
+  const { wd, script, command, steps } = record.task;
+  for (const dir of [wd, ...(steps ?? []).map((s) => s.wd)]) {
+    let isDir = false;
+    try { isDir = statSync(dir).isDirectory(); } catch { isDir = false; }
+    if (!isDir) throw new WorkingDirectoryNotFoundError(dir);
+  }
+  if (steps !== null) return assertStepsExist(record);
   const scriptPath = resolve(wd, script);
   if (!existsSync(scriptPath)) throw new ScriptNotFoundError(scriptPath);
   assertRunnable(scriptPath, command, Object.keys(builtinNames()));
@@ -85,13 +94,17 @@ async function archivePrevious(rt: Runtime, record: TaskRecord, ledgerFixes: Pro
   await rename(current, join(rt.folder, file));
   await rename(join(rt.folder, currentErrorFileName(name)), join(rt.folder, errorFileOf(file))).catch(() => undefined);
   archives.push({ file, runId: record.state.lastRunId, startedAt: new Date(startedMs).toISOString() });
+  // A saved run's current output keeps its pin under its archive name.
+  const renamed = new Map([[currentOutputFileName(name), file], [currentErrorFileName(name), errorFileOf(file)]]);
+  record.state.pinned = record.state.pinned.map((f) => renamed.get(f) ?? f);
   if (record.state.lastRunId) ledgerFixes.push(rt.store.updateRun(name, record.state.lastRunId, { outputFile: file, ...(record.task.stderr === 'separate' ? { errorFile: errorFileOf(file) } : {}) }));
   return pruneByCount(rt, archives, liveFiles(record));
 }
 
 /** Output files of the task's live extra runs (never pruned while written). */
 export function liveFiles(record: TaskRecord): Set<string> {
-  return new Set(record.state.extraRuns.flatMap((r) => (r.errorFile === null ? [r.outputFile] : [r.outputFile, r.errorFile])));
+  const live = record.state.extraRuns.flatMap((r) => (r.errorFile === null ? [r.outputFile] : [r.outputFile, r.errorFile]));
+  return new Set([...live, ...record.state.pinned]); // saved runs' outputs are never pruned either
 }
 
 // Deletes the oldest archives beyond keepArchives, sparing the files of live extra runs.
@@ -141,7 +154,7 @@ function outputFilesOf(rt: Runtime, record: TaskRecord, extra: boolean, now: num
   }
 }
 
-function spawnFor(rt: Runtime, record: TaskRecord, run: Omit<CurrentRun, 'pid' | 'pidStartTime' | 'bootId'>, req: LaunchRequest): SpawnedRun {
+function spawnFor(rt: Runtime, record: TaskRecord, run: Omit<CurrentRun, 'pid' | 'pidStartTime' | 'bootId'>, req: LaunchRequest, inputFile: string | null): SpawnedRun {
   const { task } = record;
   const script = resolve(task.wd, task.script);
   const command = [...task.command, script, ...(req.args ?? task.args)];
@@ -149,6 +162,7 @@ function spawnFor(rt: Runtime, record: TaskRecord, run: Omit<CurrentRun, 'pid' |
     ...(process.env as Record<string, string>), ...task.env, ...(req.env ?? {}),
     EXECUTOR_ID: rt.id, EXECUTOR_FOLDER: rt.folder, EXECUTOR_TASK: task.name, EXECUTOR_RUN_ID: run.runId,
     EXECUTOR_TRIGGER: run.triggerTime ?? run.scheduledFor ?? run.startedAt, EXECUTOR_TRIGGER_KIND: run.trigger,
+    ...(inputFile === null ? {} : { EXECUTOR_RUN_FILE: inputFile }),
   };
   const piped = task.timestamps || task.maxOutputBytes !== null;
   try {
@@ -176,29 +190,44 @@ export async function launchRun(rt: Runtime, record: TaskRecord, req: LaunchRequ
   assertStartable(record);
   const { task } = record;
   const extra = record.state.run !== null;
+  const program = task.steps !== null;
   const ledgerFixes: Promise<void>[] = [];
-  const archives = extra ? [...record.state.archives] : await archivePrevious(rt, record, ledgerFixes);
+  const archives = extra || program ? [...record.state.archives] : await archivePrevious(rt, record, ledgerFixes);
   await mkdir(dirname(rt.store.statusFile(task.name, 'x')), { recursive: true });
   if (req.notBefore !== undefined) await until(rt, req.notBefore);
   const now = rt.now();
   const runId = req.runId ?? newRunId(now);
   const startedAt = new Date(now).toISOString();
-  const base = {
-    runId, trigger: req.trigger, startedAt, stopRequested: false, ...outputFilesOf(rt, record, extra, now),
+  const common = {
+    runId, trigger: req.trigger, startedAt, stopRequested: false,
     scheduledFor: req.scheduledFor === null ? null : new Date(req.scheduledFor).toISOString(),
-    deadline: task.timeoutMs === null ? null : new Date(now + task.timeoutMs).toISOString(),
     triggerTime: req.triggerTime ?? null, queuedAt: req.queuedAt ?? null, kill: null,
     resumeStatus: req.oneOff === true && !extra ? record.state.status : null,
   };
-  const spawned = spawnFor(rt, record, base, req);
-  const { pid, startTime, bootId } = spawned.identity;
-  const run: CurrentRun = { ...base, pid, pidStartTime: startTime, bootId };
-  if (extra) archives.push({ file: run.outputFile, runId, startedAt });
-  if (!extra && task.maxArchiveBytes !== null) {
+  const data = req.data ?? null;
+  const event = req.event ?? null;
+  let run: CurrentRun;
+  let spawned: SpawnedRun;
+  if (program) {
+    ({ run, spawned } = await startProgram(rt, record, common, data, event));
+  } else {
+    const base = {
+      ...common, ...outputFilesOf(rt, record, extra, now), program: null,
+      deadline: task.timeoutMs === null ? null : new Date(now + task.timeoutMs).toISOString(),
+    };
+    const inputFile = wantsInput(record, data, event) ? await writeRunInput(rt, record, common, data, event) : null;
+    spawned = spawnFor(rt, record, base, req, inputFile);
+    const { pid, startTime, bootId } = spawned.identity;
+    run = { ...base, pid, pidStartTime: startTime, bootId };
+  }
+  if (extra && !program) archives.push({ file: run.outputFile, runId, startedAt });
+  if (!extra && !program && task.maxArchiveBytes !== null) {
     const live = liveFiles(record);
     ledgerFixes.push(pruneArchives(rt.folder, task.name, { maxBytes: task.maxArchiveBytes, keep: rt.keepArchives }, (f) => live.has(f)).then(() => undefined, () => undefined));
   }
-  const ledgerWrite = Promise.all([rt.store.writeRun(ledgerOf(record, run)), ...ledgerFixes]).then(() => undefined);
+  const scriptLedger = ledgerOf(record, run, freshRunExtras(run.queuedAt ?? startedAt, data, event));
+  const ledger = program ? programLedger(record, run, scriptLedger, data, event) : scriptLedger;
+  const ledgerWrite = Promise.all([rt.store.writeRun(ledger), ...ledgerFixes]).then(() => undefined);
   ledgerWrite.catch(() => undefined); // awaited by the caller through sideWrites
   const state = extra
     ? { ...record.state, archives, extraRuns: [...record.state.extraRuns, run] }
@@ -210,9 +239,10 @@ export async function launchRun(rt: Runtime, record: TaskRecord, req: LaunchRequ
   return { record: { ...record, state }, run, spawned, extra, ledgerWrite };
 }
 
-/** The run ledger record of a run that just started. */
-export function ledgerOf(record: TaskRecord, run: CurrentRun): RunRecord {
+/** The run ledger record of a run that just started (`extras`: its issue-4 fields, by default those of a fresh script run). */
+export function ledgerOf(record: TaskRecord, run: CurrentRun, extras: RunExtras = freshRunExtras(run.queuedAt ?? run.startedAt)): RunRecord {
   return {
+    ...extras,
     formatVersion: record.formatVersion, runId: run.runId, task: record.task.name, trigger: run.trigger, scheduledFor: run.scheduledFor,
     startedAt: run.startedAt, pid: run.pid, pidStartTime: run.pidStartTime, bootId: run.bootId, endedAt: null, exitCode: null, signal: null,
     exitUnknown: false, stopped: false, outputFile: run.outputFile, errorFile: run.errorFile, triggerTime: run.triggerTime, queuedAt: run.queuedAt,

@@ -1,11 +1,11 @@
 // Stopping a task: mark it stopped first (so no supervisor undoes it), then stop its whole tree.
 import { TaskNotFoundError } from '../errors.js';
 import type { ProcessIdentity } from '../process/identity.js';
-import { isAlive } from '../process/identity.js';
 import { stopTree } from '../process/stop.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, TaskRecord } from '../store/records.js';
 import { announceExit, closeRun, finalizeRun, liveRuns, type Finalized } from './close.js';
+import { ownSpawn, runLive } from './own.js';
 
 /** Result row of `stopTask` / `stopAll`. */
 export interface StopResult {
@@ -45,7 +45,7 @@ export async function stopTaskRun(rt: Runtime, name: string): Promise<StopResult
     const closed: Finalized[] = [];
     const runs: CurrentRun[] = [];
     for (const run of liveRuns(current)) {
-      if (rt.own.has(run.runId) || isAlive(runIdentity(run))) { runs.push(run); continue; }
+      if (runLive(rt, run)) { runs.push(run); continue; }
       const done = await finalizeRun(rt, current, null, run);
       if (done) { current = done.record; closed.push(done); }
     }
@@ -60,7 +60,7 @@ export async function stopTaskRun(rt: Runtime, name: string): Promise<StopResult
   }
   const results = await Promise.all(target.runs.map(async (run) => {
     const { forced } = await stopTree(runIdentity(run), { killTimeoutMs: rt.killTimeoutMs });
-    const own = rt.own.get(run.runId);
+    const own = ownSpawn(rt, run);
     await closeRun(rt, name, run.runId, own ? await own.exited : null);
     return forced;
   }));

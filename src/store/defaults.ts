@@ -4,22 +4,27 @@
 export const TASK_DEFAULTS = {
   cron: null, catchUp: 'one', maxCatchUp: 10, overlap: 'skip', jitterMs: 0, timeoutMs: null, header: true, timestamps: false,
   stderr: 'merge', maxOutputBytes: null, maxArchiveBytes: null, maxMemory: null, alert: null,
+  steps: null, config: {} as Record<string, unknown>, retries: 3, retryExitCodes: [75] as number[], skipExitCodes: [] as number[],
+  retryDelayMs: 1000, on: [] as string[], concurrency: null, keepRuns: 100, tags: [] as string[], description: null,
 } as const;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const STATE_DEFAULTS = { enabled: true, extraRuns: [], queue: [], failing: false, lastKill: null } as const;
-const QUEUE_DEFAULTS = { oneOff: false, seq: 0 } as const;
-const LEDGER_DEFAULTS = { errorFile: null, triggerTime: null, queuedAt: null, timedOut: false, killedFor: null } as const;
-const RUN_DEFAULTS = { errorFile: null, deadline: null, triggerTime: null, queuedAt: null, kill: null, resumeStatus: null } as const;
+const STATE_DEFAULTS = { enabled: true, extraRuns: [], queue: [], failing: false, lastKill: null, pinned: [], handledEvents: [] } as const;
+const QUEUE_DEFAULTS = { oneOff: false, seq: 0, data: null, event: null } as const;
+const LEDGER_DEFAULTS = {
+  errorFile: null, triggerTime: null, queuedAt: null, timedOut: false, killedFor: null, event: null, data: null, step: null,
+  stepRetryCount: 0, errorMessage: null, steps: [], saved: null,
+} as const;
+const RUN_DEFAULTS = { errorFile: null, deadline: null, triggerTime: null, queuedAt: null, kill: null, resumeStatus: null, program: null } as const;
 
 // Records written before a field existed get its default (in place), so older folders keep working.
 /** Fills, in place, the fields a task record written before they existed lacks. */
 export function fillDefaults(name: string, task: Record<string, unknown>, state: Record<string, unknown>): void {
-  for (const [key, value] of Object.entries(TASK_DEFAULTS)) if (!(key in task)) task[key] = value;
-  for (const [key, value] of Object.entries(STATE_DEFAULTS)) if (!(key in state)) state[key] = Array.isArray(value) ? [] : value;
+  for (const [key, value] of Object.entries(TASK_DEFAULTS)) if (!(key in task)) task[key] = copy(value);
+  for (const [key, value] of Object.entries(STATE_DEFAULTS)) if (!(key in state)) state[key] = copy(value);
   const runs = [state.run, ...(Array.isArray(state.extraRuns) ? state.extraRuns : [])];
   for (const run of runs) {
     if (!isObject(run)) continue;
@@ -31,7 +36,18 @@ export function fillDefaults(name: string, task: Record<string, unknown>, state:
   }
 }
 
-/** Fills, in place, the fields a run ledger record written before they existed lacks. */
+// Array and object defaults are copied, so records never share (and mutate) one default value.
+function copy<T>(value: T): T {
+  return Array.isArray(value) ? ([...value] as T) : isObject(value) ? ({ ...value } as T) : value;
+}
+
+/** Fills, in place, the fields a run ledger record written before they existed lacks (status and times derived from the exit). */
 export function fillLedgerDefaults(value: Record<string, unknown>): void {
-  for (const [key, fallback] of Object.entries(LEDGER_DEFAULTS)) if (!(key in value)) value[key] = fallback;
+  for (const [key, fallback] of Object.entries(LEDGER_DEFAULTS)) if (!(key in value)) value[key] = copy(fallback);
+  if (!('createdAt' in value)) value.createdAt = value.queuedAt ?? value.startedAt ?? null;
+  const ended = typeof value.endedAt === 'string' ? value.endedAt : null;
+  const ok = ended !== null && value.exitCode === 0 && value.stopped !== true && value.timedOut !== true && value.killedFor === null;
+  if (!('status' in value)) value.status = ended === null ? 'running' : value.stopped === true ? 'cancelled' : ok ? 'succeeded' : 'failed';
+  if (!('finishedAt' in value)) value.finishedAt = ok ? ended : null;
+  if (!('erroredAt' in value)) value.erroredAt = ended !== null && !ok && value.stopped !== true ? ended : null;
 }

@@ -152,16 +152,24 @@ export class FolderStore implements TaskStore {
     });
   }
 
-  updateRun(task: string, runId: string, patch: Partial<RunRecord>): Promise<void> {
+  updateRun(task: string, runId: string, patch: Partial<RunRecord>, fallback?: RunRecord): Promise<void> {
     const file = join(this.#runDir(task), `${runId}${JSON_EXT}`);
     return this.#serialRun(file, async () => {
-      const run = await this.readRun(task, runId);
-      if (run) await writeFileAtomic(file, `${JSON.stringify({ ...run, ...patch }, null, 2)}\n`);
+      const run = await this.#readRunFile(file).catch(() => null);
+      const next = run ? { ...run, ...patch } : fallback;
+      if (!next) return;
+      await mkdir(this.#runDir(task), { recursive: true });
+      await writeFileAtomic(file, `${JSON.stringify(next, null, 2)}\n`);
     });
   }
 
   async readRun(task: string, runId: string): Promise<RunRecord | null> {
     const file = join(this.#runDir(task), `${runId}${JSON_EXT}`);
+    await this.#runQueue.get(file)?.catch(() => undefined); // read after this process's own pending writes of it
+    return this.#readRunFile(file);
+  }
+
+  async #readRunFile(file: string): Promise<RunRecord | null> {
     const value = await readJson(file);
     return value === null ? null : checkRunRecord(file, value);
   }

@@ -13,7 +13,43 @@ export const FORMAT_VERSION = 1;
 export type TaskStatus = 'idle' | 'running' | 'backoff' | 'scheduled' | 'succeeded' | 'failed' | 'stopped';
 
 /** What caused a run. */
-export type RunTrigger = 'manual' | 'restart' | 'schedule' | 'catch-up';
+export type RunTrigger = 'manual' | 'restart' | 'schedule' | 'catch-up' | 'event';
+
+/** Where a run is in its life, as `getRun` / `listRuns` report it. */
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** Where one step of a program run is. */
+export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'unprocessed' | 'cancelled';
+
+/** One step of a program, as stored (paths resolved, interpreter resolved). */
+export interface StepSpec {
+  /** Unique within the task; same rules as task names. */
+  name: string;
+  /** Script as given (relative to `wd` or absolute). */
+  script: string;
+  /** Absolute working directory (the task's unless the step sets one). */
+  wd: string;
+  /** The step's own environment variables (added over the task's). */
+  env: Record<string, string>;
+  args: string[];
+  /** Interpreter label, for display. */
+  interpreter: string | null;
+  /** Interpreter argv prefix; `[]` runs the script directly. */
+  command: string[];
+  /** True when the script file goes to the interpreter on stdin (SQL clients such as `sqlite3 app.db`). */
+  stdin: boolean;
+  /** Per-attempt timeout, ms (the task's `timeout` when the step sets none), or null. */
+  timeoutMs: number | null;
+  /** Retries of this step, or null for the task's `retries`. */
+  retries: number | null;
+}
+
+/** The saved (pinned) mark of a run. */
+export interface SavedRun {
+  name: string;
+  description: string | null;
+  savedAt: string;
+}
 
 /** A task's definition, as given to `addTask` (paths resolved, interpreter resolved). */
 export interface TaskSpec {
@@ -61,6 +97,26 @@ export interface TaskSpec {
   maxMemory: number | null;
   /** The task's alert settings: null = the Executor's, false = off. */
   alert: AlertConfig | false | null;
+  /** A program's steps, in order; null for a script task. */
+  steps: StepSpec[] | null;
+  /** Key/value settings handed to every run (in `EXECUTOR_RUN_FILE`). */
+  config: Record<string, unknown>;
+  /** Default retries of a program step. */
+  retries: number;
+  /** Exit codes that make a program step retryable. */
+  retryExitCodes: number[];
+  /** Exit codes that mark a program step skipped. */
+  skipExitCodes: number[];
+  /** Base of the exponential backoff between a step's attempts, ms. */
+  retryDelayMs: number;
+  /** Event types that start a run. */
+  on: string[];
+  /** Most live runs of this task at once (more queue), or null for no limit. */
+  concurrency: number | null;
+  /** Ended, unsaved runs kept in the ledger (older ones are pruned with their files). */
+  keepRuns: number;
+  tags: string[];
+  description: string | null;
 }
 
 /** `catchUp` policy values. */
@@ -70,7 +126,7 @@ export type OverlapPolicy = 'skip' | 'queue' | 'replace' | 'allow';
 /** `stderr` option values. */
 export type StderrMode = 'merge' | 'separate';
 /** Why a run was stopped by the executor itself. */
-export type KillReason = 'timeout' | 'memory' | 'replace';
+export type KillReason = 'timeout' | 'memory' | 'replace' | 'cancel';
 
 export { TASK_DEFAULTS } from './defaults.js';
 // The defaults must fit the spec's field types.
@@ -104,6 +160,20 @@ export interface CurrentRun {
   kill: KillReason | null;
   /** A one-off run (runTask) of a task: the status to return to when it ends, instead of restarting. */
   resumeStatus: TaskStatus | null;
+  /** A program run's cursor (`pid` is then the current step's process), or null for a script run. */
+  program: ProgramCursor | null;
+}
+
+/** Where a live program run is. */
+export interface ProgramCursor {
+  /** Index of the current step. */
+  step: number;
+  /** Attempt of the current step: 0 first, then one more per retry or resume. */
+  attempt: number;
+  /** Set while waiting to retry the step (no process is live then), ISO. */
+  retryAt: string | null;
+  /** Start of the current attempt, ISO. */
+  stepStartedAt: string;
 }
 
 /** A run waiting to start: queued by maxConcurrent, `overlap: 'queue' | 'replace'` or `catchUp: 'all'`. */
@@ -121,6 +191,10 @@ export interface QueuedRun {
   oneOff: boolean;
   /** Order among runs queued at the same `queuedAt` by one executor. */
   seq: number;
+  /** The run's input (`runTask({ data })`, an event's payload). */
+  data: unknown;
+  /** The event type that caused the run, or null. */
+  event: string | null;
 }
 
 /** An archived output file of a past run. */
@@ -158,6 +232,10 @@ export interface TaskState {
   failing: boolean;
   /** Why the executor stopped the last run itself, or null. */
   lastKill: KillReason | null;
+  /** Output files of saved script runs: never pruned. */
+  pinned: string[];
+  /** Ids of the last events handled for this task, so an event never starts it twice. */
+  handledEvents: string[];
 }
 
 /** One file `tasks/<name>.json`. */
@@ -200,6 +278,48 @@ export interface RunRecord {
   timedOut: boolean;
   /** Why the executor stopped the run itself (`'timeout'`, `'memory'`, `'replace'`), or null. */
   killedFor: KillReason | null;
+  /** Where the run is. */
+  status: RunStatus;
+  /** When the run was created (queued or started), ISO. */
+  createdAt: string;
+  /** Event type that triggered the run, or null. */
+  event: string | null;
+  /** The run's input (`runTask({ data })` or an event's payload), or null. */
+  data: unknown;
+  /** Index of the current (or last) step of a program run; null for a script run. */
+  step: number | null;
+  /** Retries of the current step so far. */
+  stepRetryCount: number;
+  /** Set only when the run succeeded, ISO. */
+  finishedAt: string | null;
+  /** Set only when the run failed for good, ISO. */
+  erroredAt: string | null;
+  /** The last error (a retryable one included): the last non-empty stderr line, or the last output line. */
+  errorMessage: string | null;
+  /** A program run's steps (`[]` for a script run). */
+  steps: StepRecord[];
+  /** Set by `saveRun`: the run and its outputs are never pruned. */
+  saved: SavedRun | null;
+}
+
+/** One step of a program run, in its ledger record. */
+export interface StepRecord {
+  name: string;
+  status: StepStatus;
+  startedAt: string | null;
+  endedAt: string | null;
+  exitCode: number | null;
+  signal: string | null;
+  /** Retries done. */
+  retries: number;
+  /** True when the last attempt was stopped by its timeout. */
+  timedOut: boolean;
+  /** Pid of the last attempt, or null. */
+  pid: number | null;
+  /** Output file, relative to the folder, or null before the step starts. */
+  outputFile: string | null;
+  /** Separate stderr file (relative), or null. */
+  errorFile: string | null;
 }
 
 /** `executor.json`: the folder's identity. */
@@ -207,6 +327,14 @@ export interface FolderMeta {
   formatVersion: number;
   id: string;
   createdAt: string;
+}
+
+/** The issue-4 fields of a run record, for a run that is just starting (status `running`). */
+export type RunExtras = Pick<RunRecord, 'status' | 'createdAt' | 'event' | 'data' | 'step' | 'stepRetryCount' | 'finishedAt' | 'erroredAt' | 'errorMessage' | 'steps' | 'saved'>;
+
+/** Run-record fields of a fresh run: running, no program steps, nothing saved. */
+export function freshRunExtras(createdAt: string, data: unknown = null, event: string | null = null): RunExtras {
+  return { status: 'running', createdAt, event, data, step: null, stepRetryCount: 0, finishedAt: null, erroredAt: null, errorMessage: null, steps: [], saved: null };
 }
 
 /** True when the task runs on a schedule (`period` or `cron`). */
@@ -220,6 +348,7 @@ export function initialState(): TaskState {
     status: 'idle', run: null, restarts: 0, failStreak: 0, restartTimes: [], gaveUp: false, backoffUntil: null,
     lastRunId: null, lastTrigger: null, lastExitCode: null, lastSignal: null, lastStartedAt: null, lastEndedAt: null,
     lastScheduledAt: null, archives: [], enabled: true, extraRuns: [], queue: [], failing: false, lastKill: null,
+    pinned: [], handledEvents: [],
   };
 }
 

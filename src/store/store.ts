@@ -32,8 +32,8 @@ export interface TaskStore {
   table(options?: { full?: boolean; refresh?: boolean }): Promise<TaskTable>;
   /** Writes a run ledger record. */
   writeRun(run: RunRecord): Promise<void>;
-  /** Merges `patch` into a run ledger record (in order with other writes of that run); no-op if absent. */
-  updateRun(task: string, runId: string, patch: Partial<RunRecord>): Promise<void>;
+  /** Merges `patch` into a run ledger record (in order with other writes of that run); writes `fallback` if absent (else no-op). */
+  updateRun(task: string, runId: string, patch: Partial<RunRecord>, fallback?: RunRecord): Promise<void>;
   /** Reads a run ledger record; `null` if absent. */
   readRun(task: string, runId: string): Promise<RunRecord | null>;
   /** All run records of a task, oldest first. */

@@ -8,7 +8,10 @@ import { stopTree } from '../process/stop.js';
 import { raiseAlerts } from '../run/alerts.js';
 import type { TaskRecord } from '../store/records.js';
 import { announceLaunch } from './announce.js';
+import { programStep } from './program-step.js';
 import { scheduleStep } from './schedule-step.js';
+import { isWaiting } from '../run/own.js';
+import { wakeWaiting } from '../run/step-notice.js';
 import { drainStep, newContext, restartStep, type StepContext, type StepKind } from './steps.js';
 import { isDeadRun, needsRestart, preparable, recoveredNow, scheduleDue } from './wake.js';
 
@@ -32,14 +35,15 @@ export interface TickReport {
   nextWakeAt: number | null;
 }
 
-/** A run this process saw exit, closed in the same locked step as the restart decision. */
-export interface Closing { runId: string; exit: RunExit }
+/** A run this process saw exit, closed in the same locked step as the restart decision (`pid`: of the process that exited). */
+export interface Closing { runId: string; pid: number; exit: RunExit }
 
 // Closes every live run that has exited (or the one this process saw exit).
 async function closeStep(rt: Runtime, record: TaskRecord, closing: Closing | null, closed: Finalized[], sideWrites: Promise<unknown>[]): Promise<TaskRecord> {
   let current = record;
   for (const run of liveRuns(record)) {
-    const mine = closing !== null && run.runId === closing.runId;
+    // By pid too: a program run keeps its id across steps, and a late exit of an old step must not settle the new one.
+    const mine = closing !== null && run.runId === closing.runId && run.pid === closing.pid && !isWaiting(run);
     if (!mine && !isDeadRun(rt, run)) continue;
     const done = await finalizeRun(rt, current, mine ? closing.exit : null, run);
     if (done) { current = done.record; closed.push(done); sideWrites.push(done.ledgerWrite); }
@@ -65,6 +69,7 @@ async function steps(rt: Runtime, record: TaskRecord, supervise: boolean, ctx: S
     const [next, done] = await scheduleStep(rt, current, ahead, ctx, now);
     current = next; kinds.push(...done);
   }
+  current = await programStep(rt, current, now, ctx, kinds);
   const drained = await drainStep(rt, current, supervise, ctx);
   if (drained) { current = drained[0]; kinds.push(drained[1]); }
   if (supervise && recoveredNow(current, now)) { current = recoverStep(rt, current, ctx); kinds.push('recovered'); }
@@ -90,7 +95,7 @@ export async function reconcileTask(rt: Runtime, name: string, supervise: boolea
       let current = await closeStep(rt, record, closing, closed, sideWrites);
       if (closed.length > 0) done.push('closed');
       current = await steps(rt, current, supervise, ctx, done, leadMs);
-      sideWrites.push(...ctx.launches.map((l) => l.ledgerWrite));
+      sideWrites.push(...ctx.launches.map((l) => l.ledgerWrite), ...ctx.closed.map((c) => c.ledgerWrite));
       written = current === record ? null : current;
       return { record: written, result: done, sideWrites };
     });
@@ -104,11 +109,12 @@ export async function reconcileTask(rt: Runtime, name: string, supervise: boolea
     if (left > 0) rt.reconciling.set(name, left);
     else rt.reconciling.delete(name);
   }
-  for (const done of closed) announceExit(rt, done, !supervise);
+  for (const done of [...closed, ...ctx.closed]) announceExit(rt, done, !supervise, false);
   for (const emit of ctx.deferred) emit();
   for (const launched of ctx.launches) announceLaunch(rt, launched);
   raiseAlerts(rt, ctx.alerts);
   const after = written as TaskRecord | null;
+  wakeWaiting(rt, after);
   for (const runId of ctx.replace) {
     const run = after ? liveRuns(after).find((r) => r.runId === runId) : undefined;
     if (run) resumeKill(rt, name, run);

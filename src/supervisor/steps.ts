@@ -1,14 +1,15 @@
 // The locked steps of a reconciliation: launch (or queue), restart, schedule, drain the queue.
 import { MAX_DELAY_MS, JITTER_RATIO, decideRestart } from '../restart/policy.js';
 import type { PendingAlert } from '../run/alerts.js';
-import { reserveSlot } from '../run/gate.js';
+import type { Finalized } from '../run/close.js';
+import { headMayStart, reserveSlot, taskFull } from '../run/gate.js';
 import { newRunId } from '../run/ids.js';
 import { launchRun, type LaunchRequest, type Launched } from '../run/launch.js';
 import type { Runtime } from '../runtime.js';
 import { isPeriodic, type QueuedRun, type TaskRecord } from '../store/records.js';
 
 /** What a locked step did. */
-export type StepKind = 'closed' | 'restarted' | 'fired' | 'skipped' | 'backoff' | 'gave-up' | 'queued' | 'recovered';
+export type StepKind = 'closed' | 'restarted' | 'fired' | 'skipped' | 'backoff' | 'gave-up' | 'queued' | 'recovered' | 'advanced';
 
 /** Collected by the steps of one locked reconciliation, acted on once the record is written. */
 export interface StepContext {
@@ -22,11 +23,13 @@ export interface StepContext {
   replace: string[];
   /** The last launch error, if a launch failed. */
   error?: Error;
+  /** Program runs closed because their next step could not start (announced after the write). */
+  closed: Finalized[];
 }
 
 /** A fresh context. */
 export function newContext(): StepContext {
-  return { launches: [], deferred: [], alerts: [], reserved: 0, replace: [] };
+  return { launches: [], deferred: [], alerts: [], reserved: 0, replace: [], closed: [] };
 }
 
 /** A queued run for `req`, with its run id given out now. */
@@ -35,7 +38,7 @@ export function queuedRun(rt: Runtime, req: LaunchRequest, reason: QueuedRun['re
   return {
     runId: req.runId ?? newRunId(now), trigger: req.trigger, scheduledFor: req.scheduledFor === null ? null : new Date(req.scheduledFor).toISOString(),
     triggerTime: req.triggerTime ?? null, args: req.args ?? null, env: req.env ?? null, queuedAt: req.queuedAt ?? new Date(now).toISOString(), reason,
-    oneOff: req.oneOff === true, seq: rt.queueSeq++,
+    oneOff: req.oneOff === true, seq: rt.queueSeq++, data: req.data ?? null, event: req.event ?? null,
   };
 }
 
@@ -54,7 +57,8 @@ export function enqueue(rt: Runtime, record: TaskRecord, item: QueuedRun, ctx: S
  * the task is recorded as such instead of the whole locked step failing and being retried on every pass.
  */
 export async function launchOrQueue(rt: Runtime, record: TaskRecord, req: LaunchRequest, ctx: StepContext, dequeued: QueuedRun | null = null): Promise<[TaskRecord, StepKind]> {
-  if (!(await reserveSlot(rt, dequeued))) {
+  // The task's own `concurrency` first, then the Executor's `maxConcurrent`.
+  if (taskFull(record) || !(await reserveSlot(rt, dequeued))) {
     return dequeued ? [record, 'queued'] : [enqueue(rt, record, queuedRun(rt, req, 'concurrency'), ctx), 'queued'];
   }
   ctx.reserved++;
@@ -107,15 +111,17 @@ export async function restartStep(rt: Runtime, record: TaskRecord, now: number, 
 /** Starts the first queued run when it may go (a free slot, and no live main run unless it is a `runTask` run queued for a slot). */
 export async function drainStep(rt: Runtime, record: TaskRecord, supervise: boolean, ctx: StepContext): Promise<[TaskRecord, StepKind] | null> {
   const [head, ...rest] = record.state.queue;
-  if (!head || (!supervise && head.trigger !== 'manual')) return null;
-  if (record.state.run !== null && !(head.reason === 'concurrency' && head.oneOff)) return null;
-  if (!record.state.enabled && head.trigger !== 'manual') {
+  const byHand = head !== undefined && (head.trigger === 'manual' || head.oneOff); // runTask, startTask, an event
+  if (!head || (!supervise && !byHand)) return null;
+  if (!headMayStart(record)) return null;
+  if (!record.state.enabled && !byHand) {
     ctx.deferred.push(() => rt.emitter.emit('skip', { name: record.task.name, scheduledFor: head.scheduledFor ?? head.queuedAt, reason: 'the task is disabled' }));
     return [{ ...record, state: { ...record.state, queue: rest } }, 'skipped'];
   }
   const req: LaunchRequest = {
     trigger: head.trigger, scheduledFor: head.scheduledFor === null ? null : Date.parse(head.scheduledFor), runId: head.runId,
     triggerTime: head.triggerTime, args: head.args, env: head.env, queuedAt: head.queuedAt, oneOff: head.oneOff,
+    data: head.data, event: head.event,
   };
   const [next, kind] = await launchOrQueue(rt, record, req, ctx, head);
   if (kind === 'queued') return null;

@@ -1,6 +1,9 @@
 // keepRestarting: holds the folder's lease, reacts to exits at once, polls foreign runs,
 // and fires schedules from a timer armed to the next due time (capped, re-checking the clock).
+import { mkdirSync, watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
 import { InvalidOptionError, LeaseHeldError, LockError } from '../errors.js';
+import { EVENTS_DIR } from '../event/inbox.js';
 import { readIdentity, isAlive } from '../process/identity.js';
 import type { RunExit } from '../process/spawn.js';
 import type { Runtime, SupervisorHooks } from '../runtime.js';
@@ -69,6 +72,7 @@ class Supervisor implements SupervisorHooks {
   readonly #leadMs: number;
   #lease: HeldLease | null = null;
   #timer: NodeJS.Timeout | null = null;
+  #watcher: FSWatcher | null = null;
   #stopped = false;
   #passing = false;
   #again = false;
@@ -101,7 +105,21 @@ class Supervisor implements SupervisorHooks {
     rt.log(`Supervising (pid: ${process.pid}, sleep: ${this.#options.sleep} s)`);
     this.#lastFull = rt.now();
     rt.store.sweep().then((n) => { if (n > 0) rt.log(`Removed ${n} stale temp file(s)`); }, () => undefined);
+    this.#watchEvents();
     void this.#pass();
+  }
+
+  // An event written by another process wakes a pass at once (the poll would find it within a second anyway).
+  #watchEvents(): void {
+    const dir = join(this.#rt.folder, EVENTS_DIR);
+    try {
+      mkdirSync(dir, { recursive: true });
+      this.#watcher = watch(dir, () => this.#arm(this.#rt.now()));
+      this.#watcher.on('error', () => undefined);
+      if (this.#options.unref) this.#watcher.unref();
+    } catch {
+      this.#watcher = null; // no inotify: the poll still picks events up
+    }
   }
 
   #lost(error: Error): void {
@@ -151,8 +169,8 @@ class Supervisor implements SupervisorHooks {
     this.#arm(this.#rt.now());
   }
 
-  async onOwnExit(name: string, runId: string, exit: RunExit): Promise<void> {
-    await reconcileTask(this.#rt, name, !this.#stopped, { runId, exit });
+  async onOwnExit(name: string, runId: string, pid: number, exit: RunExit): Promise<void> {
+    await reconcileTask(this.#rt, name, !this.#stopped, { runId, pid, exit });
   }
 
   /** See {@link SupervisorHandle.stop}. */
@@ -163,6 +181,7 @@ class Supervisor implements SupervisorHooks {
     }
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
+    this.#watcher?.close();
     if (this.#rt.supervisor === this) this.#rt.supervisor = null;
     const held = this.#lease;
     this.#lease = null;

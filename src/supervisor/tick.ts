@@ -1,8 +1,10 @@
 // A full pass over the table, using the cache so an idle table of 10,000 tasks costs little.
+import { processInbox } from '../event/inbox.js';
 import type { Runtime } from '../runtime.js';
 import { liveRuns } from '../run/close.js';
 import { killRun, resumeKill } from '../run/kill.js';
 import { isDeadRun } from './wake.js';
+import { ownSpawn } from '../run/own.js';
 import { runIdentity } from '../run/stop.js';
 import type { TaskRecord } from '../store/records.js';
 import { needsAttention, nextWakeOf, reconcileTask, type StepKind, type TickReport } from './reconcile.js';
@@ -25,7 +27,7 @@ const REPORT_KEY: Partial<Record<StepKind, keyof Pick<TickReport, 'closed' | 're
 function enforceLimits(rt: Runtime, records: Iterable<TaskRecord>, supervise: boolean, now: number): void {
   for (const record of records) {
     for (const run of liveRuns(record)) {
-      if (!supervise && !rt.own.has(run.runId)) continue;
+      if (!supervise && ownSpawn(rt, run) === undefined) continue;
       // Marked for a kill that never finished (its killer died in between): finish it.
       if (run.kill !== null) { if (supervise && !isDeadRun(rt, run)) resumeKill(rt, record.task.name, run); continue; }
       if (run.deadline === null || Date.parse(run.deadline) > now) continue;
@@ -55,6 +57,7 @@ async function enforceMemory(rt: Runtime, records: Iterable<TaskRecord>): Promis
 /** Runs one pass; `supervise` enables restarts and schedules (lease holders only). */
 export async function runPass(rt: Runtime, supervise: boolean, full = false, leadMs = 0): Promise<TickReport> {
   const report: TickReport = { supervised: supervise, closed: [], restarted: [], fired: [], skipped: [], backoff: [], queued: [], errors: [], nextWakeAt: null };
+  if (supervise) await processInbox(rt); // events written by other processes
   const table = await rt.store.table({ full });
   reportErrors(rt, table.errors);
   report.errors.push(...table.errors.keys());

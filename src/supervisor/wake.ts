@@ -1,8 +1,8 @@
 // Cheap checks on a (cached) record: does a pass need to lock it, and when does it next need attention.
-import { isAlive } from '../process/identity.js';
 import { STABLE_RUN_MS } from '../restart/policy.js';
 import { liveRuns } from '../run/close.js';
-import { runIdentity } from '../run/stop.js';
+import { headMayStart } from '../run/gate.js';
+import { runLive, stepDue } from '../run/own.js';
 import type { Runtime } from '../runtime.js';
 import { planDue } from '../schedule/plan.js';
 import { timingOf, type Timing } from '../schedule/timing.js';
@@ -22,7 +22,7 @@ export function timingOfTask(task: TaskSpec): Timing | null {
 
 /** True when a run is recorded live but its process is gone (and this process is not watching it). */
 export function isDeadRun(rt: Runtime, run: CurrentRun): boolean {
-  return !rt.own.has(run.runId) && !isAlive(runIdentity(run));
+  return !runLive(rt, run);
 }
 
 /** True when the supervisor should restart the task now (crashed loop, or killed over maxMemory). */
@@ -62,8 +62,8 @@ export function recoveredNow(record: TaskRecord, now: number): boolean {
 /** True when the first queued run could start now (the gate is checked under the lock). */
 export function queueReady(record: TaskRecord, supervise: boolean): boolean {
   const head = record.state.queue[0];
-  if (!head || (!supervise && head.trigger !== 'manual')) return false;
-  return record.state.run === null || (head.reason === 'concurrency' && head.oneOff);
+  if (!head || (!supervise && !(head.trigger === 'manual' || head.oneOff))) return false;
+  return headMayStart(record);
 }
 
 /** True when the task's next slot may be prepared ahead of time: nothing live or queued could change what it does. */
@@ -73,7 +73,7 @@ export function preparable(record: TaskRecord): boolean {
 
 /** True when a pass must lock this task (cheap for an idle table: time-based checks go through the wake cache). */
 export function needsAttention(rt: Runtime, record: TaskRecord, supervise: boolean, now: number, leadMs = 0): boolean {
-  if (liveRuns(record).some((run) => isDeadRun(rt, run))) return true;
+  if (liveRuns(record).some((run) => isDeadRun(rt, run) || stepDue(run, now))) return true;
   if (queueReady(record, supervise)) return true;
   if (!supervise) return false;
   if (needsRestart(record, now)) return true;
@@ -99,7 +99,10 @@ function computeWake(record: TaskRecord, now: number): number | null {
   const { task, state } = record;
   const times: number[] = [];
   if (state.status === 'backoff' && state.backoffUntil) times.push(Date.parse(state.backoffUntil));
-  for (const run of liveRuns(record)) if (run.deadline && run.kill === null) times.push(Date.parse(run.deadline));
+  for (const run of liveRuns(record)) {
+    if (run.deadline && run.kill === null) times.push(Date.parse(run.deadline));
+    if (run.program?.retryAt) times.push(Date.parse(run.program.retryAt));
+  }
   if (state.failing && state.run && !isPeriodic(task)) times.push(Date.parse(state.run.startedAt) + STABLE_RUN_MS);
   const timing = timingOfTask(task);
   if (timing && state.enabled && scheduleOn(state)) {

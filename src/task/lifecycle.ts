@@ -1,17 +1,17 @@
 // addTask / removeTask / startTask: each one locked mutation of a task record.
 import { TaskNotFoundError } from '../errors.js';
-import { isAlive } from '../process/identity.js';
 import { stopTree } from '../process/stop.js';
 import { announceExit, finalizeRun, liveRuns, type Finalized } from '../run/close.js';
 import { releaseSlot } from '../run/gate.js';
 import { assertStartable, type Launched } from '../run/launch.js';
-import { runIdentity, stopTaskRun } from '../run/stop.js';
+import { runLive } from '../run/own.js';
+import { stopTaskRun } from '../run/stop.js';
 import type { Runtime } from '../runtime.js';
 import { FORMAT_VERSION, initialState, type TaskRecord, type TaskSpec } from '../store/records.js';
 import { announceLaunch } from '../supervisor/announce.js';
 import { launchOrQueue, newContext } from '../supervisor/steps.js';
 import { scheduleOn, timingOfTask } from '../supervisor/wake.js';
-import { buildTaskSpec, type AddTaskOptions } from './options.js';
+import { addTaskArguments, buildTaskSpec, type AddTaskOptions } from './options.js';
 import { taskRow, type TaskRow } from './rows.js';
 
 /** Result row of `startTask` / `startAll`. */
@@ -33,7 +33,7 @@ export interface StartResult {
 /** Registers (or, with `replace`, updates) a task. */
 export async function addTask(rt: Runtime, name: unknown, script: unknown, options: AddTaskOptions | undefined): Promise<TaskRow> {
   const spec = buildTaskSpec(name, script, options, rt.interpreters, rt.now());
-  const replace = options?.replace === true;
+  const replace = addTaskArguments(script, options).options?.replace === true;
   const outcome = await rt.store.mutateTask(spec.name, async (current) => {
     if (current && !replace) return { record: null, result: { record: current, skipped: true } };
     const state = current ? { ...current.state } : initialState();
@@ -45,7 +45,7 @@ export async function addTask(rt: Runtime, name: unknown, script: unknown, optio
     return { record, result: { record, skipped: false } };
   });
   if (outcome.skipped) rt.warn(`Skipping ${spec.name} because a task named ${spec.name} already exists`, spec.name, 'ERR_DUPLICATE_TASK');
-  else rt.log(`${replace ? 'Replacing' : 'Adding'} ${spec.name} ${spec.script}`);
+  else rt.log(`${replace ? 'Replacing' : 'Adding'} ${spec.name} ${spec.steps ? `(steps: ${spec.steps.map((s) => s.name).join(', ')})` : spec.script}`);
   rt.supervisor?.onChanged();
   return taskRow(rt.id, outcome.record, rt.now());
 }
@@ -68,7 +68,7 @@ export async function removeTask(rt: Runtime, name: string): Promise<void> {
     await stopTaskRun(rt, name);
     // Delete only if nothing started it again meanwhile (e.g. startTask from another process); else stop again.
     const deleted = await rt.store.mutateTask(name, async (current) => {
-      const alive = current ? liveRuns(current).some((run) => rt.own.has(run.runId) || isAlive(runIdentity(run))) : false;
+      const alive = current ? liveRuns(current).some((run) => runLive(rt, run)) : false;
       if (alive) return { record: null, result: false };
       return { record: 'delete', result: true };
     });
@@ -98,7 +98,7 @@ export async function startTask(rt: Runtime, name: string): Promise<StartResult>
     assertStartable(current);
     let record = current;
     const run = record.state.run;
-    if (run && (rt.own.has(run.runId) || isAlive(runIdentity(run)))) {
+    if (run && runLive(rt, run)) {
       const result = { id: rt.id, name, result: 'already running' as const, pid: run.pid };
       // A one-off run (runTask) becomes the started task's run: supervised from now on.
       return { record: run.resumeStatus === null ? null : adoptOneOff(record, rt.now()), result };

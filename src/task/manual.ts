@@ -1,7 +1,9 @@
 // Manual and backfill runs: runTask (one extra run now), runTasks (runner's run-jobs lines), waitRun.
 import pMap from 'p-map';
 import { InvalidOptionError, InvalidStartError, InvalidTriggerError, RunNotFoundError, TaskNotFoundError, WaitTimeoutError } from '../errors.js';
-import { liveRuns } from '../run/close.js';
+import { checkPayload } from '../program/payload.js';
+import { assertRunId, findRun } from '../run/find.js';
+import { stepDue } from '../run/own.js';
 import { assertStartable } from '../run/launch.js';
 import { stopTree } from '../process/stop.js';
 import type { Runtime } from '../runtime.js';
@@ -25,8 +27,14 @@ export interface RunTaskOptions {
   trigger?: string | Date | number;
   /** Arguments for this run only, instead of the task's. */
   args?: ReadonlyArray<string | number>;
-  /** Environment variables for this run only, added to the task's. */
+  /** Environment variables for this run only, added to the task's (script tasks only: a program takes `data`). */
   env?: Record<string, string | number | boolean>;
+  /**
+   * The run's input, any JSON value up to 1 MB: a program's steps read it from `EXECUTOR_RUN_FILE` (so does a script
+   * task's run, given `data`). Recorded as the run's `data`.
+   * @defaultValue null
+   */
+  data?: unknown;
 }
 
 /** Options of `waitRun`. */
@@ -46,7 +54,6 @@ export interface RunLine { name: string; trigger?: string | Date | number }
 
 // runner writes a trigger as `2019-01-01/08:00:00`; ISO uses `T`.
 const RUNNER_DATE_SEPARATOR = /^(\d{4}-\d{2}-\d{2})\/(\d)/;
-const RUN_ID_PATTERN = /^[\w.-]+$/;
 /** How often `waitRun` re-reads the ledger for runs ended in other processes (ms); its own runs wake it at once. */
 export const WAIT_RUN_POLL_MS = 100;
 
@@ -65,7 +72,7 @@ export function parseTrigger(value: unknown, timezone: string | null, option = '
 function checkRunTaskOptions(options: unknown): RunTaskOptions {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidOptionError('options', 'an object', options);
-  for (const key of Object.keys(options)) if (!['trigger', 'args', 'env'].includes(key)) throw new InvalidOptionError('options', 'made of known options (trigger, args, env)', key);
+  for (const key of Object.keys(options)) if (!['trigger', 'args', 'env', 'data'].includes(key)) throw new InvalidOptionError('options', 'made of known options (trigger, args, env, data)', key);
   return options as RunTaskOptions;
 }
 
@@ -75,14 +82,19 @@ export async function runTask(rt: Runtime, name: unknown, options: unknown): Pro
   const o = checkRunTaskOptions(options);
   const args = o.args === undefined ? null : checkArgs(o.args);
   const env = o.env === undefined ? null : checkEnv(o.env);
+  const data = o.data === undefined ? null : checkPayload(o.data, 'data').value;
   const existing = await rt.store.readTask(name);
   if (!existing) throw new TaskNotFoundError(name);
+  if (existing.task.steps !== null) {
+    if (o.args !== undefined) throw new InvalidOptionError('args', 'absent for a program (steps have their own args; pass `data`)', o.args);
+    if (o.env !== undefined) throw new InvalidOptionError('env', 'absent for a program (steps have their own env; pass `data`)', o.env);
+  }
   const triggerTime = o.trigger === undefined ? null : parseTrigger(o.trigger, existing.task.timezone);
   const ctx = newContext();
   const runId = await rt.store.mutateTask(name, async (record) => {
     if (!record) throw new TaskNotFoundError(name);
     assertStartable(record);
-    const [next, kind] = await launchOrQueue(rt, record, { trigger: 'manual', scheduledFor: null, triggerTime, args, env, oneOff: true }, ctx);
+    const [next, kind] = await launchOrQueue(rt, record, { trigger: 'manual', scheduledFor: null, triggerTime, args, env, oneOff: true, data }, ctx);
     if (kind === 'gave-up') throw ctx.error ?? new Error(`Could not start ${name}`);
     const id = ctx.launches[0]?.run.runId ?? next.state.queue[next.state.queue.length - 1]!.runId;
     return { record: next, result: id, sideWrites: ctx.launches.map((l) => l.ledgerWrite) };
@@ -97,34 +109,17 @@ export async function runTask(rt: Runtime, name: unknown, options: unknown): Pro
   return runId;
 }
 
-type Found = { name: string; ledger: RunRecord | null; live: boolean; queued: boolean };
-
-// Where run `runId` is: live, queued, or in a task's ledger.
-async function findRun(rt: Runtime, runId: string): Promise<Found | null> {
-  const known = rt.runOwners.get(runId);
-  const table = await rt.store.table();
-  const names = known ? [known] : [...table.records.keys()];
-  for (const name of names) {
-    const record = known ? await rt.store.readTask(name) : table.records.get(name)!;
-    if (!record) continue;
-    const live = liveRuns(record).find((r) => r.runId === runId);
-    if (live && isDeadRun(rt, live)) await reconcileTask(rt, name, false);
-    const queued = record.state.queue.some((q) => q.runId === runId);
-    const ledger = await rt.store.readRun(name, runId).catch(() => null);
-    if (live || queued || ledger) return { name, ledger, live: live !== undefined, queued };
-  }
-  return null;
-}
-
 /** Resolves with the run's ledger record once it has ended. */
 export async function waitRun(rt: Runtime, runId: unknown, options: WaitRunOptions = {}): Promise<RunRecord> {
-  if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) throw new InvalidOptionError('runId', 'a run id returned by runTask', runId);
+  assertRunId(runId);
   const timeout = options?.timeout ?? Infinity;
   if (typeof timeout !== 'number' || !(timeout > 0)) throw new InvalidOptionError('timeout', 'a number of milliseconds > 0', timeout);
   const deadline = Date.now() + timeout;
   for (;;) {
     const found = await findRun(rt, runId);
     if (!found) throw new RunNotFoundError(runId);
+    // A run whose process is gone (or whose next step is due) is settled now, by whoever waits for it.
+    if (found.live && (isDeadRun(rt, found.live) || stepDue(found.live, rt.now()))) await reconcileTask(rt, found.name, rt.supervisor !== null);
     if (found.ledger?.endedAt) {
       rt.runOwners.delete(runId);
       return found.ledger;

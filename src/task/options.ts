@@ -2,13 +2,18 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AlertOptions } from '../alert/types.js';
-import { ConflictingOptionsError, InvalidEnvError, InvalidOptionError, InvalidStartError, WorkingDirectoryNotFoundError } from '../errors.js';
+import { ConflictingOptionsError, InvalidOptionError, InvalidStartError, WorkingDirectoryNotFoundError } from '../errors.js';
+import {
+  checkArgs, checkEnv, checkProgramOptions, checkScriptProgramFields, checkTaskExtras, type ProgramFields, type StepOptions,
+} from '../program/options.js';
 import { parsePeriod } from '../schedule/period.js';
 import { assertTimezone, parseStart } from '../schedule/start.js';
 import type { TaskSpec } from '../store/records.js';
 import { resolveInterpreter, type InterpreterMap } from './interpreter.js';
 import { assertTaskName } from './name.js';
 import { checkPolicyOptions, checkRunOptions } from './run-options.js';
+
+export { checkArgs, checkEnv } from '../program/options.js';
 
 /** Options of `addTask`. */
 export interface AddTaskOptions {
@@ -19,13 +24,16 @@ export interface AddTaskOptions {
   wd?: string;
   /** Extra environment variables (strings, numbers or booleans), added to the caller's environment. */
   env?: Record<string, string | number | boolean>;
-  /** Arguments passed to the script. */
+  /** Arguments passed to the script (script tasks only: a program's steps have their own). */
   args?: ReadonlyArray<string | number>;
-  /** Interpreter name (a key of `interpreters` or a built-in: node, tsx, python3, Rscript, bash, sh) or a command array. */
+  /**
+   * Interpreter name (a key of `interpreters` or a built-in: node, tsx, python3, Rscript, bash, sh) or a command array.
+   * Script tasks only: a program's steps have their own.
+   */
   interpreter?: string | string[];
   /**
    * Restart the task whenever it exits (while a supervisor runs).
-   * @defaultValue true
+   * @defaultValue true for a script task, false for a program
    */
   infiniteLoop?: boolean;
   /** Run periodically, e.g. `'30 sec'`, `'2 min'`, `'1 hour'`, `'day'`, `'1 week'`, `'1 month'`. */
@@ -62,7 +70,10 @@ export interface AddTaskOptions {
    * per slot, and always less than the gap to the next slot. @defaultValue 0
    */
   jitter?: number | string;
-  /** Stop a run (its whole tree) after this long: ms or a period string, from 1 ms to 365 days. Recorded as `timedOut`. @defaultValue none */
+  /**
+   * Stop a run (its whole tree) after this long: ms or a period string, from 1 ms to 365 days. Recorded as `timedOut`.
+   * On a program, the default `timeout` of each step, applied to each attempt. @defaultValue none
+   */
   timeout?: number | string | null;
   /** Write a header (task, runId, pid, trigger, start, host, user, interpreter, script, command) and a footer (exit, end, duration) into each output. @defaultValue true */
   header?: boolean;
@@ -78,36 +89,53 @@ export interface AddTaskOptions {
   maxMemory?: number | string | null;
   /** When and where to alert for this task (overrides the Executor's `alert`); `false` turns alerts off. */
   alert?: AlertOptions | false;
+  /**
+   * The script, in the object form `addTask(name, { script, ...options })` only (the three-argument form takes it as
+   * the second argument). Exclusive with `steps`.
+   */
+  script?: string;
+  /**
+   * Makes the task a *program*: steps run one after the other in each run, each with its own output file, timeout and
+   * retries. Object form only: `addTask(name, { steps, ...options })`. Exclusive with `script`.
+   * @example `[{ name: 'extract', script: 'extract.py' }, { name: 'load', script: 'load.sql', retries: 5 }]`
+   */
+  steps?: StepOptions[];
+  /** Settings handed to every run in its `EXECUTOR_RUN_FILE`: a plain object of JSON values, at most 1 MB. @defaultValue `{}` */
+  config?: Record<string, unknown>;
+  /** Programs only: how often a step is retried after a retryable exit code or a timeout (a step's own `retries` wins). @defaultValue 3 */
+  retries?: number;
+  /** Programs only: exit codes (1 to 255) that make a step retryable. @defaultValue `[75]` (minus any code of `skipExitCodes`) */
+  retryExitCodes?: number[];
+  /** Programs only: exit codes (1 to 255) that mark a step skipped, the run going on with the next step. @defaultValue `[]` */
+  skipExitCodes?: number[];
+  /**
+   * Programs only: base of the delay before a step's retries, doubled each retry (`retryDelay * 2^(n-1)`) and capped at
+   * 5 minutes: ms or a period string, from 0 to 1 day. @defaultValue 1000
+   */
+  retryDelay?: number | string;
+  /** Event types (`emitEvent(type)`) that start a run of this task, e.g. `['order.created']`. @defaultValue `[]` */
+  on?: string[];
+  /** Most live runs of this task at once; more are queued. `null` for no limit. @defaultValue 1 for a program, no limit for a script task */
+  concurrency?: number | null;
+  /** Ended, unsaved runs kept (older ones are deleted with their output). @defaultValue 100 */
+  keepRuns?: number;
+  /** Labels to filter `listTasks({ tag })` by: letters, digits, `.`, `_`, `:`, `-`, at most 100 characters each. @defaultValue `[]` */
+  tags?: string[];
+  /** Free text about the task, at most 10000 characters. @defaultValue none */
+  description?: string | null;
 }
 
-const KNOWN_OPTIONS = new Set([
+const COMMON_OPTIONS = [
   'wd', 'env', 'args', 'interpreter', 'infiniteLoop', 'period', 'start', 'timezone', 'maxRestarts', 'replace',
   'cron', 'catchUp', 'maxCatchUp', 'overlap', 'jitter', 'timeout', 'header', 'timestamps', 'stderr', 'maxOutputBytes', 'maxArchiveBytes', 'maxMemory', 'alert',
-]);
-const ENV_KEY = /^[^=\0]+$/;
-
-/** Validates an `env` option into strings. */
-export function checkEnv(env: unknown): Record<string, string> {
-  if (env === undefined) return {};
-  if (typeof env !== 'object' || env === null || Array.isArray(env)) throw new InvalidOptionError('env', 'an object of environment variables', env);
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
-    if (!ENV_KEY.test(key)) throw new InvalidOptionError('env', 'variable names without "=" or NUL', key, 'ERR_INVALID_ENV');
-    if (typeof value !== 'string' && typeof value !== 'boolean' && !(typeof value === 'number' && Number.isFinite(value))) throw new InvalidEnvError(key, value);
-    if (typeof value === 'string' && value.includes('\0')) throw new InvalidEnvError(key, value);
-    out[key] = String(value);
-  }
-  return out;
-}
-
-/** Validates an `args` option into strings. */
-export function checkArgs(args: unknown): string[] {
-  if (args === undefined) return [];
-  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string' || (typeof a === 'number' && Number.isFinite(a)))) {
-    throw new InvalidOptionError('args', 'an array of strings or numbers', args);
-  }
-  return args.map(String);
-}
+  'steps', 'config', 'retries', 'retryExitCodes', 'skipExitCodes', 'retryDelay', 'on', 'concurrency', 'keepRuns', 'tags', 'description',
+];
+/** Options of `addTask(name, script, options)`. */
+const KNOWN_OPTIONS = new Set(COMMON_OPTIONS);
+/** Options of the object form `addTask(name, options)`: the same, plus `script`. */
+const OBJECT_FORM_OPTIONS = new Set([...COMMON_OPTIONS, 'script']);
+// The task-level options a program does not take (its steps have them).
+const SCRIPT_ONLY_OPTIONS = ['interpreter', 'args'] as const;
 
 function checkWd(wd: unknown): string {
   if (wd === undefined) return process.cwd();
@@ -119,10 +147,10 @@ function checkWd(wd: unknown): string {
   return abs;
 }
 
-function checkOptionsObject(options: unknown): Record<string, unknown> {
+function checkOptionsObject(options: unknown, known: Set<string>): Record<string, unknown> {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidOptionError('options', 'an object', options);
-  for (const key of Object.keys(options)) if (!KNOWN_OPTIONS.has(key)) throw new InvalidOptionError('options', `made of known options (${[...KNOWN_OPTIONS].join(', ')})`, key);
+  for (const key of Object.keys(options)) if (!known.has(key)) throw new InvalidOptionError('options', `made of known options (${[...known].join(', ')})`, key);
   return options as Record<string, unknown>;
 }
 
@@ -135,11 +163,54 @@ function checkSchedule(o: Record<string, unknown>, now: number): Pick<TaskSpec, 
   return { period, start, timezone };
 }
 
-/** Validates `addTask(name, script, options)` and builds the task's definition. Writes nothing. */
+/** The script (or `undefined`) and the options of `addTask`, in either form. */
+export interface AddTaskArguments {
+  /** The script path as given: the second argument, or the `script` option of the object form. */
+  script: unknown;
+  /** The options object (`{}` when none), its keys checked. */
+  options: Record<string, unknown>;
+}
+
+/**
+ * Sorts out the two forms of `addTask`: `(name, script, options?)` and the object form `(name, options)`, where the
+ * second argument is an options object (with `steps` or `script`).
+ *
+ * @throws InvalidOptionError for a third argument next to an options object, a non-object `options`, or an unknown option.
+ * @example
+ * ```ts
+ * addTaskArguments({ script: 'x.js', wd }, undefined); // { script: 'x.js', options: { script: 'x.js', wd } }
+ * addTaskArguments('x.js', { wd });                     // { script: 'x.js', options: { wd } }
+ * ```
+ */
+export function addTaskArguments(script: unknown, options: unknown): AddTaskArguments {
+  if (typeof script !== 'object' || script === null || Array.isArray(script)) return { script, options: checkOptionsObject(options, KNOWN_OPTIONS) };
+  if (options !== undefined) throw new InvalidOptionError('options', 'absent when the second argument is an options object', options);
+  const o = checkOptionsObject(script, OBJECT_FORM_OPTIONS);
+  return { script: o.script, options: o };
+}
+
+// The script of a script task, or null for a program; rejects both or neither, and script-only options on a program.
+function checkScriptOrSteps(script: unknown, o: Record<string, unknown>): string | null {
+  if (script !== undefined && o.steps !== undefined) throw new ConflictingOptionsError('script', 'steps', { script, steps: o.steps });
+  if (o.steps !== undefined) {
+    for (const option of SCRIPT_ONLY_OPTIONS) {
+      if (o[option] !== undefined) throw new InvalidOptionError(option, `absent on a program (set \`${option}\` on each step)`, o[option]);
+    }
+    return null;
+  }
+  if (typeof script !== 'string' || script.length === 0) throw new InvalidOptionError('script', 'a non-empty script path string, or `steps`', script);
+  return script;
+}
+
+/**
+ * Validates `addTask(name, script, options)` or `addTask(name, options)` (the object form, for programs and scripts)
+ * and builds the task's definition. Writes nothing.
+ */
 export function buildTaskSpec(name: unknown, script: unknown, options: unknown, interpreters: InterpreterMap, now: number): TaskSpec {
   assertTaskName(name);
-  if (typeof script !== 'string' || script.length === 0) throw new InvalidOptionError('script', 'a non-empty script path string', script);
-  const o = checkOptionsObject(options);
+  const given = addTaskArguments(script, options);
+  const o = given.options;
+  const scriptPath = checkScriptOrSteps(given.script, o);
   const wd = checkWd(o.wd);
   const env = checkEnv(o.env);
   const args = checkArgs(o.args);
@@ -149,11 +220,15 @@ export function buildTaskSpec(name: unknown, script: unknown, options: unknown, 
   const schedule = checkSchedule(o, now);
   const policies = checkPolicyOptions(o, schedule.timezone);
   const runOptions = checkRunOptions(o);
-  const { command, label } = resolveInterpreter(resolve(wd, script), o.interpreter, interpreters);
+  const program: ProgramFields = scriptPath === null
+    ? checkProgramOptions(o, { wd, timeoutMs: runOptions.timeoutMs, interpreters })
+    : checkScriptProgramFields(o);
+  const extras = checkTaskExtras(o, scriptPath === null);
+  const { command, label } = scriptPath === null ? { command: [], label: null } : resolveInterpreter(resolve(wd, scriptPath), o.interpreter, interpreters);
   return {
-    ...policies, ...runOptions,
-    name, script, wd, env, args, interpreter: label, command,
-    infiniteLoop: (o.infiniteLoop as boolean | undefined) ?? true,
+    ...policies, ...runOptions, ...program, ...extras,
+    name, script: scriptPath ?? '', wd, env, args, interpreter: label, command,
+    infiniteLoop: (o.infiniteLoop as boolean | undefined) ?? scriptPath !== null,
     ...schedule,
     maxRestarts: (o.maxRestarts as number | undefined) ?? null,
     addedAt: new Date(now).toISOString(),

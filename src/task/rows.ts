@@ -1,7 +1,23 @@
 // Plain row objects for listTasks / listRunningTasks, ready to print as a table.
+import { InvalidOptionError } from '../errors.js';
 import { previewRuns } from '../schedule/plan.js';
 import type { CatchUpPolicy, KillReason, OverlapPolicy, RunTrigger, TaskRecord, TaskStatus } from '../store/records.js';
 import { CATCH_UP_THRESHOLD_MS, scheduleOn, timingOfTask } from '../supervisor/wake.js';
+
+/** Options of `listTasks`. */
+export interface ListTasksOptions {
+  /** Only tasks with this tag. @defaultValue every task */
+  tag?: string;
+}
+
+/** Checks `listTasks`'s options; returns the tag filter. */
+export function checkListTasks(options: unknown): string | undefined {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidOptionError('options', 'an object', options);
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) if (key !== 'tag') throw new InvalidOptionError('options', 'made of known options (tag)', key);
+  if (o.tag !== undefined && (typeof o.tag !== 'string' || o.tag === '')) throw new InvalidOptionError('tag', 'a non-empty string', o.tag);
+  return o.tag as string | undefined;
+}
 
 /** One row of `listTasks()`. */
 export interface TaskRow {
@@ -71,6 +87,16 @@ export interface TaskRow {
   cpu: number | null;
   /** Resident memory of the live runs' whole process trees (main and extra runs), bytes, or null. */
   rss: number | null;
+  /** A program's step names, in order; null for a script task. */
+  steps: string[] | null;
+  /** The task's tags. */
+  tags: string[];
+  /** The task's description, or null. */
+  description: string | null;
+  /** Event types that start a run. */
+  on: string[];
+  /** Most live runs at once, or null for no limit. */
+  concurrency: number | null;
 }
 
 /** cpu% and RSS of a task's live tree, from `listTasks`' sampling. */
@@ -117,6 +143,7 @@ export function taskRow(id: string, record: TaskRecord, now: number, usage: RowU
     cron: task.cron, enabled: state.enabled, catchUp: task.catchUp, overlap: task.overlap, jitterMs: task.jitterMs, timeoutMs: task.timeoutMs,
     queued: state.queue.length, runs: (state.run ? 1 : 0) + state.extraRuns.length, lastKill: state.lastKill,
     cpu: usage?.cpu ?? null, rss: usage?.rss ?? null,
+    steps: task.steps?.map((s) => s.name) ?? null, tags: task.tags, description: task.description, on: task.on, concurrency: task.concurrency,
   };
 }
 

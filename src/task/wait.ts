@@ -2,8 +2,7 @@
 import { InvalidOptionError, TaskNotFoundError, WaitTimeoutError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import type { TaskStatus } from '../store/records.js';
-import { isAlive } from '../process/identity.js';
-import { runIdentity } from '../run/stop.js';
+import { runLive } from '../run/own.js';
 import { reconcileTask } from '../supervisor/reconcile.js';
 import { assertTaskName } from './name.js';
 import { taskRow, type TaskRow } from './rows.js';
@@ -43,7 +42,7 @@ export async function waitForStatus(rt: Runtime, { name, states, timeoutMs }: Wa
   for (;;) {
     let record = await rt.store.readTask(name);
     const run = record?.state.run;
-    if (run && !rt.own.has(run.runId) && !isAlive(runIdentity(run))) {
+    if (run && !runLive(rt, run)) {
       await reconcileTask(rt, name, false); // its run died unseen: record the exit first
       record = await rt.store.readTask(name);
     }

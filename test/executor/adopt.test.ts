@@ -103,7 +103,7 @@ describe('adopting a folder', () => {
       record.state.run = {
         runId: '20200101-000000-000-abcdef', trigger: 'manual', pid: strangerPid, pidStartTime: identity.startTime - 1,
         bootId: identity.bootId, startedAt: new Date(Date.now() - 60_000).toISOString(), scheduledFor: null, stopRequested: false,
-        outputFile: 'ghost.txt', errorFile: null, deadline: null, triggerTime: null, queuedAt: null, kill: null, resumeStatus: null,
+        outputFile: 'ghost.txt', errorFile: null, deadline: null, triggerTime: null, queuedAt: null, kill: null, resumeStatus: null, program: null,
       };
       writeFileSync(file, JSON.stringify(record, null, 2));
     };

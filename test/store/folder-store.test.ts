@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CorruptRecordError } from '../../src/errors.js';
 import { FOLDER_LAYOUT, FolderStore, TEMP_MAX_AGE_MS } from '../../src/store/folder-store.js';
-import type { RunRecord, TaskRecord } from '../../src/store/records.js';
+import { freshRunExtras, type RunRecord, type TaskRecord } from '../../src/store/records.js';
 import type { Mutation } from '../../src/store/store.js';
 import { taskRecord, useStoreKit } from '../fixtures/store/kit.js';
 
@@ -44,7 +44,7 @@ function run(task: string, runId: string, extra: Partial<RunRecord> = {}): RunRe
   return {
     formatVersion: 1, runId, task, trigger: 'manual', scheduledFor: null, startedAt: '2026-01-01T00:00:00.000Z', pid: 1, pidStartTime: 1,
     bootId: 'boot', endedAt: null, exitCode: null, signal: null, exitUnknown: false, stopped: false, outputFile: `${task}.txt`,
-    errorFile: null, triggerTime: null, queuedAt: null, timedOut: false, killedFor: null, ...extra,
+    errorFile: null, triggerTime: null, queuedAt: null, timedOut: false, killedFor: null, ...freshRunExtras('2026-01-01T00:00:00.000Z'), ...extra,
   };
 }
 

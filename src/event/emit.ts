@@ -1,0 +1,52 @@
+// emitEvent: one run of every enabled task subscribed to the event type, with the payload as its data.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isAlive } from '../process/identity.js';
+import { checkPayload } from '../program/payload.js';
+import { newRunId } from '../run/ids.js';
+import type { Runtime } from '../runtime.js';
+import { readJson, writeFileAtomic } from '../store/atomic.js';
+import { FOLDER_LAYOUT, JSON_EXT } from '../store/layout.js';
+import type { LeaseHolder } from '../store/lease.js';
+import { EVENTS_DIR, processEvent, type EventFile } from './inbox.js';
+import { assertEventType } from './type.js';
+
+// True when a live keepRestarting (in another process) holds the folder's lease: it picks events up.
+async function supervisedElsewhere(rt: Runtime): Promise<boolean> {
+  const holder = (await readJson(join(rt.folder, FOLDER_LAYOUT.leaseHolder)).catch(() => null)) as LeaseHolder | null;
+  if (!holder || holder.kind !== 'supervisor' || holder.pid === process.pid) return false;
+  if (holder.pidStartTime === null || holder.bootId === null) return true;
+  return isAlive({ pid: holder.pid, startTime: holder.pidStartTime, bootId: holder.bootId });
+}
+
+/**
+ * Emits event `type`: writes it into the folder (so nothing is lost), then starts one run of each enabled task whose
+ * `on` lists `type`, with `payload` as the run's `data`. This process starts them when it supervises or when no
+ * supervisor runs; otherwise the running supervisor picks the event up (within a second). Resolves with the runIds.
+ */
+export async function emitEvent(rt: Runtime, type: unknown, payload: unknown): Promise<string[]> {
+  assertEventType(type);
+  const { value } = checkPayload(payload, 'payload');
+  const now = rt.now();
+  const table = await rt.store.table();
+  const subscribed = [...table.records.values()].filter((r) => r.state.enabled && r.task.on.includes(type));
+  const event: EventFile = {
+    eventId: newRunId(now), type, payload: value, emittedAt: new Date(now).toISOString(),
+    targets: subscribed.map((r) => ({ task: r.task.name, runId: newRunId(now) })),
+  };
+  const runIds = event.targets.map((t) => t.runId);
+  if (event.targets.length === 0) {
+    rt.log(`Event ${type}: no enabled task is subscribed`);
+    rt.emitter.emit('event', { eventId: event.eventId, type, runs: [] });
+    return [];
+  }
+  for (const t of event.targets) rt.runOwners.set(t.runId, t.task);
+  const dir = join(rt.folder, EVENTS_DIR);
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${event.eventId}${JSON_EXT}`);
+  await writeFileAtomic(file, `${JSON.stringify(event)}\n`);
+  rt.log(`Event ${type} (${event.eventId}) for ${event.targets.map((t) => t.task).join(', ')}`);
+  if (rt.supervisor !== null || !(await supervisedElsewhere(rt))) await processEvent(rt, file);
+  rt.emitter.emit('event', { eventId: event.eventId, type, runs: event.targets });
+  return runIds;
+}

@@ -1,0 +1,74 @@
+// The events inbox: `events/<eventId>.json` files, each turned into one run per subscribed task exactly once.
+import { readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stopTree } from '../process/stop.js';
+import { releaseSlot } from '../run/gate.js';
+import type { Runtime } from '../runtime.js';
+import { readJson } from '../store/atomic.js';
+import { JSON_EXT } from '../store/layout.js';
+import type { TaskRecord } from '../store/records.js';
+import { announceLaunch } from '../supervisor/announce.js';
+import { launchOrQueue, newContext } from '../supervisor/steps.js';
+
+/** Folder of pending events, inside the Executor folder. */
+export const EVENTS_DIR = 'events';
+/** How many handled event ids a task remembers (an event file is deleted long before this many more arrive). */
+export const HANDLED_EVENTS_KEPT = 100;
+
+/** One pending event, as written by `emitEvent`. */
+export interface EventFile {
+  eventId: string;
+  type: string;
+  payload: unknown;
+  emittedAt: string;
+  /** The run each subscribed task gets (ids given out by `emitEvent`). */
+  targets: { task: string; runId: string }[];
+}
+
+// Under the task's lock: start (or queue) the event's run, unless this task already handled the event.
+async function startTarget(rt: Runtime, event: EventFile, target: { task: string; runId: string }): Promise<void> {
+  const ctx = newContext();
+  const started = await rt.store.mutateTask(target.task, async (record: TaskRecord | null) => {
+    if (!record || record.state.handledEvents.includes(event.eventId)) return { record: null, result: false };
+    const handledEvents = [...record.state.handledEvents, event.eventId].slice(-HANDLED_EVENTS_KEPT);
+    const marked = { ...record, state: { ...record.state, handledEvents } };
+    if (!record.state.enabled || !record.task.on.includes(event.type)) {
+      ctx.deferred.push(() => rt.log(`Event ${event.type} (${event.eventId}): ${target.task} is ${record.state.enabled ? 'no longer subscribed' : 'disabled'}; no run`));
+      return { record: marked, result: false };
+    }
+    const [next] = await launchOrQueue(rt, marked, { trigger: 'event', scheduledFor: null, runId: target.runId, data: event.payload, event: event.type, oneOff: true }, ctx);
+    return { record: next, result: true, sideWrites: ctx.launches.map((l) => l.ledgerWrite) };
+  }).catch(async (error: unknown) => {
+    await Promise.all(ctx.launches.map((l) => stopTree(l.spawned.identity, { killTimeoutMs: rt.killTimeoutMs })));
+    throw error;
+  }).finally(() => releaseSlot(rt, ctx.reserved));
+  if (started) rt.runOwners.set(target.runId, target.task);
+  for (const emit of ctx.deferred) emit();
+  for (const launched of ctx.launches) announceLaunch(rt, launched);
+}
+
+/** Handles one event file: a run for each target, in parallel, then the file is deleted. Null if it is gone or busy. */
+export async function processEvent(rt: Runtime, file: string): Promise<EventFile | null> {
+  const busy = rt.eventsInFlight; // a pass, a watcher wake and emitEvent may meet on one file
+  if (busy.has(file)) return null;
+  busy.add(file);
+  try {
+    const event = (await readJson(file).catch(() => null)) as EventFile | null;
+    if (!event || !Array.isArray(event.targets)) return null;
+    const results = await Promise.allSettled(event.targets.map((t) => startTarget(rt, event, t)));
+    for (const r of results) if (r.status === 'rejected') rt.emitter.emit('error', r.reason as Error);
+    // A target that failed (e.g. a lock error) keeps the file, so the next pass tries again (handled ones are skipped).
+    if (results.every((r) => r.status === 'fulfilled')) await unlink(file).catch(() => undefined);
+    return event;
+  } finally {
+    busy.delete(file);
+  }
+}
+
+/** Handles every pending event in the folder, oldest first. */
+export async function processInbox(rt: Runtime): Promise<number> {
+  const dir = join(rt.folder, EVENTS_DIR);
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(JSON_EXT)).sort();
+  for (const f of files) await processEvent(rt, join(dir, f));
+  return files.length;
+}

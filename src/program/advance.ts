@@ -1,0 +1,30 @@
+// Starting the next step (or the next attempt) of a program run that waits for it: the second half of a step change.
+import type { Launched } from '../run/launch.js';
+import type { Runtime } from '../runtime.js';
+import type { CurrentRun, TaskRecord } from '../store/records.js';
+import { ledgerOf } from '../run/launch.js';
+import { pendingSteps, withStep } from './ledger.js';
+import { spawnStep, type RunBase } from './spawn-step.js';
+
+function baseOf(run: CurrentRun): RunBase {
+  const { runId, trigger, startedAt, scheduledFor, stopRequested, triggerTime, queuedAt, kill, resumeStatus } = run;
+  return { runId, trigger, startedAt, scheduledFor, stopRequested, triggerTime, queuedAt, kill, resumeStatus };
+}
+
+/** Spawns the step `run` waits for (call under the task's lock); the record and ledger say it is running. */
+export async function advanceRun(rt: Runtime, record: TaskRecord, run: CurrentRun): Promise<Launched> {
+  const cursor = run.program!;
+  const { run: next, spawned } = await spawnStep(rt, record, baseOf(run), cursor.step, cursor.attempt);
+  const stored = await rt.store.readRun(record.task.name, run.runId).catch(() => null);
+  const ledger = stored ?? { ...ledgerOf(record, run), steps: pendingSteps(record.task) };
+  const prior = ledger.steps[cursor.step];
+  const updated = withStep({ ...ledger, step: cursor.step, pid: next.pid, pidStartTime: next.pidStartTime, bootId: next.bootId, outputFile: next.outputFile, errorFile: next.errorFile }, cursor.step, {
+    status: 'running', startedAt: prior?.startedAt ?? next.program!.stepStartedAt, endedAt: null, pid: next.pid, outputFile: next.outputFile, errorFile: next.errorFile,
+  });
+  const ledgerWrite = rt.store.writeRun(updated);
+  ledgerWrite.catch(() => undefined); // awaited by the caller through sideWrites
+  const main = record.state.run?.runId === run.runId;
+  const swap = (r: CurrentRun): CurrentRun => (r.runId === run.runId ? next : r);
+  const state = { ...record.state, run: record.state.run ? swap(record.state.run) : null, extraRuns: record.state.extraRuns.map(swap) };
+  return { record: { ...record, state }, run: next, spawned, extra: !main, ledgerWrite };
+}

@@ -1,0 +1,84 @@
+// Spawning one attempt of one step of a program run: its own output file, the run's input and its checkpoint.
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ScriptNotFoundError, SpawnError } from '../errors.js';
+import { spawnRun, type SpawnedRun } from '../process/spawn.js';
+import { runHeader } from '../run/header.js';
+import type { Runtime } from '../runtime.js';
+import type { CurrentRun, StepSpec, TaskRecord } from '../store/records.js';
+import { inputFileOf, runDirOf, stateFileOf, stepOutputOf, stepStatusOf } from './files.js';
+
+/** The run fields a step spawn starts from (everything but the step's own process, files and deadline). */
+export type RunBase = Omit<CurrentRun, 'pid' | 'pidStartTime' | 'bootId' | 'outputFile' | 'errorFile' | 'deadline' | 'program'>;
+
+/** A spawned step attempt: the run as it now is, and the child. */
+export interface SpawnedStep { run: CurrentRun; spawned: SpawnedRun }
+
+/** The argv of a step: interpreter + script (unless the script goes on stdin) + args, or the script itself. */
+export function stepCommand(step: StepSpec): string[] {
+  const script = resolve(step.wd, step.script);
+  if (step.command.length === 0) return [script, ...step.args];
+  return [...step.command, ...(step.stdin ? [] : [script]), ...step.args];
+}
+
+/** Throws `ScriptNotFoundError` unless every step's script exists (checked before a run starts). */
+export function assertStepsExist(record: TaskRecord): void {
+  for (const step of record.task.steps ?? []) {
+    const script = resolve(step.wd, step.script);
+    if (!existsSync(script)) throw new ScriptNotFoundError(script);
+  }
+}
+
+function stepEnv(rt: Runtime, record: TaskRecord, run: RunBase, step: StepSpec, index: number, attempt: number): Record<string, string> {
+  const { task } = record;
+  return {
+    ...(process.env as Record<string, string>), ...task.env, ...step.env,
+    EXECUTOR_ID: rt.id, EXECUTOR_FOLDER: rt.folder, EXECUTOR_TASK: task.name, EXECUTOR_RUN_ID: run.runId,
+    EXECUTOR_TRIGGER: run.triggerTime ?? run.scheduledFor ?? run.startedAt, EXECUTOR_TRIGGER_KIND: run.trigger,
+    EXECUTOR_RUN_FILE: join(rt.folder, inputFileOf(task.name, run.runId)),
+    EXECUTOR_STATE_FILE: join(rt.folder, stateFileOf(task.name, run.runId, step.name)),
+    EXECUTOR_STEP: step.name, EXECUTOR_STEP_INDEX: String(index), EXECUTOR_STEP_ATTEMPT: String(attempt),
+  };
+}
+
+/** Spawns attempt `attempt` of step `index` of a program run (call under the task's lock). */
+export async function spawnStep(rt: Runtime, record: TaskRecord, base: RunBase, index: number, attempt: number): Promise<SpawnedStep> {
+  const { task } = record;
+  const step = task.steps?.[index];
+  if (!step) throw new SpawnError(task.name, new Error(`no step ${index}`));
+  const script = resolve(step.wd, step.script);
+  if (!existsSync(script)) throw new ScriptNotFoundError(script);
+  const runDir = join(rt.folder, runDirOf(task.name, base.runId));
+  await mkdir(runDir, { recursive: true });
+  const files = stepOutputOf(task.name, base.runId, step.name, task.stderr === 'separate');
+  const now = rt.now();
+  const stepStartedAt = new Date(now).toISOString();
+  const command = stepCommand(step);
+  const shown = { ...record, task: { ...task, script: step.script, command: step.command, interpreter: step.interpreter } };
+  const piped = task.timestamps || task.maxOutputBytes !== null;
+  let spawned: SpawnedRun;
+  try {
+    spawned = spawnRun({
+      command, cwd: step.wd, env: stepEnv(rt, record, base, step, index, attempt), label: `${task.name}/${step.name}`,
+      outputFile: join(rt.folder, files.outputFile),
+      stderrFile: files.errorFile === null ? null : join(rt.folder, files.errorFile),
+      statusFile: join(rt.folder, stepStatusOf(task.name, base.runId, step.name, attempt)),
+      stdinFile: step.stdin ? script : null,
+      header: task.header ? runHeader(shown, { ...base, startedAt: stepStartedAt }, command) : null,
+      writer: piped ? {
+        timestamps: task.timestamps, maxOutputBytes: task.maxOutputBytes, maxArchiveBytes: null,
+        keepArchives: rt.keepArchives, task: step.name, folder: runDir,
+      } : null,
+    });
+  } catch (error) {
+    throw error instanceof SpawnError ? error : new SpawnError(task.name, error);
+  }
+  const { pid, startTime, bootId } = spawned.identity;
+  const run: CurrentRun = {
+    ...base, pid, pidStartTime: startTime, bootId, ...files,
+    deadline: step.timeoutMs === null ? null : new Date(now + step.timeoutMs).toISOString(),
+    program: { step: index, attempt, retryAt: null, stepStartedAt },
+  };
+  return { run, spawned };
+}

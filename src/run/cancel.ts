@@ -1,0 +1,62 @@
+// cancelRun: end one run (queued, waiting between steps, or live) and record it as cancelled.
+import { RunNotFoundError } from '../errors.js';
+import { stopTree } from '../process/stop.js';
+import type { Runtime } from '../runtime.js';
+import type { CurrentRun, RunRecord, TaskRecord } from '../store/records.js';
+import { announceExit, closeRun, finalizeRun, liveRuns, type Finalized } from './close.js';
+import { assertRunId, findRun } from './find.js';
+import { isWaiting, ownSpawn, runLive } from './own.js';
+import { queuedRecord } from './query.js';
+import { runIdentity } from './stop.js';
+
+type Marked = { kind: 'live'; run: CurrentRun } | { kind: 'closed'; done: Finalized | null } | { kind: 'dropped'; ledger: RunRecord } | { kind: 'gone' };
+
+// Under the task's lock: drop a queued run, close a run that has no process, or mark a live one for its kill.
+async function mark(rt: Runtime, record: TaskRecord | null, runId: string): Promise<{ record: TaskRecord | null; result: Marked; sideWrites?: Promise<unknown>[] }> {
+  if (!record) return { record: null, result: { kind: 'gone' } };
+  const queued = record.state.queue.find((q) => q.runId === runId);
+  if (queued) {
+    const endedAt = new Date(rt.now()).toISOString();
+    const ledger: RunRecord = { ...queuedRecord(record, queued), status: 'cancelled', stopped: true, endedAt, killedFor: 'cancel' };
+    const steps = ledger.steps.map((s) => ({ ...s, status: 'unprocessed' as const }));
+    const done = { ...ledger, steps };
+    return { record: { ...record, state: { ...record.state, queue: record.state.queue.filter((q) => q.runId !== runId) } }, result: { kind: 'dropped', ledger: done }, sideWrites: [rt.store.writeRun(done)] };
+  }
+  const live = liveRuns(record).find((r) => r.runId === runId);
+  if (!live) return { record: null, result: { kind: 'gone' } };
+  if (live.kill === 'cancel') return { record: null, result: { kind: 'live', run: live } };
+  const marked: CurrentRun = { ...live, kill: 'cancel', stopRequested: true };
+  const swap = (r: CurrentRun): CurrentRun => (r.runId === runId ? marked : r);
+  const next = { ...record, state: { ...record.state, run: record.state.run ? swap(record.state.run) : null, extraRuns: record.state.extraRuns.map(swap) } };
+  if (isWaiting(marked) || !runLive(rt, marked)) {
+    const done = await finalizeRun(rt, next, null, marked);
+    return { record: done?.record ?? next, result: { kind: 'closed', done }, sideWrites: done ? [done.ledgerWrite] : [] };
+  }
+  return { record: next, result: { kind: 'live', run: marked } };
+}
+
+/**
+ * Cancels run `runId`: a queued run is dropped, a live one has its whole tree stopped (a program's later steps are
+ * left `unprocessed`). Resolves with the run's record once it is recorded as cancelled; an ended run's record as is.
+ */
+export async function cancelRun(rt: Runtime, runId: unknown): Promise<RunRecord> {
+  assertRunId(runId);
+  const found = await findRun(rt, runId);
+  if (!found) throw new RunNotFoundError(runId);
+  if (found.ledger?.endedAt) return found.ledger;
+  const marked = await rt.store.mutateTask(found.name, (record) => mark(rt, record, runId));
+  if (marked.kind === 'dropped') {
+    rt.log(`Cancelled the queued run ${runId} of ${found.name}`);
+    return marked.ledger;
+  }
+  if (marked.kind === 'closed' && marked.done) announceExit(rt, marked.done);
+  if (marked.kind === 'live') {
+    rt.log(`Cancelling run ${runId} of ${found.name} (pid: ${marked.run.pid})`);
+    await stopTree(runIdentity(marked.run), { killTimeoutMs: rt.killTimeoutMs });
+    const own = ownSpawn(rt, marked.run);
+    await closeRun(rt, found.name, runId, own ? await own.exited : null);
+  }
+  const ledger = await rt.store.readRun(found.name, runId);
+  if (!ledger) throw new RunNotFoundError(runId);
+  return ledger;
+}

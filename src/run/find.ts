@@ -1,0 +1,37 @@
+// Finding a run by its id: live, queued, or in a task's ledger.
+import { InvalidOptionError } from '../errors.js';
+import type { Runtime } from '../runtime.js';
+import type { CurrentRun, QueuedRun, RunRecord } from '../store/records.js';
+import { liveRuns } from './close.js';
+
+/** The shape of a run id (`YYYYMMDD-HHmmss-SSS-xxxxxx`, or any id made of word characters, dots and dashes). */
+export const RUN_ID_PATTERN = /^[\w.-]{1,200}$/;
+
+/** Where a run is. */
+export interface FoundRun {
+  name: string;
+  ledger: RunRecord | null;
+  live: CurrentRun | null;
+  queued: QueuedRun | null;
+}
+
+/** Throws `InvalidOptionError` unless `runId` looks like a run id. */
+export function assertRunId(runId: unknown, option = 'runId'): asserts runId is string {
+  if (typeof runId !== 'string' || !RUN_ID_PATTERN.test(runId)) throw new InvalidOptionError(option, 'a run id returned by runTask, emitEvent or listRuns', runId);
+}
+
+/** Finds run `runId` in the folder (the task this process knows it by first), or null. */
+export async function findRun(rt: Runtime, runId: string): Promise<FoundRun | null> {
+  const known = rt.runOwners.get(runId);
+  const table = await rt.store.table();
+  const names = known ? [known, ...[...table.records.keys()].filter((n) => n !== known)] : [...table.records.keys()];
+  for (const name of names) {
+    const record = name === known ? await rt.store.readTask(name).catch(() => null) : table.records.get(name)!;
+    if (!record) continue;
+    const live = liveRuns(record).find((r) => r.runId === runId) ?? null;
+    const queued = record.state.queue.find((q) => q.runId === runId) ?? null;
+    const ledger = await rt.store.readRun(name, runId).catch(() => null);
+    if (live || queued || ledger) return { name, ledger, live, queued };
+  }
+  return null;
+}

@@ -1,0 +1,42 @@
+// keepRuns: the oldest ended, unsaved runs of a task beyond its limit are deleted with their files.
+import { readdir, rm, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runDirOf } from '../program/files.js';
+import type { Runtime } from '../runtime.js';
+import { FOLDER_LAYOUT, JSON_EXT } from '../store/layout.js';
+import type { TaskRecord } from '../store/records.js';
+import { liveRuns } from './close.js';
+
+/** Suffix of a script run's exit-status file. */
+const STATUS_SUFFIX = '.exit';
+
+/**
+ * Deletes `record`'s runs older than its newest `keepRuns` (saved and unfinished runs are never deleted):
+ * the ledger record, its exit status and, for a program run, its folder (input, checkpoints, step outputs).
+ * A script run's output archives are left to `keepArchives`. Resolves with the deleted run ids; never rejects.
+ */
+export async function pruneRuns(rt: Runtime, record: TaskRecord): Promise<string[]> {
+  const { name, keepRuns } = record.task;
+  const dir = join(rt.folder, FOLDER_LAYOUT.runs, name);
+  const files = await readdir(dir).catch(() => [] as string[]);
+  const ids = files.filter((f) => f.endsWith(JSON_EXT)).map((f) => f.slice(0, -JSON_EXT.length)).sort().reverse();
+  if (ids.length <= keepRuns) return [];
+  const busy = new Set([...liveRuns(record).map((r) => r.runId), ...record.state.queue.map((q) => q.runId)]);
+  const deleted: string[] = [];
+  let kept = 0;
+  for (const runId of ids) {
+    if (busy.has(runId)) continue;
+    if (kept < keepRuns) {
+      // The newest runs are kept without reading them; a saved one among them simply leaves more room.
+      kept++;
+      continue;
+    }
+    const run = await rt.store.readRun(name, runId).catch(() => null);
+    if (!run || run.saved !== null || run.endedAt === null) continue;
+    await unlink(join(dir, `${runId}${JSON_EXT}`)).catch(() => undefined);
+    await unlink(join(dir, `${runId}${STATUS_SUFFIX}`)).catch(() => undefined);
+    await rm(join(rt.folder, runDirOf(name, runId)), { recursive: true, force: true }).catch(() => undefined);
+    deleted.push(runId);
+  }
+  return deleted;
+}
