@@ -1,10 +1,10 @@
 // Executor composes the store, the process layer and the supervisor behind ExecutoR's API.
 import { resolve } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
-import { InvalidOptionError, LeaseHeldError, TaskNotFoundError } from './errors.js';
+import { InvalidOptionError, TaskNotFoundError } from './errors.js';
 import type { ExecutorEvents } from './events.js';
 import { checkExecutorOptions, createRuntime, type ExecutorOptions } from './executor-runtime.js';
-import { listArchives, readOutput, type OutputInfo, type OutputSelector } from './output/files.js';
+import { listArchives, readOutput, type OutputInfo } from './output/files.js';
 import { readTail } from './output/tail.js';
 import { liveRuns } from './run/close.js';
 import { runIdentity, stopTaskRun, type StopResult } from './run/stop.js';
@@ -12,13 +12,15 @@ import type { Runtime } from './runtime.js';
 import { openFolderMeta } from './store/meta.js';
 import type { RunRecord, TaskRecord, TaskStatus } from './store/records.js';
 import { emitEvent } from './event/emit.js';
+import { readProgramOutput } from './program/read-out.js';
 import type { StepOptions } from './program/options.js';
 import { cancelRun } from './run/cancel.js';
 import { getRun, listRuns, type ListRunsOptions } from './run/query.js';
 import { saveRun, type SaveRunOptions } from './run/save.js';
 import { checkListTasks, type ListTasksOptions } from './task/rows.js';
+import { checkLines, checkReadOut, DEFAULT_NEXT_RUNS, DEFAULT_READ_OUT_LINES, eachTask, type ReadOutOptions } from './task/read-options.js';
 import type { TickReport } from './supervisor/reconcile.js';
-import { checkSupervisorOptions, holdLease, startSupervisor, type KeepRestartingOptions, type SupervisorHandle } from './supervisor/supervisor.js';
+import { checkSupervisorOptions, startSupervisor, tickOnce, type KeepRestartingOptions, type SupervisorHandle } from './supervisor/supervisor.js';
 import { runPass } from './supervisor/tick.js';
 import { nextRuns, setEnabled } from './task/enable.js';
 import { addTask, removeTask, startTask, type StartResult } from './task/lifecycle.js';
@@ -30,25 +32,7 @@ import { runningRow, taskRow, type RowUsage, type RunningRow, type TaskRow } fro
 import { checkWaitArgs, waitForStatus, type WaitForOptions } from './task/wait.js';
 
 export { DEFAULT_KEEP_ARCHIVES, type ExecutorOptions } from './executor-runtime.js';
-/** Default `nTail` of `readOut`. */
-export const DEFAULT_READ_OUT_LINES = 50;
-/** Options of `readOut`. */
-export interface ReadOutOptions {
-  /** Which output: omitted/0 = the current one, N = the Nth newest archive, or a runId / archive file name. */
-  run?: OutputSelector;
-  /** `'stderr'` reads the separate stderr file of a task with `stderr: 'separate'`. @defaultValue 'stdout' */
-  stream?: 'stdout' | 'stderr';
-  /** Include the run's header and footer lines (`# ...`). @defaultValue false */
-  raw?: boolean;
-}
-
-/** Default `n` of `nextRuns`. */
-export const DEFAULT_NEXT_RUNS = 5;
-
-function checkLines(n: unknown, option: string): number {
-  if (!(Number.isInteger(n) && (n as number) >= 0)) throw new InvalidOptionError(option, 'an integer >= 0', n);
-  return n as number;
-}
+export { DEFAULT_NEXT_RUNS, DEFAULT_READ_OUT_LINES, type ReadOutOptions } from './task/read-options.js';
 
 /**
  * An embedded task supervisor over a folder of JSON files.
@@ -119,11 +103,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
 
   /** Starts every task; one row per task saying what happened. */
   async startAll(): Promise<StartResult[]> {
-    const names = await this.#allNames();
-    const rows = await Promise.all(names.map((name) => startTask(this.#rt, name).catch((error: Error & { code?: string }) => ({
-      id: this.id, name, result: 'error' as const, pid: null, error: error.message, code: error.code ?? 'ERR_UNKNOWN',
-    }))));
-    return this.#flushed(rows);
+    return this.#flushed(await eachTask(await this.#allNames(), (name) => startTask(this.#rt, name), (name, e) => ({ id: this.id, name, result: 'error', pid: null, ...e })));
   }
 
   // The table as runPass just left it (no second read).
@@ -145,10 +125,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
 
   /** Stops every task, in parallel. */
   async stopAll(): Promise<StopResult[]> {
-    const names = await this.#allNames();
-    return this.#flushed(await Promise.all(names.map((name) => stopTaskRun(this.#rt, name).catch((error: Error & { code?: string }) => ({
-      id: this.id, name, result: 'error' as const, pid: null, forced: false, error: error.message, code: error.code ?? 'ERR_UNKNOWN',
-    })))));
+    return this.#flushed(await eachTask(await this.#allNames(), (name) => stopTaskRun(this.#rt, name), (name, e) => ({ id: this.id, name, result: 'error', pid: null, forced: false, ...e })));
   }
 
   /** Stops then starts a task. */
@@ -192,12 +169,11 @@ export class Executor extends EventEmitter<ExecutorEvents> {
    * @defaultValue nTail = 50
    */
   async readOut(name: string, nTail: number = DEFAULT_READ_OUT_LINES, options: ReadOutOptions = {}): Promise<string[]> {
-    checkLines(nTail, 'nTail');
-    const stream = options?.stream ?? 'stdout';
-    if (stream !== 'stdout' && stream !== 'stderr') throw new InvalidOptionError('stream', "'stdout' or 'stderr'", stream);
-    if (options?.raw !== undefined && typeof options.raw !== 'boolean') throw new InvalidOptionError('raw', 'a boolean', options.raw);
+    const { stream, raw } = checkReadOut(nTail, options);
     const record = await this.#existing(name);
-    return readOutput(this.folder, this.#rt.store, record, nTail, options?.run, stream, options?.raw === true);
+    if (record.task.steps) return readProgramOutput(this.folder, this.#rt.store, record, nTail, options.run, options.step, stream, raw);
+    if (options.step !== undefined) throw new InvalidOptionError('step', 'absent for a script task (steps belong to programs)', options.step);
+    return readOutput(this.folder, this.#rt.store, record, nTail, options.run, stream, raw);
   }
 
   /** A task's archived outputs with their times, newest first. */
@@ -231,16 +207,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
 
   /** One reconciliation pass (restarts and schedules only if this process can hold the lease). */
   async tick(): Promise<TickReport> {
-    if (this.#rt.supervisor) return this.#flushed(await runPass(this.#rt, true));
-    const handle = await holdLease(this.#rt, () => undefined, 'tick').catch((error: unknown) => {
-      if (error instanceof LeaseHeldError) return null; // another process supervises: only record dead runs
-      throw error;
-    });
-    try {
-      return this.#flushed(await runPass(this.#rt, handle !== null));
-    } finally {
-      await handle?.release();
-    }
+    return this.#flushed(await tickOnce(this.#rt));
   }
 
   /**

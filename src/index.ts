@@ -13,7 +13,19 @@ export type { TickReport } from './supervisor/reconcile.js';
 export type { WaitForOptions } from './task/wait.js';
 export type { FollowOutOptions } from './task/follow.js';
 export type { InterpreterMap } from './task/interpreter.js';
-export type { TaskStatus, RunTrigger, RunRecord, TaskRecord, TaskSpec, TaskState, CatchUpPolicy, OverlapPolicy, StderrMode, KillReason, QueuedRun, CurrentRun } from './store/records.js';
+export type {
+  TaskStatus, RunTrigger, RunRecord, TaskRecord, TaskSpec, TaskState, CatchUpPolicy, OverlapPolicy, StderrMode, KillReason, QueuedRun, CurrentRun,
+  RunStatus, StepStatus, StepRecord, StepSpec, SavedRun, ProgramCursor,
+} from './store/records.js';
+export type { StepOptions } from './program/options.js';
+export type { ListRunsOptions } from './run/query.js';
+export { DEFAULT_LIST_RUNS_LIMIT, RUN_STATUSES } from './run/query.js';
+export type { SaveRunOptions } from './run/save.js';
+export type { ListTasksOptions } from './task/rows.js';
+export type { RunInput } from './program/start.js';
+export { MAX_PAYLOAD_BYTES } from './program/payload.js';
+export { EVENT_TYPE_PATTERN } from './event/type.js';
+export { MAX_RETRY_DELAY_MS } from './program/outcome.js';
 export type { RunTaskOptions, RunTasksOptions, RunLine, WaitRunOptions } from './task/manual.js';
 export type { AlertKind, AlertOptions, AlertOptionsObject, AlertConfig, AlertChannel, ChannelResult } from './alert/types.js';
 export type { AlertPayload } from './alert/payload.js';

@@ -5,7 +5,6 @@ import { runDirOf } from '../program/files.js';
 import type { Runtime } from '../runtime.js';
 import { FOLDER_LAYOUT, JSON_EXT } from '../store/layout.js';
 import type { TaskRecord } from '../store/records.js';
-import { liveRuns } from './close.js';
 
 /** Suffix of a script run's exit-status file. */
 const STATUS_SUFFIX = '.exit';
@@ -21,7 +20,8 @@ export async function pruneRuns(rt: Runtime, record: TaskRecord): Promise<string
   const files = await readdir(dir).catch(() => [] as string[]);
   const ids = files.filter((f) => f.endsWith(JSON_EXT)).map((f) => f.slice(0, -JSON_EXT.length)).sort().reverse();
   if (ids.length <= keepRuns) return [];
-  const busy = new Set([...liveRuns(record).map((r) => r.runId), ...record.state.queue.map((q) => q.runId)]);
+  const live = [record.state.run?.runId, ...record.state.extraRuns.map((r) => r.runId)];
+  const busy = new Set([...live, ...record.state.queue.map((q) => q.runId)]);
   const deleted: string[] = [];
   let kept = 0;
   for (const runId of ids) {

@@ -9,6 +9,7 @@ import type { RunExit } from '../process/spawn.js';
 import type { Runtime, SupervisorHooks } from '../runtime.js';
 import type { HeldLease } from '../store/lease.js';
 import { reconcileTask } from './reconcile.js';
+import type { TickReport } from './reconcile.js';
 import { runPass } from './tick.js';
 
 /** Default `sleep` of keepRestarting, in seconds (ExecutoR's 60). */
@@ -197,4 +198,18 @@ class Supervisor implements SupervisorHooks {
 export function startSupervisor(rt: Runtime, options: Required<KeepRestartingOptions>): SupervisorHandle {
   const supervisor = new Supervisor(rt, options);
   return { stop: () => supervisor.stop(), done: supervisor.done };
+}
+
+/** One pass for `tick()`: supervising (restarts, schedules, events) only if this process holds or can take the lease. */
+export async function tickOnce(rt: Runtime): Promise<TickReport> {
+  if (rt.supervisor) return runPass(rt, true);
+  const handle = await holdLease(rt, () => undefined, 'tick').catch((error: unknown) => {
+    if (error instanceof LeaseHeldError) return null; // another process supervises: only record dead runs
+    throw error;
+  });
+  try {
+    return await runPass(rt, handle !== null);
+  } finally {
+    await handle?.release();
+  }
 }

@@ -48,6 +48,7 @@ export function useExecutors(): ExecutorKit {
       const ex = new Executor(folder, options);
       executors.push(ex);
       ex.on('start', (e) => janitor.track(e.pid));
+      ex.on('step', (e) => { if (e.pid !== null) janitor.track(e.pid); }); // a program's later steps
       return ex;
     },
     make(options) {
@@ -62,7 +63,7 @@ export function useExecutors(): ExecutorKit {
 }
 
 /** Resolves with the next `event` payload that satisfies `match` (set it up before the action). */
-export function nextEvent<K extends 'start' | 'exit' | 'stop' | 'warning' | 'queue' | 'timeout' | 'memory' | 'restart'>(
+export function nextEvent<K extends 'start' | 'exit' | 'stop' | 'warning' | 'queue' | 'timeout' | 'memory' | 'restart' | 'step' | 'event'>(
   ex: Executor, event: K, match: (payload: Parameters<ExecutorEvents[K]>[0]) => boolean = () => true,
 ): Promise<Parameters<ExecutorEvents[K]>[0]> {
   return new Promise((resolve) => {
