@@ -9,21 +9,12 @@ import { JSON_EXT } from '../store/layout.js';
 import type { TaskRecord } from '../store/records.js';
 import { announceLaunch } from '../supervisor/announce.js';
 import { launchOrQueue, newContext } from '../supervisor/steps.js';
+import { EVENTS_DIR, type EventFile } from './pending.js';
 
-/** Folder of pending events, inside the Executor folder. */
-export const EVENTS_DIR = 'events';
+export { EVENTS_DIR, type EventFile } from './pending.js';
+
 /** How many handled event ids a task remembers (an event file is deleted long before this many more arrive). */
 export const HANDLED_EVENTS_KEPT = 100;
-
-/** One pending event, as written by `emitEvent`. */
-export interface EventFile {
-  eventId: string;
-  type: string;
-  payload: unknown;
-  emittedAt: string;
-  /** The run each subscribed task gets (ids given out by `emitEvent`). */
-  targets: { task: string; runId: string }[];
-}
 
 // Under the task's lock: start (or queue) the event's run, unless this task already handled the event.
 async function startTarget(rt: Runtime, event: EventFile, target: { task: string; runId: string }): Promise<void> {

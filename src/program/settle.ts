@@ -10,6 +10,9 @@ import { stepStatusOf } from './files.js';
 import { markRest, pendingSteps, withStep } from './ledger.js';
 import { decideStep, retryDelayMs, type StepVerdict } from './outcome.js';
 
+/** Most re-runs of a step whose exit could not be recorded (a crash or reboot mid-step), beyond its retries. */
+export const MAX_RESUMES = 5;
+
 /** What a settled step means for its run. */
 export type Settled =
   | { kind: 'continue'; run: CurrentRun; ledger: RunRecord; notice: StepNotice }
@@ -59,10 +62,12 @@ export async function settleStep(rt: Runtime, record: TaskRecord, run: CurrentRu
   const ran = cursor.retryAt === null;
   let ledger = await ledgerFor(rt, record, run);
   const prior = ledger.steps[cursor.step]!;
-  const verdict = decideStep({
+  const decided = decideStep({
     exitCode: known?.exitCode ?? null, signal: known?.signal ?? null, exitUnknown: ran && known === null, timedOut: run.kill === 'timeout',
     cancelled, retriesUsed: prior.retries, retries: step.retries ?? task.retries, retryExitCodes: task.retryExitCodes, skipExitCodes: task.skipExitCodes,
   });
+  // A step whose exit is never recorded (its shim killed each time) is not re-run forever.
+  const verdict = decided === 'resume' && cursor.attempt - prior.retries >= MAX_RESUMES ? 'failed' : decided;
   const now = rt.now();
   const endedAt = new Date(now).toISOString();
   const failing = verdict === 'retry' || verdict === 'failed';

@@ -45,7 +45,8 @@ function alertsFor(record: TaskRecord, ledger: RunRecord, failed: boolean, stopp
   if (stopped) return { failing: record.state.failing, alerts: [] };
   if (failed) {
     const how = ledger.timedOut ? 'timed out' : ledger.signal ? `was killed by ${ledger.signal}` : ledger.exitCode === null ? 'ended with an unknown status' : `exited with code ${ledger.exitCode}`;
-    return { failing: true, alerts: [{ kind: 'failure', name, runId: ledger.runId, run: ledger, reason: `${name} ${how}${ledger.killedFor === 'memory' ? ' (over maxMemory)' : ''}`, taskAlert }] };
+    const at = ledger.step !== null ? ` at step ${ledger.steps[ledger.step]?.name ?? ledger.step}` : '';
+    return { failing: true, alerts: [{ kind: 'failure', name, runId: ledger.runId, run: ledger, reason: `${name}${at} ${how}${ledger.killedFor === 'memory' ? ' (over maxMemory)' : ''}`, taskAlert }] };
   }
   if (!record.state.failing) return { failing: false, alerts: [] };
   return { failing: false, alerts: [{ kind: 'recovered', name, runId: ledger.runId, run: ledger, reason: `${name} succeeded after failing`, taskAlert }] };

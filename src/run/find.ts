@@ -2,6 +2,7 @@
 import { InvalidOptionError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, QueuedRun, RunRecord } from '../store/records.js';
+import { pendingEventRun } from '../event/pending.js';
 import { liveRuns } from './close.js';
 
 /** The shape of a run id (`YYYYMMDD-HHmmss-SSS-xxxxxx`, or any id made of word characters, dots and dashes). */
@@ -12,6 +13,7 @@ export interface FoundRun {
   name: string;
   ledger: RunRecord | null;
   live: CurrentRun | null;
+  /** The queue entry, or (for a run promised by an event still in the inbox) a stand-in for it. */
   queued: QueuedRun | null;
 }
 
@@ -33,5 +35,13 @@ export async function findRun(rt: Runtime, runId: string): Promise<FoundRun | nu
     const ledger = await rt.store.readRun(name, runId).catch(() => null);
     if (live || queued || ledger) return { name, ledger, live, queued };
   }
-  return null;
+  const pending = await pendingEventRun(rt.folder, runId);
+  if (!pending) return null;
+  // Emitted, not yet picked up by the supervisor: as good as queued.
+  const { event } = pending;
+  const queued: QueuedRun = {
+    runId, trigger: 'event', scheduledFor: null, triggerTime: null, args: null, env: null, queuedAt: event.emittedAt, reason: 'concurrency',
+    oneOff: true, seq: 0, data: event.payload, event: event.type,
+  };
+  return { name: pending.task, ledger: null, live: null, queued };
 }

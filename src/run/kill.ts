@@ -7,7 +7,12 @@ import { ownSpawn } from './own.js';
 import { runIdentity } from './stop.js';
 
 /** Extra facts for the log and events. */
-export interface KillDetail { rss?: number; maxMemory?: number }
+export interface KillDetail {
+  rss?: number;
+  maxMemory?: number;
+  /** Kill only while the run's process is this pid (a program's step may have moved on since the check). */
+  pid?: number;
+}
 
 /**
  * Marks run `runId` of `name` as killed for `reason` (once), stops its whole tree and records the exit.
@@ -17,7 +22,7 @@ export async function killRun(rt: Runtime, name: string, runId: string, reason: 
   try {
     const run = await rt.store.mutateTask<CurrentRun | null>(name, async (record) => {
       const live = record ? liveRuns(record).find((r) => r.runId === runId) : undefined;
-      if (!record || !live || live.kill !== null) return { record: null, result: null };
+      if (!record || !live || live.kill !== null || (detail.pid !== undefined && live.pid !== detail.pid) || live.program?.retryAt) return { record: null, result: null };
       const marked = { ...live, kill: reason };
       const state = record.state.run?.runId === runId
         ? { ...record.state, run: marked }

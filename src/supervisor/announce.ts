@@ -18,7 +18,7 @@ function armTimeout(rt: Runtime, launched: Launched): void {
       if (rt.now() < deadline) return arm(); // a capped delay, or a clock behind: not yet
       if (rt.killing.has(run.runId)) return;
       rt.killing.add(run.runId);
-      void killRun(rt, record.task.name, run.runId, 'timeout').finally(() => rt.killing.delete(run.runId));
+      void killRun(rt, record.task.name, run.runId, 'timeout', { pid: run.pid }).finally(() => rt.killing.delete(run.runId));
     }, Math.min(MAX_TIMER_DELAY_MS, Math.max(0, deadline - rt.now())));
     timer.unref();
   };

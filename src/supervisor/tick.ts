@@ -33,7 +33,7 @@ function enforceLimits(rt: Runtime, records: Iterable<TaskRecord>, supervise: bo
       if (run.deadline === null || Date.parse(run.deadline) > now) continue;
       if (rt.killing.has(run.runId)) continue;
       rt.killing.add(run.runId);
-      void killRun(rt, record.task.name, run.runId, 'timeout').finally(() => rt.killing.delete(run.runId));
+      void killRun(rt, record.task.name, run.runId, 'timeout', { pid: run.pid }).finally(() => rt.killing.delete(run.runId));
     }
   }
 }
@@ -48,7 +48,7 @@ async function enforceMemory(rt: Runtime, records: Iterable<TaskRecord>): Promis
     checks.push(rt.usage.sample(runIdentity(run)).then((usage) => {
       if (!usage || usage.rss <= maxMemory || rt.killing.has(run.runId)) return;
       rt.killing.add(run.runId);
-      void killRun(rt, name, run.runId, 'memory', { rss: usage.rss, maxMemory }).finally(() => rt.killing.delete(run.runId));
+      void killRun(rt, name, run.runId, 'memory', { rss: usage.rss, maxMemory, pid: run.pid }).finally(() => rt.killing.delete(run.runId));
     }, () => undefined));
   }
   await Promise.all(checks);

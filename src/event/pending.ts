@@ -1,0 +1,30 @@
+// Runs promised by an event that is still in the inbox (not yet picked up by a supervisor).
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readJson } from '../store/atomic.js';
+import { JSON_EXT } from '../store/layout.js';
+
+/** Folder of pending events, inside the Executor folder. */
+export const EVENTS_DIR = 'events';
+
+/** One pending event, as written by `emitEvent`. */
+export interface EventFile {
+  eventId: string;
+  type: string;
+  payload: unknown;
+  emittedAt: string;
+  /** The run each subscribed task gets (ids given out by `emitEvent`). */
+  targets: { task: string; runId: string }[];
+}
+
+/** The pending event that promised run `runId`, and its target, or null. */
+export async function pendingEventRun(folder: string, runId: string): Promise<{ event: EventFile; task: string } | null> {
+  const dir = join(folder, EVENTS_DIR);
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(JSON_EXT));
+  for (const f of files) {
+    const event = (await readJson(join(dir, f)).catch(() => null)) as EventFile | null;
+    const target = event?.targets?.find((t) => t.runId === runId);
+    if (event && target) return { event, task: target.task };
+  }
+  return null;
+}
