@@ -28,7 +28,8 @@ export function announceStepStart(rt: Runtime, record: TaskRecord, run: CurrentR
   const step = cursor ? record.task.steps?.[cursor.step] : undefined;
   if (!cursor || !step) return;
   const name = record.task.name;
-  rt.log(`Starting step ${step.name} of ${name} (run ${run.runId}, attempt ${cursor.attempt + 1}, pid: ${run.pid})`);
+  const which = cursor.attempt === 0 ? 'first attempt' : `attempt ${cursor.attempt}`;
+  rt.log(`Starting step ${step.name} of ${name} (run ${run.runId}, ${which}, pid: ${run.pid})`);
   rt.emitter.emit('step', {
     name, runId: run.runId, step: step.name, index: cursor.step, status: 'running', attempt: cursor.attempt, pid: run.pid,
     exitCode: null, signal: null, retryAt: null, errorMessage: null,
