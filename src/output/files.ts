@@ -63,6 +63,9 @@ export async function resolveOutput(folder: string, store: TaskStore, record: Ta
   const ledger = /^[\w.-]+$/.test(run) ? await store.readRun(name, run).catch(() => null) : null;
   // A hand-edited ledger must not point outside the folder.
   if (!ledger || !/^[\w.-]+$/.test(ledger.outputFile) || ledger.outputFile.startsWith('.')) throw new OutputNotFoundError(name, run);
+  // The run's output must still be its own: a pruned archive's name may since have been given to a newer run.
+  const current = ledger.outputFile === currentOutputFileName(name) && record.state.lastRunId === run;
+  if (!current && !record.state.archives.some((a) => a.file === ledger.outputFile && a.runId === run)) throw new OutputNotFoundError(name, run);
   return join(folder, ledger.outputFile);
 }
 

@@ -122,14 +122,15 @@ async function closeWith(rt: Runtime, record: TaskRecord, run: CurrentRun, resul
   const footer = record.task.header && !program ? appendFooter(join(rt.folder, run.outputFile), runFooter({ ...ledger }, run.startedAt, endedMs)).catch(() => undefined) : null;
   const { outputFile: _o, errorFile: _e, createdAt: _c, data: _d, event: _v, saved: _s, ...patch } = ledger;
   const write = program ? rt.store.writeRun(ledger) : rt.store.updateRun(name, run.runId, patch, ledger);
-  const ledgerWrite = Promise.all([write, footer, pruneRuns(rt, record)]).then(() => undefined);
-  ledgerWrite.catch(() => undefined); // awaited by the caller through sideWrites
   holdAlerts(rt, alerts);
   const { failing } = decided;
   const last = { lastExitCode: result.exitCode, lastSignal: result.signal, lastEndedAt: endedAt, failing };
   const state = main
     ? { ...record.state, ...last, run: null, status: statusAfter(record, run, result, userStopped, failed), lastKill: run.kill }
     : { ...record.state, ...last, extraRuns: record.state.extraRuns.filter((r) => r.runId !== run.runId) };
+  // Pruned after this run's own record is written, counting it as ended.
+  const ledgerWrite = Promise.all([write, footer]).then(() => pruneRuns(rt, { ...record, state })).then(() => undefined);
+  ledgerWrite.catch(() => undefined); // awaited by the caller through sideWrites
   const event: ExitEvent = {
     name, runId: run.runId, exitCode: result.exitCode, signal: result.signal,
     durationMs: endedMs - Date.parse(run.startedAt), trigger: run.trigger, stopped, timedOut, killedFor: run.kill,

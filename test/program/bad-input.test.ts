@@ -26,6 +26,9 @@ type Program = AddTaskOptions & { script?: string };
 const program = (over: Program): Program => ({ wd: FIX, steps: [{ name: 'a', script: STEP }], ...over });
 const stepWith = (over: Record<string, unknown>) => program({ steps: [{ name: 'a', script: STEP, ...over } as never] });
 
+const circular: Record<string, unknown> = { a: 1 };
+circular.self = circular;
+
 const ADD_TASK: Case[] = [
   ['an empty steps list', (ex) => ex.addTask('p', program({ steps: [] })), InvalidStepsError, 'ERR_INVALID_STEPS', /`steps` to be a non-empty array of steps, got \[\]/],
   ['duplicate step names', (ex) => ex.addTask('p', program({ steps: [{ name: 'a', script: STEP }, { name: 'b', script: STEP }, { name: 'a', script: STEP }] })),
@@ -51,6 +54,17 @@ const ADD_TASK: Case[] = [
     new RegExp(`\`steps\\[0\\]\\.name\` to be a task name matching .*, got ${JSON.stringify(name).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\.`),
   ]),
   ['a non-string step name', (ex) => ex.addTask('p', stepWith({ name: 5 })), InvalidStepsError, 'ERR_INVALID_STEPS', /`steps\[0\]\.name` to be a task name .*, got 5\./],
+  ['steps that are not an array', (ex) => ex.addTask('p', program({ steps: 'a.js' as never })), InvalidStepsError, 'ERR_INVALID_STEPS',
+    /`steps` to be a non-empty array of steps, got "a\.js"/],
+  ['an unknown step key', (ex) => ex.addTask('p', stepWith({ cmd: 'x' })), InvalidStepsError, 'ERR_INVALID_STEPS', /`steps\[0\]` to be made of known step keys .*, got "cmd"/],
+  ['a step without a script', (ex) => ex.addTask('p', program({ steps: [{ name: 'a' } as never] })), InvalidStepsError, 'ERR_INVALID_STEPS',
+    /`steps\[0\]\.script` to be a non-empty script path string, got undefined/],
+  ['keepRuns: 0', (ex) => ex.addTask('p', program({ keepRuns: 0 })), InvalidOptionError, 'ERR_INVALID_OPTION', /`keepRuns` to be an integer >= 1, got 0\./],
+  ['a tag with a space', (ex) => ex.addTask('p', program({ tags: ['ok', 'not ok'] })), InvalidOptionError, 'ERR_INVALID_OPTION', /`tags\[1\]` to be a tag matching .*, got "not ok"/],
+  ['tags as a string', (ex) => ex.addTask('p', program({ tags: 'etl' as never })), InvalidOptionError, 'ERR_INVALID_OPTION', /`tags` to be an array of tags, got "etl"/],
+  ['a description of 10001 characters', (ex) => ex.addTask('p', program({ description: 'd'.repeat(10_001) })), InvalidOptionError, 'ERR_INVALID_OPTION',
+    /`description` to be a string of at most 10000 characters, got "d+\.\.\."/],
+  ['a circular config', (ex) => ex.addTask('p', program({ config: circular })), InvalidPayloadError, 'ERR_INVALID_PAYLOAD', /`config` to be a value that can be serialised as JSON/],
   ['a bad event type in on', (ex) => ex.addTask('p', program({ on: ['order created'] })), InvalidEventTypeError, 'ERR_INVALID_EVENT_TYPE',
     /`on\[0\]` to be an event type matching .*, got "order created"/],
 ];
@@ -66,19 +80,18 @@ const RUN_IDS: Case[] = (['getRun', 'cancelRun', 'saveRun', 'waitRun'] as const)
   ];
 });
 
-const circular: Record<string, unknown> = { a: 1 };
-circular.self = circular;
 const huge = { text: 'x'.repeat(1_048_576) };
 const PAYLOADS: Case[] = (['etl', 'job'] as const).flatMap((task): Case[] => [
   [`${task}: circular data`, (ex) => ex.runTask(task, { data: circular }), InvalidPayloadError, 'ERR_INVALID_PAYLOAD', /`data` to be a value that can be serialised as JSON, got .*a: 1/],
   [`${task}: a BigInt in data`, (ex) => ex.runTask(task, { data: { n: 10n } }), InvalidPayloadError, 'ERR_INVALID_PAYLOAD', /`data` to be a value that can be serialised as JSON, got \{ n: 10n \}/],
-  [`${task}: data over 1 MB`, (ex) => ex.runTask(task, { data: huge }), InvalidPayloadError, 'ERR_INVALID_PAYLOAD', /`data` to be JSON of at most 1 MB .*, got "1048589 bytes"/],
+  [`${task}: data over 1 MB`, (ex) => ex.runTask(task, { data: huge }), InvalidPayloadError, 'ERR_INVALID_PAYLOAD', /`data` to be JSON of at most 1 MB .*, got "1048587 bytes"/],
 ]);
 
 const EVENTS: Case[] = [
   ...[['a space', 'order created'], ['empty', ''], ['too long', 'e'.repeat(101)], ['a slash', 'a/b'], ['a number', 5], ['none', undefined]].map(([what, type]): Case => [
     `emitEvent with ${String(what)}`, (ex) => ex.emitEvent(type as string, {}), InvalidEventTypeError, 'ERR_INVALID_EVENT_TYPE', /`type` to be an event type matching .*, got /,
   ]),
+  ['emitEvent with a payload over 1 MB', (ex) => ex.emitEvent('order.created', huge), InvalidPayloadError, 'ERR_INVALID_PAYLOAD', /`payload` to be JSON of at most 1 MB/],
   ['emitEvent with a circular payload', (ex) => ex.emitEvent('order.created', circular), InvalidPayloadError, 'ERR_INVALID_PAYLOAD', /`payload` to be a value that can be serialised as JSON/],
 ];
 
@@ -89,6 +102,7 @@ const QUERIES: Case[] = [
   ['listRuns with limit 1.5', (ex) => ex.listRuns({ limit: 1.5 }), InvalidOptionError, 'ERR_INVALID_OPTION', /`limit` to be an integer >= 1, got 1\.5\./],
   ["listRuns with limit '5'", (ex) => ex.listRuns({ limit: '5' as never }), InvalidOptionError, 'ERR_INVALID_OPTION', /`limit` to be an integer >= 1, got "5"\./],
   ["listRuns with saved: 'yes'", (ex) => ex.listRuns({ saved: 'yes' as never }), InvalidOptionError, 'ERR_INVALID_OPTION', /`saved` to be a boolean, got "yes"/],
+  ['listRuns with an unknown option', (ex) => ex.listRuns({ name: 'etl' } as never), InvalidOptionError, 'ERR_INVALID_OPTION', /`options` to be made of known options .*, got "name"/],
   ['listTasks with tag 5', (ex) => ex.listTasks({ tag: 5 as never }), InvalidOptionError, 'ERR_INVALID_OPTION', /`tag` to be a non-empty string, got 5\./],
   ["listTasks with tag ''", (ex) => ex.listTasks({ tag: '' }), InvalidOptionError, 'ERR_INVALID_OPTION', /`tag` to be a non-empty string, got ""/],
 ];

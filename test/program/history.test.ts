@@ -12,10 +12,13 @@ const STEP = 'hist-step.js';
 const WAIT = { timeout: 15_000 };
 const STEPS = [{ name: 'extract', script: STEP }, { name: 'load', script: STEP }];
 
-/** Runs `name` `count` times one after the other (the run at `failAt` exits 1); `afterFirst` runs once the first ended. */
-async function runInSequence(ex: Executor, name: string, count: number, failAt: number, afterFirst: (runId: string) => Promise<unknown>): Promise<string[]> {
+/** Runs `name` `count` times one after the other (the run at `failAt` exits 1); `afterFirst` runs once the first ended, `beforeEach` before each run. */
+async function runInSequence(
+  ex: Executor, name: string, count: number, failAt: number, afterFirst: (runId: string) => Promise<unknown>, beforeEach: () => void = () => undefined,
+): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i += 1) {
+    beforeEach();
     const runId = await ex.runTask(name, { data: { exit: i === failAt ? 1 : 0 } });
     ids.push(runId);
     const run = await ex.waitRun(runId, WAIT);
@@ -94,28 +97,46 @@ describe('keepRuns and saveRun on a script task', () => {
     const [first, , , fourth, fifth] = runIds as [string, string, string, string, string];
     expect(ids(await ex.listRuns({ task: 'job' }))).toEqual([fifth, fourth, first]);
     const runsDir = path.join(ex.folder, 'runs', 'job');
-    for (const id of runIds.slice(1, 3)) expect(existsSync(path.join(runsDir, `${id}.json`)), `ledger of ${id}`).toBe(false);
-    expect(existsSync(path.join(runsDir, `${first}.json`))).toBe(true);
+    // Nothing of the pruned runs is left (ledger record, exit status); the saved run keeps both.
+    const left = readdirSync(runsDir);
+    for (const id of runIds.slice(1, 3)) expect(left.filter((f) => f.startsWith(id)), `files of ${id}`).toEqual([]);
+    expect(left).toContain(`${first}.json`);
+    await expect(ex.getRun(runIds[1]!)).rejects.toBeInstanceOf(RunNotFoundError);
   });
 
+  // The clock moves 1 s per run so every archive gets its own stamp (see the next test for runs within one second).
   it('keepArchives never prunes a saved run\'s output archive', async () => {
-    const { ex } = kit.make({ keepArchives: 2 });
+    let clock = Date.parse('2030-01-01T00:00:00Z');
+    const { ex } = kit.make({ keepArchives: 2, now: () => clock });
     await ex.addTask('job', STEP, { wd: FIX, infiniteLoop: false });
-    const runIds = await runInSequence(ex, 'job', 6, -1, (id) => ex.saveRun(id, { name: 'golden' }));
+    const runIds = await runInSequence(ex, 'job', 6, -1, (id) => ex.saveRun(id, { name: 'golden' }), () => { clock += 1000; });
     const [first, second, third, fourth, fifth, sixth] = runIds as [string, string, string, string, string, string];
 
     // The saved run's output (archived when the second run started) is still readable by its runId.
     expect(await ex.readOut('job', 50, { run: first })).toEqual([`step=- run=${first}`]);
     const savedFile = (await ex.getRun(first)).outputFile;
-    expect(savedFile).toMatch(/^job_\d{8}-\d{6}/);
+    expect(savedFile).toBe('job_20300101-000001.txt');
     expect(existsSync(path.join(ex.folder, savedFile))).toBe(true);
     // Two unsaved archives are kept (runs 4 and 5), the older ones are pruned; run 6 is the current output.
     const outputs = await ex.listOutputs('job');
-    expect(outputs).toHaveLength(3);
-    expect(outputs.map((o) => o.file)).toContain(savedFile);
+    expect(outputs.map((o) => o.file)).toEqual(['job_20300101-000005.txt', 'job_20300101-000004.txt', savedFile]);
     for (const id of [fourth, fifth]) expect(await ex.readOut('job', 50, { run: id })).toEqual([`step=- run=${id}`]);
     expect(await ex.readOut('job', 50)).toEqual([`step=- run=${sixth}`]);
     for (const id of [second, third]) await expect(ex.readOut('job', 50, { run: id })).rejects.toBeInstanceOf(OutputNotFoundError);
+  });
+
+  // Runs starting within one second share an archive stamp: a pruned archive's name must not be handed to a later
+  // run, or the pruned run's ledger (kept: keepRuns is 100) would point at another run's output.
+  it('readOut of a run whose archive was pruned never returns another run\'s output (runs within one second)', async () => {
+    let clock = Date.parse('2030-01-01T00:00:00Z');
+    const { ex } = kit.make({ keepArchives: 2, now: () => clock });
+    await ex.addTask('job', STEP, { wd: FIX, infiniteLoop: false });
+    const runIds = await runInSequence(ex, 'job', 6, -1, (id) => ex.saveRun(id, { name: 'golden' }), () => { clock += 10; });
+    for (const id of runIds) {
+      const lines = await ex.readOut('job', 50, { run: id }).catch((error: unknown) => (error instanceof OutputNotFoundError ? null : error));
+      if (lines !== null) expect(lines, `output read for run ${id}`).toEqual([`step=- run=${id}`]);
+    }
+    await expect(ex.readOut('job', 50, { run: runIds[1]! })).rejects.toBeInstanceOf(OutputNotFoundError);
   });
 });
 
