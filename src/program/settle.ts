@@ -71,7 +71,7 @@ export async function settleStep(rt: Runtime, record: TaskRecord, run: CurrentRu
   const now = rt.now();
   const endedAt = new Date(now).toISOString();
   const failing = verdict === 'retry' || verdict === 'failed';
-  const errorMessage = failing && ran ? await lastErrorLine(rt.folder, run.outputFile, run.errorFile) : null;
+  const errorMessage = failing && ran ? await lastErrorLine(rt.folder, run.outputFile, run.errorFile, task.timestamps) : null;
   if (ran && task.header) {
     const footer = runFooter({ exitCode: known?.exitCode ?? null, signal: known?.signal ?? null, timedOut: run.kill === 'timeout', exitUnknown: known === null }, cursor.stepStartedAt, now);
     await appendFooter(join(rt.folder, run.outputFile), footer).catch(() => undefined);

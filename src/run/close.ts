@@ -92,7 +92,7 @@ export async function failToAdvance(rt: Runtime, record: TaskRecord, run: Curren
 async function endedLedger(rt: Runtime, record: TaskRecord, run: CurrentRun, base: RunRecord, program: Ended | null, failed: boolean, stopped: boolean): Promise<RunRecord> {
   if (program) return { ...program.ledger, ...base, ...pickProgram(program.ledger), status: program.status };
   const ok = !failed && !stopped;
-  const errorMessage = failed ? await lastErrorLine(rt.folder, run.outputFile, run.errorFile) : null;
+  const errorMessage = failed ? await lastErrorLine(rt.folder, run.outputFile, run.errorFile, record.task.timestamps) : null;
   return { ...base, status: stopped ? 'cancelled' : ok ? 'succeeded' : 'failed', finishedAt: ok ? base.endedAt : null, erroredAt: failed ? base.endedAt : null, errorMessage };
 }
 

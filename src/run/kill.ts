@@ -58,7 +58,7 @@ export async function finishKill(rt: Runtime, name: string, run: CurrentRun): Pr
 
 function announceKill(rt: Runtime, name: string, run: CurrentRun, reason: KillReason, detail: KillDetail): void {
   if (reason === 'timeout') {
-    const timeoutMs = run.deadline ? Date.parse(run.deadline) - Date.parse(run.startedAt) : 0;
+    const timeoutMs = run.deadline ? Date.parse(run.deadline) - Date.parse(run.program?.stepStartedAt ?? run.startedAt) : 0;
     rt.log(`Timed out: ${name} (run ${run.runId}) after ${timeoutMs} ms; stopping its process tree`);
     rt.emitter.emit('timeout', { name, runId: run.runId, pid: run.pid, timeoutMs });
   } else if (reason === 'memory') {

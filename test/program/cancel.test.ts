@@ -43,6 +43,10 @@ describe('cancelRun of a live step', () => {
     const tree = await waitUntil(() => { const p = readPids(pids); return p.length === 3 && p; }, { what: 'the three pids of the step tree' });
     for (const pid of tree) kit.track(pid);
     expect(tree.every(pidAlive)).toBe(true);
+    const live = await ex.getRun(runId);
+    expect(live).toMatchObject({ status: 'running', step: 1, endedAt: null });
+    expect(live.steps.map((s) => s.status)).toEqual(['completed', 'running', 'pending']);
+    expect(live.steps[1]!.pid).toEqual(expect.any(Number));
     const waiting = ex.waitRun(runId, { timeout: RUN_TIMEOUT_MS });
     const cancelled = await ex.cancelRun(runId);
     expect(cancelled).toMatchObject({ runId, status: 'cancelled', stopped: true, finishedAt: null, erroredAt: null, step: 1 });
@@ -79,6 +83,25 @@ describe('cancelRun of a live step', () => {
   });
 });
 
+describe('cancelRun from another Executor on the folder', () => {
+  it('stops a step started by the first Executor; both see the cancelled record', async () => {
+    const { ex, pids, env } = setup();
+    await addProgram(ex, 'etl', [step('a'), step('tree', 'run-tree.js'), step('c')], { env });
+    const runId = await ex.runTask('etl');
+    const tree = await waitUntil(() => { const p = readPids(pids); return p.length === 3 && p; }, { what: 'the step tree' });
+    for (const pid of tree) kit.track(pid);
+    const other = kit.open(ex.folder, { killTimeout: 1000 });
+    const cancelled = await other.cancelRun(runId);
+    expect(cancelled).toMatchObject({ status: 'cancelled', erroredAt: null });
+    expect(cancelled.steps.map((s) => s.status)).toEqual(['completed', 'cancelled', 'unprocessed']);
+    expect(tree.filter(pidAlive)).toEqual([]);
+    expect(await ex.waitRun(runId, { timeout: RUN_TIMEOUT_MS })).toEqual(cancelled);
+    // The first Executor's own exit hook does not re-settle it (as failed, or by starting step c).
+    await ex.tick();
+    expect(await ex.getRun(runId)).toEqual(cancelled);
+  });
+});
+
 describe('cancelRun of ended runs and unknown ids', () => {
   it('returns an ended run record unchanged (succeeded or failed)', async () => {
     const { ex, env } = setup();
@@ -103,6 +126,7 @@ describe('cancelRun of a run waiting for a retry', () => {
     const { ex, order, env } = setup();
     await addProgram(ex, 'wait', [step('a'), step('count', 'run-counter.js', { env: { TARGET: 99 } }), step('c')], { env, retryDelay: 60_000 });
     const steps = collect(ex, 'step');
+    const exits = collect(ex, 'exit');
     const pending = eventOf(ex, 'step', (e) => e.step === 'count' && e.status === 'pending');
     const runId = await ex.runTask('wait');
     const event = await pending;
@@ -120,5 +144,7 @@ describe('cancelRun of a run waiting for a retry', () => {
     expect(await ex.getRun(runId)).toEqual(cancelled);
     expect(steps.filter((e) => e.step === 'count' && e.status === 'running')).toHaveLength(1);
     expect(lines(order)).toEqual(['a']);
+    expect(exits.filter((e) => e.runId === runId)).toMatchObject([{ stopped: true, killedFor: 'cancel' }]);
+    expect(steps.filter((e) => e.step === 'count').map((e) => e.status)).toEqual(['running', 'pending', 'cancelled']);
   });
 });

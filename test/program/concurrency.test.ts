@@ -47,10 +47,11 @@ describe('a program runs one run at a time by default', () => {
     const exits = collect(ex, 'exit');
     const first = await ex.runTask('etl');
     await reached(seen, first);
-    const second = await ex.runTask('etl');
+    const data = { batch: 2 };
+    const second = await ex.runTask('etl', { data });
     expect(queued).toMatchObject([{ name: 'etl', runId: second, reason: 'concurrency' }]);
     const waiting = await ex.getRun(second);
-    expect(waiting).toMatchObject({ runId: second, status: 'queued', endedAt: null, step: 0 });
+    expect(waiting).toMatchObject({ runId: second, status: 'queued', endedAt: null, step: 0, data });
     expect(waiting.steps.map((s) => s.status)).toEqual(['pending', 'pending']);
     expect(await statusOf(ex, first)).toBe('running');
     expect((await ex.listRuns({ task: 'etl', status: 'queued' })).map((r) => r.runId)).toEqual([second]);
@@ -60,8 +61,11 @@ describe('a program runs one run at a time by default', () => {
     const a = await ex.getRun(first);
     const b = await ex.getRun(second);
     expect([a.status, b.status]).toEqual(['succeeded', 'succeeded']);
-    expect(b.queuedAt).toEqual(expect.any(String));
+    expect(b).toMatchObject({ queuedAt: waiting.queuedAt, createdAt: waiting.createdAt, data });
     expect(Date.parse(b.steps[0]!.startedAt!)).toBeGreaterThanOrEqual(Date.parse(a.endedAt!));
+    // The queued run's data reached its run file once it started.
+    const input = JSON.parse(readFileSync(path.join(ex.folder, 'runs', 'etl', second, 'input.json'), 'utf8')) as Record<string, unknown>;
+    expect(input).toMatchObject({ runId: second, data, createdAt: waiting.createdAt });
     expect(seen()).toEqual([`${first} hold`, `${first} after`, `${second} hold`, `${second} after`]);
   });
 
@@ -107,6 +111,30 @@ describe("the Executor's maxConcurrent", () => {
     expect([a.status, b.status]).toEqual(['succeeded', 'succeeded']);
     expect(Date.parse(b.steps[0]!.startedAt!)).toBeGreaterThanOrEqual(Date.parse(a.endedAt!));
     expect(seen()).toEqual([`${first} hold`, `${first} after`, `${second} hold`, `${second} after`]);
+  });
+});
+
+describe('a run waiting for a retry is still live', () => {
+  it('it holds its slot: under concurrency 1 and maxConcurrent 1 new runs queue behind it', async () => {
+    const { ex, seen, add, release } = setup({ maxConcurrent: 1 });
+    const steps: Step[] = [{ name: 'count', script: 'run-counter.js', env: { TARGET: 2 } }];
+    await ex.addTask('flaky', { steps, wd: PROGRAM_FIXTURES, retryDelay: 60_000 });
+    await add('other');
+    const pending = eventOf(ex, 'step', (e) => e.name === 'flaky' && e.status === 'pending');
+    const first = await ex.runTask('flaky');
+    await pending;
+    const again = await ex.runTask('flaky');
+    const other = await ex.runTask('other');
+    await ex.tick();
+    expect([await statusOf(ex, first), await statusOf(ex, again), await statusOf(ex, other)]).toEqual(['running', 'queued', 'queued']);
+    expect(seen()).toEqual([]);
+    // Cancelling the waiting run (and the queued one of the same task) frees the slot for the other program.
+    const ended = await ex.cancelRun(first);
+    expect((await ex.cancelRun(again)).status).toBe('cancelled');
+    release('other');
+    const done = await ex.waitRun(other, { timeout: RUN_TIMEOUT_MS });
+    expect(done.status).toBe('succeeded');
+    expect(Date.parse(done.steps[0]!.startedAt!)).toBeGreaterThanOrEqual(Date.parse(ended.endedAt!));
   });
 });
 

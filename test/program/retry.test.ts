@@ -51,7 +51,8 @@ describe('retry then success', () => {
     await addProgram(ex, 'etl', [step('extract'), step('count', 'run-counter.js'), step('load')], { env, stderr: 'separate' });
     const { run, steps } = await runOnce(ex, 'etl');
     expect(lines(order)).toEqual(['extract', 'load']);
-    expect(run).toMatchObject({ status: 'succeeded', erroredAt: null });
+    // stepRetryCount is the current (last) step's: 0.
+    expect(run).toMatchObject({ status: 'succeeded', erroredAt: null, step: 2, stepRetryCount: 0 });
     expect(run.finishedAt).toEqual(expect.any(String));
     expect(run.steps.map((s) => [s.name, s.status, s.exitCode, s.retries])).toEqual([
       ['extract', 'completed', 0, 0], ['count', 'completed', 0, 2], ['load', 'completed', 0, 0],
@@ -122,6 +123,15 @@ describe('retry exhaustion', () => {
     await addProgram(ex, 'seventyfive', [step('y', 'run-fail.js', { env: { EXIT_CODE: 75 } })], { env, retryExitCodes: [3] });
     const second = await runOnce(ex, 'seventyfive');
     expect(second.run.steps[0]).toMatchObject({ status: 'failed', exitCode: 75, retries: 0 });
+  });
+
+  it("a step's retries: 0 wins over the task's retries", async () => {
+    const { ex, env } = setup();
+    await addProgram(ex, 'once', [step('count', 'run-counter.js', { retries: 0 }), step('b')], { env, retries: 5 });
+    const { run } = await runOnce(ex, 'once');
+    expect(run).toMatchObject({ status: 'failed', stepRetryCount: 0 });
+    expect(run.steps.map((s) => [s.status, s.retries])).toEqual([['failed', 0], ['unprocessed', 0]]);
+    expect(checkpoint(ex, run, 'count')).toEqual({ count: 1 });
   });
 
   it('custom retryExitCodes: [3]: a step exiting 3 is retried until it succeeds', async () => {

@@ -47,10 +47,12 @@ async function runOnce(ex: Executor, name: string, data?: unknown): Promise<{ ru
 
 describe('a program that succeeds', () => {
   it('runs its steps in order, each with its own output file, and records the run as succeeded', async () => {
-    const { ex, order, dump, env, dir } = setup();
+    const { ex, order, dump, env } = setup();
     const config = { source: 's3://bucket', batch: 500 };
     await addProgram(ex, 'etl', [step('extract'), step('transform'), step('load')], { env, config });
     const data = { day: '2030-01-02', ids: [1, 2, 3] };
+    const starts = collect(ex, 'start');
+    const exits = collect(ex, 'exit');
     const { run, steps } = await runOnce(ex, 'etl', data);
     expect(lines(order)).toEqual(['extract', 'transform', 'load']);
     expect(run).toMatchObject({ task: 'etl', status: 'succeeded', trigger: 'manual', erroredAt: null, errorMessage: null, data, stepRetryCount: 0 });
@@ -70,7 +72,7 @@ describe('a program that succeeds', () => {
       // EXECUTOR_STEP, the step index, attempt 0, and the run file with the task's config and the run's data.
       expect(dump(s.name)).toEqual({
         step: s.name, index: String(i), attempt: '0', runId: run.runId,
-        input: expect.objectContaining({ runId: run.runId, task: 'etl', trigger: 'manual', event: null, config, data }),
+        input: { runId: run.runId, task: 'etl', trigger: 'manual', event: null, createdAt: run.createdAt, triggerTime: null, scheduledFor: null, config, data },
       });
     }
     expect(await ex.getRun(run.runId)).toEqual(run);
@@ -79,20 +81,25 @@ describe('a program that succeeds', () => {
       'extract:running', 'extract:completed', 'transform:running', 'transform:completed', 'load:running', 'load:completed',
     ]);
     expect(steps.filter((e) => e.status === 'running').every((e) => typeof e.pid === 'number')).toBe(true);
-    expect(dir).toBeTruthy();
+    expect(starts.filter((e) => e.runId === run.runId)).toHaveLength(1);
+    expect(exits.filter((e) => e.runId === run.runId)).toMatchObject([{ exitCode: 0, signal: null, stopped: false, timedOut: false }]);
   });
 
   it('a step exiting with a skip code is skipped and the run goes on and succeeds', async () => {
-    const { ex, order, env } = setup();
-    await addProgram(ex, 'skippy', [step('a'), step('b', 'run-step.js', { env: { EXIT_CODE: 3 } }), step('c')], { env, skipExitCodes: [3] });
+    const { ex, order, env, dump } = setup();
+    const steps3 = [step('a'), step('b', 'run-step.js', { env: { EXIT_CODE: 3 } }), step('c'), step('d', 'run-step.js', { env: { EXIT_CODE: 75 } })];
+    // 75 is retryable by default: listed in skipExitCodes, it skips instead (even as the last step).
+    await addProgram(ex, 'skippy', steps3, { env, skipExitCodes: [3, 75] });
     const { run, steps } = await runOnce(ex, 'skippy');
-    expect(lines(order)).toEqual(['a', 'b', 'c']);
-    expect(run).toMatchObject({ status: 'succeeded', erroredAt: null });
+    expect(lines(order)).toEqual(['a', 'b', 'c', 'd']);
+    expect(run).toMatchObject({ status: 'succeeded', erroredAt: null, errorMessage: null, data: null });
     expect(run.finishedAt).toEqual(expect.any(String));
     expect(run.steps.map((s) => [s.name, s.status, s.exitCode, s.retries])).toEqual([
-      ['a', 'completed', 0, 0], ['b', 'skipped', 3, 0], ['c', 'completed', 0, 0],
+      ['a', 'completed', 0, 0], ['b', 'skipped', 3, 0], ['c', 'completed', 0, 0], ['d', 'skipped', 75, 0],
     ]);
     expect(steps.find((e) => e.step === 'b' && e.status !== 'running')).toMatchObject({ status: 'skipped', exitCode: 3, retryAt: null });
+    // No data and no config: the run file says null and {}.
+    expect(dump('a').input).toMatchObject({ data: null, config: {} });
   });
 });
 
@@ -115,7 +122,7 @@ describe('a program that fails', () => {
     expect(steps.find((e) => e.step === 'two' && e.status !== 'running')).toMatchObject({ status: 'failed', exitCode: 2, retryAt: null, errorMessage: 'last line before exit 2' });
     expect(steps.some((e) => e.step === 'three')).toBe(false);
     await waitUntil(() => alerts.some((a) => a.runId === run.runId), { what: 'the failure alert' });
-    expect(alerts.filter((a) => a.runId === run.runId)).toMatchObject([{ kind: 'failure', name: 'bad', runId: run.runId, reason: 'bad exited with code 2' }]);
+    expect(alerts.filter((a) => a.runId === run.runId)).toMatchObject([{ kind: 'failure', name: 'bad', runId: run.runId, reason: 'bad at step two exited with code 2' }]);
     expect(await ex.getRun(run.runId)).toEqual(run);
   });
 
@@ -126,12 +133,22 @@ describe('a program that fails', () => {
     expect(run).toMatchObject({ status: 'failed', errorMessage: 'a stderr line' });
     expect(run.steps[0]!.errorFile).toBe(path.join('runs', 'sep', run.runId, 'two.err.txt'));
   });
+
+  it('with timestamps, the error message is the last non-empty line (a stamped blank line does not count)', async () => {
+    const { ex, env } = setup();
+    await addProgram(ex, 'stamped', [step('two', 'run-fail.js')], { env, timestamps: true });
+    const { run } = await runOnce(ex, 'stamped');
+    expect(run.status).toBe('failed');
+    // The fixture's last line is blank: its stamp alone is not an error line.
+    expect(run.errorMessage).toMatch(/last line before exit 2$/);
+  });
 });
 
 describe('a step timeout', () => {
   it('is retryable: the step is killed on attempt 0, retried, and the run succeeds', async () => {
     const { ex, order, env } = setup({ killTimeout: 500 });
-    await addProgram(ex, 'slow', [step('first'), step('hang', 'run-timeout.js', { timeout: 300 }), step('last')], { env });
+    // 1 s: long enough for the quick second attempt even on a loaded machine.
+    await addProgram(ex, 'slow', [step('first'), step('hang', 'run-timeout.js', { timeout: 1000 }), step('last')], { env });
     const timeouts = collect(ex, 'timeout');
     const { run, steps } = await runOnce(ex, 'slow');
     expect(lines(order)).toEqual(['first', 'last']);
@@ -142,9 +159,23 @@ describe('a step timeout', () => {
     const hang = steps.filter((e) => e.step === 'hang');
     expect(hang.map((e) => `${e.status}@${e.attempt}`)).toEqual(['running@0', 'pending@0', 'running@1', 'completed@1']);
     expect(hang[1]!.retryAt).toEqual(expect.any(String));
-    expect(timeouts.filter((t) => t.runId === run.runId)).toHaveLength(1);
+    // The event names the step's own timeout (1000 ms), not the time since the run started.
+    expect(timeouts.filter((t) => t.runId === run.runId)).toMatchObject([{ name: 'slow', pid: hang[0]!.pid, timeoutMs: 1000 }]);
     const text = readFileSync(path.join(ex.folder, run.steps[1]!.outputFile!), 'utf8');
     expect(text).toContain('hanging');
     expect(text).toContain('attempt 1 ok');
+  });
+
+  it('with no retries left a timed-out step fails the run (timedOut set) and alerts "timed out"', async () => {
+    const { ex, order, env } = setup({ killTimeout: 500, alert: 'failure' });
+    await addProgram(ex, 'stuck', [step('hang', 'run-timeout.js', { timeout: 300, retries: 0 }), step('last')], { env });
+    const alerts = collect(ex, 'alert');
+    const { run } = await runOnce(ex, 'stuck');
+    expect(lines(order)).toEqual([]);
+    expect(run).toMatchObject({ status: 'failed', timedOut: true, killedFor: 'timeout', finishedAt: null, errorMessage: 'hanging' });
+    expect(run.erroredAt).toEqual(expect.any(String));
+    expect(run.steps.map((s) => [s.status, s.timedOut, s.retries])).toEqual([['failed', true, 0], ['unprocessed', false, 0]]);
+    await waitUntil(() => alerts.some((a) => a.runId === run.runId), { what: 'the failure alert' });
+    expect(alerts.filter((a) => a.runId === run.runId)).toMatchObject([{ kind: 'failure', reason: 'stuck at step hang timed out' }]);
   });
 });
