@@ -4,6 +4,8 @@ import { InvalidOptionError } from '../errors.js';
 import { currentOutputFileName } from '../output/archive.js';
 import { followFile, type FollowOptions } from '../output/follow.js';
 import { runBlockFilter } from '../output/header.js';
+import { followProgram } from '../program/follow.js';
+import type { TaskRecord } from '../store/records.js';
 import { assertTaskName } from './name.js';
 
 /** Options of `followOut`. */
@@ -16,7 +18,7 @@ export interface FollowOutOptions extends FollowOptions {
  * Follows `<folder>/<name>.txt`. Errors (a bad name, an unknown task via `exists`) surface on the first `next()`.
  * @example `for await (const line of followTaskOutput(folder, 'job', {}, check)) seen.push(line);`
  */
-export function followTaskOutput(folder: string, name: string, options: FollowOutOptions, exists: (name: string) => Promise<unknown>): AsyncIterableIterator<string> {
+export function followTaskOutput(folder: string, name: string, options: FollowOutOptions, exists: (name: string) => Promise<TaskRecord>): AsyncIterableIterator<string> {
   let inner: AsyncIterableIterator<string> | null = null;
   let invalid: unknown = null;
   const { raw, ...followOptions } = options ?? {};
@@ -34,8 +36,16 @@ export function followTaskOutput(folder: string, name: string, options: FollowOu
   return {
     async next() {
       if (!ok) {
-        try { await checked; } catch (error) { await inner?.return?.(); throw error; }
+        let record: TaskRecord;
+        try { record = await checked; } catch (error) { await inner?.return?.(); throw error; }
         ok = true;
+        if (record.task.steps) {
+          // A program has no `<name>.txt`: follow its steps' files instead.
+          await inner?.return?.();
+          const readRecord = (): Promise<TaskRecord> => exists(name);
+          inner = followProgram(folder, readRecord, { ...followOptions, ...(raw === undefined ? {} : { raw }) });
+          return inner.next();
+        }
       }
       for (;;) {
         const item = await inner!.next();
