@@ -57,9 +57,8 @@ try {
   const runDir = join(folder, 'runs', 'pipeline', runId);
   console.log(`runs/pipeline/${runId}/: ${readdirSync(runDir).sort().join('  ')}`);
   console.log(`transform's checkpoint: ${readFileSync(join(runDir, 'transform.state.json'), 'utf8').slice(0, 60)}...`);
-  const transformOut = readFileSync(join(folder, run.steps[1]!.outputFile!), 'utf8').split('\n');
-  console.log("transform's output (both attempts, header and footer lines left out):");
-  for (const line of transformOut.filter((l) => l !== '' && !l.startsWith('#'))) console.log(`  ${line}`);
+  console.log("readOut('pipeline', 10, { run: runId, step: 'transform' }): both attempts, without their headers and footers");
+  for (const line of await ex.readOut('pipeline', 10, { run: runId, step: 'transform' })) console.log(`  ${line}`);
   console.log(`warehouse: ${readFileSync(join(workDir, 'warehouse-2026-01-15.json'), 'utf8')}`);
 } finally {
   rmSync(folder, { recursive: true, force: true });

@@ -54,8 +54,9 @@ export async function cancelRun(rt: Runtime, runId: unknown): Promise<RunRecord>
     rt.log(`Cancelling run ${runId} of ${found.name} (pid: ${marked.run.pid})`);
     await stopTree(runIdentity(marked.run), { killTimeoutMs: rt.killTimeoutMs });
     const own = ownSpawn(rt, marked.run);
-    await closeRun(rt, found.name, runId, own ? await own.exited : null);
+    await closeRun(rt, found.name, runId, own ? await own.exited : null, marked.run.pid);
   }
+  rt.nudge(); // a queued run may start now
   const ledger = await rt.store.readRun(found.name, runId);
   if (!ledger) throw new RunNotFoundError(runId);
   return ledger;

@@ -108,7 +108,7 @@ async function closeWith(rt: Runtime, record: TaskRecord, run: CurrentRun, resul
   const endedMs = rt.now();
   const endedAt = new Date(endedMs).toISOString();
   // Stopped by the user (stopTask), or replaced by a newer run (overlap 'replace'): neither is a failure.
-  const userStopped = (run.stopRequested && run.kill === null) || (main && record.state.status === 'stopped') || program?.status === 'cancelled';
+  const userStopped = (run.stopRequested && run.kill === null) || (main && record.state.status === 'stopped');
   const stopped = userStopped || run.kill === 'replace' || run.kill === 'cancel';
   const failed = program ? program.status === 'failed' : !stopped && (run.kill === 'timeout' || run.kill === 'memory' || result.exitCode !== 0);
   const timedOut = run.kill === 'timeout' && (program === null || failed);
@@ -166,10 +166,13 @@ export function liveRuns(record: TaskRecord): CurrentRun[] {
   return record.state.run ? [record.state.run, ...record.state.extraRuns] : [...record.state.extraRuns];
 }
 
-/** Closes run `runId` of `name` if it is still live (idempotent, under the task lock). */
-export async function closeRun(rt: Runtime, name: string, runId: string, exit: RunExit | null): Promise<ExitEvent | null> {
+/**
+ * Closes run `runId` of `name` if it is still live (idempotent, under the task lock). With `pid`, only while the run is
+ * still on that process: a program may have moved on to its next attempt, which `exit` is not about.
+ */
+export async function closeRun(rt: Runtime, name: string, runId: string, exit: RunExit | null, pid?: number): Promise<ExitEvent | null> {
   const done = await rt.store.mutateTask(name, async (record) => {
-    const run = record ? liveRuns(record).find((r) => r.runId === runId) : undefined;
+    const run = record ? liveRuns(record).find((r) => r.runId === runId && (pid === undefined || r.pid === pid)) : undefined;
     if (!record || !run) return { record: null, result: null };
     const closed = await finalizeRun(rt, record, exit, run);
     return closed ? { record: closed.record, result: closed, sideWrites: [closed.ledgerWrite] } : { record: null, result: null };

@@ -53,7 +53,7 @@ export function resumeKill(rt: Runtime, name: string, run: CurrentRun): void {
 export async function finishKill(rt: Runtime, name: string, run: CurrentRun): Promise<void> {
   await stopTree(runIdentity(run), { killTimeoutMs: rt.killTimeoutMs });
   const own = ownSpawn(rt, run);
-  await closeRun(rt, name, run.runId, own ? await own.exited : null);
+  await closeRun(rt, name, run.runId, own ? await own.exited : null, run.pid);
 }
 
 function announceKill(rt: Runtime, name: string, run: CurrentRun, reason: KillReason, detail: KillDetail): void {

@@ -61,7 +61,7 @@ export async function stopTaskRun(rt: Runtime, name: string): Promise<StopResult
   const results = await Promise.all(target.runs.map(async (run) => {
     const { forced } = await stopTree(runIdentity(run), { killTimeoutMs: rt.killTimeoutMs });
     const own = ownSpawn(rt, run);
-    await closeRun(rt, name, run.runId, own ? await own.exited : null);
+    await closeRun(rt, name, run.runId, own ? await own.exited : null, run.pid);
     return forced;
   }));
   rt.emitter.emit('stop', { name, runId: main.runId, pid: main.pid });
