@@ -6,12 +6,15 @@
 // Two emitters, both supervised by keepRestarting() in this process: this process (the supervisor handles the event
 // itself), and a second Node process (bench/fixtures/program-emit.mjs) whose event file the supervisor picks up.
 // The three sides alternate, round by round, after one warm-up round each.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { closeSync, openSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import type { Executor } from '../dist/index.js';
-import { envInt, FIXTURES, fmtMs, lines, newExecutor, nowMs, percentile, tempFolder, trackGroup, untrackGroup, waitUntil, type Figure } from './lib.js';
+import { envInt, FIXTURES, fmtMs, lines, newExecutor, nowMs, pause, percentile, tempFolder, trackGroup, untrackGroup, waitUntil, type Figure } from './lib.js';
 
 /** Subscribed tasks (`BENCH_EVENT_TASKS`). */
 export const TASKS = envInt('BENCH_EVENT_TASKS', 50);
@@ -25,6 +28,8 @@ export const STAMP_SCRIPT = join(FIXTURES, 'program-stamp.sh');
 export const EMITTER = join(FIXTURES, 'program-emit.mjs');
 /** How long a round's runs may take to end. */
 export const ROUND_TIMEOUT_MS = 60_000;
+/** How long the emitter process may take to end once its stdin is closed. */
+export const EMITTER_EXIT_MS = 5_000;
 const LOG_ENV = 'BENCH_EVENT_LOG';
 const SHELL = 'sh';
 const POLL_MS = 10;
@@ -44,7 +49,7 @@ function stamps(log: string): Map<string, number> {
 }
 
 /** One round of one side: ms from the emit (or the loop's start) to each child's stamp, and to each `start` event. */
-interface Round { toChild: number[]; toStartEvent: number[]; toResolved: number }
+interface Round { toChild: number[]; toStartEvent: number[]; toResolved: number; toWritten?: number }
 
 /** Waits for every run's stamp; returns the latencies from t0. */
 async function stampsOf(log: string, runIds: string[], t0: number): Promise<number[]> {
@@ -73,6 +78,8 @@ async function rawRound(dir: string, log: string, round: number): Promise<Round>
 
 /** Our side's tail: waits for the runs to end and their stamps; reads the `start` events seen since. */
 async function settle(ex: Executor, log: string, runIds: string[], t0: number, t1: number, starts: Map<string, number>): Promise<Round> {
+  // An event from another process is a run of this folder only once the supervisor has picked it up: wait for that.
+  await waitUntil(() => runIds.every((id) => starts.has(id)), 'every run to start', ROUND_TIMEOUT_MS, POLL_MS);
   const records = await Promise.all(runIds.map((id) => ex.waitRun(id, { timeout: ROUND_TIMEOUT_MS })));
   const bad = records.find((r) => r.status !== 'succeeded');
   if (bad) throw new Error(`Event run ${bad.runId} ended ${bad.status}: ${bad.errorMessage ?? ''}`);
@@ -83,10 +90,10 @@ async function settle(ex: Executor, log: string, runIds: string[], t0: number, t
 }
 
 /** A line-by-line request/answer channel to the emitter process. */
-function emitterChannel(child: ChildProcessWithoutNullStreams): () => Promise<string> {
+function emitterChannel(stdout: Readable): () => Promise<string> {
   const queue: string[] = [];
   const waiting: ((line: string) => void)[] = [];
-  createInterface({ input: child.stdout }).on('line', (line) => { const w = waiting.shift(); if (w) w(line); else queue.push(line); });
+  createInterface({ input: stdout }).on('line', (line) => { const w = waiting.shift(); if (w) w(line); else queue.push(line); });
   return () => new Promise((resolve) => { const line = queue.shift(); if (line !== undefined) resolve(line); else waiting.push(resolve); });
 }
 
@@ -101,11 +108,14 @@ async function measure(): Promise<Sides> {
   const pids = new Map<string, number>();
   ex.on('start', (e) => { starts.set(e.runId, nowMs()); pids.set(e.runId, e.pid); });
   ex.on('exit', (e) => { untrackGroup(pids.get(e.runId)); pids.delete(e.runId); });
+  // emitEvent logs "Event <type> (<id>) for …" once the event file is written (after the table read and the fsync).
+  let writtenAt = NaN;
+  ex.on('log', (e) => { if (e.message.startsWith(`Event ${EVENT_TYPE} (`)) writtenAt = nowMs(); });
   const steps = [{ name: 's1', script: STAMP_SCRIPT, interpreter: SHELL, env: { [LOG_ENV]: log } }];
   await Promise.all(Array.from({ length: TASKS }, (_, i) => ex.addTask(taskName(i), { steps, on: [EVENT_TYPE], header: false })));
   const sup = ex.keepRestarting();
   const emitter = spawn(process.execPath, [EMITTER, folder, EVENT_TYPE], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const next = emitterChannel(emitter);
+  const next = emitterChannel(emitter.stdout);
   const sides: Sides = { floor: [], local: [], remote: [] };
   try {
     if ((await next()) !== 'ready') throw new Error('The emitter process did not start');
@@ -113,7 +123,7 @@ async function measure(): Promise<Sides> {
       const floor = await rawRound(dir, log, round);
       let t0 = nowMs();
       const ids = await ex.emitEvent(EVENT_TYPE);
-      const local = await settle(ex, log, ids, t0, nowMs(), starts);
+      const local = { ...(await settle(ex, log, ids, t0, nowMs(), starts)), toWritten: writtenAt - t0 };
       emitter.stdin.write('\n');
       const answer = JSON.parse(await next()) as { t0: number; t1: number; runIds: string[] };
       t0 = answer.t0;
@@ -125,6 +135,8 @@ async function measure(): Promise<Sides> {
     }
   } finally {
     emitter.stdin.end();
+    await Promise.race([once(emitter, 'exit'), pause(EMITTER_EXIT_MS)]);
+    if (emitter.exitCode === null && emitter.signalCode === null) emitter.kill('SIGKILL');
     await sup.stop();
   }
   return sides;
@@ -133,40 +145,44 @@ async function measure(): Promise<Sides> {
 const firsts = (rounds: Round[], k: 'toChild' | 'toStartEvent'): number[] => rounds.map((r) => Math.min(...r[k]));
 const lasts = (rounds: Round[], k: 'toChild' | 'toStartEvent'): number[] => rounds.map((r) => Math.max(...r[k]));
 const dist = (v: number[]): string => `${fmtMs(percentile(v, 50))} / ${fmtMs(percentile(v, 99))} / ${fmtMs(Math.max(...v))}`;
+const signed = (ms: number): string => (ms < 0 ? `−${fmtMs(-ms)}` : `+${fmtMs(ms)}`);
 const ratio = (o: number[], f: number[]): string => {
   const a = percentile(o, 50);
   const b = percentile(f, 50);
-  return `${(a / b).toFixed(1)}× (+${fmtMs(a - b)}) at p50`;
+  return `${(a / b).toFixed(1)}× (${signed(a - b)}) at p50`;
 };
 
 /** Where our side's time went, from this process's view, for the notes. */
 function breakdown(rounds: Round[]): string {
   const all = rounds.flatMap((r) => r.toChild);
-  return `emitEvent resolved p50 ${fmtMs(percentile(rounds.map((r) => r.toResolved), 50))}; first / last \`start\` event (spawned and recorded) p50 `
+  const written = rounds.flatMap((r) => (r.toWritten === undefined ? [] : [r.toWritten]));
+  const toWritten = written.length ? `event file written (its log line) p50 ${fmtMs(percentile(written, 50))}; ` : '';
+  return `${toWritten}emitEvent resolved p50 ${fmtMs(percentile(rounds.map((r) => r.toResolved), 50))}; first / last \`start\` event (spawned and recorded) p50 `
     + `${fmtMs(percentile(firsts(rounds, 'toStartEvent'), 50))} / ${fmtMs(percentile(lasts(rounds, 'toStartEvent'), 50))}; `
     + `all ${all.length} spawns, child's own start: p50 ${fmtMs(percentile(all, 50))} / p99 ${fmtMs(percentile(all, 99))}`;
 }
 
 export async function benchEvent(): Promise<{ figures: Figure[]; first: number; last: number }> {
   const { floor, local, remote } = await measure();
-  const what = `${TASKS} subscribed one-step programs, p50 / p99 / max of ${ROUNDS} rounds`;
+  const what = `${TASKS} subscribed programs, the supervisor emits; p50 / p99 / max of ${ROUNDS} rounds`;
   const floorLabel = `(${TASKS} spawns from one loop)`;
-  const extra = (f: (r: Round[], k: 'toChild') => number[]): string => `+${fmtMs(percentile(f(remote, 'toChild'), 50) - percentile(f(local, 'toChild'), 50))} at p50`;
+  const extra = (f: (r: Round[], k: 'toChild') => number[]): string => `${signed(percentile(f(remote, 'toChild'), 50) - percentile(f(local, 'toChild'), 50))} at p50`;
   const floorAll = floor.flatMap((r) => r.toChild);
+  const load = `1-min load average at the end: ${loadavg()[0]!.toFixed(1)} (${cpus().length} CPUs)`;
   return {
     first: percentile(firsts(local, 'toChild'), 50), last: percentile(lasts(local, 'toChild'), 50),
     figures: [{
-      figure: `emitEvent → first step's spawn, first of ${TASKS} (${what}; emitter = the supervisor): to the child's own start`,
+      figure: `emitEvent → the first of the ${TASKS} runs' first step starting (${what})`,
       ours: dist(firsts(local, 'toChild')), floor: `${dist(firsts(floor, 'toChild'))} ${floorLabel}`, ratio: ratio(firsts(local, 'toChild'), firsts(floor, 'toChild')),
       goal: 'informational', pass: null,
       note: `${breakdown(local)}. Floor: the spawn loop returned after p50 ${fmtMs(percentile(floor.map((r) => r.toResolved), 50))}; all ${floorAll.length} children's own start p50 `
-        + `${fmtMs(percentile(floorAll, 50))} / p99 ${fmtMs(percentile(floorAll, 99))}.`,
+        + `${fmtMs(percentile(floorAll, 50))} / p99 ${fmtMs(percentile(floorAll, 99))}. ${load}.`,
     }, {
-      figure: `emitEvent → the last of the ${TASKS} spawns (same runs)`,
+      figure: `emitEvent → the last of the ${TASKS} starting (same rounds)`,
       ours: dist(lasts(local, 'toChild')), floor: `${dist(lasts(floor, 'toChild'))} ${floorLabel}`, ratio: ratio(lasts(local, 'toChild'), lasts(floor, 'toChild')),
       goal: 'informational', pass: null,
     }, {
-      figure: `The same event emitted by a second process, picked up by the supervisor: first / last spawn, p50`,
+      figure: `Emitted by a second process instead (the supervisor picks the event file up): first / last starting, p50`,
       ours: `${fmtMs(percentile(firsts(remote, 'toChild'), 50))} / ${fmtMs(percentile(lasts(remote, 'toChild'), 50))}`,
       floor: `${fmtMs(percentile(firsts(local, 'toChild'), 50))} / ${fmtMs(percentile(lasts(local, 'toChild'), 50))} (emitted by the supervisor)`,
       ratio: `first ${extra(firsts)}, last ${extra(lasts)}`, goal: 'informational', pass: null,

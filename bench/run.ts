@@ -4,8 +4,10 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanUp, cleanUpSync, type Figure } from './lib.js';
+import { benchEvent, ROUNDS as EVENT_ROUNDS, TASKS as EVENT_TASKS } from './event.js';
 import { benchMemory } from './memory.js';
 import { benchOutput } from './output.js';
+import { benchProgram, NODE_REPS as PROGRAM_NODE_REPS, REPS as PROGRAM_REPS, STEPS as PROGRAM_STEPS } from './program.js';
 import { benchReadOut } from './read-out.js';
 import { renderPartial, renderReport } from './report.js';
 import { benchRestart } from './restart.js';
@@ -25,11 +27,13 @@ const NOTES = [
   '**readOut**: `readOut(name, 50)` on a 1 GB `<name>.txt` (sparse, with real lines at the end) and on a 1 MB one; floor: `open` + `fstat` + `read` of the last 64 KiB + `close`.',
   '**tick / startTask / stopTask**: tables of 10,000 and 10 idle tasks filled through `addTask`; then `tick()`, and `startTask` + `stopTask` of one task (running `sleep 60` from a shell script), alternating between the two tables; medians.',
   `**Schedule lateness**: ${SCHEDULE_TASKS} tasks on a \`'1 sec'\` period for ${SCHEDULE_SECONDS} s, supervised by \`keepRestarting()\`, task i anchored at a whole second + i·${(1000 / SCHEDULE_TASKS).toFixed(0)} ms (\`start\`), so the ${SCHEDULE_TASKS} runs a second are spread evenly over it; \`header: false\`, \`interpreter: 'sh'\`. Each run is a tiny shell script that appends \`$EXECUTOR_TASK $EXECUTOR_TRIGGER $(date +%s%N)\` to a log, so lateness = the child's own clock − its slot: it counts everything (timer, pass, lock, archive, spawn, the shell's start-up). Floor, in the same process but before ours (not alongside it): a plain \`setTimeout\` loop spawning the same script with \`child_process.spawn\` (detached, output to a file) at the same instants for ${SCHEDULE_FLOOR_SECONDS} s, measured the same way. A slot missed = never stamped within 5 s of the window's end (skipped slots, \`overlap: 'skip'\`, count as missed). Informational: the same with every task anchored on the same instant (${SCHEDULE_ALIGNED_SECONDS} s), against a floor of ${SCHEDULE_TASKS} raw spawns back to back in one timer callback. \`BENCH_SCHEDULE_SECONDS\`, \`BENCH_SCHEDULE_FLOOR_SECONDS\`, \`BENCH_SCHEDULE_ALIGNED_SECONDS\`, \`BENCH_SCHEDULE_BURSTS\`, \`BENCH_SCHEDULE_TASKS\` shorten it for quick runs.`,
+  `**Program step overhead**: a program of ${PROGRAM_STEPS} steps, each \`sh program-step.sh\` (\`exit 0\`, \`interpreter: 'sh'\`, \`header: false\`), timed from \`runTask\` to \`waitRun\` resolving; per step = that time / ${PROGRAM_STEPS}. Floor: ${PROGRAM_STEPS} sequential \`child_process.spawn\`s of \`sh program-step.sh\` (detached, output to a file), each awaited until its \`'exit'\`. Three sides alternate ${PROGRAM_REPS} times after a warm-up: the floor, ours with no supervisor (the calling process advances the steps as they exit), ours under \`keepRestarting()\` in the same process. Informational: the same with ${PROGRAM_STEPS} empty Node steps (${PROGRAM_NODE_REPS} runs). \`BENCH_PROGRAM_STEPS\`, \`BENCH_PROGRAM_REPS\`, \`BENCH_PROGRAM_NODE_REPS\` change it.`,
+  `**Event fan-out**: ${EVENT_TASKS} one-step programs with \`on: ['go']\` (step \`sh program-stamp.sh\`, which appends its run id and \`$(date +%s%N)\` to a log), supervised by \`keepRestarting()\` in the bench's process; timed from just before \`emitEvent('go')\` to each child's own stamp (and to each run's \`start\` event, in the details); per round, the first and the last of the ${EVENT_TASKS} spawns; p50 / p99 / max over ${EVENT_ROUNDS} rounds. Floor: ${EVENT_TASKS} \`child_process.spawn\`s of the same script from one loop (detached, output to a file), from the loop's start to each child's stamp. The event is emitted by the supervising process itself, and, alternately, by a second Node process (\`bench/fixtures/program-emit.mjs\`, already running, stamping just before its \`emitEvent\`), whose event file the supervisor picks up: the difference is the hand-over's cost. The three sides alternate round by round after a warm-up. \`BENCH_EVENT_ROUNDS\`, \`BENCH_EVENT_TASKS\` change it.`,
   '**Supervisor RSS**: a fresh plain-Node process imports `dist/`, supervises 100 sleeping Node tasks with `keepRestarting({ sleep: 1 })` and samples `process.memoryUsage().rss` for 3 s once all are up; floor: a bare `node` process.',
 ];
 
 /** Bench names, in run order; `BENCH_ONLY=schedule,timestamps` runs a subset (printed, docs/benchmarks.md left alone). */
-export const BENCHES = ['restart', 'start-all', 'output', 'timestamps', 'read-out', 'table', 'schedule', 'memory'] as const;
+export const BENCHES = ['restart', 'start-all', 'output', 'timestamps', 'read-out', 'table', 'schedule', 'memory', 'program', 'event'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 /** The benches chosen by `BENCH_ONLY` (comma-separated names), or null for all of them. */
@@ -67,6 +71,8 @@ async function main(): Promise<void> {
     await step('table', 'tick, startTask, stopTask with 10,000 tasks', benchTable);
     await step('schedule', 'schedule lateness', benchSchedule);
     const memory = await step('memory', 'supervisor RSS', benchMemory);
+    await step('program', 'program step overhead', benchProgram);
+    await step('event', 'event fan-out', benchEvent);
     if (!restart || !startAll || !output || !memory) {
       process.stdout.write(`${renderPartial(figures)}\nPartial run (BENCH_ONLY=${process.env.BENCH_ONLY}, ${((Date.now() - t0) / 1000).toFixed(0)} s): docs/benchmarks.md not written.\n`);
       return;

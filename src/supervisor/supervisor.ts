@@ -73,6 +73,7 @@ class Supervisor implements SupervisorHooks {
   readonly #leadMs: number;
   #lease: HeldLease | null = null;
   #timer: NodeJS.Timeout | null = null;
+  #timerDue = 0;
   #watcher: FSWatcher | null = null;
   #stopped = false;
   #passing = false;
@@ -132,12 +133,16 @@ class Supervisor implements SupervisorHooks {
   // Arms the single timer: to the next due time, but at least every poll interval (and never past MAX_TIMER_MS).
   #arm(wakeAt: number | null): void {
     if (this.#stopped) return;
-    if (this.#timer) clearTimeout(this.#timer);
     const now = this.#rt.now();
     // Wake `leadMs` early to prepare a slot; a wake already inside that window is one that could not be prepared: wake on time.
     const target = wakeAt === null ? Infinity : wakeAt - this.#leadMs > now ? wakeAt - this.#leadMs : wakeAt;
     const delay = Math.max(0, Math.min(this.#pollMs, MAX_TIMER_MS, target - now));
-    this.#timer = setTimeout(() => void this.#pass(), delay);
+    const due = Date.now() + delay;
+    // An earlier wake already armed (e.g. an event file that arrived during a pass) is kept: its pass re-arms anyway.
+    if (this.#timer && this.#timerDue <= due) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timerDue = due;
+    this.#timer = setTimeout(() => { this.#timer = null; void this.#pass(); }, delay);
     if (this.#options.unref) this.#timer.unref();
   }
 
