@@ -9,7 +9,8 @@ import { Journal } from './journal.js';
 import { acquireLease, type HeldLease, type LeaseHolder } from './lease.js';
 import { LockSet, type CompromisedHandler } from './lock.js';
 import { ExecutorLog } from './log.js';
-import { checkRunRecord, checkTaskRecord, FORMAT_VERSION, type RunRecord, type TaskRecord } from './records.js';
+import { checkRunRecord, checkTaskRecord } from './record-check.js';
+import { FORMAT_VERSION, type RunRecord, type TaskRecord } from './records.js';
 import type { Mutation, TaskStore, TaskTable } from './store.js';
 import { FOLDER_LAYOUT, JSON_EXT } from './layout.js';
 

@@ -1,10 +1,9 @@
-// Shapes of the JSON records kept in the folder, and checks that a parsed file has that shape.
-import { CorruptRecordError } from '../errors.js';
+// Shapes of the JSON records kept in the folder (their checks live in record-check.ts).
 import type { AlertConfig } from '../alert/types.js';
-import { fillDefaults, fillLedgerDefaults, TASK_DEFAULTS } from './defaults.js';
-import { parseCron } from '../schedule/cron.js';
-import { parsePeriod } from '../schedule/period.js';
-import { assertTimezone } from '../schedule/start.js';
+import { TASK_DEFAULTS } from './defaults.js';
+import type { ProgramCursor, RunStatus, SavedRun, StepRecord, StepSpec } from './program-records.js';
+
+export type { ProgramCursor, RunStatus, SavedRun, StepRecord, StepSpec, StepStatus } from './program-records.js';
 
 /** Version of the on-disk folder format (see docs/folder-format.md). */
 export const FORMAT_VERSION = 1;
@@ -14,42 +13,6 @@ export type TaskStatus = 'idle' | 'running' | 'backoff' | 'scheduled' | 'succeed
 
 /** What caused a run. */
 export type RunTrigger = 'manual' | 'restart' | 'schedule' | 'catch-up' | 'event';
-
-/** Where a run is in its life, as `getRun` / `listRuns` report it. */
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-
-/** Where one step of a program run is. */
-export type StepStatus = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'unprocessed' | 'cancelled';
-
-/** One step of a program, as stored (paths resolved, interpreter resolved). */
-export interface StepSpec {
-  /** Unique within the task; same rules as task names. */
-  name: string;
-  /** Script as given (relative to `wd` or absolute). */
-  script: string;
-  /** Absolute working directory (the task's unless the step sets one). */
-  wd: string;
-  /** The step's own environment variables (added over the task's). */
-  env: Record<string, string>;
-  args: string[];
-  /** Interpreter label, for display. */
-  interpreter: string | null;
-  /** Interpreter argv prefix; `[]` runs the script directly. */
-  command: string[];
-  /** True when the script file goes to the interpreter on stdin (SQL clients such as `sqlite3 app.db`). */
-  stdin: boolean;
-  /** Per-attempt timeout, ms (the task's `timeout` when the step sets none), or null. */
-  timeoutMs: number | null;
-  /** Retries of this step, or null for the task's `retries`. */
-  retries: number | null;
-}
-
-/** The saved (pinned) mark of a run. */
-export interface SavedRun {
-  name: string;
-  description: string | null;
-  savedAt: string;
-}
 
 /** A task's definition, as given to `addTask` (paths resolved, interpreter resolved). */
 export interface TaskSpec {
@@ -162,18 +125,6 @@ export interface CurrentRun {
   resumeStatus: TaskStatus | null;
   /** A program run's cursor (`pid` is then the current step's process), or null for a script run. */
   program: ProgramCursor | null;
-}
-
-/** Where a live program run is. */
-export interface ProgramCursor {
-  /** Index of the current step. */
-  step: number;
-  /** Attempt of the current step: 0 first, then one more per retry or resume. */
-  attempt: number;
-  /** Set while waiting to retry the step (no process is live then), ISO. */
-  retryAt: string | null;
-  /** Start of the current attempt, ISO. */
-  stepStartedAt: string;
 }
 
 /** A run waiting to start: queued by maxConcurrent, `overlap: 'queue' | 'replace'` or `catchUp: 'all'`. */
@@ -302,26 +253,6 @@ export interface RunRecord {
   saved: SavedRun | null;
 }
 
-/** One step of a program run, in its ledger record. */
-export interface StepRecord {
-  name: string;
-  status: StepStatus;
-  startedAt: string | null;
-  endedAt: string | null;
-  exitCode: number | null;
-  signal: string | null;
-  /** Retries done. */
-  retries: number;
-  /** True when the last attempt was stopped by its timeout. */
-  timedOut: boolean;
-  /** Pid of the last attempt, or null. */
-  pid: number | null;
-  /** Output file, relative to the folder, or null before the step starts. */
-  outputFile: string | null;
-  /** Separate stderr file (relative), or null. */
-  errorFile: string | null;
-}
-
 /** `executor.json`: the folder's identity. */
 export interface FolderMeta {
   formatVersion: number;
@@ -352,65 +283,3 @@ export function initialState(): TaskState {
   };
 }
 
-const STATUSES: readonly TaskStatus[] = ['idle', 'running', 'backoff', 'scheduled', 'succeeded', 'failed', 'stopped'];
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Checks a parsed task file, throwing `CorruptRecordError` (naming `file`) on a bad shape. */
-export function checkTaskRecord(file: string, value: unknown, expectedName: string): TaskRecord {
-  const fail = (why: string): never => {
-    throw new CorruptRecordError(file, why);
-  };
-  if (!isObject(value)) return fail('a non-object');
-  if (value.formatVersion !== FORMAT_VERSION) fail(`formatVersion ${JSON.stringify(value.formatVersion)} (expected ${FORMAT_VERSION})`);
-  const { task, state } = value;
-  if (!isObject(task) || !isObject(state)) return fail('no `task` or `state` object');
-  if (task.name !== expectedName) fail(`task.name ${JSON.stringify(task.name)} for file of task ${JSON.stringify(expectedName)}`);
-  fillDefaults(expectedName, task, state);
-  for (const key of ['script', 'wd', 'addedAt'] as const) if (typeof task[key] !== 'string') fail(`task.${key} that is not a string`);
-  if (!isObject(task.env) || !Object.values(task.env).every((v) => typeof v === 'string')) fail('task.env that is not a map of strings');
-  for (const key of ['args', 'command'] as const) {
-    if (!Array.isArray(task[key]) || !(task[key] as unknown[]).every((v) => typeof v === 'string')) fail(`task.${key} that is not a string array`);
-  }
-  if (typeof task.infiniteLoop !== 'boolean') fail('task.infiniteLoop that is not a boolean');
-  if (!STATUSES.includes(state.status as TaskStatus)) fail(`state.status ${JSON.stringify(state.status)}`);
-  if (state.run !== null && !isObject(state.run)) fail('state.run that is neither null nor an object');
-  if (isObject(state.run) && (typeof state.run.pid !== 'number' || typeof state.run.runId !== 'string')) fail('state.run without pid or runId');
-  if (!Array.isArray(state.archives)) fail('state.archives that is not an array');
-  if (!Array.isArray(state.restartTimes)) fail('state.restartTimes that is not an array');
-  if (!Array.isArray(state.extraRuns) || !state.extraRuns.every((r) => isObject(r) && typeof r.pid === 'number' && typeof r.runId === 'string')) fail('state.extraRuns that is not an array of runs');
-  if (!Array.isArray(state.queue) || !state.queue.every((q) => isObject(q) && typeof q.runId === 'string')) fail('state.queue that is not an array of queued runs');
-  checkSchedule(task, fail);
-  return value as unknown as TaskRecord;
-}
-
-// A hand-edited period, start or timezone must not break every pass of the supervisor later.
-function checkSchedule(task: Record<string, unknown>, fail: (why: string) => never): void {
-  try {
-    if (task.period !== null) parsePeriod(task.period, 'task.period');
-    if (task.timezone !== null) assertTimezone(task.timezone);
-    if (task.cron !== null) parseCron(task.cron, task.timezone as string | null, 'task.cron');
-  } catch (error) {
-    fail(`a bad schedule (${(error as Error).message})`);
-  }
-  if (task.period !== null && !Number.isFinite(Date.parse(String(task.start ?? task.addedAt)))) fail('task.start that is not a date');
-  if (task.maxRestarts !== null && !(Number.isInteger(task.maxRestarts) && (task.maxRestarts as number) > 0)) fail('task.maxRestarts that is not a positive integer or null');
-  if (task.period !== null && task.cron !== null) fail('both task.period and task.cron');
-  if (!['none', 'one', 'all'].includes(task.catchUp as string)) fail(`task.catchUp ${JSON.stringify(task.catchUp)}`);
-  if (!['skip', 'queue', 'replace', 'allow'].includes(task.overlap as string)) fail(`task.overlap ${JSON.stringify(task.overlap)}`);
-  if (!(Number.isFinite(task.jitterMs) && (task.jitterMs as number) >= 0)) fail('task.jitterMs that is not a number >= 0');
-  const alert = task.alert;
-  if (alert !== null && alert !== false && !(isObject(alert) && Array.isArray(alert.on) && Array.isArray(alert.channels))) fail('task.alert that is not null, false or an alert setting');
-  if (!(Number.isInteger(task.maxCatchUp) && (task.maxCatchUp as number) >= 1)) fail('task.maxCatchUp that is not an integer >= 1');
-}
-
-/** Checks a parsed run ledger file. */
-export function checkRunRecord(file: string, value: unknown): RunRecord {
-  if (!isObject(value) || typeof value.runId !== 'string' || typeof value.task !== 'string') {
-    throw new CorruptRecordError(file, 'a run record without runId or task');
-  }
-  fillLedgerDefaults(value); // written before these fields existed
-  return value as unknown as RunRecord;
-}
