@@ -190,7 +190,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
    * ```
    */
   followOut(name: string, options: FollowOutOptions = {}): AsyncIterableIterator<string> {
-    return followTaskOutput(this.folder, name, options, (n) => this.#existing(n));
+    return followTaskOutput(this.folder, name, options, (n) => this.#existing(n), (n, runId) => this.#rt.store.readRun(n, runId));
   }
 
   /** Lines of the executor log (all of the current file, or the last `nTail`). */

@@ -3,22 +3,25 @@ import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FOLLOW_POLL_MS, FOLLOW_READ_BYTES } from '../output/follow.js';
 import { runBlockFilter } from '../output/header.js';
-import type { TaskRecord } from '../store/records.js';
+import type { RunRecord, TaskRecord } from '../store/records.js';
 
 /** What a program follower needs. */
 export interface ProgramFollowOptions {
   pollMs?: number;
   signal?: AbortSignal;
   raw?: boolean;
+  /** Start with what the current run's steps have printed so far. @defaultValue false */
+  fromStart?: boolean;
 }
 
-// The output file of the step the task's main run is on (or its newest extra run's), or null.
-function currentStepFile(record: TaskRecord | null): string | null {
-  const run = record?.state.run ?? record?.state.extraRuns.at(-1) ?? null;
-  return run?.program ? run.outputFile : null;
+/** Reads what a follower needs: the task record, the task's run ids (oldest first) and a run's ledger record. */
+export interface ProgramSource {
+  task(): Promise<TaskRecord | null>;
+  runIds(): Promise<string[]>;
+  run(runId: string): Promise<RunRecord | null>;
 }
 
-// Reads `file` from `offset` to its end; resolves with the bytes read (none when it is missing).
+// Reads `file` from `offset` (at most one chunk); no bytes when it is missing.
 async function readFrom(file: string, offset: number): Promise<Buffer> {
   const handle = await open(file, 'r').catch(() => null);
   if (!handle) return Buffer.alloc(0);
@@ -41,33 +44,62 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+/** Where a follower is: a run, one of its steps, and how far into that step's file. */
+interface Cursor { runId: string; step: number; offset: number; partial: string }
+
+/** Where a follower stands between reads: the run it is in (or null, waiting for a run newer than `done`). */
+interface Position { at: Cursor | null; done: string | null }
+
 /**
- * New lines of a program's step outputs: the step being run now (from its end, when following starts), then each
- * next step's file from its start, across runs, until `signal` aborts or the iterator is returned.
+ * New lines of a program's step outputs, in order: every step of the run being followed (from where its output
+ * stood when following began, unless `fromStart`), including steps shorter than a poll, then every later run (by run
+ * id) from its first step, until `signal` aborts or the iterator is returned.
  */
-export async function* followProgram(folder: string, readRecord: () => Promise<TaskRecord | null>, options: ProgramFollowOptions = {}): AsyncGenerator<string> {
+export async function* followProgram(folder: string, source: ProgramSource, options: ProgramFollowOptions = {}): AsyncGenerator<string> {
   const pollMs = options.pollMs ?? FOLLOW_POLL_MS;
-  let file: string | null = null;
-  let offset = 0;
-  let partial = '';
-  let keep = options.raw === true ? () => true : runBlockFilter();
-  let first = true;
+  const filter = (): ((line: string) => boolean) => (options.raw === true ? () => true : runBlockFilter());
+  let keep = filter();
+  const pos = await startPosition(folder, source, options.fromStart === true);
   while (!options.signal?.aborted) {
-    const target = currentStepFile(await readRecord().catch(() => null));
-    for (let chunk = file ? await readFrom(join(folder, file), offset) : Buffer.alloc(0); chunk.length > 0; chunk = await readFrom(join(folder, file!), offset)) {
-      offset += chunk.length;
-      const lines = (partial + chunk.toString('utf8')).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) if (keep(line.replace(/\r$/, ''))) yield line.replace(/\r$/, '');
+    if (pos.at === null) {
+      const next = (await source.runIds().catch(() => [] as string[])).find((id) => pos.done === null || id > pos.done);
+      if (next !== undefined) pos.at = { runId: next, step: 0, offset: 0, partial: '' };
     }
-    if (target !== null && target !== file) {
-      if (partial !== '' && keep(partial)) yield partial;
-      partial = '';
-      offset = first ? await stat(join(folder, target)).then((info) => info.size, () => 0) : 0;
-      file = target;
-      keep = options.raw === true ? () => true : runBlockFilter();
+    const at = pos.at;
+    const ledger = at === null ? null : await source.run(at.runId).catch(() => null);
+    if (at === null || ledger === null) { await pause(pollMs, options.signal); continue; }
+    const file = ledger.steps[at.step]?.outputFile ?? null;
+    const chunk = file === null ? Buffer.alloc(0) : await readFrom(join(folder, file), at.offset);
+    at.offset += chunk.length;
+    const lines = (at.partial + chunk.toString('utf8')).split('\n');
+    at.partial = lines.pop() ?? '';
+    for (const raw of lines) { const line = raw.replace(/\r$/, ''); if (keep(line)) yield line; }
+    if (chunk.length > 0) continue;
+    // A step is done once the run is past it (or has ended): on to the next step that ran, or to the next run.
+    if (ledger.endedAt === null && (ledger.step ?? 0) <= at.step) { await pause(pollMs, options.signal); continue; }
+    if (at.partial !== '' && keep(at.partial)) yield at.partial;
+    keep = filter();
+    const next = ledger.steps[at.step + 1];
+    if (next !== undefined && (ledger.endedAt === null || next.outputFile !== null)) pos.at = { ...at, step: at.step + 1, offset: 0, partial: '' };
+    else {
+      pos.at = null;
+      pos.done = at.runId;
     }
-    first = false;
-    await pause(pollMs, options.signal);
   }
+}
+
+// Where following begins: at the end of what the live run's current step printed so far (or at that run's start with
+// `fromStart`); with no live run, after the newest run.
+async function startPosition(folder: string, source: ProgramSource, fromStart: boolean): Promise<Position> {
+  const ids = await source.runIds().catch(() => [] as string[]);
+  const newest = ids.at(-1) ?? null;
+  const record = await source.task().catch(() => null);
+  const live = record?.state.run?.runId ?? record?.state.extraRuns.at(-1)?.runId ?? null;
+  const ledger = live === null ? null : await source.run(live).catch(() => null);
+  if (live === null || ledger === null || ledger.endedAt !== null) return { at: null, done: newest };
+  if (fromStart) return { at: { runId: live, step: 0, offset: 0, partial: '' }, done: null };
+  const step = ledger.step ?? 0;
+  const file = ledger.steps[step]?.outputFile ?? null;
+  const offset = file === null ? 0 : await stat(join(folder, file)).then((s) => s.size, () => 0);
+  return { at: { runId: live, step, offset, partial: '' }, done: null };
 }

@@ -6,6 +6,7 @@ import type { OutputSelector } from '../output/files.js';
 import { readTail } from '../output/tail.js';
 import type { RunRecord, TaskRecord } from '../store/records.js';
 import type { TaskStore } from '../store/store.js';
+import { MAX_RESUMES } from './settle.js';
 
 // The run a selector names: omitted/0 = the latest run, N = the Nth run before it, a string = a runId.
 async function selectRun(store: TaskStore, record: TaskRecord, run: OutputSelector): Promise<RunRecord> {
@@ -37,7 +38,7 @@ export async function readProgramOutput(folder: string, store: TaskStore, record
   if (!file) throw new OutputNotFoundError(record.task.name, step ?? ledger.runId);
   if (raw || n === 0) return readTail(join(folder, file), n);
   // Each attempt wrote its own header and footer: read enough to drop them all.
-  const attempts = (chosen?.retries ?? 0) + 1;
+  const attempts = (chosen?.retries ?? 0) + MAX_RESUMES + 1; // retries, and re-runs after a crash, each add a block
   const lines = await readTail(join(folder, file), n + attempts * (HEADER_MAX_LINES + FOOTER_LINES));
   return lines.filter(runBlockFilter()).slice(-n);
 }

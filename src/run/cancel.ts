@@ -6,7 +6,7 @@ import type { CurrentRun, RunRecord, TaskRecord } from '../store/records.js';
 import { announceExit, closeRun, finalizeRun, liveRuns, type Finalized } from './close.js';
 import { assertRunId, findRun } from './find.js';
 import { isWaiting, ownSpawn, runLive } from './own.js';
-import { queuedRecord } from './query.js';
+import { droppedRecord } from './query.js';
 import { runIdentity } from './stop.js';
 
 type Marked = { kind: 'live'; run: CurrentRun } | { kind: 'closed'; done: Finalized | null } | { kind: 'dropped'; ledger: RunRecord } | { kind: 'gone' };
@@ -16,10 +16,7 @@ async function mark(rt: Runtime, record: TaskRecord | null, runId: string): Prom
   if (!record) return { record: null, result: { kind: 'gone' } };
   const queued = record.state.queue.find((q) => q.runId === runId);
   if (queued) {
-    const endedAt = new Date(rt.now()).toISOString();
-    const ledger: RunRecord = { ...queuedRecord(record, queued), status: 'cancelled', stopped: true, endedAt, killedFor: 'cancel' };
-    const steps = ledger.steps.map((s) => ({ ...s, status: 'unprocessed' as const }));
-    const done = { ...ledger, steps };
+    const done = droppedRecord(record, queued, new Date(rt.now()).toISOString());
     return { record: { ...record, state: { ...record.state, queue: record.state.queue.filter((q) => q.runId !== runId) } }, result: { kind: 'dropped', ledger: done }, sideWrites: [rt.store.writeRun(done)] };
   }
   const live = liveRuns(record).find((r) => r.runId === runId);

@@ -33,6 +33,12 @@ export function queuedRecord(record: TaskRecord, q: QueuedRun): RunRecord {
   };
 }
 
+/** The record of a queued run dropped before it started (cancelRun, stopTask): cancelled, its steps unprocessed. */
+export function droppedRecord(record: TaskRecord, q: QueuedRun, endedAt: string): RunRecord {
+  const run = queuedRecord(record, q);
+  return { ...run, status: 'cancelled', stopped: true, endedAt, killedFor: 'cancel', steps: run.steps.map((s) => ({ ...s, status: 'unprocessed' as const })) };
+}
+
 /** The record of run `runId`; `RunNotFoundError` if the folder has no such run. */
 export async function getRun(rt: Runtime, runId: unknown): Promise<RunRecord> {
   assertRunId(runId);

@@ -6,6 +6,7 @@ import type { Runtime } from '../runtime.js';
 import type { CurrentRun, TaskRecord } from '../store/records.js';
 import { announceExit, closeRun, finalizeRun, liveRuns, type Finalized } from './close.js';
 import { ownSpawn, runLive } from './own.js';
+import { droppedRecord } from './query.js';
 
 /** Result row of `stopTask` / `stopAll`. */
 export interface StopResult {
@@ -37,7 +38,7 @@ function markStopped(record: TaskRecord): TaskRecord {
   return { ...record, state: { ...state, status, backoffUntil: null, queue: [], run: state.run ? mark(state.run) : null, extraRuns: state.extraRuns.map(mark) } };
 }
 
-/** Stops task `name`: every live run (main and extra), each whole tree; resolves when all are gone and recorded. Queued runs are dropped. */
+/** Stops task `name`: every live run (main and extra), each whole tree; resolves when all are gone and recorded. Queued runs are dropped (recorded as cancelled). */
 export async function stopTaskRun(rt: Runtime, name: string): Promise<StopResult> {
   const target = await rt.store.mutateTask<{ runs: CurrentRun[]; closed: Finalized[] }>(name, async (record) => {
     if (!record) throw new TaskNotFoundError(name);
@@ -49,7 +50,10 @@ export async function stopTaskRun(rt: Runtime, name: string): Promise<StopResult
       const done = await finalizeRun(rt, current, null, run);
       if (done) { current = done.record; closed.push(done); }
     }
-    return { record: current, result: { runs, closed }, sideWrites: closed.map((d) => d.ledgerWrite) };
+    // Dropped queued runs are recorded as cancelled, so a waitRun on one resolves.
+    const endedAt = new Date(rt.now()).toISOString();
+    const dropped = record.state.queue.map((q) => rt.store.writeRun(droppedRecord(record, q, endedAt)));
+    return { record: current, result: { runs, closed }, sideWrites: [...closed.map((d) => d.ledgerWrite), ...dropped] };
   });
   for (const done of target.closed) announceExit(rt, done);
   rt.log(`Stopping ${name}`);

@@ -1,12 +1,20 @@
 // followOut: a task's output lines as they are written, across restarts, without header and footer blocks.
-import { resolve } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { FOLDER_LAYOUT, JSON_EXT } from '../store/layout.js';
 import { InvalidOptionError } from '../errors.js';
 import { currentOutputFileName } from '../output/archive.js';
 import { followFile, type FollowOptions } from '../output/follow.js';
 import { runBlockFilter } from '../output/header.js';
 import { followProgram } from '../program/follow.js';
-import type { TaskRecord } from '../store/records.js';
+import type { RunRecord, TaskRecord } from '../store/records.js';
 import { assertTaskName } from './name.js';
+
+// A task's run ids, oldest first (run ids sort by creation time), from its ledger folder.
+async function runIdsOf(folder: string, name: string): Promise<string[]> {
+  const files = await readdir(join(folder, FOLDER_LAYOUT.runs, name)).catch(() => [] as string[]);
+  return files.filter((f) => f.endsWith(JSON_EXT)).map((f) => f.slice(0, -JSON_EXT.length)).sort();
+}
 
 /** Options of `followOut`. */
 export interface FollowOutOptions extends FollowOptions {
@@ -18,7 +26,9 @@ export interface FollowOutOptions extends FollowOptions {
  * Follows `<folder>/<name>.txt`. Errors (a bad name, an unknown task via `exists`) surface on the first `next()`.
  * @example `for await (const line of followTaskOutput(folder, 'job', {}, check)) seen.push(line);`
  */
-export function followTaskOutput(folder: string, name: string, options: FollowOutOptions, exists: (name: string) => Promise<TaskRecord>): AsyncIterableIterator<string> {
+export function followTaskOutput(
+  folder: string, name: string, options: FollowOutOptions, exists: (name: string) => Promise<TaskRecord>, readRun: (name: string, runId: string) => Promise<RunRecord | null>,
+): AsyncIterableIterator<string> {
   let inner: AsyncIterableIterator<string> | null = null;
   let invalid: unknown = null;
   const { raw, ...followOptions } = options ?? {};
@@ -42,8 +52,8 @@ export function followTaskOutput(folder: string, name: string, options: FollowOu
         if (record.task.steps) {
           // A program has no `<name>.txt`: follow its steps' files instead.
           await inner?.return?.();
-          const readRecord = (): Promise<TaskRecord> => exists(name);
-          inner = followProgram(folder, readRecord, { ...followOptions, ...(raw === undefined ? {} : { raw }) });
+          const source = { task: () => exists(name), runIds: () => runIdsOf(folder, name), run: (runId: string) => readRun(name, runId) };
+          inner = followProgram(folder, source, { ...followOptions, ...(raw === undefined ? {} : { raw }) });
           return inner.next();
         }
       }

@@ -49,4 +49,22 @@ describe('program output', () => {
     await following;
     expect(seen).toEqual(['output of first', 'not yet 1', 'stdout after attempt 0', 'done at 2', 'output of last']);
   });
+
+  it('followOut misses no step shorter than its poll, and goes on to the next run', async () => {
+    const { ex } = kit.make();
+    const quick = [{ name: 'q1', script: 'run-step.js' }, { name: 'q2', script: 'run-step.js' }, { name: 'q3', script: 'run-step.js' }];
+    await ex.addTask('p', { steps: quick, wd: PROGRAM_FIXTURES });
+    const seen: string[] = [];
+    const ac = new AbortController();
+    const following = (async () => {
+      for await (const line of ex.followOut('p', { signal: ac.signal, pollMs: 400 })) seen.push(line);
+    })();
+    await ex.waitRun(await ex.runTask('p'), { timeout: RUN_TIMEOUT_MS });
+    await ex.waitRun(await ex.runTask('p'), { timeout: RUN_TIMEOUT_MS });
+    const all = ['output of q1', 'output of q2', 'output of q3'];
+    await waitUntil(() => seen.length >= 6, { timeoutMs: 10_000, what: 'both runs followed' });
+    ac.abort();
+    await following;
+    expect(seen).toEqual([...all, ...all]);
+  });
 });
