@@ -78,18 +78,21 @@ function nudge(rt: Runtime): void {
 // Program runs waiting for their next step or attempt: one unref'd timer per task, to the earliest time asked for.
 function programWaker(rt: () => Runtime): (name: string, at: number) => void {
   const timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
-  return (name, at) => {
+  const wake = (name: string, at: number): void => {
     const armed = timers.get(name);
     if (armed && armed.at <= at) return;
     if (armed) clearTimeout(armed.timer);
     const timer = setTimeout(() => {
       timers.delete(name);
       const runtime = rt();
+      if (runtime.now() < at) return wake(name, at); // a timer may fire a little early: not due yet
+      // The pass re-arms this for any run of the task still waiting (see reconcileTask).
       reconcileTask(runtime, name, runtime.supervisor !== null).catch((error: unknown) => runtime.emitter.emit('error', error as Error, { name }));
-    }, Math.min(MAX_TIMER_DELAY_MS, Math.max(0, at - rt().now())));
+    }, Math.min(MAX_TIMER_DELAY_MS, Math.max(1, at - rt().now())));
     timer.unref();
     timers.set(name, { at, timer });
   };
+  return wake;
 }
 
 /** Builds the shared context of one Executor. */

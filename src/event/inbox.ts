@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { stopTree } from '../process/stop.js';
 import { releaseSlot } from '../run/gate.js';
 import type { Runtime } from '../runtime.js';
-import { readJson } from '../store/atomic.js';
+import { readJson, writeFileAtomic } from '../store/atomic.js';
 import { JSON_EXT } from '../store/layout.js';
 import type { TaskRecord } from '../store/records.js';
 import { announceLaunch } from '../supervisor/announce.js';
@@ -48,8 +48,10 @@ export async function processEvent(rt: Runtime, file: string): Promise<EventFile
     if (!event || !Array.isArray(event.targets)) return null;
     const results = await Promise.allSettled(event.targets.map((t) => startTarget(rt, event, t)));
     for (const r of results) if (r.status === 'rejected') rt.emitter.emit('error', r.reason as Error);
-    // A target that failed (e.g. a lock error) keeps the file, so the next pass tries again (handled ones are skipped).
-    if (results.every((r) => r.status === 'fulfilled')) await unlink(file).catch(() => undefined);
+    // Targets that failed (e.g. a lock error) stay in the file, alone, so the next pass tries them again.
+    const left = event.targets.filter((_, i) => results[i]!.status === 'rejected');
+    if (left.length === 0) await unlink(file).catch(() => undefined);
+    else if (left.length < event.targets.length) await writeFileAtomic(file, `${JSON.stringify({ ...event, targets: left })}\n`).catch(() => undefined);
     return event;
   } finally {
     busy.delete(file);

@@ -3,7 +3,9 @@ import type { Launched } from '../run/launch.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, TaskRecord } from '../store/records.js';
 import { ledgerOf } from '../run/launch.js';
-import { pendingSteps, withStep } from './ledger.js';
+import { stopTree } from '../process/stop.js';
+import { runIdentity } from '../run/stop.js';
+import { pendingSteps, programView, withStep } from './ledger.js';
 import { spawnStep, type RunBase } from './spawn-step.js';
 
 function baseOf(run: CurrentRun): RunBase {
@@ -14,9 +16,12 @@ function baseOf(run: CurrentRun): RunBase {
 /** Spawns the step `run` waits for (call under the task's lock); the record and ledger say it is running. */
 export async function advanceRun(rt: Runtime, record: TaskRecord, run: CurrentRun): Promise<Launched> {
   const cursor = run.program!;
-  const { run: next, spawned } = await spawnStep(rt, record, baseOf(run), cursor.step, cursor.attempt);
+  const view = programView(record, run);
+  // A re-run after a crash: whatever is left of the old attempt's process group is stopped first.
+  if (cursor.resume === true) await stopTree(runIdentity(run), { killTimeoutMs: rt.killTimeoutMs });
+  const { run: next, spawned } = await spawnStep(rt, view, baseOf(run), cursor.step, cursor.attempt);
   const stored = await rt.store.readRun(record.task.name, run.runId).catch(() => null);
-  const ledger = stored ?? { ...ledgerOf(record, run), steps: pendingSteps(record.task) };
+  const ledger = stored ?? { ...ledgerOf(record, run), steps: pendingSteps(view.task) };
   const prior = ledger.steps[cursor.step];
   const updated = withStep({ ...ledger, step: cursor.step, pid: next.pid, pidStartTime: next.pidStartTime, bootId: next.bootId, outputFile: next.outputFile, errorFile: next.errorFile }, cursor.step, {
     status: 'running', startedAt: prior?.startedAt ?? next.program!.stepStartedAt, endedAt: null, pid: next.pid, outputFile: next.outputFile, errorFile: next.errorFile,

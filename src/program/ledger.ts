@@ -1,5 +1,20 @@
 // Pure updates of a program run's ledger record: its steps' statuses as the run goes on.
-import type { RunRecord, StepRecord, StepStatus, TaskSpec } from '../store/records.js';
+import type { CurrentRun, ProgramDef, RunRecord, StepRecord, StepStatus, TaskRecord, TaskSpec } from '../store/records.js';
+
+/** The definition a program run keeps from its start. */
+export function programDefOf(task: TaskSpec): ProgramDef {
+  const { steps, retries, retryExitCodes, skipExitCodes, retryDelayMs } = task;
+  return { steps: steps ?? [], retries, retryExitCodes, skipExitCodes, retryDelayMs };
+}
+
+/**
+ * `record` as seen by program run `run`: its task's program fields as they were when the run started. For reading
+ * only: records written back are built from the real `record`.
+ */
+export function programView(record: TaskRecord, run: CurrentRun): TaskRecord {
+  const def = run.program?.def;
+  return def ? { ...record, task: { ...record.task, ...def } } : record;
+}
 
 /** Every step of `task`, pending. */
 export function pendingSteps(task: TaskSpec): StepRecord[] {

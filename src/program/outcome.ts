@@ -32,7 +32,7 @@ export const MAX_RETRY_DELAY_MS = 300_000;
 
 /**
  * Decides what follows the end of a step's attempt. The rules, first match wins:
- * cancelled → `cancelled`; timed out → `retry` while retries are left, else `failed`; exit unknown → `resume`;
+ * cancelled → `cancelled`; timed out (and not exited 0) → `retry` while retries are left, else `failed`; exit unknown → `resume`;
  * exit 0 → `completed`; an exit code in `skipExitCodes` → `skipped`; an exit code in `retryExitCodes` → `retry`
  * while retries are left, else `failed`; anything else (another code, a signal) → `failed`.
  *
@@ -48,7 +48,8 @@ export const MAX_RETRY_DELAY_MS = 300_000;
 export function decideStep(f: StepExitFacts): StepVerdict {
   const retryOrFail: StepVerdict = f.retriesUsed < f.retries ? 'retry' : 'failed';
   if (f.cancelled) return 'cancelled';
-  if (f.timedOut) return retryOrFail;
+  // A step that exited 0 just as its timeout kill was marked has completed.
+  if (f.timedOut && !(f.exitCode === 0 && !f.exitUnknown)) return retryOrFail;
   if (f.exitUnknown) return 'resume';
   if (f.exitCode === 0) return 'completed';
   if (f.exitCode === null) return 'failed';

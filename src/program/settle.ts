@@ -7,7 +7,7 @@ import type { Runtime } from '../runtime.js';
 import type { CurrentRun, ProgramCursor, RunRecord, RunStatus, StepRecord, TaskRecord } from '../store/records.js';
 import { lastErrorLine } from './error-line.js';
 import { stepStatusOf } from './files.js';
-import { markRest, pendingSteps, withStep } from './ledger.js';
+import { markRest, pendingSteps, programView, withStep } from './ledger.js';
 import { decideStep, retryDelayMs, type StepVerdict } from './outcome.js';
 
 /** Most re-runs of a step whose exit could not be recorded (a crash or reboot mid-step), beyond its retries. */
@@ -45,14 +45,18 @@ async function ledgerFor(rt: Runtime, record: TaskRecord, run: CurrentRun): Prom
 function exitOf(rt: Runtime, record: TaskRecord, run: CurrentRun, cursor: ProgramCursor, exit: RunExit | null): RunExit | null {
   if (cursor.retryAt !== null) return null; // waiting: no process ran
   const step = record.task.steps![cursor.step]!;
-  return exit ?? readStatusFile(join(rt.folder, stepStatusOf(record.task.name, run.runId, step.name, cursor.attempt)));
+  const recorded = readStatusFile(join(rt.folder, stepStatusOf(record.task.name, run.runId, step.name, cursor.attempt)));
+  // The shim writes the status before it exits: a shim seen killed by a signal with none written was itself killed
+  // (its script may live on in its process group), so the exit is unknown and the step is re-run after a clean-up.
+  return recorded ?? (exit !== null && exit.signal === null ? exit : null);
 }
 
 /**
  * Settles the current step of program run `run` (`exit` null = read the step's status file). Null when there is
  * nothing to settle (the run waits for its next attempt and is not being cancelled).
  */
-export async function settleStep(rt: Runtime, record: TaskRecord, run: CurrentRun, exit: RunExit | null): Promise<Settled | null> {
+export async function settleStep(rt: Runtime, current: TaskRecord, run: CurrentRun, exit: RunExit | null): Promise<Settled | null> {
+  const record = programView(current, run);
   const cursor = run.program!;
   const { task } = record;
   const step = task.steps![cursor.step]!;
@@ -94,10 +98,10 @@ export async function settleStep(rt: Runtime, record: TaskRecord, run: CurrentRu
 // Where the run goes after a verdict: the next step or attempt (waiting until `retryAt`), or null when it ends.
 function nextCursor(verdict: StepVerdict, cursor: ProgramCursor, count: number, now: number, delayMs: number): ProgramCursor | null {
   const at = (ms: number): string => new Date(now + ms).toISOString();
-  if (verdict === 'retry') return { ...cursor, attempt: cursor.attempt + 1, retryAt: at(delayMs) };
-  if (verdict === 'resume') return { ...cursor, attempt: cursor.attempt + 1, retryAt: at(0) };
+  if (verdict === 'retry') return { ...cursor, attempt: cursor.attempt + 1, retryAt: at(delayMs), resume: false };
+  if (verdict === 'resume') return { ...cursor, attempt: cursor.attempt + 1, retryAt: at(0), resume: true };
   if ((verdict === 'completed' || verdict === 'skipped') && cursor.step + 1 < count) {
-    return { step: cursor.step + 1, attempt: 0, retryAt: at(0), stepStartedAt: cursor.stepStartedAt };
+    return { ...cursor, step: cursor.step + 1, attempt: 0, retryAt: at(0), resume: false };
   }
   return null;
 }

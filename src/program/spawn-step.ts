@@ -8,6 +8,7 @@ import { runHeader } from '../run/header.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, StepSpec, TaskRecord } from '../store/records.js';
 import { inputFileOf, runDirOf, stateFileOf, stepOutputOf, stepStatusOf } from './files.js';
+import { programDefOf } from './ledger.js';
 
 /** The run fields a step spawn starts from (everything but the step's own process, files and deadline). */
 export type RunBase = Omit<CurrentRun, 'pid' | 'pidStartTime' | 'bootId' | 'outputFile' | 'errorFile' | 'deadline' | 'program'>;
@@ -42,7 +43,7 @@ function stepEnv(rt: Runtime, record: TaskRecord, run: RunBase, step: StepSpec, 
   };
 }
 
-/** Spawns attempt `attempt` of step `index` of a program run (call under the task's lock). */
+/** Spawns attempt `attempt` of step `index` of a program run (call under the task's lock; `record` seen as the run sees it). */
 export async function spawnStep(rt: Runtime, record: TaskRecord, base: RunBase, index: number, attempt: number): Promise<SpawnedStep> {
   const { task } = record;
   const step = task.steps?.[index];
@@ -78,7 +79,7 @@ export async function spawnStep(rt: Runtime, record: TaskRecord, base: RunBase, 
   const run: CurrentRun = {
     ...base, pid, pidStartTime: startTime, bootId, ...files,
     deadline: step.timeoutMs === null ? null : new Date(now + step.timeoutMs).toISOString(),
-    program: { step: index, attempt, retryAt: null, stepStartedAt },
+    program: { step: index, attempt, retryAt: null, stepStartedAt, def: programDefOf(task) },
   };
   return { run, spawned };
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ExitEvent } from '../events.js';
 import { readStatusFile, type RunExit } from '../process/spawn.js';
 import { lastErrorLine } from '../program/error-line.js';
-import { markRest, pendingSteps, withStep } from '../program/ledger.js';
+import { markRest, pendingSteps, programView, withStep } from '../program/ledger.js';
 import { settleStep, type Settled, type StepNotice } from '../program/settle.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, RunRecord, TaskRecord, TaskStatus } from '../store/records.js';
@@ -79,9 +79,10 @@ function continued(rt: Runtime, record: TaskRecord, run: CurrentRun, settled: Ex
 /** Closes program run `run` as failed because its next step could not be started (script deleted, wd gone…). */
 export async function failToAdvance(rt: Runtime, record: TaskRecord, run: CurrentRun, error: Error): Promise<Finalized> {
   const cursor = run.program!;
-  const step = record.task.steps![cursor.step]!;
+  const view = programView(record, run);
+  const step = view.task.steps![cursor.step]!;
   const now = new Date(rt.now()).toISOString();
-  const base = (await rt.store.readRun(record.task.name, run.runId).catch(() => null)) ?? { ...ledgerOf(record, run), steps: pendingSteps(record.task) };
+  const base = (await rt.store.readRun(record.task.name, run.runId).catch(() => null)) ?? { ...ledgerOf(record, run), steps: pendingSteps(view.task) };
   const failedStep = withStep(base, cursor.step, { status: 'failed', endedAt: now, exitCode: null, signal: null });
   const ledger = { ...markRest(failedStep, cursor.step, 'unprocessed'), erroredAt: now, errorMessage: `Could not start step ${step.name}: ${error.message}` };
   const notice: StepNotice = { index: cursor.step, step: step.name, verdict: 'failed', attempt: cursor.attempt, exitCode: null, signal: null, nextAt: null, errorMessage: ledger.errorMessage };
@@ -156,6 +157,7 @@ export function announceExit(rt: Runtime, done: Pick<Finalized, 'event' | 'alert
     return;
   }
   rt.log(describeExit(done.event));
+  rt.runOwners.delete(done.event.runId); // its ledger record says where it is now
   rt.emitter.emit('exit', done.event);
   raiseAlerts(rt, done.alerts);
   if (notifySupervisor) rt.supervisor?.onRunClosed(done.event.name);

@@ -24,7 +24,9 @@ export function assertRunId(runId: unknown, option = 'runId'): asserts runId is 
 
 /** Finds run `runId` in the folder (the task this process knows it by first), or null. */
 export async function findRun(rt: Runtime, runId: string): Promise<FoundRun | null> {
-  const known = rt.runOwners.get(runId);
+  // The inbox first: an event file is deleted only once its runs are in their tasks' records.
+  const pending = await pendingEventRun(rt.folder, runId);
+  const known = rt.runOwners.get(runId) ?? pending?.task;
   const table = await rt.store.table();
   const names = known ? [known, ...[...table.records.keys()].filter((n) => n !== known)] : [...table.records.keys()];
   for (const name of names) {
@@ -35,7 +37,6 @@ export async function findRun(rt: Runtime, runId: string): Promise<FoundRun | nu
     const ledger = await rt.store.readRun(name, runId).catch(() => null);
     if (live || queued || ledger) return { name, ledger, live, queued };
   }
-  const pending = await pendingEventRun(rt.folder, runId);
   if (!pending) return null;
   // Emitted, not yet picked up by the supervisor: as good as queued.
   const { event } = pending;
@@ -44,4 +45,21 @@ export async function findRun(rt: Runtime, runId: string): Promise<FoundRun | nu
     oneOff: true, seq: 0, data: event.payload, event: event.type,
   };
   return { name: pending.task, ledger: null, live: null, queued };
+}
+
+/**
+ * A run whose ledger record says it is live while its task's record has no such run (the process that ended it was
+ * killed between the two writes) is recorded as ended with an unknown exit, under the task's lock. True if repaired.
+ */
+export async function repairOrphan(rt: Runtime, found: FoundRun): Promise<boolean> {
+  if (!found.ledger || found.ledger.endedAt !== null || found.live || found.queued) return false;
+  const runId = found.ledger.runId;
+  return rt.store.mutateTask(found.name, async (record) => {
+    const busy = record !== null && (liveRuns(record).some((r) => r.runId === runId) || record.state.queue.some((q) => q.runId === runId));
+    const ledger = await rt.store.readRun(found.name, runId).catch(() => null);
+    if (busy || !ledger || ledger.endedAt !== null) return { record: null, result: false };
+    const endedAt = new Date(rt.now()).toISOString();
+    const patch = { endedAt, exitUnknown: true, status: 'failed' as const, erroredAt: endedAt, errorMessage: ledger.errorMessage ?? 'The end of this run was not recorded' };
+    return { record: null, result: true, sideWrites: [rt.store.updateRun(found.name, runId, patch)] };
+  });
 }

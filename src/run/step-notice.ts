@@ -25,7 +25,7 @@ export function announceStepEnd(rt: Runtime, name: string, runId: string, n: Ste
 /** Logs and emits a step attempt that started. */
 export function announceStepStart(rt: Runtime, record: TaskRecord, run: CurrentRun): void {
   const cursor = run.program;
-  const step = cursor ? record.task.steps?.[cursor.step] : undefined;
+  const step = cursor ? (cursor.def?.steps ?? record.task.steps)?.[cursor.step] : undefined;
   if (!cursor || !step) return;
   const name = record.task.name;
   const which = cursor.attempt === 0 ? 'first attempt' : `attempt ${cursor.attempt}`;

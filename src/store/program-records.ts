@@ -36,6 +36,15 @@ export interface SavedRun {
   savedAt: string;
 }
 
+/** The parts of a program's definition a run keeps from its start (an `addTask` replace applies to later runs). */
+export interface ProgramDef {
+  steps: StepSpec[];
+  retries: number;
+  retryExitCodes: number[];
+  skipExitCodes: number[];
+  retryDelayMs: number;
+}
+
 /** Where a live program run is. */
 export interface ProgramCursor {
   /** Index of the current step. */
@@ -46,6 +55,10 @@ export interface ProgramCursor {
   retryAt: string | null;
   /** Start of the current attempt, ISO. */
   stepStartedAt: string;
+  /** True when the attempt waited for re-runs a step whose exit was never recorded (leftovers are stopped first). */
+  resume?: boolean;
+  /** The program as it was when the run started (absent in records written before it existed: the task's then). */
+  def?: ProgramDef;
 }
 
 /** One step of a program run, in its ledger record. */

@@ -3,7 +3,7 @@ import type { AlertConfig } from '../alert/types.js';
 import { TASK_DEFAULTS } from './defaults.js';
 import type { ProgramCursor, RunStatus, SavedRun, StepRecord, StepSpec } from './program-records.js';
 
-export type { ProgramCursor, RunStatus, SavedRun, StepRecord, StepSpec, StepStatus } from './program-records.js';
+export type { ProgramCursor, ProgramDef, RunStatus, SavedRun, StepRecord, StepSpec, StepStatus } from './program-records.js';
 
 /** Version of the on-disk folder format (see docs/folder-format.md). */
 export const FORMAT_VERSION = 1;

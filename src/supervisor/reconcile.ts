@@ -44,7 +44,8 @@ async function closeStep(rt: Runtime, record: TaskRecord, closing: Closing | nul
   for (const run of liveRuns(record)) {
     // By pid too: a program run keeps its id across steps, and a late exit of an old step must not settle the new one.
     const mine = closing !== null && run.runId === closing.runId && run.pid === closing.pid && !isWaiting(run);
-    if (!mine && !isDeadRun(rt, run)) continue;
+    // A run stopped while it waited for a step (its stopper died before closing it) is closed here too.
+    if (!mine && !isDeadRun(rt, run) && !(isWaiting(run) && run.stopRequested)) continue;
     const done = await finalizeRun(rt, current, mine ? closing.exit : null, run);
     if (done) { current = done.record; closed.push(done); sideWrites.push(done.ledgerWrite); }
   }
@@ -86,9 +87,11 @@ export async function reconcileTask(rt: Runtime, name: string, supervise: boolea
   const closed: Finalized[] = [];
   let kinds: StepKind[] = [];
   let written: TaskRecord | null = null;
+  let seen: TaskRecord | null = null;
   rt.reconciling.set(name, (rt.reconciling.get(name) ?? 0) + 1);
   try {
     kinds = await rt.store.mutateTask(name, async (record) => {
+      seen = record;
       if (!record) return { record: null, result: [] as StepKind[] };
       const sideWrites: Promise<unknown>[] = [];
       const done: StepKind[] = [];
@@ -114,7 +117,7 @@ export async function reconcileTask(rt: Runtime, name: string, supervise: boolea
   for (const launched of ctx.launches) announceLaunch(rt, launched);
   raiseAlerts(rt, ctx.alerts);
   const after = written as TaskRecord | null;
-  wakeWaiting(rt, after);
+  wakeWaiting(rt, after ?? (seen as TaskRecord | null)); // runs still waiting for a step or retry get this process's wake-up
   for (const runId of ctx.replace) {
     const run = after ? liveRuns(after).find((r) => r.runId === runId) : undefined;
     if (run) resumeKill(rt, name, run);

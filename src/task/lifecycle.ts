@@ -108,6 +108,9 @@ export async function startTask(rt: Runtime, name: string): Promise<StartResult>
     if (run) {
       const done = await finalizeRun(rt, record, null);
       if (done) { record = done.record; closed = done; sideWrites.push(done.ledgerWrite); }
+      // A program run that goes on (to its next step) is still the task's run: nothing more to start.
+      const still = record.state.run;
+      if (still) return { record, result: { id: rt.id, name, result: 'already running' as const, pid: still.pid }, sideWrites };
     }
     if (timingOfTask(record.task)) {
       const next = resetForStart(record);

@@ -2,7 +2,7 @@
 import pMap from 'p-map';
 import { InvalidOptionError, InvalidStartError, InvalidTriggerError, RunNotFoundError, TaskNotFoundError, WaitTimeoutError } from '../errors.js';
 import { checkPayload } from '../program/payload.js';
-import { assertRunId, findRun } from '../run/find.js';
+import { assertRunId, findRun, repairOrphan } from '../run/find.js';
 import { stepDue } from '../run/own.js';
 import { assertStartable } from '../run/launch.js';
 import { stopTree } from '../process/stop.js';
@@ -120,6 +120,7 @@ export async function waitRun(rt: Runtime, runId: unknown, options: WaitRunOptio
     if (!found) throw new RunNotFoundError(runId);
     // A run whose process is gone (or whose next step is due) is settled now, by whoever waits for it.
     if (found.live && (isDeadRun(rt, found.live) || stepDue(found.live, rt.now()))) await reconcileTask(rt, found.name, rt.supervisor !== null);
+    if (await repairOrphan(rt, found)) continue;
     if (found.ledger?.endedAt) {
       rt.runOwners.delete(runId);
       return found.ledger;

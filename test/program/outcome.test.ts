@@ -18,7 +18,7 @@ describe('decideStep', () => {
     ['no exit code nor signal', { exitCode: null }, 'failed'],
     ['a timeout with retries left', { exitCode: null, signal: 'SIGTERM', timedOut: true }, 'retry'],
     ['a timeout with no retries left', { exitCode: null, signal: 'SIGTERM', timedOut: true, retriesUsed: 3 }, 'failed'],
-    ['a timeout even with exit 0', { timedOut: true }, 'retry'],
+    ['a step that exited 0 as its timeout kill was marked', { timedOut: true }, 'completed'],
     ['an unknown exit', { exitCode: null, exitUnknown: true }, 'resume'],
     ['an unknown exit with no retries left (a resume is not a retry)', { exitCode: null, exitUnknown: true, retriesUsed: 3 }, 'resume'],
     ['a cancel', { exitCode: null, signal: 'SIGTERM', cancelled: true }, 'cancelled'],
