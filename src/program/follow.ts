@@ -7,8 +7,11 @@ import type { RunRecord, TaskRecord } from '../store/records.js';
 
 /** What a program follower needs. */
 export interface ProgramFollowOptions {
+  /** How often the run's record and step files are read, ms. @defaultValue 100 (FOLLOW_POLL_MS) */
   pollMs?: number;
+  /** Ends the iteration. */
   signal?: AbortSignal;
+  /** Also yield each attempt's header and footer lines. @defaultValue false */
   raw?: boolean;
   /** Start with what the current run's steps have printed so far. @defaultValue false */
   fromStart?: boolean;

@@ -60,7 +60,7 @@ export interface StepOptions {
 }
 
 /** What step checks need from the task. */
-export interface StepContext {
+export interface StepCheckContext {
   /** The task's absolute working directory. */
   wd: string;
   /** The task's timeout, the default of each step's. */
@@ -161,7 +161,7 @@ function stepCommand(scriptPath: string, interpreter: unknown, user: Interpreter
   return { interpreter: label, command, stdin };
 }
 
-function checkStep(step: unknown, i: number, ctx: StepContext): StepSpec {
+function checkStep(step: unknown, i: number, ctx: StepCheckContext): StepSpec {
   const at = `steps[${i}]`;
   if (!isPlainObject(step)) throw new InvalidStepsError(at, 'a step object like { name, script }', step);
   for (const key of Object.keys(step)) {
@@ -188,7 +188,7 @@ function checkStep(step: unknown, i: number, ctx: StepContext): StepSpec {
  * checkSteps([{ name: 'extract', script: 'extract.py' }, { name: 'load', script: 'load.sql' }], { wd, timeoutMs: null, interpreters: { '.sql': ['sqlite3', 'app.db'] } });
  * ```
  */
-export function checkSteps(steps: unknown, ctx: StepContext): StepSpec[] {
+export function checkSteps(steps: unknown, ctx: StepCheckContext): StepSpec[] {
   if (!Array.isArray(steps) || steps.length === 0) throw new InvalidStepsError('steps', 'a non-empty array of steps', steps);
   const out: StepSpec[] = [];
   const seen = new Set<string>();
@@ -228,7 +228,7 @@ export function checkConfig(value: unknown): Record<string, unknown> {
 }
 
 /** Validates the options of a program (`steps` given): `steps`, `config`, `retries`, `retryExitCodes`, `skipExitCodes`, `retryDelay`. */
-export function checkProgramOptions(o: Record<string, unknown>, ctx: StepContext): ProgramFields {
+export function checkProgramOptions(o: Record<string, unknown>, ctx: StepCheckContext): ProgramFields {
   const steps = checkSteps(o.steps, ctx);
   const config = checkConfig(o.config);
   const retries = o.retries === undefined ? TASK_DEFAULTS.retries : integerAtLeast(o.retries, 'retries', 0);

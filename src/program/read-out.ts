@@ -6,13 +6,14 @@ import type { OutputSelector } from '../output/files.js';
 import { readTail } from '../output/tail.js';
 import type { RunRecord, TaskRecord } from '../store/records.js';
 import type { TaskStore } from '../store/store.js';
+import { RUN_ID_PATTERN } from '../run/find.js';
 import { MAX_RESUMES } from './settle.js';
 
 // The run a selector names: omitted/0 = the latest run, N = the Nth run before it, a string = a runId.
 async function selectRun(store: TaskStore, record: TaskRecord, run: OutputSelector): Promise<RunRecord> {
   const name = record.task.name;
   if (typeof run === 'string') {
-    const ledger = /^[\w.-]+$/.test(run) ? await store.readRun(name, run).catch(() => null) : null;
+    const ledger = RUN_ID_PATTERN.test(run) ? await store.readRun(name, run).catch(() => null) : null;
     if (!ledger) throw new OutputNotFoundError(name, run);
     return ledger;
   }

@@ -106,7 +106,8 @@ function nextCursor(verdict: StepVerdict, cursor: ProgramCursor, count: number, 
   return null;
 }
 
-function endOf(ledger: RunRecord, verdict: StepVerdict, index: number, known: RunExit | null, exitUnknown: boolean, endedAt: string, notice: StepNotice): Settled {
+/** How a run ends after a step's verdict: its status, exit, and ledger (later steps `unprocessed` unless it succeeded). */
+export function endOf(ledger: RunRecord, verdict: StepVerdict, index: number, known: RunExit | null, exitUnknown: boolean, endedAt: string, notice: StepNotice): Extract<Settled, { kind: 'end' }> {
   if (verdict === 'completed' || verdict === 'skipped') {
     return { kind: 'end', status: 'succeeded', result: { exitCode: 0, signal: null }, exitUnknown: false, ledger: { ...ledger, finishedAt: endedAt }, notice };
   }

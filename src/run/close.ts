@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { ExitEvent } from '../events.js';
 import { readStatusFile, type RunExit } from '../process/spawn.js';
 import { lastErrorLine } from '../program/error-line.js';
-import { markRest, pendingSteps, programView, withStep } from '../program/ledger.js';
-import { settleStep, type Settled, type StepNotice } from '../program/settle.js';
+import { pendingSteps, programView, withStep } from '../program/ledger.js';
+import { endOf, settleStep, type Settled, type StepNotice } from '../program/settle.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, RunRecord, TaskRecord, TaskStatus } from '../store/records.js';
 import { isPeriodic } from '../store/records.js';
@@ -83,10 +83,10 @@ export async function failToAdvance(rt: Runtime, record: TaskRecord, run: Curren
   const step = view.task.steps![cursor.step]!;
   const now = new Date(rt.now()).toISOString();
   const base = (await rt.store.readRun(record.task.name, run.runId).catch(() => null)) ?? { ...ledgerOf(record, run), steps: pendingSteps(view.task) };
-  const failedStep = withStep(base, cursor.step, { status: 'failed', endedAt: now, exitCode: null, signal: null });
-  const ledger = { ...markRest(failedStep, cursor.step, 'unprocessed'), erroredAt: now, errorMessage: `Could not start step ${step.name}: ${error.message}` };
-  const notice: StepNotice = { index: cursor.step, step: step.name, verdict: 'failed', attempt: cursor.attempt, exitCode: null, signal: null, nextAt: null, errorMessage: ledger.errorMessage };
-  return closeWith(rt, record, run, { exitCode: null, signal: null }, false, { kind: 'end', status: 'failed', result: { exitCode: null, signal: null }, exitUnknown: false, ledger, notice });
+  const errorMessage = `Could not start step ${step.name}: ${error.message}`;
+  const ledger = { ...withStep(base, cursor.step, { status: 'failed', endedAt: now, exitCode: null, signal: null }), errorMessage };
+  const notice: StepNotice = { index: cursor.step, step: step.name, verdict: 'failed', attempt: cursor.attempt, exitCode: null, signal: null, nextAt: null, errorMessage };
+  return closeWith(rt, record, run, { exitCode: null, signal: null }, false, endOf(ledger, 'failed', cursor.step, null, false, now, notice));
 }
 
 // The run's ledger record as it ended.

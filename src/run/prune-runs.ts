@@ -6,9 +6,6 @@ import type { Runtime } from '../runtime.js';
 import { FOLDER_LAYOUT, JSON_EXT } from '../store/layout.js';
 import type { TaskRecord } from '../store/records.js';
 
-/** Suffix of a script run's exit-status file. */
-const STATUS_SUFFIX = '.exit';
-
 /**
  * Deletes `record`'s runs older than its newest `keepRuns` (saved and unfinished runs are never deleted):
  * the ledger record, its exit status and, for a program run, its folder (input, checkpoints, step outputs).
@@ -34,7 +31,7 @@ export async function pruneRuns(rt: Runtime, record: TaskRecord): Promise<string
     const run = await rt.store.readRun(name, runId).catch(() => null);
     if (!run || run.saved !== null || run.endedAt === null) continue;
     await unlink(join(dir, `${runId}${JSON_EXT}`)).catch(() => undefined);
-    await unlink(join(dir, `${runId}${STATUS_SUFFIX}`)).catch(() => undefined);
+    await unlink(rt.store.statusFile(name, runId)).catch(() => undefined);
     await rm(join(rt.folder, runDirOf(name, runId)), { recursive: true, force: true }).catch(() => undefined);
     deleted.push(runId);
   }

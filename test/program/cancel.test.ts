@@ -3,19 +3,14 @@
 // ends at once.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { RunNotFoundError, type AddTaskOptions, type Executor } from '../../src/index.js';
 import { readPids, useExecutors } from '../helpers/executor.js';
 import { collect, eventOf } from '../helpers/folder.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
+import { PROGRAM_FIXTURES, RUN_TIMEOUT_MS, type Step, step } from '../helpers/program.js';
 
-const PROGRAM_FIXTURES = fileURLToPath(new URL('../fixtures/program/', import.meta.url));
-const RUN_TIMEOUT_MS = 20_000;
 const kit = useExecutors();
-
-type Step = NonNullable<AddTaskOptions['steps']>[number];
-const step = (name: string, script = 'run-step.js', extra: Partial<Step> = {}): Step => ({ name, script, ...extra });
 
 function setup() {
   const { ex, dir } = kit.make({ killTimeout: 1000 });

@@ -3,18 +3,14 @@
 // programs, and a cancelled queued run never starts.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { AddTaskOptions, Executor } from '../../src/index.js';
 import { useExecutors } from '../helpers/executor.js';
 import { collect, eventOf } from '../helpers/folder.js';
 import { waitUntil } from '../helpers/wait.js';
+import { PROGRAM_FIXTURES, RUN_TIMEOUT_MS, type Step } from '../helpers/program.js';
 
-const PROGRAM_FIXTURES = fileURLToPath(new URL('../fixtures/program/', import.meta.url));
-const RUN_TIMEOUT_MS = 20_000;
 const kit = useExecutors();
-
-type Step = NonNullable<AddTaskOptions['steps']>[number];
 
 /** An Executor, the order file the fixtures append "<runId> <step>" to, and per-name release files for run-hold.js. */
 function setup(options?: Parameters<typeof kit.make>[0]) {

@@ -7,14 +7,14 @@ import {
   ConflictingOptionsError, ExecutorError, InvalidDurationError, InvalidEventTypeError, InvalidExitCodesError, InvalidOptionError,
   InvalidPayloadError, InvalidStepsError, InvalidTaskNameError, UnknownInterpreterError, WorkingDirectoryNotFoundError,
 } from '../../src/errors.js';
-import { checkProgramOptions, checkSteps, checkTaskExtras, type StepContext } from '../../src/program/options.js';
+import { checkProgramOptions, checkSteps, checkTaskExtras, type StepCheckContext } from '../../src/program/options.js';
 import { TASK_DEFAULTS } from '../../src/store/records.js';
 import { buildTaskSpec } from '../../src/task/options.js';
 
 type ErrorClass = new (...args: never[]) => ExecutorError;
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 let wd: string;
-let ctx: StepContext;
+let ctx: StepCheckContext;
 
 beforeEach(() => {
   wd = mkdtempSync(path.join(os.tmpdir(), 'exsdk-'));

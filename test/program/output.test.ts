@@ -1,12 +1,10 @@
 // A program's output through the Executor: readOut of a step (and of an earlier run), followOut across steps.
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError, OutputNotFoundError } from '../../src/index.js';
 import { useExecutors } from '../helpers/executor.js';
 import { waitUntil } from '../helpers/wait.js';
+import { PROGRAM_FIXTURES, RUN_TIMEOUT_MS } from '../helpers/program.js';
 
-const PROGRAM_FIXTURES = fileURLToPath(new URL('../fixtures/program/', import.meta.url));
-const RUN_TIMEOUT_MS = 20_000;
 const kit = useExecutors();
 
 const steps = [

@@ -1,13 +1,11 @@
 // Program runs at the edges: a timed-out step retried at once (retryDelay 0) never runs twice at the same time, and
 // cancelling one run of a scheduled program leaves its schedule on.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { useExecutors } from '../helpers/executor.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
+import { PROGRAM_FIXTURES, RUN_TIMEOUT_MS } from '../helpers/program.js';
 
-const PROGRAM_FIXTURES = fileURLToPath(new URL('../fixtures/program/', import.meta.url));
-const RUN_TIMEOUT_MS = 20_000;
 const kit = useExecutors();
 
 describe('program edge cases', () => {

@@ -2,20 +2,15 @@
 // while a retry is pending, exhaustion of step-level retries, and custom retryExitCodes.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { AddTaskOptions, Executor, RunRecord } from '../../src/index.js';
 import type { StepEvent } from '../../src/events.js';
 import { useExecutors } from '../helpers/executor.js';
 import { collect, eventOf } from '../helpers/folder.js';
 import { waitUntil } from '../helpers/wait.js';
+import { PROGRAM_FIXTURES, RUN_TIMEOUT_MS, type Step, step } from '../helpers/program.js';
 
-const PROGRAM_FIXTURES = fileURLToPath(new URL('../fixtures/program/', import.meta.url));
-const RUN_TIMEOUT_MS = 20_000;
 const kit = useExecutors();
-
-type Step = NonNullable<AddTaskOptions['steps']>[number];
-const step = (name: string, script = 'run-step.js', extra: Partial<Step> = {}): Step => ({ name, script, ...extra });
 
 function setup(options?: Parameters<typeof kit.make>[0]) {
   const { ex, dir } = kit.make(options);

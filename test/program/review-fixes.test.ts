@@ -2,13 +2,11 @@
 // crash first stops what is left of the old attempt; stopTask ends a run that waits for a retry.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { useExecutors } from '../helpers/executor.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
+import { PROGRAM_FIXTURES, RUN_TIMEOUT_MS } from '../helpers/program.js';
 
-const PROGRAM_FIXTURES = fileURLToPath(new URL('../fixtures/program/', import.meta.url));
-const RUN_TIMEOUT_MS = 20_000;
 const kit = useExecutors();
 
 function setup() {

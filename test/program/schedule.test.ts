@@ -1,12 +1,11 @@
 // A program keeps every task option: a cron schedule fires whole runs (steps in order), a disabled program is not
 // fired, and a failing scheduled run raises a failure alert. Driven by an injected clock and tick().
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { useExecutors } from '../helpers/executor.js';
 import { waitUntil } from '../helpers/wait.js';
 import { clocked, SECOND } from '../executor/sched-kit.js';
+import { PROGRAM_FIXTURES } from '../helpers/program.js';
 
-const PROGRAM_FIXTURES = fileURLToPath(new URL('../fixtures/program/', import.meta.url));
 const kit = useExecutors();
 const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 const steps = [{ name: 'one', script: 'run-step.js' }, { name: 'two', script: 'run-step.js' }];
