@@ -5,9 +5,10 @@ import { InvalidOptionError, TaskNotFoundError } from './errors.js';
 import type { ExecutorEvents } from './events.js';
 import { checkExecutorOptions, createRuntime, type ExecutorOptions } from './executor-runtime.js';
 import { listArchives, readOutput, type OutputInfo } from './output/files.js';
+import { followFile, type FollowOptions } from './output/follow.js';
 import { readTail } from './output/tail.js';
-import { liveRuns } from './run/close.js';
-import { runIdentity, stopTaskRun, type StopResult } from './run/stop.js';
+import { followRunOutput, type FollowRunOptions } from './run/follow-run.js';
+import { stopTaskRun, type StopResult } from './run/stop.js';
 import type { Runtime } from './runtime.js';
 import { openFolderMeta } from './store/meta.js';
 import type { RunRecord, TaskRecord, TaskStatus } from './store/records.js';
@@ -28,7 +29,8 @@ import { runTask, runTasks, waitRun, type RunLine, type RunTaskOptions, type Run
 import { assertTaskName } from './task/name.js';
 import { followTaskOutput, type FollowOutOptions } from './task/follow.js';
 import type { AddTaskOptions } from './task/options.js';
-import { runningRow, taskRow, type RowUsage, type RunningRow, type TaskRow } from './task/rows.js';
+import { runningRow, taskRow, type RunningRow, type TaskRow } from './task/rows.js';
+import { taskUsage } from './task/usage.js';
 import { checkWaitArgs, waitForStatus, type WaitForOptions } from './task/wait.js';
 
 export { DEFAULT_KEEP_ARCHIVES, type ExecutorOptions } from './executor-runtime.js';
@@ -139,19 +141,9 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     const tag = checkListTasks(options);
     await runPass(this.#rt, false);
     const records = (await this.#knownRecords()).filter((r) => tag === undefined || r.task.tags.includes(tag));
-    const usage = await Promise.all(records.map((r) => this.#usageOf(r)));
+    const usage = await Promise.all(records.map((r) => taskUsage(this.#rt, r)));
     const now = this.#rt.now();
     return this.#flushed(records.map((r, i) => taskRow(this.id, r, now, usage[i])));
-  }
-
-  // cpu% and RSS summed over the live runs' process trees (null when none is live).
-  async #usageOf(record: TaskRecord): Promise<RowUsage | null> {
-    const runs = liveRuns(record);
-    if (runs.length === 0) return null;
-    const samples = await Promise.all(runs.map((run) => this.#rt.usage.sample(runIdentity(run)).catch(() => null)));
-    const live = samples.filter((s) => s !== null);
-    if (live.length === 0) return null;
-    return { cpu: live.reduce((a, s) => a + s.cpu, 0), rss: live.reduce((a, s) => a + s.rss, 0) };
   }
 
   /** ExecutoR's running table: `id, name, running, infiniteLoop, period` (+ `start, nextRun` with `{ nextRun: true }`). */
@@ -191,6 +183,23 @@ export class Executor extends EventEmitter<ExecutorEvents> {
    */
   followOut(name: string, options: FollowOutOptions = {}): AsyncIterableIterator<string> {
     return followTaskOutput(this.folder, name, options, (n) => this.#existing(n), (n, runId) => this.#rt.store.readRun(n, runId));
+  }
+
+  /**
+   * Everything run `runId` prints (a program run: every step, in order), from its first line, ending once the run has
+   * ended and all of it was read. An unknown id rejects the first `next()` with `RunNotFoundError`.
+   * @example `for await (const line of ex.followRun(await ex.runTask('job'))) lines.push(line);`
+   */
+  followRun(runId: string, options: FollowRunOptions = {}): AsyncIterableIterator<string> {
+    return followRunOutput(this.#rt, runId, options);
+  }
+
+  /**
+   * New lines of the executor log as they are written (by any process; rotation is followed). End it with `break` or `options.signal`.
+   * @example `for await (const line of ex.followLog({ signal })) seen.push(line);`
+   */
+  followLog(options: FollowOptions = {}): AsyncIterableIterator<string> {
+    return followFile(this.#rt.store.logFile, options);
   }
 
   /** Lines of the executor log (all of the current file, or the last `nTail`). */

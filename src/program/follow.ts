@@ -15,6 +15,10 @@ export interface ProgramFollowOptions {
   raw?: boolean;
   /** Start with what the current run's steps have printed so far. @defaultValue false */
   fromStart?: boolean;
+  /** Follow only this run, from its first step, and end once it has ended. @defaultValue every run from now on */
+  only?: string;
+  /** `'stderr'` follows the steps' separate stderr files. @defaultValue 'stdout' */
+  stream?: 'stdout' | 'stderr';
 }
 
 /** Reads what a follower needs: the task record, the task's run ids (oldest first) and a run's ledger record. */
@@ -39,7 +43,8 @@ async function readFrom(file: string, offset: number): Promise<Buffer> {
   }
 }
 
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Waits `ms`, or less if `signal` aborts first. */
+export function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     function done(): void { clearTimeout(timer); signal?.removeEventListener('abort', done); resolve(); }
@@ -62,8 +67,10 @@ export async function* followProgram(folder: string, source: ProgramSource, opti
   const pollMs = options.pollMs ?? FOLLOW_POLL_MS;
   const filter = (): ((line: string) => boolean) => (options.raw === true ? () => true : runBlockFilter());
   let keep = filter();
-  const pos = await startPosition(folder, source, options.fromStart === true);
+  const only = options.only;
+  const pos: Position = only === undefined ? await startPosition(folder, source, options.fromStart === true) : { at: { runId: only, step: 0, offset: 0, partial: '' }, done: null };
   while (!options.signal?.aborted) {
+    if (pos.at === null && only !== undefined) return;
     if (pos.at === null) {
       const next = (await source.runIds().catch(() => [] as string[])).find((id) => pos.done === null || id > pos.done);
       if (next !== undefined) pos.at = { runId: next, step: 0, offset: 0, partial: '' };
@@ -71,7 +78,8 @@ export async function* followProgram(folder: string, source: ProgramSource, opti
     const at = pos.at;
     const ledger = at === null ? null : await source.run(at.runId).catch(() => null);
     if (at === null || ledger === null) { await pause(pollMs, options.signal); continue; }
-    const file = ledger.steps[at.step]?.outputFile ?? null;
+    const stepRecord = ledger.steps[at.step];
+    const file = (options.stream === 'stderr' ? stepRecord?.errorFile : stepRecord?.outputFile) ?? null;
     const chunk = file === null ? Buffer.alloc(0) : await readFrom(join(folder, file), at.offset);
     at.offset += chunk.length;
     const lines = (at.partial + chunk.toString('utf8')).split('\n');

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FOLDER_LAYOUT, JSON_EXT } from '../store/layout.js';
 import { InvalidOptionError } from '../errors.js';
-import { currentOutputFileName } from '../output/archive.js';
+import { currentErrorFileName, currentOutputFileName } from '../output/archive.js';
 import { followFile, type FollowOptions } from '../output/follow.js';
 import { runBlockFilter } from '../output/header.js';
 import { followProgram } from '../program/follow.js';
@@ -20,6 +20,8 @@ async function runIdsOf(folder: string, name: string): Promise<string[]> {
 export interface FollowOutOptions extends FollowOptions {
   /** Also yield the runs' header and footer lines. @defaultValue false */
   raw?: boolean;
+  /** `'stderr'` follows the separate stderr file (`<name>.err.txt`, or a program's step `.err.txt` files). @defaultValue 'stdout' */
+  stream?: 'stdout' | 'stderr';
 }
 
 /**
@@ -31,12 +33,13 @@ export function followTaskOutput(
 ): AsyncIterableIterator<string> {
   let inner: AsyncIterableIterator<string> | null = null;
   let invalid: unknown = null;
-  const { raw, ...followOptions } = options ?? {};
+  const { raw, stream, ...followOptions } = options ?? {};
   const keep = raw === true ? () => true : runBlockFilter();
   try {
     assertTaskName(name);
     if (raw !== undefined && typeof raw !== 'boolean') throw new InvalidOptionError('raw', 'a boolean', raw);
-    inner = followFile(resolve(folder, currentOutputFileName(name)), followOptions);
+    if (stream !== undefined && stream !== 'stdout' && stream !== 'stderr') throw new InvalidOptionError('stream', "'stdout' or 'stderr'", stream);
+    inner = followFile(resolve(folder, stream === 'stderr' ? currentErrorFileName(name) : currentOutputFileName(name)), followOptions);
   } catch (error) {
     invalid = error;
   }
@@ -53,7 +56,7 @@ export function followTaskOutput(
           // A program has no `<name>.txt`: follow its steps' files instead.
           await inner?.return?.();
           const source = { task: () => exists(name), runIds: () => runIdsOf(folder, name), run: (runId: string) => readRun(name, runId) };
-          inner = followProgram(folder, source, { ...followOptions, ...(raw === undefined ? {} : { raw }) });
+          inner = followProgram(folder, source, { ...followOptions, ...(raw === undefined ? {} : { raw }), ...(stream === undefined ? {} : { stream }) });
           return inner.next();
         }
       }

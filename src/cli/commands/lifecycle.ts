@@ -1,0 +1,65 @@
+// `rm`, `start`, `stop`, `restart` NAME... | --all: each task's line prints as soon as it is done.
+import type { Command } from 'commander';
+import { CliUsageError, TaskNotFoundError } from '../../errors.js';
+import type { Executor } from '../../executor.js';
+import type { CliContext } from '../context.js';
+import { startProgress } from '../progress.js';
+
+type Verb = 'rm' | 'start' | 'stop' | 'restart';
+interface Flags { all?: boolean; json?: boolean }
+
+// What each verb does to one task, and the line it prints.
+const ACTIONS: Record<Verb, { about: string; doing: string; act: (ex: Executor, name: string) => Promise<{ result: string; pid?: number | null }> }> = {
+  rm: { about: 'stop and remove tasks (their output files are kept)', doing: 'removing', act: async (ex, name) => { await ex.removeTask(name); return { name, result: 'removed' }; } },
+  start: { about: 'start tasks now (a periodic task is scheduled)', doing: 'starting', act: (ex, name) => ex.startTask(name) },
+  stop: { about: "stop tasks' whole process trees (SIGTERM, then SIGKILL)", doing: 'stopping', act: (ex, name) => ex.stopTask(name) },
+  restart: { about: 'stop, then start tasks', doing: 'restarting', act: (ex, name) => ex.restartTask(name) },
+};
+
+function lineOf(name: string, r: { result: string; pid?: number | null }): string {
+  return `${name}: ${r.result}${r.pid ? ` (pid ${r.pid})` : ''}`;
+}
+
+// The tasks named (all checked to exist first) or every task with --all.
+async function targets(ex: Executor, names: string[], flags: Flags): Promise<string[]> {
+  if (flags.all && names.length > 0) throw new CliUsageError('--all', 'given without task names', names.join(' '));
+  if (!flags.all && names.length === 0) throw new CliUsageError('names', 'one or more task names, or --all', '');
+  const known = (await ex.listRunningTasks()).map((r) => r.name);
+  if (flags.all) return known;
+  const missing = names.find((n) => !known.includes(n));
+  if (missing !== undefined) throw new TaskNotFoundError(missing);
+  return [...new Set(names)];
+}
+
+async function act(ctx: CliContext, verb: Verb, names: string[], flags: Flags): Promise<void> {
+  const ex = ctx.executor();
+  const list = await targets(ex, names, flags);
+  const { doing } = ACTIONS[verb];
+  const progress = startProgress(ctx, `${doing} ${list.length} task${list.length === 1 ? '' : 's'}`);
+  let done = 0;
+  try {
+    const results = await Promise.all(list.map(async (name) => {
+      const r = await ACTIONS[verb].act(ex, name);
+      done += 1;
+      progress.update(`${doing}: ${done}/${list.length} done`);
+      if (!flags.json) progress.line(lineOf(name, r));
+      return r;
+    }));
+    if (flags.json) ctx.json(results);
+    else if (list.length === 0) ctx.out(`No tasks in ${ctx.folder}.`);
+  } finally {
+    progress.stop();
+  }
+}
+
+/** Registers `rm`, `start`, `stop` and `restart`. */
+export function registerLifecycle(program: Command, ctx: CliContext): void {
+  for (const verb of Object.keys(ACTIONS) as Verb[]) {
+    program.command(`${verb} [names...]`)
+      .description(ACTIONS[verb].about)
+      .option('--all', 'every task')
+      .option('--json', 'print the results as JSON')
+      .addHelpText('after', `\nExamples:\n  $ executor ${verb} web\n  $ executor ${verb} web worker\n  $ executor ${verb} --all`)
+      .action((names: string[], flags: Flags) => act(ctx, verb, names, flags));
+  }
+}

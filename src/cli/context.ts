@@ -1,0 +1,88 @@
+// What every command shares: the folder, the Executor on it, output helpers and the exit code.
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Executor } from '../executor.js';
+import { FolderNotFoundError } from '../errors.js';
+import { FOLDER_LAYOUT } from '../store/layout.js';
+import { META_FILE } from '../store/meta.js';
+import { colorEnabled, paintFor, type Paint } from './color.js';
+import type { CliIo } from './io.js';
+
+/** Folder used without `--folder` and `$EXECUTOR_FOLDER`, relative to the working directory. */
+export const DEFAULT_FOLDER = '.executor';
+/** Environment variable naming the folder. */
+export const FOLDER_ENV = 'EXECUTOR_FOLDER';
+/** Indentation of `--json` output. */
+const JSON_INDENT = 2;
+
+/** Shared state of one CLI invocation. */
+export class CliContext {
+  readonly io: CliIo;
+  /** `--folder`, once parsed. */
+  folderOption: string | undefined;
+  /** `--debug`, once parsed. */
+  debug = false;
+  /** What the process exits with when the command returns normally. */
+  exitCode = 0;
+  #executor: Executor | null = null;
+  #created = false;
+  #paint: Paint | null = null;
+
+  constructor(io: CliIo) {
+    this.io = io;
+  }
+
+  /** The folder: `--folder`, else `$EXECUTOR_FOLDER`, else `./.executor`; absolute. */
+  get folder(): string {
+    const env = this.io.env[FOLDER_ENV];
+    return resolve(this.io.cwd, this.folderOption ?? (env !== undefined && env !== '' ? env : DEFAULT_FOLDER));
+  }
+
+  /** True when the folder holds an executor (its `executor.json`). */
+  folderExists(): boolean {
+    return existsSync(join(this.folder, META_FILE));
+  }
+
+  /** The Executor on the folder; throws `FolderNotFoundError` (creating nothing) unless `create` or it exists. */
+  executor({ create = false } = {}): Executor {
+    if (this.#executor) return this.#executor;
+    if (!create && !this.folderExists()) throw new FolderNotFoundError(this.folder);
+    this.#created = !existsSync(this.folder);
+    this.#executor = new Executor(this.folder);
+    return this.#executor;
+  }
+
+  /** After a failed command: removes the folder if this invocation created it and no task got in (bad input writes nothing). */
+  discardCreatedFolder(): void {
+    if (!this.#created) return;
+    const tasks = join(this.folder, FOLDER_LAYOUT.tasks);
+    if (existsSync(tasks) && readdirSync(tasks).length > 0) return;
+    rmSync(this.folder, { recursive: true, force: true });
+  }
+
+  /** Colours for stdout (none unless it is a terminal, by NO_COLOR / FORCE_COLOR). */
+  get paint(): Paint {
+    this.#paint ??= paintFor(colorEnabled(this.io.stdout, this.io.env));
+    return this.#paint;
+  }
+
+  /** Writes one line to stdout. */
+  out(line: string): void {
+    this.io.stdout.write(`${line}\n`);
+  }
+
+  /** Writes one line to stderr. */
+  err(line: string): void {
+    this.io.stderr.write(`${line}\n`);
+  }
+
+  /** Writes `executor: warning: <message>` to stderr. */
+  warn(message: string): void {
+    this.err(`executor: warning: ${message}`);
+  }
+
+  /** Writes a value as indented JSON to stdout (the stable `--json` output). */
+  json(value: unknown): void {
+    this.io.stdout.write(`${JSON.stringify(value, null, JSON_INDENT)}\n`);
+  }
+}

@@ -1,0 +1,43 @@
+// The CLI's only link to the outside world: its streams, environment, working directory and stop signals.
+
+/** A writable text stream, as much of it as the CLI uses. */
+export interface CliStream {
+  write(chunk: string): boolean;
+  /** True on a terminal. */
+  isTTY?: boolean;
+  /** Terminal width, when known. */
+  columns?: number;
+}
+
+/** Everything the CLI reads from or writes to its process. */
+export interface CliIo {
+  stdout: CliStream;
+  stderr: CliStream;
+  /** Read by `repl`. */
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: Record<string, string | undefined>;
+  /** Resolves relative paths (`--folder`, `--file`, `--wd`). */
+  cwd: string;
+  /** Calls `handler` once on the first SIGINT or SIGTERM; returns a function that removes it. */
+  onStopSignal(handler: (signal: NodeJS.Signals) => void): () => void;
+}
+
+/** Signals that end a foreground command (`supervise`, `logs -f`, `log -f`, `run --wait`). */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
+/** The real process's streams and signals. */
+export function nodeIo(): CliIo {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+    onStopSignal(handler) {
+      const once = (signal: NodeJS.Signals): void => { off(); handler(signal); };
+      const off = (): void => { for (const s of STOP_SIGNALS) process.off(s, once); };
+      for (const s of STOP_SIGNALS) process.on(s, once);
+      return off;
+    },
+  };
+}

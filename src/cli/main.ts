@@ -1,0 +1,87 @@
+// The `executor` command line: builds the commander program, runs one command, returns the exit code.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { CliContext } from './context.js';
+import { errorReport, exitCodeOf, EXIT_OK } from './errors.js';
+import type { CliIo } from './io.js';
+import { registerAdd } from './commands/add.js';
+import { registerEmit } from './commands/emit.js';
+import { registerLifecycle } from './commands/lifecycle.js';
+import { registerLogs } from './commands/logs.js';
+import { registerNext } from './commands/next.js';
+import { registerRepl } from './commands/repl.js';
+import { registerRun } from './commands/run.js';
+import { registerRuns } from './commands/runs.js';
+import { registerSupervise } from './commands/supervise.js';
+import { registerTasks } from './commands/tasks.js';
+
+const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const OVERVIEW = `
+Examples:
+  $ executor add web server.js                 # a long-running script, restarted when it crashes
+  $ executor add report report.py --cron "30 2 * * *" --once
+  $ executor start --all && executor ls
+  $ executor logs web -n 100 -f
+  $ executor supervise                          # keep restarting and scheduling, in the foreground
+
+The folder is --folder, else $EXECUTOR_FOLDER, else ./.executor.
+Exit codes: 0 success, 1 failed operation, 2 usage error. Docs: docs/cli.md`;
+
+/** Builds the program with every command registered on `ctx`. */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('executor')
+    .description('Run, schedule, restart and inspect background scripts kept in an executor folder.')
+    .version(PACKAGE.version, '-V, --version', 'print the version')
+    .option('--folder <dir>', 'executor folder (default: $EXECUTOR_FOLDER, else ./.executor)')
+    .option('--debug', 'print stack traces with errors')
+    .addHelpText('after', OVERVIEW)
+    .showSuggestionAfterError(true)
+    .hook('preAction', (root) => {
+      const opts = root.opts<{ folder?: string; debug?: boolean }>();
+      ctx.folderOption = opts.folder;
+      ctx.debug = opts.debug === true;
+    });
+  for (const register of [registerTasks, registerAdd, registerLifecycle, registerRun, registerLogs, registerRuns, registerNext, registerEmit, registerSupervise, registerRepl]) register(program, ctx);
+  configure(program, ctx);
+  return program;
+}
+
+// Output to the CLI's streams; errors become one `executor: ERR_USAGE: …` line naming the command's help.
+function configure(command: Command, ctx: CliContext): void {
+  const path = commandPath(command);
+  command.exitOverride().configureOutput({
+    writeOut: (text) => void ctx.io.stdout.write(text),
+    writeErr: (text) => void ctx.io.stderr.write(text),
+    outputError: (text, write) => write(`executor: ERR_USAGE: ${text.replace(/^error: /, '').trim()} (see "${path} --help")\n`),
+  });
+  for (const sub of command.commands) configure(sub, ctx);
+}
+
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/**
+ * Runs one command line (`argv` without `node` and the script) and resolves with the exit code.
+ * @example `process.exitCode = await runCli(process.argv.slice(2), nodeIo());`
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const ctx = new CliContext(io);
+  const program = buildProgram(ctx);
+  if (argv.length === 0) {
+    program.outputHelp();
+    return EXIT_OK;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ctx.exitCode;
+  } catch (error) {
+    // Commander has already printed its own errors (and help or the version, with exit code 0).
+    if (!(error instanceof CommanderError)) io.stderr.write(errorReport(error, ctx.debug || argv.includes('--debug')));
+    ctx.discardCreatedFolder();
+    return exitCodeOf(error);
+  }
+}

@@ -1,0 +1,220 @@
+// Borderless tables of tasks, runs and program steps, and the key/value details of one run (pure: returns text).
+import Table from 'cli-table3';
+import type { RunRecord, StepRecord } from '../store/records.js';
+import type { TaskRow } from '../task/rows.js';
+import { statusPaint, type Paint } from './color.js';
+import {
+  EMPTY_CELL, formatBytes, formatCpu, formatElapsed, formatExit, formatLocal, formatRunExit, formatStamp, formatUptime, formatWhen,
+} from './format.js';
+
+/** Options of the render functions. */
+export interface TableOptions {
+  /** The current time, ms since the epoch (uptimes, durations of live runs, NEXT RUN). */
+  now: number;
+  /** Colour functions (`paintFor(enabled)`). */
+  paint: Paint;
+  /** Terminal columns when known: the task table then truncates names to fit. @defaultValue no limit */
+  width?: number;
+}
+
+/** The task table's NAME column is never truncated below this many characters. */
+export const MIN_NAME_WIDTH = 8;
+/** What ends a truncated cell. */
+export const ELLIPSIS = '…';
+/** Spaces between two columns. */
+export const COLUMN_GAP = '  ';
+/** Longest compact JSON of a run's data shown by `renderRunDetails`. */
+export const MAX_DATA_CHARS = 200;
+/** Header words of the task table. */
+export const TASK_HEADERS = ['NAME', 'STATUS', 'PID', 'UPTIME', 'RESTARTS', 'LAST EXIT', 'NEXT RUN', 'CPU', 'MEM'] as const;
+/** Header words of the run table. */
+export const RUN_HEADERS = ['RUN ID', 'TASK', 'TRIGGER', 'STATUS', 'STARTED', 'DURATION', 'EXIT', 'SAVED'] as const;
+/** Header words of a program run's steps table. */
+export const STEP_HEADERS = ['STEP', 'STATUS', 'STARTED', 'DURATION', 'EXIT', 'RETRIES', 'OUTPUT'] as const;
+
+// One cell: its plain text (widths are measured on it) and how it is painted.
+interface Cell { text: string; color?: (paint: Paint, text: string) => string }
+
+const BLANK_CHARS = {
+  top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+  left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: COLUMN_GAP,
+};
+
+const byStatus = (paint: Paint, text: string): string => statusPaint(paint, text);
+const red = (paint: Paint, text: string): string => paint.red(text);
+
+/** Cuts `text` to `max` characters, the last one `…`. */
+function truncate(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : chars.slice(0, max - 1).join('') + ELLIPSIS;
+}
+
+/** Width of the widest of `texts`, in characters. */
+function widest(texts: string[]): number {
+  return texts.reduce((w, t) => Math.max(w, Array.from(t).length), 0);
+}
+
+/** Truncates column `col` so the table fits `width` (never below MIN_NAME_WIDTH). */
+function fitColumn(headers: readonly string[], rows: Cell[][], col: number, width: number): void {
+  const widths = headers.map((h, i) => widest([h, ...rows.map((r) => r[i]?.text ?? '')]));
+  const total = widths.reduce((a, b) => a + b, 0) + COLUMN_GAP.length * (headers.length - 1);
+  const current = widths[col] ?? 0;
+  if (total <= width || current <= MIN_NAME_WIDTH) return;
+  const max = Math.max(MIN_NAME_WIDTH, current - (total - width));
+  for (const row of rows) {
+    const cell = row[col];
+    if (cell) cell.text = truncate(cell.text, max);
+  }
+}
+
+/** Renders a borderless table, bold headers, cells painted; lines without trailing spaces, joined by '\n'. */
+function render(headers: readonly string[], rows: Cell[][], paint: Paint): string {
+  const table = new Table({
+    head: headers.map((h) => paint.bold(h)),
+    chars: BLANK_CHARS,
+    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
+    wordWrap: false,
+  });
+  for (const row of rows) table.push(row.map((c) => (c.color ? c.color(paint, c.text) : c.text)));
+  return table.toString().split('\n').map((line) => line.trimEnd()).join('\n');
+}
+
+/** The STATUS word of a task row: `disabled` for a disabled task that is not running. */
+function taskStatus(row: TaskRow): string {
+  return !row.enabled && row.status !== 'running' ? 'disabled' : row.status;
+}
+
+/** True when a task's last exit was not a clean 0 (a non-zero code, a signal or a kill). */
+function badExit(row: TaskRow): boolean {
+  if (row.lastKill !== null) return true;
+  return row.lastExitCode !== null ? row.lastExitCode !== 0 : row.lastSignal !== null;
+}
+
+/** The cells of one task row. */
+function taskCells(row: TaskRow, now: number): Cell[] {
+  return [
+    { text: row.name },
+    { text: taskStatus(row), color: byStatus },
+    { text: row.pid === null ? EMPTY_CELL : String(row.pid) },
+    { text: formatUptime(row, now) },
+    { text: String(row.restarts) },
+    badExit(row) ? { text: formatExit(row), color: red } : { text: formatExit(row) },
+    { text: formatWhen(row.nextRun, now) },
+    { text: formatCpu(row.cpu) },
+    { text: formatBytes(row.rss) },
+  ];
+}
+
+/**
+ * The `ls` table: `NAME STATUS PID UPTIME RESTARTS LAST EXIT NEXT RUN CPU MEM`, one row per task, `-` for empty
+ * cells. With `width`, long names are cut (ending in `…`, never below 8 characters) so the lines fit.
+ * @example
+ * ```ts
+ * renderTaskTable(await ex.listTasks(), { now: Date.now(), paint: paintFor(false), width: 120 });
+ * // NAME  STATUS   PID    UPTIME  RESTARTS  LAST EXIT  NEXT RUN  CPU   MEM
+ * // web   running  41023  3m 12s  0         -          -         0.5%  42.1MB
+ * ```
+ */
+export function renderTaskTable(rows: TaskRow[], o: TableOptions): string {
+  const cells = rows.map((row) => taskCells(row, o.now));
+  if (o.width !== undefined) fitColumn(TASK_HEADERS, cells, 0, o.width);
+  return render(TASK_HEADERS, cells, o.paint);
+}
+
+/** True for a run that never started a process (queued, or dropped from the queue). */
+function neverStarted(run: RunRecord): boolean {
+  return run.status === 'queued' || (run.pid === 0 && run.bootId === '');
+}
+
+/** The cells of one run row. */
+function runCells(run: RunRecord, now: number): Cell[] {
+  const started = !neverStarted(run);
+  const exit = formatRunExit(run);
+  return [
+    { text: run.runId },
+    { text: run.task },
+    { text: run.trigger },
+    { text: run.status, color: byStatus },
+    { text: started ? formatStamp(run.startedAt) : EMPTY_CELL },
+    { text: started ? formatElapsed(run.startedAt, run.endedAt, now) : EMPTY_CELL },
+    exit !== '0' && exit !== EMPTY_CELL ? { text: exit, color: red } : { text: exit },
+    { text: run.saved?.name ?? EMPTY_CELL },
+  ];
+}
+
+/**
+ * The `runs` table: `RUN ID TASK TRIGGER STATUS STARTED DURATION EXIT SAVED`, one row per run. STARTED is local
+ * `YYYY-MM-DD HH:mm:ss`; DURATION runs to now while the run is live; a queued run shows `-` for both.
+ * @example
+ * ```ts
+ * renderRunTable(await ex.listRuns({ limit: 20 }), { now: Date.now(), paint: paintFor(true) });
+ * ```
+ */
+export function renderRunTable(runs: RunRecord[], o: TableOptions): string {
+  return render(RUN_HEADERS, runs.map((run) => runCells(run, o.now)), o.paint);
+}
+
+/** The cells of one step row. */
+function stepCells(step: StepRecord, now: number): Cell[] {
+  const exit = formatRunExit({ ...step, exitUnknown: false });
+  return [
+    { text: step.name },
+    { text: step.status, color: byStatus },
+    { text: formatStamp(step.startedAt) },
+    { text: formatElapsed(step.startedAt, step.endedAt, now) },
+    exit !== '0' && exit !== EMPTY_CELL ? { text: exit, color: red } : { text: exit },
+    { text: String(step.retries) },
+    { text: step.outputFile ?? EMPTY_CELL },
+  ];
+}
+
+/** Compact JSON of a run's data, cut to MAX_DATA_CHARS; null when there is none. */
+function dataText(data: unknown): string | null {
+  if (data === null || data === undefined) return null;
+  const json = JSON.stringify(data) as string | undefined;
+  return json === undefined ? null : truncate(json, MAX_DATA_CHARS);
+}
+
+/** The key/value pairs of a run's details, in order (null values are left out by the caller). */
+function detailPairs(run: RunRecord, o: TableOptions): [string, string | null][] {
+  const started = !neverStarted(run);
+  const local = (iso: string | null): string | null => (iso === null ? null : formatLocal(iso));
+  return [
+    ['runId', run.runId],
+    ['task', run.task],
+    ['status', statusPaint(o.paint, run.status)],
+    ['trigger', run.trigger],
+    ['event', run.event],
+    ['scheduledFor', local(run.scheduledFor)],
+    ['triggerTime', local(run.triggerTime)],
+    ['createdAt', local(run.createdAt)],
+    ['startedAt', started ? local(run.startedAt) : null],
+    ['endedAt', local(run.endedAt)],
+    ['duration', started ? formatElapsed(run.startedAt, run.endedAt, o.now) : null],
+    ['exit', run.endedAt === null ? null : formatRunExit(run)],
+    ['errorMessage', run.errorMessage],
+    ['saved', run.saved?.name ?? null],
+    ['savedDescription', run.saved?.description ?? null],
+    ['data', dataText(run.data)],
+    ['outputFile', run.outputFile === '' ? null : run.outputFile],
+    ['errorFile', run.errorFile],
+  ];
+}
+
+/**
+ * The `show` output: `key: value` lines (keys with no value are left out; times local with their offset), then for a
+ * program run a blank line and a `STEP STATUS STARTED DURATION EXIT RETRIES OUTPUT` table.
+ * @example
+ * ```ts
+ * renderRunDetails(await ex.getRun(id), { now: Date.now(), paint: paintFor(false) });
+ * // runId: 01J…
+ * // task: backup
+ * // status: succeeded
+ * // …
+ * ```
+ */
+export function renderRunDetails(run: RunRecord, o: TableOptions): string {
+  const lines = detailPairs(run, o).flatMap(([key, value]) => (value === null ? [] : [`${key}: ${value}`]));
+  if (run.steps.length > 0) lines.push('', render(STEP_HEADERS, run.steps.map((s) => stepCells(s, o.now)), o.paint));
+  return lines.join('\n');
+}

@@ -1,0 +1,103 @@
+// followRun: one run's output from its first line, ending once the run has ended and all it printed was read.
+import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvalidOptionError, OutputNotFoundError } from '../errors.js';
+import { FOLLOW_POLL_MS, FOLLOW_READ_BYTES } from '../output/follow.js';
+import { runBlockFilter } from '../output/header.js';
+import { followProgram, pause } from '../program/follow.js';
+import type { Runtime } from '../runtime.js';
+import type { RunRecord } from '../store/records.js';
+import { assertRunId } from './find.js';
+import { getRun } from './query.js';
+
+/** Options of `followRun`. */
+export interface FollowRunOptions {
+  /** How often the run's record and file are re-read while nothing new arrives, ms. @defaultValue 100 */
+  pollMs?: number;
+  /** Ends the iteration early. */
+  signal?: AbortSignal;
+  /** Also yield the run's header and footer lines. @defaultValue false */
+  raw?: boolean;
+  /** `'stderr'` follows the separate stderr file (tasks with `stderr: 'separate'`). @defaultValue 'stdout' */
+  stream?: 'stdout' | 'stderr';
+}
+
+/** Checks followRun's options; throws `InvalidOptionError`. */
+export function checkFollowRunOptions(options: unknown): FollowRunOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidOptionError('options', 'an object', options);
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) if (!['pollMs', 'signal', 'raw', 'stream'].includes(key)) throw new InvalidOptionError('options', 'made of known options (pollMs, signal, raw, stream)', key);
+  if (o.pollMs !== undefined && !(typeof o.pollMs === 'number' && Number.isFinite(o.pollMs) && o.pollMs > 0)) throw new InvalidOptionError('pollMs', 'a positive number of milliseconds', o.pollMs);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new InvalidOptionError('signal', 'an AbortSignal', o.signal);
+  if (o.raw !== undefined && typeof o.raw !== 'boolean') throw new InvalidOptionError('raw', 'a boolean', o.raw);
+  if (o.stream !== undefined && o.stream !== 'stdout' && o.stream !== 'stderr') throw new InvalidOptionError('stream', "'stdout' or 'stderr'", o.stream);
+  return o as FollowRunOptions;
+}
+
+/**
+ * The lines run `runId` prints (a script run's output file, or every step of a program run), from its first line,
+ * until it has ended. Rejects the first `next()` with `RunNotFoundError` for an unknown id.
+ * @example `for await (const line of followRunOutput(rt, runId, {})) seen.push(line);`
+ */
+export async function* followRunOutput(rt: Runtime, runId: unknown, options: unknown): AsyncGenerator<string> {
+  assertRunId(runId);
+  const o = checkFollowRunOptions(options);
+  const first = await getRun(rt, runId);
+  // The ledger once the run has one; a queued run has none yet.
+  const read = async (): Promise<RunRecord | null> => (await rt.store.readRun(first.task, runId).catch(() => null)) ?? getRun(rt, runId).catch(() => null);
+  if (first.steps.length > 0) {
+    const source = { task: () => rt.store.readTask(first.task), runIds: async () => [runId], run: () => read() };
+    yield* followProgram(rt.folder, source, { pollMs: o.pollMs, signal: o.signal, raw: o.raw, stream: o.stream, only: runId });
+    return;
+  }
+  yield* followScriptRun(rt.folder, read, o);
+}
+
+// A script run's file: opened once (an archive rename later keeps the handle valid) and read to its end after the exit.
+async function* followScriptRun(folder: string, read: () => Promise<RunRecord | null>, o: FollowRunOptions): AsyncGenerator<string> {
+  const pollMs = o.pollMs ?? FOLLOW_POLL_MS;
+  const keep = o.raw === true ? () => true : runBlockFilter();
+  let handle: FileHandle | null = null;
+  let offset = 0;
+  let partial = '';
+  try {
+    while (!o.signal?.aborted) {
+      const run = await read();
+      if (run === null) return; // pruned away
+      if (run.status === 'queued') { await pause(pollMs, o.signal); continue; }
+      const file = o.stream === 'stderr' ? run.errorFile : run.outputFile;
+      if (file === null) throw new OutputNotFoundError(run.task, `${run.runId} (stderr: the task does not use stderr: 'separate')`);
+      if (handle === null) handle = await openAs(join(folder, file), read, file, o.stream);
+      if (handle === null) { if (run.endedAt !== null) return; await pause(pollMs, o.signal); continue; }
+      const chunk = await readChunk(handle, offset);
+      offset += chunk.length;
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const raw of lines) { const line = raw.replace(/\r$/, ''); if (keep(line)) yield line; }
+      if (chunk.length > 0) continue;
+      // `run` was read before this empty read: once it says ended, everything was written.
+      if (run.endedAt !== null) { if (partial !== '' && keep(partial)) yield partial; return; }
+      await pause(pollMs, o.signal);
+    }
+  } finally {
+    await handle?.close();
+  }
+}
+
+// Opens the run's file; null while it is missing or was renamed (the record then names it anew on the next read).
+async function openAs(path: string, read: () => Promise<RunRecord | null>, file: string, stream: FollowRunOptions['stream']): Promise<FileHandle | null> {
+  const handle = await open(path, 'r').catch(() => null);
+  if (handle === null) return null;
+  const again = await read();
+  const still = again === null ? null : stream === 'stderr' ? again.errorFile : again.outputFile;
+  if (still === file) return handle;
+  await handle.close(); // archived between the read and the open: the path may now hold a newer run's output
+  return null;
+}
+
+async function readChunk(handle: FileHandle, offset: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(FOLLOW_READ_BYTES);
+  const { bytesRead } = await handle.read(buffer, 0, FOLLOW_READ_BYTES, offset);
+  return buffer.subarray(0, bytesRead);
+}
