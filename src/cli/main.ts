@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander';
 import { CliContext } from './context.js';
 import { errorReport, exitCodeOf, EXIT_OK } from './errors.js';
 import type { CliIo } from './io.js';
+
+export { nodeIo } from './io.js';
 import { registerAdd } from './commands/add.js';
 import { registerEmit } from './commands/emit.js';
 import { registerLifecycle } from './commands/lifecycle.js';
@@ -66,7 +68,7 @@ function commandPath(command: Command): string {
 
 /**
  * Runs one command line (`argv` without `node` and the script) and resolves with the exit code.
- * @example `process.exitCode = await runCli(process.argv.slice(2), nodeIo());`
+ * @example `const code = await runCli(['ls', '--json'], nodeIo()); // bin/executor.js hands the code to Node`
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const ctx = new CliContext(io);

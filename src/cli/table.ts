@@ -99,7 +99,7 @@ function taskCells(row: TaskRow, now: number): Cell[] {
     { text: formatUptime(row, now) },
     { text: String(row.restarts) },
     badExit(row) ? { text: formatExit(row), color: red } : { text: formatExit(row) },
-    { text: formatWhen(row.nextRun, now) },
+    { text: formatWhen(row.nextRun ?? (row.status === 'backoff' ? row.backoffUntil : null), now) }, // a backoff restart is the next run too
     { text: formatCpu(row.cpu) },
     { text: formatBytes(row.rss) },
   ];

@@ -6,8 +6,8 @@ import { afterEach } from 'vitest';
 import { useExecutors, type ExecutorKit } from './executor.js';
 import { waitUntil } from './wait.js';
 
-/** Absolute path of the built CLI entry point (`npm test` builds first). */
-export const CLI_BIN = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
+/** Absolute path of the package's bin; it loads dist/ (`npm test` builds first). */
+export const CLI_BIN = fileURLToPath(new URL('../../bin/executor.js', import.meta.url));
 
 /** What a finished CLI invocation gave. */
 export interface CliResult {
