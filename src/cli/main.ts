@@ -55,7 +55,7 @@ function configure(command: Command, ctx: CliContext): void {
   command.exitOverride().configureOutput({
     writeOut: (text) => void ctx.io.stdout.write(text),
     writeErr: (text) => void ctx.io.stderr.write(text),
-    outputError: (text, write) => write(`executor: ERR_USAGE: ${text.replace(/^error: /, '').trim()} (see "${path} --help")\n`),
+    outputError: (text, write) => write(`executor: ERR_USAGE: ${text.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()} (see "${path} --help")\n`),
   });
   for (const sub of command.commands) configure(sub, ctx);
 }

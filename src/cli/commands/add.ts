@@ -48,12 +48,12 @@ function optionsOf(flags: AddFlags, cwd: string): AddTaskOptions {
 async function addOne(ctx: CliContext, name: string, add: () => Promise<TaskRow>, replace: boolean, quiet: boolean): Promise<TaskRow> {
   const ex = ctx.executor({ create: true });
   const existed = replace && (await ex.listRunningTasks()).some((r) => r.name === name);
-  let skipped: string | null = null;
-  const onWarning = (w: { name?: string; message: string }): void => { if (w.name === name) skipped = w.message; };
+  const skipped: { message: string | null } = { message: null }; // set by the listener, during `add()`
+  const onWarning = (w: { name?: string; message: string }): void => { if (w.name === name) skipped.message = w.message; };
   ex.on('warning', onWarning);
   try {
     const row = await add();
-    if (skipped !== null) ctx.warn(`${skipped.replace(/\.?$/, '.')} Nothing changed; pass --replace to update it.`);
+    if (skipped.message !== null) ctx.warn(`${skipped.message.replace(/\.?$/, '.')} Nothing changed; pass --replace to update it.`);
     else if (!quiet) ctx.out(`${name}: ${existed ? 'replaced' : 'added'}`);
     return row;
   } finally {

@@ -1,15 +1,16 @@
 // `rm`, `start`, `stop`, `restart` NAME... | --all: each task's line prints as soon as it is done.
 import type { Command } from 'commander';
-import { CliUsageError, TaskNotFoundError } from '../../errors.js';
+import { CliUsageError, ExecutorError, TaskNotFoundError } from '../../errors.js';
 import type { Executor } from '../../executor.js';
 import type { CliContext } from '../context.js';
+import { errorReport, EXIT_FAILED } from '../errors.js';
 import { startProgress } from '../progress.js';
 
 type Verb = 'rm' | 'start' | 'stop' | 'restart';
 interface Flags { all?: boolean; json?: boolean }
 
 // What each verb does to one task, and the line it prints.
-const ACTIONS: Record<Verb, { about: string; doing: string; act: (ex: Executor, name: string) => Promise<{ result: string; pid?: number | null }> }> = {
+const ACTIONS: Record<Verb, { about: string; doing: string; act: (ex: Executor, name: string) => Promise<{ name: string; result: string; pid?: number | null }> }> = {
   rm: { about: 'stop and remove tasks (their output files are kept)', doing: 'removing', act: async (ex, name) => { await ex.removeTask(name); return { name, result: 'removed' }; } },
   start: { about: 'start tasks now (a periodic task is scheduled)', doing: 'starting', act: (ex, name) => ex.startTask(name) },
   stop: { about: "stop tasks' whole process trees (SIGTERM, then SIGKILL)", doing: 'stopping', act: (ex, name) => ex.stopTask(name) },
@@ -31,6 +32,17 @@ async function targets(ex: Executor, names: string[], flags: Flags): Promise<str
   return [...new Set(names)];
 }
 
+// One task's action; a failure becomes an `error` row (as stopAll's) and a stderr line, so the others still report.
+async function actOne(ctx: CliContext, verb: Verb, ex: Executor, name: string, json: boolean): Promise<Record<string, unknown>> {
+  try {
+    return await ACTIONS[verb].act(ex, name);
+  } catch (error) {
+    if (!(error instanceof ExecutorError)) throw error;
+    if (!json) ctx.io.stderr.write(errorReport(error, ctx.debug).replace(/^executor: /, `executor: ${name}: `));
+    return { name, result: 'error', code: error.code, error: error.message };
+  }
+}
+
 async function act(ctx: CliContext, verb: Verb, names: string[], flags: Flags): Promise<void> {
   const ex = ctx.executor();
   const list = await targets(ex, names, flags);
@@ -39,14 +51,15 @@ async function act(ctx: CliContext, verb: Verb, names: string[], flags: Flags): 
   let done = 0;
   try {
     const results = await Promise.all(list.map(async (name) => {
-      const r = await ACTIONS[verb].act(ex, name);
+      const r = await actOne(ctx, verb, ex, name, flags.json === true);
       done += 1;
       progress.update(`${doing}: ${done}/${list.length} done`);
-      if (!flags.json) progress.line(lineOf(name, r));
+      if (!flags.json && r.result !== 'error') progress.line(lineOf(name, r as { result: string; pid?: number | null }));
       return r;
     }));
     if (flags.json) ctx.json(results);
     else if (list.length === 0) ctx.out(`No tasks in ${ctx.folder}.`);
+    if (results.some((r) => r.result === 'error')) ctx.exitCode = EXIT_FAILED;
   } finally {
     progress.stop();
   }
