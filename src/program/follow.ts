@@ -1,6 +1,7 @@
 // followOut for a program: the lines its runs' steps print, step after step and run after run, as they are written.
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { OutputNotFoundError } from '../errors.js';
 import { FOLLOW_POLL_MS, FOLLOW_READ_BYTES } from '../output/follow.js';
 import { runBlockFilter } from '../output/header.js';
 import type { RunRecord, TaskRecord } from '../store/records.js';
@@ -79,12 +80,17 @@ export async function* followProgram(folder: string, source: ProgramSource, opti
     const ledger = at === null ? null : await source.run(at.runId).catch(() => null);
     if (at === null || ledger === null) { await pause(pollMs, options.signal); continue; }
     const stepRecord = ledger.steps[at.step];
+    if (options.stream === 'stderr' && stepRecord?.outputFile && !stepRecord.errorFile) throw new OutputNotFoundError(ledger.task, `${ledger.runId} (stderr: the task does not use stderr: 'separate')`);
     const file = (options.stream === 'stderr' ? stepRecord?.errorFile : stepRecord?.outputFile) ?? null;
     const chunk = file === null ? Buffer.alloc(0) : await readFrom(join(folder, file), at.offset);
     at.offset += chunk.length;
     const lines = (at.partial + chunk.toString('utf8')).split('\n');
     at.partial = lines.pop() ?? '';
-    for (const raw of lines) { const line = raw.replace(/\r$/, ''); if (keep(line)) yield line; }
+    for (const raw of lines) {
+      if (options.signal?.aborted) return;
+      const line = raw.replace(/\r$/, '');
+      if (keep(line)) yield line;
+    }
     if (chunk.length > 0) continue;
     // A step is done once the run is past it (or has ended): on to the next step that ran, or to the next run.
     if (ledger.endedAt === null && (ledger.step ?? 0) <= at.step) { await pause(pollMs, options.signal); continue; }

@@ -61,6 +61,9 @@ async function* followScriptRun(folder: string, read: () => Promise<RunRecord | 
   let handle: FileHandle | null = null;
   let offset = 0;
   let partial = '';
+  // An abort closes the file at once, not at the next `next()`.
+  const onAbort = (): void => { const h = handle; handle = null; void h?.close().catch(() => undefined); };
+  o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     while (!o.signal?.aborted) {
       const run = await read();
@@ -70,17 +73,23 @@ async function* followScriptRun(folder: string, read: () => Promise<RunRecord | 
       if (file === null) throw new OutputNotFoundError(run.task, `${run.runId} (stderr: the task does not use stderr: 'separate')`);
       if (handle === null) handle = await openAs(join(folder, file), read, file, o.stream);
       if (handle === null) { if (run.endedAt !== null) return; await pause(pollMs, o.signal); continue; }
-      const chunk = await readChunk(handle, offset);
+      const chunk = await readChunk(handle, offset).catch((error: unknown) => { if (o.signal?.aborted) return null; throw error; });
+      if (chunk === null) return;
       offset += chunk.length;
       const lines = (partial + chunk.toString('utf8')).split('\n');
       partial = lines.pop() ?? '';
-      for (const raw of lines) { const line = raw.replace(/\r$/, ''); if (keep(line)) yield line; }
+      for (const raw of lines) {
+        if (o.signal?.aborted) return;
+        const line = raw.replace(/\r$/, '');
+        if (keep(line)) yield line;
+      }
       if (chunk.length > 0) continue;
       // `run` was read before this empty read: once it says ended, everything was written.
       if (run.endedAt !== null) { if (partial !== '' && keep(partial)) yield partial; return; }
       await pause(pollMs, o.signal);
     }
   } finally {
+    o.signal?.removeEventListener('abort', onAbort);
     await handle?.close();
   }
 }

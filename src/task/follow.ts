@@ -2,7 +2,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FOLDER_LAYOUT, JSON_EXT } from '../store/layout.js';
-import { InvalidOptionError } from '../errors.js';
+import { InvalidOptionError, OutputNotFoundError } from '../errors.js';
 import { currentErrorFileName, currentOutputFileName } from '../output/archive.js';
 import { followFile, type FollowOptions } from '../output/follow.js';
 import { runBlockFilter } from '../output/header.js';
@@ -52,6 +52,10 @@ export function followTaskOutput(
         let record: TaskRecord;
         try { record = await checked; } catch (error) { await inner?.return?.(); throw error; }
         ok = true;
+        if (stream === 'stderr' && record.task.stderr !== 'separate') {
+          await inner?.return?.();
+          throw new OutputNotFoundError(name, "stderr (the task does not use stderr: 'separate')");
+        }
         if (record.task.steps) {
           // A program has no `<name>.txt`: follow its steps' files instead.
           await inner?.return?.();

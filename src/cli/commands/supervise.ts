@@ -5,6 +5,9 @@ import { DEFAULT_SLEEP_S } from '../../supervisor/supervisor.js';
 import type { CliContext } from '../context.js';
 import { positiveNumber } from '../parse.js';
 
+/** How the executor log line that says the lease is held begins. */
+const LEASE_HELD_MESSAGE = 'Supervising (';
+
 interface SuperviseFlags { sleep: number; stopTasks?: boolean }
 
 const HELP = `
@@ -16,13 +19,20 @@ Every executor log line is printed on stdout. Run it at boot with systemd or cro
 
 async function supervise(ctx: CliContext, flags: SuperviseFlags): Promise<void> {
   const ex = ctx.executor({ create: true });
-  const onLog = (e: LogEvent): void => ctx.out(e.line);
+  let held = false;
+  const onLog = (e: LogEvent): void => {
+    ctx.out(e.line);
+    // The supervisor logs this once it holds the lease: only then is the banner true.
+    if (!held && e.message.startsWith(LEASE_HELD_MESSAGE)) {
+      held = true;
+      ctx.err(`Supervising ${ctx.folder} (sleep ${flags.sleep} s). Ctrl-C or SIGTERM to stop.`);
+    }
+  };
   ex.on('log', onLog);
   let off = (): void => undefined;
   const signalled = new Promise<NodeJS.Signals>((resolve) => { off = ctx.io.onStopSignal(resolve); });
   try {
     const handle = ex.keepRestarting({ sleep: flags.sleep });
-    ctx.err(`Supervising ${ctx.folder} (sleep ${flags.sleep} s). Ctrl-C or SIGTERM to stop.`);
     const signal = await Promise.race([signalled, handle.done.then(() => null)]);
     if (signal === null) return; // stopped from elsewhere (the lease was lost): done already reported it
     ctx.err(`${signal}: stopping the supervisor${flags.stopTasks ? ' and every task' : '; tasks keep running'}.`);
