@@ -16,7 +16,8 @@ import { emitEvent } from './event/emit.js';
 import { readProgramOutput } from './program/read-out.js';
 import type { StepOptions } from './program/options.js';
 import { cancelRun } from './run/cancel.js';
-import { getRun, listRuns, type ListRunsOptions } from './run/query.js';
+import { checkListOptions, getRun, listRuns, type ListRunsOptions } from './run/query.js';
+import { assertRunId } from './run/find.js';
 import { saveRun, type SaveRunOptions } from './run/save.js';
 import { checkListTasks, type ListTasksOptions } from './task/rows.js';
 import { checkLines, checkReadOut, DEFAULT_NEXT_RUNS, DEFAULT_READ_OUT_LINES, eachTask, type ReadOutOptions } from './task/read-options.js';
@@ -267,11 +268,15 @@ export class Executor extends EventEmitter<ExecutorEvents> {
 
   /** The record of run `runId` (a program's with its `steps`); rejects with `RunNotFoundError` for an unknown id. */
   async getRun(runId: string): Promise<RunRecord> {
+    assertRunId(runId);
+    await runPass(this.#rt, false); // runs that ended unseen are recorded first
     return getRun(this.#rt, runId);
   }
 
   /** Runs of one task (`task`) or all, newest first, by `status` and `saved`; at most `limit` (100). */
   async listRuns(options?: ListRunsOptions): Promise<RunRecord[]> {
+    checkListOptions(options);
+    await runPass(this.#rt, false); // runs that ended unseen are recorded first
     return listRuns(this.#rt, options);
   }
 

@@ -51,7 +51,8 @@ export async function getRun(rt: Runtime, runId: unknown): Promise<RunRecord> {
   throw new RunNotFoundError(runId);
 }
 
-function checkListOptions(options: unknown): Required<Pick<ListRunsOptions, 'limit'>> & ListRunsOptions {
+/** Checks `listRuns`' options; throws `InvalidOptionError`. */
+export function checkListOptions(options: unknown): Required<Pick<ListRunsOptions, 'limit'>> & ListRunsOptions {
   if (options === undefined) return { limit: DEFAULT_LIST_RUNS_LIMIT };
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidOptionError('options', 'an object', options);
   const o = options as Record<string, unknown>;

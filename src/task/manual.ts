@@ -3,6 +3,7 @@ import pMap from 'p-map';
 import { InvalidOptionError, InvalidStartError, InvalidTriggerError, RunNotFoundError, TaskNotFoundError, WaitTimeoutError } from '../errors.js';
 import { checkPayload } from '../program/payload.js';
 import { assertRunId, findRun, repairOrphan } from '../run/find.js';
+import { liveRuns } from '../run/close.js';
 import { stepDue } from '../run/own.js';
 import { assertStartable } from '../run/launch.js';
 import { stopTree } from '../process/stop.js';
@@ -90,6 +91,8 @@ export async function runTask(rt: Runtime, name: unknown, options: unknown): Pro
     if (o.env !== undefined) throw new InvalidOptionError('env', 'absent for a program (steps have their own env; pass `data`)', o.env);
   }
   const triggerTime = o.trigger === undefined ? null : parseTrigger(o.trigger, existing.task.timezone);
+  // A main run that ended with nobody there to record it is closed first, so this run becomes the main run.
+  if (liveRuns(existing).some((r) => isDeadRun(rt, r))) await reconcileTask(rt, name, rt.supervisor !== null);
   const ctx = newContext();
   const runId = await rt.store.mutateTask(name, async (record) => {
     if (!record) throw new TaskNotFoundError(name);
