@@ -1,6 +1,6 @@
 // Exit codes (0 ok, 1 failed operation, 2 usage) and the one-line error report.
 import { CommanderError } from 'commander';
-import { CliUsageError, ExecutorError, InvalidOptionError, RunFailedError } from '../errors.js';
+import { CliUsageError, ExecutorError, InvalidOptionError, RunFailedError, ScriptNotFoundError } from '../errors.js';
 
 /** Exit code of a successful command. */
 export const EXIT_OK = 0;
@@ -15,6 +15,7 @@ export const EXIT_USAGE = 2;
  */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof CommanderError) return error.exitCode === EXIT_OK ? EXIT_OK : EXIT_USAGE;
+  if (error instanceof ScriptNotFoundError) return EXIT_FAILED; // found missing when a run starts, not a value typed
   if (error instanceof CliUsageError || error instanceof InvalidOptionError) return EXIT_USAGE;
   if (error instanceof RunFailedError) return error.exitCode;
   return EXIT_FAILED;

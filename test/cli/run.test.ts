@@ -1,6 +1,6 @@
 // CLI `run`: the built bin as a subprocess — run ids, --wait streaming and exit codes, --json, --data, --trigger,
 // programs, `run --file` jobs, and usage errors.
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -168,6 +168,17 @@ describe('run NAME', () => {
     const r = await cli.run(folder, ['run', 'nope']);
     expectError(r, 1, 'ERR_TASK_NOT_FOUND', /"nope"/);
     expect(r.stdout).toBe('');
+  });
+
+  it('a task whose script has gone missing exits 1 (ERR_SCRIPT_NOT_FOUND: not a value typed) and records no run', async () => {
+    const { ex, folder, dir } = setup();
+    const script = path.join(dir, 'gone.js');
+    writeFileSync(script, '');
+    await ex.addTask('job', script, { infiniteLoop: false });
+    rmSync(script);
+    const r = await cli.run(folder, ['run', 'job']);
+    expectError(r, 1, 'ERR_SCRIPT_NOT_FOUND', /gone\.js/);
+    expect(await ex.listRuns({ task: 'job' })).toEqual([]);
   });
 });
 
