@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanUp, cleanUpSync, type Figure } from './lib.js';
+import { benchCli, FEW_TASKS as CLI_FEW_TASKS, REPS as CLI_REPS, TASKS as CLI_TASKS } from './cli.js';
 import { benchEvent, ROUNDS as EVENT_ROUNDS, TASKS as EVENT_TASKS } from './event.js';
 import { benchMemory } from './memory.js';
 import { benchOutput } from './output.js';
@@ -30,10 +31,11 @@ const NOTES = [
   `**Program step overhead**: a program of ${PROGRAM_STEPS} steps, each \`sh program-step.sh\` (\`exit 0\`, \`interpreter: 'sh'\`, \`header: false\`), timed from \`runTask\` to \`waitRun\` resolving; per step = that time / ${PROGRAM_STEPS}. Floor: ${PROGRAM_STEPS} sequential \`child_process.spawn\`s of \`sh program-step.sh\` (detached, output to a file), each awaited until its \`'exit'\`. Three sides alternate ${PROGRAM_REPS} times after a warm-up: the floor, ours with no supervisor (the calling process advances the steps as they exit), ours under \`keepRestarting()\` in the same process. Informational: the same with ${PROGRAM_STEPS} empty Node steps (${PROGRAM_NODE_REPS} runs). \`BENCH_PROGRAM_STEPS\`, \`BENCH_PROGRAM_REPS\`, \`BENCH_PROGRAM_NODE_REPS\` change it.`,
   `**Event fan-out**: ${EVENT_TASKS} one-step programs with \`on: ['go']\` (step \`sh program-stamp.sh\`, which appends its run id and \`$(date +%s%N)\` to a log), supervised by \`keepRestarting()\` in the bench's process; timed from just before \`emitEvent('go')\` to each child's own stamp (and to each run's \`start\` event, in the details); per round, the first and the last of the ${EVENT_TASKS} spawns; p50 / p99 / max over ${EVENT_ROUNDS} rounds. Floor: ${EVENT_TASKS} \`child_process.spawn\`s of the same script from one loop (detached, output to a file), from the loop's start to each child's stamp. The event is emitted by the supervising process itself, and, alternately, by a second Node process (\`bench/fixtures/program-emit.mjs\`, already running, stamping just before its \`emitEvent\`), whose event file the supervisor picks up: the difference is the hand-over's cost. The three sides alternate round by round after a warm-up. \`BENCH_EVENT_ROUNDS\`, \`BENCH_EVENT_TASKS\` change it.`,
   '**Supervisor RSS**: a fresh plain-Node process imports `dist/`, supervises 100 sleeping Node tasks with `keepRestarting({ sleep: 1 })` and samples `process.memoryUsage().rss` for 3 s once all are up; floor: a bare `node` process.',
+  `**CLI commands**: each \`executor\` command is a fresh process (\`node bin/executor.js ...\`, \`EXECUTOR_FOLDER\` a temp folder, \`NO_COLOR=1\`, stdout and stderr piped and read), timed from \`spawn\` to \`'close'\` (exited, output read to its end); median and p90 of ${CLI_REPS} runs each. \`--version\` against \`node -e 0\` (bare Node start-up). \`ls --json\` on a folder of ${CLI_TASKS} idle tasks (added through \`addTask\`, never started) against a \`node -e\` one-liner that reads and \`JSON.parse\`s every \`tasks/*.json\` and prints them as JSON (the least a separate process can do to show the table); informational: \`ls\` (table) on the same folder and on ${CLI_FEW_TASKS} tasks (against the same one-liner on ${CLI_FEW_TASKS}). \`run NAME --wait\` of a task whose script is \`sh\` printing one line and exiting 0 (default options: header, fd output) against a \`node -e\` one-liner that spawns \`sh\` on the same script, pipes its stdout and stderr through and exits with its code. Every side runs once as a warm-up, then ${CLI_REPS} rounds of all sides, the round's order reversed every other round. \`BENCH_CLI_REPS\` changes it.`,
 ];
 
 /** Bench names, in run order; `BENCH_ONLY=schedule,timestamps` runs a subset (printed, docs/benchmarks.md left alone). */
-export const BENCHES = ['restart', 'start-all', 'output', 'timestamps', 'read-out', 'table', 'schedule', 'memory', 'program', 'event'] as const;
+export const BENCHES = ['restart', 'start-all', 'output', 'timestamps', 'read-out', 'table', 'schedule', 'memory', 'program', 'event', 'cli'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 /** The benches chosen by `BENCH_ONLY` (comma-separated names), or null for all of them. */
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
     const memory = await step('memory', 'supervisor RSS', benchMemory);
     await step('program', 'program step overhead', benchProgram);
     await step('event', 'event fan-out', benchEvent);
+    await step('cli', 'executor CLI commands', benchCli);
     if (!restart || !startAll || !output || !memory) {
       process.stdout.write(`${renderPartial(figures)}\nPartial run (BENCH_ONLY=${process.env.BENCH_ONLY}, ${((Date.now() - t0) / 1000).toFixed(0)} s): docs/benchmarks.md not written.\n`);
       return;

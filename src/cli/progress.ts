@@ -1,5 +1,5 @@
 // Progress for long waits: a spinner on stderr, only when stderr is a terminal and not under CI.
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 import type { CliContext } from './context.js';
 
 /** A running progress indicator. */
@@ -23,10 +23,16 @@ export function progressEnabled(ctx: CliContext): boolean {
  */
 export function startProgress(ctx: CliContext, text: string): Progress {
   if (!progressEnabled(ctx)) return { update: () => undefined, line: (t) => ctx.out(t), stop: () => undefined };
-  const spinner: Ora = ora({ text, stream: ctx.io.stderr as NodeJS.WritableStream, discardStdin: false, isEnabled: true }).start();
+  let spinner: Ora | null = null;
+  let current = text;
+  let stopped = false;
+  // ora loads only when a spinner is drawn (a terminal), off the command's path.
+  void import('ora').then(({ default: ora }) => {
+    if (!stopped) spinner = ora({ text: current, stream: ctx.io.stderr as NodeJS.WritableStream, discardStdin: false, isEnabled: true }).start();
+  }, () => undefined);
   return {
-    update: (t) => { spinner.text = t; },
-    line: (t) => { spinner.clear(); ctx.out(t); spinner.render(); },
-    stop: () => { spinner.stop(); },
+    update: (t) => { current = t; if (spinner) spinner.text = t; },
+    line: (t) => { spinner?.clear(); ctx.out(t); spinner?.render(); },
+    stop: () => { stopped = true; spinner?.stop(); },
   };
 }

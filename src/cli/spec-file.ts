@@ -1,7 +1,6 @@
 // `add --file`: tasks from a JSON or YAML spec file, shape-checked before anything is added.
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { CliUsageError, InvalidOptionError } from '../errors.js';
 import type { AddTaskOptions } from '../task/options.js';
 
@@ -37,7 +36,7 @@ export async function readSpecFile(path: string): Promise<SpecEntry[]> {
   });
   let doc: unknown;
   try {
-    doc = ext === '.json' ? JSON.parse(text) : parseYaml(text);
+    doc = ext === '.json' ? JSON.parse(text) : (await import('yaml')).parse(text); // yaml loads only when needed
   } catch (error) {
     throw new InvalidOptionError('--file', `valid ${ext === '.json' ? 'JSON' : 'YAML'}`, `${path}: ${(error as Error).message.split('\n')[0]}`);
   }

@@ -1,5 +1,4 @@
 // The `email` alert channel: SMTP through nodemailer, with a summary and the last lines of output.
-import nodemailer from 'nodemailer';
 import type { AlertPayload } from '../payload.js';
 import type { ChannelOutcome, EmailAlertChannel } from '../types.js';
 
@@ -58,6 +57,7 @@ function describeSmtpError(error: unknown): string {
  * settings passed to Node's TLS. `timeoutMs` bounds the connection, the greeting and each socket wait. Never rejects.
  */
 export async function sendEmail(channel: EmailAlertChannel, payload: AlertPayload, tail: readonly string[] | string): Promise<ChannelOutcome> {
+  const { default: nodemailer } = await import('nodemailer'); // loaded on first use: most processes never send mail
   const transport = nodemailer.createTransport({
     host: channel.host,
     port: channel.port,
