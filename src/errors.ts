@@ -203,8 +203,13 @@ export class SpawnError extends ExecutorError {
 
 /** The requested output (current or archived) does not exist. */
 export class OutputNotFoundError extends ExecutorError {
-  constructor(task: string, which: unknown) {
-    super('ERR_OUTPUT_NOT_FOUND', `Expected an output of task ${formatValue(task)} for run ${formatValue(which)}, got none.`);
+  constructor(task: string, which: unknown, message?: string) {
+    super('ERR_OUTPUT_NOT_FOUND', message ?? `Expected an output of task ${formatValue(task)} for run ${formatValue(which)}, got none.`);
+  }
+
+  /** Following stderr of a task that writes it into its output (no `stderr: 'separate'`). */
+  static noSeparateStderr(task: string): OutputNotFoundError {
+    return new OutputNotFoundError(task, 'stderr', `Expected a separate stderr output of task ${formatValue(task)}, got none: it writes stderr into its output (add it with stderr: 'separate').`);
   }
 }
 
@@ -285,35 +290,5 @@ export class InvalidPayloadError extends InvalidOptionError {
 export class InvalidEventTypeError extends InvalidOptionError {
   constructor(got: unknown, option = 'type') {
     super(option, 'an event type matching /^[A-Za-z0-9._:-]{1,100}$/', got, 'ERR_INVALID_EVENT_TYPE');
-  }
-}
-
-/** The command line cannot work as typed (e.g. task names and `--all` together); the CLI exits with 2. */
-export class CliUsageError extends ExecutorError {
-  constructor(what: string, expected: string, got: unknown) {
-    super('ERR_USAGE', expectedMessage(what, expected, got));
-  }
-}
-
-/** A CLI command that reads a folder ran where there is none (nothing was created). */
-export class FolderNotFoundError extends ExecutorError {
-  /** The folder looked for. */
-  readonly folder: string;
-  constructor(folder: string) {
-    super('ERR_FOLDER_NOT_FOUND', `Expected an executor folder at ${folder}, got none: add a task first, or pass --folder DIR or set EXECUTOR_FOLDER.`);
-    this.folder = folder;
-  }
-}
-
-/** A run waited on did not succeed; `exitCode` is the code the CLI exits with (the run's own, else 1). */
-export class RunFailedError extends ExecutorError {
-  /** The run. */
-  readonly runId: string;
-  /** The process exit code to report. */
-  readonly exitCode: number;
-  constructor(runId: string, task: string, got: string, exitCode: number) {
-    super('ERR_RUN_FAILED', `Expected run ${runId} of ${formatValue(task)} to succeed, got ${got}.`);
-    this.runId = runId;
-    this.exitCode = exitCode;
   }
 }

@@ -7,7 +7,7 @@ import { checkExecutorOptions, createRuntime, type ExecutorOptions } from './exe
 import { listArchives, readOutput, type OutputInfo } from './output/files.js';
 import { followFile, type FollowOptions } from './output/follow.js';
 import { readTail } from './output/tail.js';
-import { followRunOutput, type FollowRunOptions } from './run/follow-run.js';
+import { followRunOutput, type FollowRunOptions } from './task/follow-run.js';
 import { stopTaskRun, type StopResult } from './run/stop.js';
 import type { Runtime } from './runtime.js';
 import { openFolderMeta } from './store/meta.js';

@@ -12,7 +12,7 @@ export type { KeepRestartingOptions, SupervisorHandle } from './supervisor/super
 export type { TickReport } from './supervisor/reconcile.js';
 export type { WaitForOptions } from './task/wait.js';
 export type { FollowOutOptions } from './task/follow.js';
-export type { FollowRunOptions } from './run/follow-run.js';
+export type { FollowRunOptions } from './task/follow-run.js';
 export type { FollowOptions } from './output/follow.js';
 export type { InterpreterMap } from './task/interpreter.js';
 export type {

@@ -4,8 +4,8 @@ import pc from 'picocolors';
 /** The colour functions of one output (picocolors' `Colors`): every one is the identity when colour is off. */
 export type Paint = ReturnType<typeof pc.createColors>;
 
-// FORCE_COLOR values that turn colour off instead of on.
-const FORCE_COLOR_OFF = new Set(['0', 'false']);
+/** `FORCE_COLOR` values that turn colour off instead of on. */
+export const FORCE_COLOR_OFF = new Set(['0', 'false']);
 
 /** Status words painted green. */
 export const GREEN_STATUSES: ReadonlySet<string> = new Set(['running', 'succeeded', 'completed']);

@@ -2,18 +2,18 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Executor } from '../executor.js';
-import { FolderNotFoundError } from '../errors.js';
 import { FOLDER_LAYOUT } from '../store/layout.js';
 import { META_FILE } from '../store/meta.js';
 import { colorEnabled, paintFor, type Paint } from './color.js';
 import type { CliIo } from './io.js';
+import { FolderNotFoundError } from './errors.js';
 
 /** Folder used without `--folder` and `$EXECUTOR_FOLDER`, relative to the working directory. */
 export const DEFAULT_FOLDER = '.executor';
 /** Environment variable naming the folder. */
 export const FOLDER_ENV = 'EXECUTOR_FOLDER';
 /** Indentation of `--json` output. */
-const JSON_INDENT = 2;
+export const JSON_INDENT = 2;
 
 /** Shared state of one CLI invocation. */
 export class CliContext {
@@ -24,6 +24,8 @@ export class CliContext {
   debug = false;
   /** What the process exits with when the command returns normally. */
   exitCode = 0;
+  /** Set when an error that looks like a bad value is really a failed operation (exit 1, not 2). */
+  operationFailed = false;
   #executor: Executor | null = null;
   #created = false;
   #paint: Paint | null = null;

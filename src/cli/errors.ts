@@ -1,6 +1,36 @@
 // Exit codes (0 ok, 1 failed operation, 2 usage) and the one-line error report.
 import { CommanderError } from 'commander';
-import { CliUsageError, ExecutorError, InvalidOptionError, RunFailedError, ScriptNotFoundError } from '../errors.js';
+import { ExecutorError, expectedMessage, formatValue, InvalidOptionError, ScriptNotFoundError } from '../errors.js';
+
+/** The command line cannot work as typed (e.g. task names and `--all` together); the CLI exits with 2. */
+export class CliUsageError extends ExecutorError {
+  constructor(what: string, expected: string, got: unknown) {
+    super('ERR_USAGE', expectedMessage(what, expected, got));
+  }
+}
+
+/** A CLI command that reads a folder ran where there is none (nothing was created). */
+export class FolderNotFoundError extends ExecutorError {
+  /** The folder looked for. */
+  readonly folder: string;
+  constructor(folder: string) {
+    super('ERR_FOLDER_NOT_FOUND', `Expected an executor folder at ${folder}, got none: add a task first, or pass --folder DIR or set EXECUTOR_FOLDER.`);
+    this.folder = folder;
+  }
+}
+
+/** A run waited on did not succeed; `exitCode` is the code the CLI exits with (the run's own, else 1). */
+export class RunFailedError extends ExecutorError {
+  /** The run. */
+  readonly runId: string;
+  /** The process exit code to report. */
+  readonly exitCode: number;
+  constructor(runId: string, task: string, got: string, exitCode: number) {
+    super('ERR_RUN_FAILED', `Expected run ${runId} of ${formatValue(task)} to succeed, got ${got}.`);
+    this.runId = runId;
+    this.exitCode = exitCode;
+  }
+}
 
 /** Exit code of a successful command. */
 export const EXIT_OK = 0;

@@ -18,7 +18,7 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Resolves relative paths (`--folder`, `--file`, `--wd`). */
   cwd: string;
-  /** Calls `handler` once on the first SIGINT or SIGTERM; returns a function that removes it. */
+  /** Calls `handler` once on the first SIGINT or SIGTERM (or a closed stdout pipe); returns a function that removes it. */
   onStopSignal(handler: (signal: NodeJS.Signals) => void): () => void;
 }
 
@@ -27,6 +27,12 @@ export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
 /** The real process's streams and signals. */
 export function nodeIo(): CliIo {
+  const handlers = new Set<(signal: NodeJS.Signals) => void>();
+  // A reader that went away (`executor logs -f | head`) ends a foreground command as Ctrl-C does; the rest of the
+  // output has nowhere to go, and the stream's error is not a failure of the command.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') for (const handler of [...handlers]) handler('SIGPIPE');
+  });
   return {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -35,7 +41,8 @@ export function nodeIo(): CliIo {
     cwd: process.cwd(),
     onStopSignal(handler) {
       const once = (signal: NodeJS.Signals): void => { off(); handler(signal); };
-      const off = (): void => { for (const s of STOP_SIGNALS) process.off(s, once); };
+      const off = (): void => { handlers.delete(once); for (const s of STOP_SIGNALS) process.off(s, once); };
+      handlers.add(once);
       for (const s of STOP_SIGNALS) process.on(s, once);
       return off;
     },

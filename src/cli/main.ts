@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { CliContext } from './context.js';
-import { errorReport, exitCodeOf, EXIT_OK } from './errors.js';
+import { errorReport, exitCodeOf, EXIT_FAILED, EXIT_OK } from './errors.js';
 import type { CliIo } from './io.js';
 
 export { nodeIo } from './io.js';
@@ -84,6 +84,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     // Commander has already printed its own errors (and help or the version, with exit code 0).
     if (!(error instanceof CommanderError)) io.stderr.write(errorReport(error, ctx.debug || argv.includes('--debug')));
     ctx.discardCreatedFolder();
-    return exitCodeOf(error);
+    return ctx.operationFailed ? EXIT_FAILED : exitCodeOf(error);
   }
 }

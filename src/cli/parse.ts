@@ -1,6 +1,8 @@
 // Flag value parsers for commander: a bad value throws InvalidArgumentError, which the CLI reports with exit code 2.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { formatValue } from '../errors.js';
+import { formatValue, InvalidOptionError } from '../errors.js';
 
 /**
  * An integer >= `min`.
@@ -52,4 +54,16 @@ export function envPair(value: string, previous: Record<string, string> | undefi
  */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/**
+ * Reads a file named by a flag (relative to `cwd`); a missing or unreadable one is a bad value of that flag.
+ * @example `const { path, text } = await readFlagFile('--file', 'jobs.txt', ctx.io.cwd, 'a readable jobs file');`
+ */
+export async function readFlagFile(flag: string, name: string, cwd: string, expected: string): Promise<{ path: string; text: string }> {
+  const path = resolve(cwd, name);
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new InvalidOptionError(flag, expected, `${path} (${error.code ?? error.message})`);
+  });
+  return { path, text };
 }

@@ -1,8 +1,9 @@
 // `add --file`: tasks from a JSON or YAML spec file, shape-checked before anything is added.
-import { readFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
-import { CliUsageError, InvalidOptionError } from '../errors.js';
+import { InvalidOptionError } from '../errors.js';
 import type { AddTaskOptions } from '../task/options.js';
+import { readFlagFile } from './parse.js';
+import { CliUsageError } from './errors.js';
 
 /** One task of a spec file: its name, then everything `addTask` takes (`script` or `steps`, schedule, …). */
 export interface SpecEntry extends AddTaskOptions {
@@ -31,9 +32,7 @@ function entriesOf(doc: unknown, file: string): unknown[] {
 export async function readSpecFile(path: string): Promise<SpecEntry[]> {
   const ext = extname(path).toLowerCase();
   if (ext !== '.json' && !YAML_EXTENSIONS.includes(ext)) throw new CliUsageError('--file', 'a .json, .yaml or .yml file', path);
-  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new InvalidOptionError('--file', 'a readable file', `${path} (${error.code ?? error.message})`);
-  });
+  const { text } = await readFlagFile('--file', path, dirname(path), 'a readable file');
   let doc: unknown;
   try {
     doc = ext === '.json' ? JSON.parse(text) : (await import('yaml')).parse(text); // yaml loads only when needed

@@ -1,5 +1,6 @@
 // followOut for a program: the lines its runs' steps print, step after step and run after run, as they are written.
 import { open, stat } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { join } from 'node:path';
 import { OutputNotFoundError } from '../errors.js';
 import { FOLLOW_POLL_MS, FOLLOW_READ_BYTES } from '../output/follow.js';
@@ -44,6 +45,26 @@ async function readFrom(file: string, offset: number): Promise<Buffer> {
   }
 }
 
+/** Splits bytes into lines (`\r\n` or `\n`), decoding UTF-8 across chunk boundaries. */
+export class LineSplitter {
+  readonly #decoder = new StringDecoder('utf8');
+  #partial = '';
+
+  /** The complete lines in `chunk` (with what came before it). */
+  push(chunk: Buffer): string[] {
+    const lines = (this.#partial + this.#decoder.write(chunk)).split('\n');
+    this.#partial = lines.pop() ?? '';
+    return lines.map((line) => line.replace(/\r$/, ''));
+  }
+
+  /** The last line if it had no newline (null if none), and a fresh start. */
+  end(): string | null {
+    const last = this.#partial + this.#decoder.end();
+    this.#partial = '';
+    return last === '' ? null : last;
+  }
+}
+
 /** Waits `ms`, or less if `signal` aborts first. */
 export function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
@@ -54,50 +75,48 @@ export function pause(ms: number, signal: AbortSignal | undefined): Promise<void
 }
 
 /** Where a follower is: a run, one of its steps, and how far into that step's file. */
-interface Cursor { runId: string; step: number; offset: number; partial: string }
+interface Cursor { runId: string; step: number; offset: number; lines: LineSplitter }
 
 /** Where a follower stands between reads: the run it is in (or null, waiting for a run newer than `done`). */
-interface Position { at: Cursor | null; done: string | null }
+export interface Position { at: Cursor | null; done: string | null }
+
+const cursor = (runId: string, step: number, offset = 0): Cursor => ({ runId, step, offset, lines: new LineSplitter() });
 
 /**
  * New lines of a program's step outputs, in order: every step of the run being followed (from where its output
  * stood when following began, unless `fromStart`), including steps shorter than a poll, then every later run (by run
- * id) from its first step, until `signal` aborts or the iterator is returned.
+ * id) from its first step, until `signal` aborts or the iterator is returned. `start`: a position taken earlier.
  */
-export async function* followProgram(folder: string, source: ProgramSource, options: ProgramFollowOptions = {}): AsyncGenerator<string> {
+export async function* followProgram(folder: string, source: ProgramSource, options: ProgramFollowOptions = {}, start?: Promise<Position>): AsyncGenerator<string> {
   const pollMs = options.pollMs ?? FOLLOW_POLL_MS;
   const filter = (): ((line: string) => boolean) => (options.raw === true ? () => true : runBlockFilter());
   let keep = filter();
   const only = options.only;
-  const pos: Position = only === undefined ? await startPosition(folder, source, options.fromStart === true) : { at: { runId: only, step: 0, offset: 0, partial: '' }, done: null };
+  const pos: Position = only !== undefined ? { at: cursor(only, 0), done: null } : await (start ?? startPosition(folder, source, options.fromStart === true, options.stream));
   while (!options.signal?.aborted) {
     if (pos.at === null && only !== undefined) return;
     if (pos.at === null) {
       const next = (await source.runIds().catch(() => [] as string[])).find((id) => pos.done === null || id > pos.done);
-      if (next !== undefined) pos.at = { runId: next, step: 0, offset: 0, partial: '' };
+      if (next !== undefined) pos.at = cursor(next, 0);
     }
     const at = pos.at;
     const ledger = at === null ? null : await source.run(at.runId).catch(() => null);
     if (at === null || ledger === null) { await pause(pollMs, options.signal); continue; }
-    const stepRecord = ledger.steps[at.step];
-    if (options.stream === 'stderr' && stepRecord?.outputFile && !stepRecord.errorFile) throw new OutputNotFoundError(ledger.task, `${ledger.runId} (stderr: the task does not use stderr: 'separate')`);
-    const file = (options.stream === 'stderr' ? stepRecord?.errorFile : stepRecord?.outputFile) ?? null;
+    const file = stepFile(ledger, at.step, options.stream);
     const chunk = file === null ? Buffer.alloc(0) : await readFrom(join(folder, file), at.offset);
     at.offset += chunk.length;
-    const lines = (at.partial + chunk.toString('utf8')).split('\n');
-    at.partial = lines.pop() ?? '';
-    for (const raw of lines) {
+    for (const line of at.lines.push(chunk)) {
       if (options.signal?.aborted) return;
-      const line = raw.replace(/\r$/, '');
       if (keep(line)) yield line;
     }
     if (chunk.length > 0) continue;
     // A step is done once the run is past it (or has ended): on to the next step that ran, or to the next run.
     if (ledger.endedAt === null && (ledger.step ?? 0) <= at.step) { await pause(pollMs, options.signal); continue; }
-    if (at.partial !== '' && keep(at.partial)) yield at.partial;
+    const last = at.lines.end();
+    if (last !== null && keep(last)) yield last;
     keep = filter();
     const next = ledger.steps[at.step + 1];
-    if (next !== undefined && (ledger.endedAt === null || next.outputFile !== null)) pos.at = { ...at, step: at.step + 1, offset: 0, partial: '' };
+    if (next !== undefined && (ledger.endedAt === null || next.outputFile !== null)) pos.at = cursor(at.runId, at.step + 1);
     else {
       pos.at = null;
       pos.done = at.runId;
@@ -105,18 +124,28 @@ export async function* followProgram(folder: string, source: ProgramSource, opti
   }
 }
 
-// Where following begins: at the end of what the live run's current step printed so far (or at that run's start with
-// `fromStart`); with no live run, after the newest run.
-async function startPosition(folder: string, source: ProgramSource, fromStart: boolean): Promise<Position> {
+// The file of step `index` for `stream`; a step that ran without a separate stderr file rejects a stderr follower.
+function stepFile(ledger: RunRecord, index: number, stream: 'stdout' | 'stderr' | undefined): string | null {
+  const step = ledger.steps[index];
+  if (stream !== 'stderr') return step?.outputFile ?? null;
+  if (step?.outputFile && !step.errorFile) throw OutputNotFoundError.noSeparateStderr(ledger.task);
+  return step?.errorFile ?? null;
+}
+
+/**
+ * Where following begins: at the end of what the live run's current step printed so far (or at that run's start with
+ * `fromStart`); with no live run, after the newest run. Take it when following is asked for, so no line is missed.
+ */
+export async function startPosition(folder: string, source: ProgramSource, fromStart: boolean, stream?: 'stdout' | 'stderr'): Promise<Position> {
   const ids = await source.runIds().catch(() => [] as string[]);
   const newest = ids.at(-1) ?? null;
   const record = await source.task().catch(() => null);
   const live = record?.state.run?.runId ?? record?.state.extraRuns.at(-1)?.runId ?? null;
   const ledger = live === null ? null : await source.run(live).catch(() => null);
   if (live === null || ledger === null || ledger.endedAt !== null) return { at: null, done: newest };
-  if (fromStart) return { at: { runId: live, step: 0, offset: 0, partial: '' }, done: null };
+  if (fromStart) return { at: cursor(live, 0), done: null };
   const step = ledger.step ?? 0;
-  const file = ledger.steps[step]?.outputFile ?? null;
+  const file = stream === 'stderr' ? ledger.steps[step]?.errorFile ?? null : ledger.steps[step]?.outputFile ?? null;
   const offset = file === null ? 0 : await stat(join(folder, file)).then((s) => s.size, () => 0);
-  return { at: { runId: live, step, offset, partial: '' }, done: null };
+  return { at: cursor(live, step, offset), done: null };
 }

@@ -6,7 +6,7 @@ import { InvalidOptionError, OutputNotFoundError } from '../errors.js';
 import { currentErrorFileName, currentOutputFileName } from '../output/archive.js';
 import { followFile, type FollowOptions } from '../output/follow.js';
 import { runBlockFilter } from '../output/header.js';
-import { followProgram } from '../program/follow.js';
+import { followProgram, startPosition } from '../program/follow.js';
 import type { RunRecord, TaskRecord } from '../store/records.js';
 import { assertTaskName } from './name.js';
 
@@ -45,6 +45,10 @@ export function followTaskOutput(
   }
   const checked = invalid ? Promise.reject(invalid) : exists(name);
   checked.catch(() => undefined); // surfaced by the first next()
+  const source = { task: () => exists(name), runIds: () => runIdsOf(folder, name), run: (runId: string) => readRun(name, runId) };
+  // A program's start is taken now, not at the first next(): lines printed in between are not missed.
+  const programStart = checked.then((r) => (r.task.steps ? startPosition(folder, source, followOptions.fromStart === true, stream) : null));
+  programStart.catch(() => undefined);
   let ok = false;
   return {
     async next() {
@@ -54,13 +58,13 @@ export function followTaskOutput(
         ok = true;
         if (stream === 'stderr' && record.task.stderr !== 'separate') {
           await inner?.return?.();
-          throw new OutputNotFoundError(name, "stderr (the task does not use stderr: 'separate')");
+          throw OutputNotFoundError.noSeparateStderr(name);
         }
         if (record.task.steps) {
           // A program has no `<name>.txt`: follow its steps' files instead.
           await inner?.return?.();
-          const source = { task: () => exists(name), runIds: () => runIdsOf(folder, name), run: (runId: string) => readRun(name, runId) };
-          inner = followProgram(folder, source, { ...followOptions, ...(raw === undefined ? {} : { raw }), ...(stream === undefined ? {} : { stream }) });
+          const start = (await programStart) ?? undefined;
+          inner = followProgram(folder, source, { ...followOptions, ...(raw === undefined ? {} : { raw }), ...(stream === undefined ? {} : { stream }) }, start && Promise.resolve(start));
           return inner.next();
         }
       }

@@ -1,12 +1,13 @@
 // `add NAME SCRIPT [options]` and `add --file spec.yaml`: register tasks.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { CliUsageError, ExecutorError } from '../../errors.js';
+import { ExecutorError } from '../../errors.js';
 import type { AddTaskOptions } from '../../task/options.js';
 import type { TaskRow } from '../../task/rows.js';
 import type { CliContext } from '../context.js';
 import { collect, envPair } from '../parse.js';
 import { readSpecFile, type SpecEntry } from '../spec-file.js';
+import { CliUsageError } from '../errors.js';
 
 interface AddFlags {
   wd?: string; env?: Record<string, string>; arg?: string[]; period?: string; cron?: string; start?: string; timezone?: string;
@@ -27,7 +28,7 @@ A name that exists is left unchanged (with a warning) unless --replace.`;
 // The flags as addTask options (only those given).
 function optionsOf(flags: AddFlags, cwd: string): AddTaskOptions {
   const o: AddTaskOptions = {};
-  if (flags.wd !== undefined) o.wd = resolve(cwd, flags.wd);
+  o.wd = resolve(cwd, flags.wd ?? '.'); // the CLI's own working directory, not the SDK's process.cwd()
   if (flags.env !== undefined) o.env = flags.env;
   if (flags.arg !== undefined) o.args = flags.arg;
   if (flags.period !== undefined) o.period = flags.period;

@@ -1,12 +1,13 @@
 // `rm`, `start`, `stop`, `restart` NAME... | --all: each task's line prints as soon as it is done.
 import type { Command } from 'commander';
-import { CliUsageError, ExecutorError, TaskNotFoundError } from '../../errors.js';
+import { ExecutorError, TaskNotFoundError } from '../../errors.js';
 import type { Executor } from '../../executor.js';
 import type { CliContext } from '../context.js';
-import { errorReport, EXIT_FAILED } from '../errors.js';
+import { CliUsageError, errorReport, EXIT_FAILED } from '../errors.js';
 import { startProgress } from '../progress.js';
 
-type Verb = 'rm' | 'start' | 'stop' | 'restart';
+/** The commands that act on tasks by name or `--all`. */
+export type Verb = 'rm' | 'start' | 'stop' | 'restart';
 interface Flags { all?: boolean; json?: boolean }
 
 // What each verb does to one task, and the line it prints.
@@ -43,7 +44,11 @@ async function actOne(ctx: CliContext, verb: Verb, ex: Executor, name: string, j
   }
 }
 
-async function act(ctx: CliContext, verb: Verb, names: string[], flags: Flags): Promise<void> {
+/**
+ * Runs `verb` on the tasks named (or `--all`), in parallel, printing each task's line as it is done; exit 1 if one failed.
+ * @example `await runLifecycle(ctx, 'stop', [], { all: true });`
+ */
+export async function runLifecycle(ctx: CliContext, verb: Verb, names: string[], flags: Flags): Promise<void> {
   const ex = ctx.executor();
   const list = await targets(ex, names, flags);
   const { doing } = ACTIONS[verb];
@@ -73,6 +78,6 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
       .option('--all', 'every task')
       .option('--json', 'print the results as JSON')
       .addHelpText('after', `\nExamples:\n  $ executor ${verb} web\n  $ executor ${verb} web worker\n  $ executor ${verb} --all`)
-      .action((names: string[], flags: Flags) => act(ctx, verb, names, flags));
+      .action((names: string[], flags: Flags) => runLifecycle(ctx, verb, names, flags));
   }
 }

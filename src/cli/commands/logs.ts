@@ -1,12 +1,10 @@
 // `logs NAME`: a task's output (readOut / followOut); `log`: the executor log (readLog / followLog).
 import type { Command } from 'commander';
-import { CliUsageError } from '../../errors.js';
-import type { ReadOutOptions } from '../../task/read-options.js';
+import { DEFAULT_READ_OUT_LINES, type ReadOutOptions } from '../../task/read-options.js';
 import type { CliContext } from '../context.js';
 import { integerAtLeast } from '../parse.js';
+import { CliUsageError } from '../errors.js';
 
-/** Lines shown by `logs` and `log` without `-n`. */
-export const DEFAULT_LINES = 50;
 
 interface LogsFlags { lines: number; follow?: boolean; run?: string; archive?: number; err?: boolean; step?: string; raw?: boolean; json?: boolean }
 
@@ -31,10 +29,16 @@ async function printAndFollow(ctx: CliContext, follow: (signal: AbortSignal) => 
   }
 }
 
+// `-f` streams lines as they come: no single JSON document to print.
+function checkFollowJson(flags: { follow?: boolean; json?: boolean }): void {
+  if (flags.follow && flags.json) throw new CliUsageError('-f', 'given without --json', true);
+}
+
 async function logs(ctx: CliContext, name: string, flags: LogsFlags): Promise<void> {
   if (flags.run !== undefined && flags.archive !== undefined) throw new CliUsageError('--run', 'not given with --archive (pick one output)', flags.run);
   if (flags.follow && (flags.run !== undefined || flags.archive !== undefined)) throw new CliUsageError('-f', 'given without --run or --archive (it follows the current output)', flags.run ?? flags.archive);
-  if (flags.follow && flags.json) throw new CliUsageError('-f', 'given without --json', true);
+  if (flags.follow && flags.step !== undefined) throw new CliUsageError('-f', "given without --step (it follows every step of the program's runs)", flags.step);
+  checkFollowJson(flags);
   const ex = ctx.executor();
   const options: ReadOutOptions = {};
   if (flags.run !== undefined || flags.archive !== undefined) options.run = flags.run ?? flags.archive;
@@ -50,7 +54,7 @@ async function logs(ctx: CliContext, name: string, flags: LogsFlags): Promise<vo
 export function registerLogs(program: Command, ctx: CliContext): void {
   program.command('logs <name>')
     .description("print a task's output (the current run, or an archived one)")
-    .option('-n, --lines <n>', 'how many of the last lines', integerAtLeast(0), DEFAULT_LINES)
+    .option('-n, --lines <n>', 'how many of the last lines', integerAtLeast(0), DEFAULT_READ_OUT_LINES)
     .option('-f, --follow', 'keep printing new lines, across restarts, until Ctrl-C')
     .option('--run <id>', 'the output of this run id (or archive file name)')
     .option('--archive <n>', 'the Nth newest archived output (1 = the previous run)', integerAtLeast(1))
@@ -62,12 +66,12 @@ export function registerLogs(program: Command, ctx: CliContext): void {
     .action((name: string, flags: LogsFlags) => logs(ctx, name, flags));
   program.command('log')
     .description('print the executor log (starts, exits, restarts, schedules, errors)')
-    .option('-n, --lines <n>', 'how many of the last lines', integerAtLeast(0), DEFAULT_LINES)
+    .option('-n, --lines <n>', 'how many of the last lines', integerAtLeast(0), DEFAULT_READ_OUT_LINES)
     .option('-f, --follow', 'keep printing new lines until Ctrl-C')
     .option('--json', 'print the lines as a JSON array')
     .addHelpText('after', '\nExamples:\n  $ executor log\n  $ executor log -n 200 -f')
     .action(async (flags: { lines: number; follow?: boolean; json?: boolean }) => {
-      if (flags.follow && flags.json) throw new CliUsageError('-f', 'given without --json', true);
+      checkFollowJson(flags);
       const ex = ctx.executor();
       if (flags.json) return ctx.json(await ex.readLog(flags.lines));
       await printAndFollow(ctx, (signal) => (flags.follow ? ex.followLog({ signal }) : null), () => ex.readLog(flags.lines));

@@ -1,14 +1,12 @@
 // `run NAME [--wait]`: one run now (streaming its output with --wait); `run --file jobs.txt`: runner-style backfills.
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { CliUsageError, InvalidOptionError, RunFailedError } from '../../errors.js';
+import { OutputNotFoundError, WorkingDirectoryNotFoundError } from '../../errors.js';
 import type { RunRecord } from '../../store/records.js';
 import type { RunTaskOptions } from '../../task/manual.js';
 import type { CliContext } from '../context.js';
-import { EXIT_FAILED } from '../errors.js';
+import { CliUsageError, EXIT_FAILED, RunFailedError } from '../errors.js';
 import { formatElapsed, formatRunExit } from '../format.js';
-import { integerAtLeast, jsonValue } from '../parse.js';
+import { integerAtLeast, jsonValue, readFlagFile } from '../parse.js';
 import { startProgress } from '../progress.js';
 
 interface RunFlags { trigger?: string; data?: unknown; wait?: boolean; json?: boolean; file?: string; concurrency?: number }
@@ -32,32 +30,47 @@ function summary(run: RunRecord): string {
   return `run ${run.runId} of ${run.task}: ${run.status}, exit ${formatRunExit(run)} after ${formatElapsed(run.startedAt, run.endedAt, Date.now())}`;
 }
 
-// Streams the run's lines to stdout until it ends (or SIGINT/SIGTERM: the run goes on), then reports it.
+// Every line of one stream of the run, to `write`; a task without separate stderr has no stderr stream.
+async function pump(lines: AsyncIterableIterator<string>, write: (line: string) => void): Promise<void> {
+  try {
+    for await (const line of lines) write(line);
+  } catch (error) {
+    if (!(error instanceof OutputNotFoundError)) throw error;
+  }
+}
+
+// Streams the run's output (stdout, and a separate stderr to stderr) until it ends, then reports it. SIGINT/SIGTERM
+// stop waiting (exit 0): the run goes on.
 async function waitAndStream(ctx: CliContext, runId: string, json: boolean): Promise<void> {
   const ex = ctx.executor();
   const abort = new AbortController();
+  const stopped = new Promise<null>((resolve) => abort.signal.addEventListener('abort', () => resolve(null), { once: true }));
   const off = ctx.io.onStopSignal(() => abort.abort());
+  const progress = json ? startProgress(ctx, `waiting for run ${runId}`) : null;
   try {
-    if (!json) for await (const line of ex.followRun(runId, { signal: abort.signal })) ctx.out(line);
-    if (abort.signal.aborted) return ctx.err(`executor: stopped waiting; run ${runId} goes on (see: executor show ${runId})`);
-    const progress = json ? startProgress(ctx, `waiting for run ${runId}`) : null;
-    const run = await ex.waitRun(runId).finally(() => progress?.stop());
+    if (!json) {
+      await Promise.all([
+        pump(ex.followRun(runId, { signal: abort.signal }), (line) => ctx.out(line)),
+        pump(ex.followRun(runId, { signal: abort.signal, stream: 'stderr' }), (line) => ctx.err(line)),
+      ]);
+    }
+    const run = abort.signal.aborted ? null : await Promise.race([ex.waitRun(runId), stopped]);
+    if (run === null) return ctx.err(`executor: stopped waiting; run ${runId} goes on (see: executor show ${runId})`);
     const failure = runFailure(run);
     if (json) ctx.json(run);
     else if (!failure) ctx.err(summary(run));
     if (failure) throw failure;
   } finally {
+    progress?.stop();
     off();
   }
 }
 
 async function runFile(ctx: CliContext, flags: RunFlags): Promise<void> {
-  const file = resolve(ctx.io.cwd, flags.file!);
-  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new InvalidOptionError('--file', 'a readable jobs file', `${file} (${error.code ?? error.message})`);
-  });
+  const { text } = await readFlagFile('--file', flags.file!, ctx.io.cwd, 'a readable jobs file');
   const progress = startProgress(ctx, `running the jobs of ${flags.file}`);
-  const runs = await ctx.executor().runTasks(text, { concurrency: flags.concurrency ?? 1 }).finally(() => progress.stop());
+  const options = flags.concurrency === undefined ? {} : { concurrency: flags.concurrency };
+  const runs = await ctx.executor().runTasks(text, options).finally(() => progress.stop());
   if (flags.json) ctx.json(runs);
   else for (const run of runs) ctx.out(`${run.task} ${run.runId} ${run.status} exit ${formatRunExit(run)}`);
   if (runs.some((r) => r.status !== 'succeeded')) ctx.exitCode = EXIT_FAILED;
@@ -84,7 +97,10 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const options: RunTaskOptions = {};
       if (flags.trigger !== undefined) options.trigger = flags.trigger;
       if (flags.data !== undefined) options.data = flags.data;
-      const runId = await ctx.executor().runTask(name, options);
+      const runId = await ctx.executor().runTask(name, options).catch((error: unknown) => {
+        if (error instanceof WorkingDirectoryNotFoundError) ctx.operationFailed = true; // gone since `add`: not a value typed now
+        throw error;
+      });
       if (!flags.wait) return flags.json ? ctx.json({ runId }) : ctx.out(runId);
       if (!flags.json) ctx.err(`run ${runId} of ${name} started`);
       await waitAndStream(ctx, runId, flags.json === true);

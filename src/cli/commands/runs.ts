@@ -1,7 +1,7 @@
 // `runs [NAME]`, `show RUN_ID`, `save RUN_ID --name N`, `cancel RUN_ID`: run history.
 import type { Command } from 'commander';
 import { InvalidOptionError } from '../../errors.js';
-import { RUN_STATUSES, type ListRunsOptions } from '../../run/query.js';
+import { DEFAULT_LIST_RUNS_LIMIT, RUN_STATUSES, type ListRunsOptions } from '../../run/query.js';
 import type { RunStatus } from '../../store/records.js';
 import type { CliContext } from '../context.js';
 import { integerAtLeast } from '../parse.js';
@@ -36,7 +36,7 @@ export function registerRuns(program: Command, ctx: CliContext): void {
     .description("list a task's runs (or every task's), newest first")
     .option('--status <status>', `only runs with this status (${RUN_STATUSES.join(', ')})`)
     .option('--saved', 'only saved runs')
-    .option('--limit <n>', 'at most this many (default 100)', integerAtLeast(1))
+    .option('--limit <n>', `at most this many (default ${DEFAULT_LIST_RUNS_LIMIT})`, integerAtLeast(1))
     .option('--json', 'print the run records as JSON')
     .addHelpText('after', RUNS_HELP)
     .action((name: string | undefined, flags: RunsFlags) => runs(ctx, name, flags));

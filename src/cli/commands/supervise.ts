@@ -3,10 +3,12 @@ import type { Command } from 'commander';
 import type { LogEvent } from '../../events.js';
 import { DEFAULT_SLEEP_S } from '../../supervisor/supervisor.js';
 import type { CliContext } from '../context.js';
+import { errorReport } from '../errors.js';
 import { positiveNumber } from '../parse.js';
+import { runLifecycle } from './lifecycle.js';
 
 /** How the executor log line that says the lease is held begins. */
-const LEASE_HELD_MESSAGE = 'Supervising (';
+export const LEASE_HELD_MESSAGE = 'Supervising (';
 
 interface SuperviseFlags { sleep: number; stopTasks?: boolean }
 
@@ -28,19 +30,25 @@ async function supervise(ctx: CliContext, flags: SuperviseFlags): Promise<void> 
       ctx.err(`Supervising ${ctx.folder} (sleep ${flags.sleep} s). Ctrl-C or SIGTERM to stop.`);
     }
   };
+  // A failed pass or log write: reported, and supervising goes on.
+  const onError = (error: Error): void => void ctx.io.stderr.write(errorReport(error, ctx.debug));
   ex.on('log', onLog);
+  ex.on('error', onError);
   let off = (): void => undefined;
   const signalled = new Promise<NodeJS.Signals>((resolve) => { off = ctx.io.onStopSignal(resolve); });
   try {
     const handle = ex.keepRestarting({ sleep: flags.sleep });
-    const signal = await Promise.race([signalled, handle.done.then(() => null)]);
-    if (signal === null) return; // stopped from elsewhere (the lease was lost): done already reported it
+    const done = handle.done.then(() => null);
+    done.catch(() => undefined); // a lease lost while stopping is reported by `done` alone
+    const signal = await Promise.race([signalled, done]);
+    if (signal === null) return; // stopped from elsewhere
     ctx.err(`${signal}: stopping the supervisor${flags.stopTasks ? ' and every task' : '; tasks keep running'}.`);
     await handle.stop();
-    if (flags.stopTasks) for (const r of await ex.stopAll()) ctx.out(`${r.name}: ${r.result}${r.pid ? ` (pid ${r.pid})` : ''}`);
+    if (flags.stopTasks) await runLifecycle(ctx, 'stop', [], { all: true });
   } finally {
     off();
     ex.off('log', onLog);
+    ex.off('error', onError);
   }
 }
 

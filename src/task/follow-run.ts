@@ -5,11 +5,14 @@ import { join } from 'node:path';
 import { InvalidOptionError, OutputNotFoundError } from '../errors.js';
 import { FOLLOW_POLL_MS, FOLLOW_READ_BYTES } from '../output/follow.js';
 import { runBlockFilter } from '../output/header.js';
-import { followProgram, pause } from '../program/follow.js';
+import { followProgram, LineSplitter, pause } from '../program/follow.js';
+import { assertRunId, findRun } from '../run/find.js';
+import { stepDue } from '../run/own.js';
+import { getRun } from '../run/query.js';
 import type { Runtime } from '../runtime.js';
 import type { RunRecord } from '../store/records.js';
-import { assertRunId } from './find.js';
-import { getRun } from './query.js';
+import { reconcileTask } from '../supervisor/reconcile.js';
+import { isDeadRun } from '../supervisor/wake.js';
 
 /** Options of `followRun`. */
 export interface FollowRunOptions {
@@ -22,6 +25,9 @@ export interface FollowRunOptions {
   /** `'stderr'` follows the separate stderr file (tasks with `stderr: 'separate'`). @defaultValue 'stdout' */
   stream?: 'stdout' | 'stderr';
 }
+
+/** Polls after its end that a run may have no file to open (renamed under us, or a queued run dropped) before we give up. */
+export const MAX_MISSES = 3;
 
 /** Checks followRun's options; throws `InvalidOptionError`. */
 export function checkFollowRunOptions(options: unknown): FollowRunOptions {
@@ -36,6 +42,15 @@ export function checkFollowRunOptions(options: unknown): FollowRunOptions {
 }
 
 /**
+ * Moves a run nobody watches along, as `waitRun` does: a live run whose process is gone (or whose next step is due)
+ * is closed or advanced, a queued one started when a slot is free.
+ */
+async function settleRun(rt: Runtime, runId: string): Promise<void> {
+  const found = await findRun(rt, runId);
+  if (found && ((found.live && (isDeadRun(rt, found.live) || stepDue(found.live, rt.now()))) || found.queued)) await reconcileTask(rt, found.name, rt.supervisor !== null);
+}
+
+/**
  * The lines run `runId` prints (a script run's output file, or every step of a program run), from its first line,
  * until it has ended. Rejects the first `next()` with `RunNotFoundError` for an unknown id.
  * @example `for await (const line of followRunOutput(rt, runId, {})) seen.push(line);`
@@ -44,8 +59,11 @@ export async function* followRunOutput(rt: Runtime, runId: unknown, options: unk
   assertRunId(runId);
   const o = checkFollowRunOptions(options);
   const first = await getRun(rt, runId);
-  // The ledger once the run has one; a queued run has none yet.
-  const read = async (): Promise<RunRecord | null> => (await rt.store.readRun(first.task, runId).catch(() => null)) ?? getRun(rt, runId).catch(() => null);
+  // The ledger once the run has one (a queued run has none yet); each idle read first moves an unwatched run along.
+  const read = async (idle = true): Promise<RunRecord | null> => {
+    if (idle) await settleRun(rt, runId).catch(() => undefined);
+    return (await rt.store.readRun(first.task, runId).catch(() => null)) ?? getRun(rt, runId).catch(() => null);
+  };
   if (first.steps.length > 0) {
     const source = { task: () => rt.store.readTask(first.task), runIds: async () => [runId], run: () => read() };
     yield* followProgram(rt.folder, source, { pollMs: o.pollMs, signal: o.signal, raw: o.raw, stream: o.stream, only: runId });
@@ -55,39 +73,36 @@ export async function* followRunOutput(rt: Runtime, runId: unknown, options: unk
 }
 
 // A script run's file: opened once (an archive rename later keeps the handle valid) and read to its end after the exit.
-async function* followScriptRun(folder: string, read: () => Promise<RunRecord | null>, o: FollowRunOptions): AsyncGenerator<string> {
+async function* followScriptRun(folder: string, read: (idle?: boolean) => Promise<RunRecord | null>, o: FollowRunOptions): AsyncGenerator<string> {
   const pollMs = o.pollMs ?? FOLLOW_POLL_MS;
   const keep = o.raw === true ? () => true : runBlockFilter();
+  const lines = new LineSplitter();
   let handle: FileHandle | null = null;
   let offset = 0;
-  let partial = '';
   // An abort closes the file at once, not at the next `next()`.
   const onAbort = (): void => { const h = handle; handle = null; void h?.close().catch(() => undefined); };
   o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    while (!o.signal?.aborted) {
-      const run = await read();
-      if (run === null) return; // pruned away
-      if (run.status === 'queued') { await pause(pollMs, o.signal); continue; }
-      const file = o.stream === 'stderr' ? run.errorFile : run.outputFile;
-      if (file === null) throw new OutputNotFoundError(run.task, `${run.runId} (stderr: the task does not use stderr: 'separate')`);
-      if (handle === null) handle = await openAs(join(folder, file), read, file, o.stream);
-      if (handle === null) { if (run.endedAt !== null) return; await pause(pollMs, o.signal); continue; }
-      const chunk = await readChunk(handle, offset).catch((error: unknown) => { if (o.signal?.aborted) return null; throw error; });
-      if (chunk === null) return;
-      offset += chunk.length;
-      const lines = (partial + chunk.toString('utf8')).split('\n');
-      partial = lines.pop() ?? '';
-      for (const raw of lines) {
-        if (o.signal?.aborted) return;
-        const line = raw.replace(/\r$/, '');
-        if (keep(line)) yield line;
+    let run = await read(false);
+    let misses = 0;
+    while (run !== null && !o.signal?.aborted) { // null: pruned away
+      const file = run.status === 'queued' ? '' : o.stream === 'stderr' ? run.errorFile : run.outputFile;
+      if (file === null) throw OutputNotFoundError.noSeparateStderr(run.task);
+      if (handle === null && file !== '') handle = await openAs(join(folder, file), read, file, o.stream);
+      const chunk = handle === null ? null : await readChunk(handle, offset).catch((error: unknown) => { if (o.signal?.aborted) return null; throw error; });
+      if (handle !== null && chunk === null) return; // aborted mid-read
+      if (chunk !== null && chunk.length > 0) {
+        offset += chunk.length;
+        for (const line of lines.push(chunk)) { if (o.signal?.aborted) return; if (keep(line)) yield line; }
+        continue;
       }
-      if (chunk.length > 0) continue;
       // `run` was read before this empty read: once it says ended, everything was written.
-      if (run.endedAt !== null) { if (partial !== '' && keep(partial)) yield partial; return; }
+      if (run.endedAt !== null && (handle !== null || ++misses > MAX_MISSES)) break;
       await pause(pollMs, o.signal);
+      run = await read();
     }
+    const last = lines.end();
+    if (last !== null && keep(last) && !o.signal?.aborted) yield last;
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
     await handle?.close();
@@ -95,10 +110,10 @@ async function* followScriptRun(folder: string, read: () => Promise<RunRecord | 
 }
 
 // Opens the run's file; null while it is missing or was renamed (the record then names it anew on the next read).
-async function openAs(path: string, read: () => Promise<RunRecord | null>, file: string, stream: FollowRunOptions['stream']): Promise<FileHandle | null> {
+async function openAs(path: string, read: (idle?: boolean) => Promise<RunRecord | null>, file: string, stream: FollowRunOptions['stream']): Promise<FileHandle | null> {
   const handle = await open(path, 'r').catch(() => null);
   if (handle === null) return null;
-  const again = await read();
+  const again = await read(false);
   const still = again === null ? null : stream === 'stderr' ? again.errorFile : again.outputFile;
   if (still === file) return handle;
   await handle.close(); // archived between the read and the open: the path may now hold a newer run's output
