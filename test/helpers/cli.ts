@@ -1,4 +1,4 @@
-// Test helper: runs the built `executor` bin (dist/cli/bin.js) as a subprocess, on temp folders cleaned up after each test.
+// Test helper: runs the package's `executor` bin (bin/executor.js, on the built dist/) as a subprocess, on temp folders cleaned up after each test.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +50,7 @@ function cliEnv(opts: CliOptions): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Starts `node dist/cli/bin.js ...args` and collects its output. */
+/** Starts `node bin/executor.js ...args` and collects its output. */
 export function spawnCli(args: string[], opts: CliOptions = {}): CliChild {
   const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd: opts.cwd, env: cliEnv(opts), stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
