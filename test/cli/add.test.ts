@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TaskRow } from '../../src/task/rows.js';
-import { useCli } from '../helpers/cli.js';
+import { useCli, type CliResult } from '../helpers/cli.js';
 import { snapshotFolder } from '../helpers/executor.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
 import { TASKS_DIR, expectError, inBatches, jsonOf, linesOf, shown, taskFixture } from '../fixtures/cli/tasks/kit.js';
@@ -17,6 +17,17 @@ function addedLine(name: string, verb: 'added' | 'replaced'): string {
 }
 
 /** A folder holding one task, `keep` (idle.js, tag a), added through the SDK. */
+/** Each case (`[what, args, code, shown]`) exited 2 with its code; the first `fresh` also ran on a new folder (results after the cases). */
+function expectUsageErrors(cases: [string, string[], string, string][], results: CliResult[], fresh: number): void {
+  cases.forEach(([what, , code, shows], i) => {
+    for (const r of [results[i]!, ...(i < fresh ? [results[cases.length + i]!] : [])]) {
+      expect(r.exitCode, `${what}: ${shown(r)}`).toBe(2);
+      expectError(r, 2, code);
+      expect(r.stderr, what).toContain(shows);
+    }
+  });
+}
+
 async function folderWithKeep(): Promise<{ folder: string; dir: string; rows: () => Promise<TaskRow[]> }> {
   const { folder, dir } = cli.folder();
   const ex = cli.kit.open(folder);
@@ -88,13 +99,7 @@ describe('add NAME SCRIPT', () => {
       ...fresh.map(({ folder }, i) => () => cli.run(folder, ['add', ...cases[i]![1]], { cwd: TASKS_DIR })),
     ];
     const results = await inBatches(calls);
-    cases.forEach(([what, , code, shows], i) => {
-      for (const r of [results[i]!, ...(i < fresh.length ? [results[cases.length + i]!] : [])]) {
-        expect(r.exitCode, `${what}: ${shown(r)}`).toBe(2);
-        expectError(r, 2, code);
-        expect(r.stderr, what).toContain(shows);
-      }
-    });
+    expectUsageErrors(cases, results, fresh.length);
     expect(snapshotFolder(existing.folder)).toEqual(before);
     for (const { dir } of fresh) expect(snapshotFolder(dir), 'a new folder is not left behind').toEqual({});
   });
@@ -195,13 +200,7 @@ describe('add --file', () => {
       ...cases.map(([, args]) => () => cli.run(existing.folder, ['add', ...args])),
       ...fresh.map(({ folder }, i) => () => cli.run(folder, ['add', ...cases[i]![1]])),
     ]);
-    cases.forEach(([what, , code, shows], i) => {
-      for (const r of [results[i]!, ...(i < fresh.length ? [results[cases.length + i]!] : [])]) {
-        expect(r.exitCode, `${what}: ${shown(r)}`).toBe(2);
-        expectError(r, 2, code);
-        expect(r.stderr, what).toContain(shows);
-      }
-    });
+    expectUsageErrors(cases, results, fresh.length);
     expect(snapshotFolder(existing.folder)).toEqual(before);
     expect((await existing.rows()).map((r) => r.name)).toEqual(['keep']);
     for (const { folder } of fresh) expect(existsSync(folder), 'a new folder is not left behind').toBe(false);
