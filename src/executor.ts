@@ -4,7 +4,7 @@ import { EventEmitter } from 'eventemitter3';
 import { InvalidOptionError, TaskNotFoundError } from './errors.js';
 import type { ExecutorEvents } from './events.js';
 import { checkExecutorOptions, createRuntime, type ExecutorOptions } from './executor-runtime.js';
-import { listArchives, readOutput, type OutputInfo } from './output/files.js';
+import { listArchives, type OutputInfo } from './output/files.js';
 import { followFile, type FollowOptions } from './output/follow.js';
 import { readTail } from './output/tail.js';
 import { followRunOutput, type FollowRunOptions } from './task/follow-run.js';
@@ -13,14 +13,13 @@ import type { Runtime } from './runtime.js';
 import { openFolderMeta } from './store/meta.js';
 import type { RunRecord, TaskRecord, TaskStatus } from './store/records.js';
 import { emitEvent } from './event/emit.js';
-import { readProgramOutput } from './program/read-out.js';
 import type { StepOptions } from './program/options.js';
 import { cancelRun } from './run/cancel.js';
 import { checkListOptions, getRun, listRuns, type ListRunsOptions } from './run/query.js';
 import { assertRunId } from './run/find.js';
 import { saveRun, type SaveRunOptions } from './run/save.js';
 import { checkListTasks, type ListTasksOptions } from './task/rows.js';
-import { checkLines, checkReadOut, DEFAULT_NEXT_RUNS, DEFAULT_READ_OUT_LINES, eachTask, type ReadOutOptions } from './task/read-options.js';
+import { checkLines, checkReadOut, DEFAULT_NEXT_RUNS, DEFAULT_READ_OUT_LINES, eachTask, readTaskOutput, type ReadOutOptions } from './task/read-options.js';
 import type { TickReport } from './supervisor/reconcile.js';
 import { checkSupervisorOptions, startSupervisor, tickOnce, type KeepRestartingOptions, type SupervisorHandle } from './supervisor/supervisor.js';
 import { runPass } from './supervisor/tick.js';
@@ -30,7 +29,7 @@ import { runTask, runTasks, waitRun, type RunLine, type RunTaskOptions, type Run
 import { assertTaskName } from './task/name.js';
 import { followTaskOutput, type FollowOutOptions } from './task/follow.js';
 import type { AddTaskOptions } from './task/options.js';
-import { runningRow, taskRow, type RunningRow, type TaskRow } from './task/rows.js';
+import { checkListRunning, runningRow, taskRow, type RunningRow, type TaskRow } from './task/rows.js';
 import { taskUsage } from './task/usage.js';
 import { checkWaitArgs, waitForStatus, type WaitForOptions } from './task/wait.js';
 
@@ -149,12 +148,10 @@ export class Executor extends EventEmitter<ExecutorEvents> {
 
   /** ExecutoR's running table: `id, name, running, infiniteLoop, period` (+ `start, nextRun` with `{ nextRun: true }`). */
   async listRunningTasks(options: { nextRun?: boolean } = {}): Promise<RunningRow[]> {
-    if (typeof options !== 'object' || options === null || (options.nextRun !== undefined && typeof options.nextRun !== 'boolean')) {
-      throw new InvalidOptionError('options.nextRun', 'a boolean', (options as { nextRun?: unknown } | null)?.nextRun ?? options);
-    }
+    const nextRun = checkListRunning(options);
     await runPass(this.#rt, false);
     const now = this.#rt.now();
-    return this.#flushed((await this.#knownRecords()).map((r) => runningRow(this.id, r, now, options.nextRun === true)));
+    return this.#flushed((await this.#knownRecords()).map((r) => runningRow(this.id, r, now, nextRun)));
   }
 
   /**
@@ -162,11 +159,8 @@ export class Executor extends EventEmitter<ExecutorEvents> {
    * @defaultValue nTail = 50
    */
   async readOut(name: string, nTail: number = DEFAULT_READ_OUT_LINES, options: ReadOutOptions = {}): Promise<string[]> {
-    const { stream, raw } = checkReadOut(nTail, options);
-    const record = await this.#existing(name);
-    if (record.task.steps) return readProgramOutput(this.folder, this.#rt.store, record, nTail, options.run, options.step, stream, raw);
-    if (options.step !== undefined) throw new InvalidOptionError('step', 'absent for a script task (steps belong to programs)', options.step);
-    return readOutput(this.folder, this.#rt.store, record, nTail, options.run, stream, raw);
+    const checked = checkReadOut(nTail, options);
+    return readTaskOutput(this.folder, this.#rt.store, await this.#existing(name), nTail, options, checked);
   }
 
   /** A task's archived outputs with their times, newest first. */
@@ -187,18 +181,14 @@ export class Executor extends EventEmitter<ExecutorEvents> {
   }
 
   /**
-   * Everything run `runId` prints (a program run: every step, in order), from its first line, ending once the run has
-   * ended and all of it was read. An unknown id rejects the first `next()` with `RunNotFoundError`.
+   * Everything run `runId` prints (a program run: every step), from its first line; ends once the run has ended and all was read.
    * @example `for await (const line of ex.followRun(await ex.runTask('job'))) lines.push(line);`
    */
   followRun(runId: string, options: FollowRunOptions = {}): AsyncIterableIterator<string> {
     return followRunOutput(this.#rt, runId, options);
   }
 
-  /**
-   * New lines of the executor log as they are written (by any process; rotation is followed). End it with `break` or `options.signal`.
-   * @example `for await (const line of ex.followLog({ signal })) seen.push(line);`
-   */
+  /** New lines of the executor log as any process writes them (rotation followed). @example `for await (const l of ex.followLog({ signal })) seen.push(l);` */
   followLog(options: FollowOptions = {}): AsyncIterableIterator<string> {
     return followFile(this.#rt.store.logFile, options);
   }

@@ -1,6 +1,9 @@
-// Options of readOut / readLog, checked before anything is read.
+// Options of readOut / readLog, checked before anything is read, and the read itself.
 import { InvalidOptionError } from '../errors.js';
-import type { OutputSelector } from '../output/files.js';
+import { readOutput, type OutputSelector } from '../output/files.js';
+import { readProgramOutput } from '../program/read-out.js';
+import type { TaskRecord } from '../store/records.js';
+import type { TaskStore } from '../store/store.js';
 
 /** Default `nTail` of `readOut`. */
 export const DEFAULT_READ_OUT_LINES = 50;
@@ -42,4 +45,11 @@ export function checkReadOut(nTail: unknown, options: ReadOutOptions): { stream:
 /** Runs `fn` for every task name in parallel; a failure becomes a row made by `onError` (with the error's message and code). */
 export async function eachTask<T>(names: string[], fn: (name: string) => Promise<T>, onError: (name: string, e: { error: string; code: string }) => T): Promise<T[]> {
   return Promise.all(names.map((name) => fn(name).catch((error: Error & { code?: string }) => onError(name, { error: error.message, code: error.code ?? 'ERR_UNKNOWN' }))));
+}
+
+/** The last `n` lines of a task's output: a program's step (`step`), or a script run's output (`run`, `stream`). */
+export async function readTaskOutput(folder: string, store: TaskStore, record: TaskRecord, n: number, options: ReadOutOptions, checked: { stream: 'stdout' | 'stderr'; raw: boolean }): Promise<string[]> {
+  if (record.task.steps) return readProgramOutput(folder, store, record, n, options.run, options.step, checked.stream, checked.raw);
+  if (options.step !== undefined) throw new InvalidOptionError('step', 'absent for a script task (steps belong to programs)', options.step);
+  return readOutput(folder, store, record, n, options.run, checked.stream, checked.raw);
 }

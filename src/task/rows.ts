@@ -19,6 +19,13 @@ export function checkListTasks(options: unknown): string | undefined {
   return o.tag as string | undefined;
 }
 
+/** Checks `listRunningTasks`' options; returns `nextRun`. */
+export function checkListRunning(options: unknown): boolean {
+  const o = options as { nextRun?: unknown } | null;
+  if (typeof options !== 'object' || o === null || (o.nextRun !== undefined && typeof o.nextRun !== 'boolean')) throw new InvalidOptionError('options.nextRun', 'a boolean', o?.nextRun ?? options);
+  return o.nextRun === true;
+}
+
 /** One row of `listTasks()`. */
 export interface TaskRow {
   /** Executor id. */
