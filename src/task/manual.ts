@@ -42,6 +42,8 @@ export interface RunTaskOptions {
 export interface WaitRunOptions {
   /** Give up after this many ms with `WaitTimeoutError`. @defaultValue no limit */
   timeout?: number;
+  /** Stop waiting: rejects with the signal's reason (an `AbortError`); the run goes on. */
+  signal?: AbortSignal;
 }
 
 /** Options of `runTasks`. */
@@ -117,8 +119,11 @@ export async function waitRun(rt: Runtime, runId: unknown, options: WaitRunOptio
   assertRunId(runId);
   const timeout = options?.timeout ?? Infinity;
   if (typeof timeout !== 'number' || !(timeout > 0)) throw new InvalidOptionError('timeout', 'a number of milliseconds > 0', timeout);
+  const signal = options?.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError('signal', 'an AbortSignal', signal);
   const deadline = Date.now() + timeout;
   for (;;) {
+    signal?.throwIfAborted();
     const found = await findRun(rt, runId);
     if (!found) throw new RunNotFoundError(runId);
     // A run whose process is gone (or whose next step is due) is settled now, by whoever waits for it.
@@ -133,8 +138,9 @@ export async function waitRun(rt: Runtime, runId: unknown, options: WaitRunOptio
     await new Promise<void>((done) => {
       const wake = (e: { runId: string }) => { if (e.runId === runId) finish(); };
       const timer = setTimeout(() => finish(), Math.min(WAIT_RUN_POLL_MS, Math.max(0, deadline - Date.now())));
-      const finish = () => { clearTimeout(timer); rt.emitter.off('exit', wake); done(); };
+      const finish = () => { clearTimeout(timer); rt.emitter.off('exit', wake); signal?.removeEventListener('abort', finish); done(); };
       rt.emitter.on('exit', wake);
+      signal?.addEventListener('abort', finish, { once: true });
     });
   }
 }

@@ -44,7 +44,6 @@ async function pump(lines: AsyncIterableIterator<string>, write: (line: string) 
 async function waitAndStream(ctx: CliContext, runId: string, json: boolean): Promise<void> {
   const ex = ctx.executor();
   const abort = new AbortController();
-  const stopped = new Promise<null>((resolve) => abort.signal.addEventListener('abort', () => resolve(null), { once: true }));
   const off = ctx.io.onStopSignal(() => abort.abort());
   const progress = json ? startProgress(ctx, `waiting for run ${runId}`) : null;
   try {
@@ -54,7 +53,7 @@ async function waitAndStream(ctx: CliContext, runId: string, json: boolean): Pro
         pump(ex.followRun(runId, { signal: abort.signal, stream: 'stderr' }), (line) => ctx.err(line)),
       ]);
     }
-    const run = abort.signal.aborted ? null : await Promise.race([ex.waitRun(runId), stopped]);
+    const run = await ex.waitRun(runId, { signal: abort.signal }).catch((error: unknown) => { if (abort.signal.aborted) return null; throw error; });
     if (run === null) return ctx.err(`executor: stopped waiting; run ${runId} goes on (see: executor show ${runId})`);
     const failure = runFailure(run);
     if (json) ctx.json(run);
