@@ -175,3 +175,15 @@ export function runBlockFilter(): (line: string) => boolean {
     return true;
   };
 }
+
+/**
+ * The run id in the header a file starts with, or null (no header: `header: false`, or not written yet).
+ * @example `headerRunId('# ---- executor-sdk run ----\n# task: job\n# run: r1\n') // 'r1'`
+ */
+export function headerRunId(start: string): string | null {
+  const lines = start.split('\n', HEADER_MAX_LINES);
+  if (lines[0] !== HEADER_BEGIN) return null;
+  const prefix = `${HEADER_LINE_PREFIX}run: `;
+  const found = lines.find((l) => l.startsWith(prefix));
+  return found === undefined ? null : found.slice(prefix.length);
+}

@@ -4,7 +4,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidOptionError, OutputNotFoundError } from '../errors.js';
 import { FOLLOW_POLL_MS, FOLLOW_READ_BYTES } from '../output/follow.js';
-import { runBlockFilter } from '../output/header.js';
+import { headerRunId, runBlockFilter } from '../output/header.js';
 import { followProgram, LineSplitter, pause } from '../program/follow.js';
 import { assertRunId, findRun } from '../run/find.js';
 import { stepDue } from '../run/own.js';
@@ -88,7 +88,7 @@ async function* followScriptRun(folder: string, read: (idle?: boolean) => Promis
     while (run !== null && !o.signal?.aborted) { // null: pruned away
       const file = run.status === 'queued' ? '' : o.stream === 'stderr' ? run.errorFile : run.outputFile;
       if (file === null) throw OutputNotFoundError.noSeparateStderr(run.task);
-      if (handle === null && file !== '') handle = await openAs(join(folder, file), read, file, o.stream);
+      if (handle === null && file !== '') handle = await openAs(join(folder, file), read, file, o.stream, run.runId);
       const chunk = handle === null ? null : await readChunk(handle, offset).catch((error: unknown) => { if (o.signal?.aborted) return null; throw error; });
       if (handle !== null && chunk === null) return; // aborted mid-read
       if (chunk !== null && chunk.length > 0) {
@@ -110,12 +110,14 @@ async function* followScriptRun(folder: string, read: (idle?: boolean) => Promis
 }
 
 // Opens the run's file; null while it is missing or was renamed (the record then names it anew on the next read).
-async function openAs(path: string, read: (idle?: boolean) => Promise<RunRecord | null>, file: string, stream: FollowRunOptions['stream']): Promise<FileHandle | null> {
+async function openAs(path: string, read: (idle?: boolean) => Promise<RunRecord | null>, file: string, stream: FollowRunOptions['stream'], runId: string): Promise<FileHandle | null> {
   const handle = await open(path, 'r').catch(() => null);
   if (handle === null) return null;
   const again = await read(false);
   const still = again === null ? null : stream === 'stderr' ? again.errorFile : again.outputFile;
-  if (still === file) return handle;
+  // A header naming another run: archived and reused by a newer run before the ledger caught up.
+  const header = headerRunId((await readChunk(handle, 0)).toString('utf8'));
+  if (still === file && (header === null || header === runId)) return handle;
   await handle.close(); // archived between the read and the open: the path may now hold a newer run's output
   return null;
 }

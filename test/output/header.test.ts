@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FOOTER_BEGIN, formatCommand, formatFooter, formatHeader, HEADER_BEGIN, HEADER_END, HEADER_LINE_PREFIX, HEADER_PID_TOKEN, runBlockFilter, stripRunBlocks, type HeaderInfo } from '../../src/output/header.js';
+import { FOOTER_BEGIN, formatCommand, formatFooter, formatHeader, HEADER_BEGIN, headerRunId, HEADER_END, HEADER_LINE_PREFIX, HEADER_PID_TOKEN, runBlockFilter, stripRunBlocks, type HeaderInfo } from '../../src/output/header.js';
 
 const INFO: HeaderInfo = {
   task: 'job', runId: '20261124-100000-123-abcdef', trigger: 'schedule', triggerTime: '2026-11-24T10:00:00.010Z',
@@ -71,5 +71,14 @@ describe('stripRunBlocks / runBlockFilter', () => {
   it('filters header and footer lines out of a followed stream, across runs', () => {
     const keep = runBlockFilter();
     expect([...header, 'a', ...footer, ...header, '# user line', ...footer].filter(keep)).toEqual(['a', '# user line']);
+  });
+});
+
+describe('headerRunId', () => {
+  it("reads the run id of the header a file starts with; null without one", () => {
+    const header = formatHeader({ task: 'job', runId: 'r-42', trigger: 'manual', triggerTime: null, scheduledFor: null, host: 'box', user: 'me', interpreter: null, command: ['sh', 'x.sh'], script: 'x.sh', startedAt: 0 });
+    expect(headerRunId(`${header}output line\n`)).toBe('r-42');
+    expect(headerRunId('plain output\n# run: r-1\n')).toBeNull();
+    expect(headerRunId('')).toBeNull();
   });
 });
