@@ -42,6 +42,11 @@ export interface SupervisorHandle {
   stop(): Promise<void>;
   /** Resolves after `stop()`; rejects with `LeaseHeldError` if another supervisor holds the folder. */
   done: Promise<void>;
+  /**
+   * Resolves once this process holds the folder's lease and supervises (rejects as `done` does when it cannot).
+   * @example `const handle = ex.keepRestarting(); await handle.ready; // now supervising`
+   */
+  ready: Promise<void>;
 }
 
 /** Checks keepRestarting's options before anything starts. */
@@ -83,6 +88,8 @@ class Supervisor implements SupervisorHooks {
   #rejectDone!: (e: Error) => void;
   /** See {@link SupervisorHandle.done}. */
   readonly done: Promise<void>;
+  readonly ready: Promise<void>;
+  #resolveReady!: () => void;
 
   constructor(rt: Runtime, options: Required<KeepRestartingOptions>) {
     this.#rt = rt;
@@ -92,6 +99,9 @@ class Supervisor implements SupervisorHooks {
     this.#leadMs = rt.realClock ? PREPARE_LEAD_MS : 0;
     this.done = new Promise<void>((res, rej) => { this.#resolveDone = res; this.#rejectDone = rej; });
     this.done.catch(() => undefined); // callers may ignore `done`; the rejection stays observable to those who await it
+    // Settles with the lease: resolved by #begin, or rejected with done's error (a stop before the lease resolves it).
+    this.ready = new Promise<void>((res, rej) => { this.#resolveReady = res; this.done.then(res, rej); });
+    this.ready.catch(() => undefined);
     holdLease(rt, (error) => this.#lost(error)).then((held) => this.#begin(held), (error: Error) => {
       this.#stopped = true;
       if (error instanceof LeaseHeldError) rt.log(`Not supervising: ${error.message}`);
@@ -105,6 +115,7 @@ class Supervisor implements SupervisorHooks {
     this.#lease = held;
     rt.supervisor = this;
     rt.log(`Supervising (pid: ${process.pid}, sleep: ${this.#options.sleep} s)`);
+    this.#resolveReady();
     this.#lastFull = rt.now();
     rt.store.sweep().then((n) => { if (n > 0) rt.log(`Removed ${n} stale temp file(s)`); }, () => undefined);
     this.#watchEvents();
@@ -202,7 +213,7 @@ class Supervisor implements SupervisorHooks {
 /** Starts supervising `rt`'s folder. */
 export function startSupervisor(rt: Runtime, options: Required<KeepRestartingOptions>): SupervisorHandle {
   const supervisor = new Supervisor(rt, options);
-  return { stop: () => supervisor.stop(), done: supervisor.done };
+  return { stop: () => supervisor.stop(), done: supervisor.done, ready: supervisor.ready };
 }
 
 /** One pass for `tick()`: supervising (restarts, schedules, events) only if this process holds or can take the lease. */

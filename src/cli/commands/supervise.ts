@@ -7,9 +7,6 @@ import { errorReport } from '../errors.js';
 import { positiveNumber } from '../parse.js';
 import { runLifecycle } from './lifecycle.js';
 
-/** How the executor log line that says the lease is held begins. */
-export const LEASE_HELD_MESSAGE = 'Supervising (';
-
 interface SuperviseFlags { sleep: number; stopTasks?: boolean }
 
 const HELP = `
@@ -21,15 +18,7 @@ Every executor log line is printed on stdout. Run it at boot with systemd or cro
 
 async function supervise(ctx: CliContext, flags: SuperviseFlags): Promise<void> {
   const ex = ctx.executor({ create: true });
-  let held = false;
-  const onLog = (e: LogEvent): void => {
-    ctx.out(e.line);
-    // The supervisor logs this once it holds the lease: only then is the banner true.
-    if (!held && e.message.startsWith(LEASE_HELD_MESSAGE)) {
-      held = true;
-      ctx.err(`Supervising ${ctx.folder} (sleep ${flags.sleep} s). Ctrl-C or SIGTERM to stop.`);
-    }
-  };
+  const onLog = (e: LogEvent): void => ctx.out(e.line);
   // A failed pass or log write: reported, and supervising goes on.
   const onError = (error: Error): void => void ctx.io.stderr.write(errorReport(error, ctx.debug));
   ex.on('log', onLog);
@@ -38,6 +27,8 @@ async function supervise(ctx: CliContext, flags: SuperviseFlags): Promise<void> 
   const signalled = new Promise<NodeJS.Signals>((resolve) => { off = ctx.io.onStopSignal(resolve); });
   try {
     const handle = ex.keepRestarting({ sleep: flags.sleep });
+    // The banner only once the lease is held: a second supervisor prints just its error.
+    void handle.ready.then(() => ctx.err(`Supervising ${ctx.folder} (sleep ${flags.sleep} s). Ctrl-C or SIGTERM to stop.`), () => undefined);
     const done = handle.done.then(() => null);
     done.catch(() => undefined); // a lease lost while stopping is reported by `done` alone
     const signal = await Promise.race([signalled, done]);
