@@ -137,7 +137,7 @@ function runCells(run: RunRecord, now: number): Cell[] {
     { text: run.status, color: byStatus },
     { text: started ? formatStamp(run.startedAt) : EMPTY_CELL },
     { text: started ? formatElapsed(run.startedAt, run.endedAt, now) : EMPTY_CELL },
-    exit !== '0' && exit !== EMPTY_CELL ? { text: exit, color: red } : { text: exit },
+    exitCell(exit),
     { text: run.saved?.name ?? EMPTY_CELL },
   ];
 }
@@ -154,6 +154,11 @@ export function renderRunTable(runs: RunRecord[], o: TableOptions): string {
   return render(RUN_HEADERS, runs.map((run) => runCells(run, o.now)), o.paint);
 }
 
+// An exit cell: red unless the run succeeded (`0`) or has no exit yet (`-`).
+function exitCell(exit: string): Cell {
+  return exit !== '0' && exit !== EMPTY_CELL ? { text: exit, color: red } : { text: exit };
+}
+
 /** The cells of one step row. */
 function stepCells(step: StepRecord, now: number): Cell[] {
   const exit = formatRunExit({ ...step, exitUnknown: false });
@@ -162,7 +167,7 @@ function stepCells(step: StepRecord, now: number): Cell[] {
     { text: step.status, color: byStatus },
     { text: formatStamp(step.startedAt) },
     { text: formatElapsed(step.startedAt, step.endedAt, now) },
-    exit !== '0' && exit !== EMPTY_CELL ? { text: exit, color: red } : { text: exit },
+    exitCell(exit),
     { text: String(step.retries) },
     { text: step.outputFile ?? EMPTY_CELL },
   ];
