@@ -5,6 +5,7 @@ import { Executor } from '../executor.js';
 import { FOLDER_LAYOUT } from '../store/layout.js';
 import { META_FILE } from '../store/meta.js';
 import { colorEnabled, paintFor, type Paint } from './color.js';
+import { EXIT_OK } from './errors.js';
 import type { CliIo } from './io.js';
 import { FolderNotFoundError } from './errors.js';
 
@@ -23,7 +24,7 @@ export class CliContext {
   /** `--debug`, once parsed. */
   debug = false;
   /** What the process exits with when the command returns normally. */
-  exitCode = 0;
+  exitCode = EXIT_OK;
   /** Set when an error that looks like a bad value is really a failed operation (exit 1, not 2). */
   operationFailed = false;
   #executor: Executor | null = null;

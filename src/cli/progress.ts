@@ -12,9 +12,10 @@ export interface Progress {
   stop(): void;
 }
 
-/** True when progress is drawn: stderr is a terminal, `CI` is unset and `TERM` is not `dumb`. */
+/** True when progress is drawn: stderr is a terminal with a known width, `CI` is unset and `TERM` is not `dumb`. */
 export function progressEnabled(ctx: CliContext): boolean {
-  return ctx.io.stderr.isTTY === true && ctx.io.env.CI === undefined && ctx.io.env.TERM !== 'dumb';
+  // A 0-column terminal (a fresh pty, `docker exec -t`) would make the spinner's line count infinite.
+  return ctx.io.stderr.isTTY === true && (ctx.io.stderr.columns ?? 0) > 0 && ctx.io.env.CI === undefined && ctx.io.env.TERM !== 'dumb';
 }
 
 /**

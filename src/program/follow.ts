@@ -30,20 +30,26 @@ export interface ProgramSource {
   run(runId: string): Promise<RunRecord | null>;
 }
 
-// Reads `file` from `offset` (at most one chunk); no bytes when it is missing.
-async function readFrom(file: string, offset: number): Promise<Buffer> {
+// Reads `file` from the cursor's offset (at most one chunk); no bytes when it is missing. A file replaced at the path
+// (a `maxOutputBytes` rotation) is read from its start: what the old one got after the last read is in its archive.
+async function readFrom(file: string, at: Cursor): Promise<Buffer> {
   const handle = await open(file, 'r').catch(() => null);
   if (!handle) return Buffer.alloc(0);
   try {
-    const { size } = await handle.stat();
-    const length = Math.min(Math.max(0, size - offset), FOLLOW_READ_BYTES);
+    const { size, ino } = await handle.stat();
+    if (at.ino !== null && ino !== at.ino) at.offset = 0;
+    at.ino = ino;
+    const length = Math.min(Math.max(0, size - at.offset), FOLLOW_READ_BYTES);
     const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, offset);
+    const { bytesRead } = await handle.read(buffer, 0, length, at.offset);
     return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
 }
+
+/** Reads in a row that may find no record of a followed run before it is taken as gone (removed, or pruned). */
+export const MAX_MISSES = 3;
 
 /** Splits bytes into lines (`\r\n` or `\n`), decoding UTF-8 across chunk boundaries. */
 export class LineSplitter {
@@ -75,12 +81,12 @@ export function pause(ms: number, signal: AbortSignal | undefined): Promise<void
 }
 
 /** Where a follower is: a run, one of its steps, and how far into that step's file. */
-interface Cursor { runId: string; step: number; offset: number; lines: LineSplitter }
+interface Cursor { runId: string; step: number; offset: number; lines: LineSplitter; ino: number | null }
 
 /** Where a follower stands between reads: the run it is in (or null, waiting for a run newer than `done`). */
 export interface Position { at: Cursor | null; done: string | null }
 
-const cursor = (runId: string, step: number, offset = 0): Cursor => ({ runId, step, offset, lines: new LineSplitter() });
+const cursor = (runId: string, step: number, offset = 0): Cursor => ({ runId, step, offset, lines: new LineSplitter(), ino: null });
 
 /**
  * New lines of a program's step outputs, in order: every step of the run being followed (from where its output
@@ -92,6 +98,7 @@ export async function* followProgram(folder: string, source: ProgramSource, opti
   const filter = (): ((line: string) => boolean) => (options.raw === true ? () => true : runBlockFilter());
   let keep = filter();
   const only = options.only;
+  let misses = 0;
   const pos: Position = only !== undefined ? { at: cursor(only, 0), done: null } : await (start ?? startPosition(folder, source, options.fromStart === true, options.stream));
   while (!options.signal?.aborted) {
     if (pos.at === null && only !== undefined) return;
@@ -101,9 +108,11 @@ export async function* followProgram(folder: string, source: ProgramSource, opti
     }
     const at = pos.at;
     const ledger = at === null ? null : await source.run(at.runId).catch(() => null);
+    if (only !== undefined && ledger === null && ++misses > MAX_MISSES) return; // the run is gone (its task removed)
+    if (ledger !== null) misses = 0;
     if (at === null || ledger === null) { await pause(pollMs, options.signal); continue; }
     const file = stepFile(ledger, at.step, options.stream);
-    const chunk = file === null ? Buffer.alloc(0) : await readFrom(join(folder, file), at.offset);
+    const chunk = file === null ? Buffer.alloc(0) : await readFrom(join(folder, file), at);
     at.offset += chunk.length;
     for (const line of at.lines.push(chunk)) {
       if (options.signal?.aborted) return;

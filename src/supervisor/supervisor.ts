@@ -43,7 +43,8 @@ export interface SupervisorHandle {
   /** Resolves after `stop()`; rejects with `LeaseHeldError` if another supervisor holds the folder. */
   done: Promise<void>;
   /**
-   * Resolves once this process holds the folder's lease and supervises (rejects as `done` does when it cannot).
+   * Resolves once this process holds the folder's lease and supervises, or once it was stopped before that; rejects
+   * as `done` does when the lease is refused.
    * @example `const handle = ex.keepRestarting(); await handle.ready; // now supervising`
    */
   ready: Promise<void>;

@@ -1,11 +1,11 @@
 // followRun: one run's output from its first line, ending once the run has ended and all it printed was read.
 import type { FileHandle } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidOptionError, OutputNotFoundError } from '../errors.js';
 import { FOLLOW_POLL_MS, FOLLOW_READ_BYTES } from '../output/follow.js';
 import { headerRunId, runBlockFilter } from '../output/header.js';
-import { followProgram, LineSplitter, pause } from '../program/follow.js';
+import { followProgram, LineSplitter, MAX_MISSES, pause } from '../program/follow.js';
 import { assertRunId, findRun } from '../run/find.js';
 import { stepDue } from '../run/own.js';
 import { getRun } from '../run/query.js';
@@ -25,9 +25,6 @@ export interface FollowRunOptions {
   /** `'stderr'` follows the separate stderr file (tasks with `stderr: 'separate'`). @defaultValue 'stdout' */
   stream?: 'stdout' | 'stderr';
 }
-
-/** Polls after its end that a run may have no file to open (renamed under us, or a queued run dropped) before we give up. */
-export const MAX_MISSES = 3;
 
 /** Checks followRun's options; throws `InvalidOptionError`. */
 export function checkFollowRunOptions(options: unknown): FollowRunOptions {
@@ -96,6 +93,14 @@ async function* followScriptRun(folder: string, read: (idle?: boolean) => Promis
         for (const line of lines.push(chunk)) { if (o.signal?.aborted) return; if (keep(line)) yield line; }
         continue;
       }
+      // At the end of the file held: a `maxOutputBytes` rotation may have put a fresh file at the path.
+      const next = handle === null || file === '' ? null : await rotatedFile(handle, join(folder, file), read, file, o.stream, run.runId);
+      if (next !== null) {
+        await handle?.close();
+        handle = next;
+        offset = 0;
+        continue;
+      }
       // `run` was read before this empty read: once it says ended, everything was written.
       if (run.endedAt !== null && (handle !== null || ++misses > MAX_MISSES)) break;
       await pause(pollMs, o.signal);
@@ -120,6 +125,13 @@ async function openAs(path: string, read: (idle?: boolean) => Promise<RunRecord 
   if (still === file && (header === null || header === runId)) return handle;
   await handle.close(); // archived between the read and the open: the path may now hold a newer run's output
   return null;
+}
+
+// The file now at `path` when it is not the one held but is still this run's (a rotation), opened; else null.
+async function rotatedFile(held: FileHandle, path: string, read: (idle?: boolean) => Promise<RunRecord | null>, file: string, stream: FollowRunOptions['stream'], runId: string): Promise<FileHandle | null> {
+  const [mine, there] = await Promise.all([held.stat(), stat(path).catch(() => null)]);
+  if (there === null || (there.ino === mine.ino && there.dev === mine.dev)) return null;
+  return openAs(path, read, file, stream, runId);
 }
 
 async function readChunk(handle: FileHandle, offset: number): Promise<Buffer> {

@@ -1,7 +1,7 @@
 // Plain row objects for listTasks / listRunningTasks, ready to print as a table.
 import { InvalidOptionError } from '../errors.js';
 import { previewRuns } from '../schedule/plan.js';
-import type { CatchUpPolicy, KillReason, OverlapPolicy, RunTrigger, TaskRecord, TaskStatus } from '../store/records.js';
+import type { CatchUpPolicy, KillReason, OverlapPolicy, RunTrigger, StderrMode, TaskRecord, TaskStatus } from '../store/records.js';
 import { CATCH_UP_THRESHOLD_MS, scheduleOn, timingOfTask } from '../supervisor/wake.js';
 
 /** Options of `listTasks`. */
@@ -104,6 +104,8 @@ export interface TaskRow {
   on: string[];
   /** Most live runs at once, or null for no limit. */
   concurrency: number | null;
+  /** `'separate'` when stderr goes to its own `.err.txt` file, else `'merge'`. */
+  stderr: StderrMode;
 }
 
 /** cpu% and RSS of a task's live tree, from `listTasks`' sampling. */
@@ -150,7 +152,7 @@ export function taskRow(id: string, record: TaskRecord, now: number, usage: RowU
     cron: task.cron, enabled: state.enabled, catchUp: task.catchUp, overlap: task.overlap, jitterMs: task.jitterMs, timeoutMs: task.timeoutMs,
     queued: state.queue.length, runs: (state.run ? 1 : 0) + state.extraRuns.length, lastKill: state.lastKill,
     cpu: usage?.cpu ?? null, rss: usage?.rss ?? null,
-    steps: task.steps?.map((s) => s.name) ?? null, tags: task.tags, description: task.description, on: task.on, concurrency: task.concurrency,
+    steps: task.steps?.map((s) => s.name) ?? null, tags: task.tags, description: task.description, on: task.on, concurrency: task.concurrency, stderr: task.stderr,
   };
 }
 

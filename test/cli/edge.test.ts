@@ -1,12 +1,13 @@
 // CLI edge cases (the built bin as a subprocess): bad flag values, `run --wait` with a separate stderr, a reader that
 // closes the pipe of `logs -f`, Ctrl-C on `run --wait --json`, a `wd` deleted since `add`, `supervise --stop-tasks`.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Executor } from '../../src/index.js';
 import { useCli, type CliChild, type CliResult } from '../helpers/cli.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
+import { runInTty } from '../fixtures/cli/tasks/kit.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/cli/edge/', import.meta.url));
 const fixture = (name: string): string => path.join(FIXTURES, name);
@@ -171,5 +172,57 @@ describe('supervise --stop-tasks', () => {
     expect(end.stderr).not.toMatch(/^executor: /m);
     for (const pid of pids.values()) expect(pidAlive(pid)).toBe(false);
     expect((await ex.listTasks()).map((t) => [t.name, t.status])).toEqual([['alpha', 'stopped'], ['beta', 'stopped']]);
+  });
+});
+
+describe('second review', () => {
+  it('flags that --file makes meaningless are usage errors (exit 2), and nothing is added or run', async () => {
+    const { ex, folder, dir } = setup();
+    const spec = path.join(dir, 'one.json');
+    const jobs = path.join(dir, 'jobs.txt');
+    writeFileSync(spec, JSON.stringify({ name: 'one', script: fixture('streams.js') }));
+    writeFileSync(jobs, 'one\n');
+    const [add, run] = await Promise.all([
+      cli.run(folder, ['add', '--file', spec, '--period', '1 min']),
+      cli.run(folder, ['run', '--file', jobs, '--wait']),
+    ]);
+    expectError(add, 2, 'ERR_USAGE', /--period/);
+    expectError(run, 2, 'ERR_USAGE', /--wait/);
+    expect((await ex.listTasks()).map((r) => r.name)).toEqual([]);
+  });
+
+  it('logs --err on a task without a separate stderr file fails with ERR_OUTPUT_NOT_FOUND (exit 1), as -f does', async () => {
+    const { ex, folder } = setup();
+    await ex.addTask('merged', fixture('streams.js'), { infiniteLoop: false });
+    const [plain, follow] = await Promise.all([cli.run(folder, ['logs', 'merged', '--err']), cli.run(folder, ['logs', 'merged', '--err', '-f'])]);
+    expectError(plain, 1, 'ERR_OUTPUT_NOT_FOUND', /stderr/);
+    expectError(follow, 1, 'ERR_OUTPUT_NOT_FOUND', /stderr/);
+  });
+
+  it('start --json of a task whose script is missing still prints its error line on stderr (exit 1)', async () => {
+    const { ex, folder, dir } = setup();
+    const script = path.join(dir, 'gone.js');
+    writeFileSync(script, '');
+    await ex.addTask('ghost', script);
+    rmSync(script);
+    const r = await cli.run(folder, ['start', 'ghost', '--json']);
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject([{ name: 'ghost', result: 'error', code: 'ERR_SCRIPT_NOT_FOUND' }]);
+    expect(r.stderr).toMatch(/^executor: ghost: ERR_SCRIPT_NOT_FOUND: /);
+  });
+});
+
+describe('progress on a terminal', () => {
+  it('stop --all on a 0-column pseudo-terminal (a fresh pty) draws no spinner and ends, each task stopped', async () => {
+    const { ex, folder } = setup();
+    await ex.addTask('t1', fixture('ticker.js'));
+    await ex.addTask('t2', fixture('ticker.js'));
+    await ex.startAll();
+    // `script`'s pty starts at 0×0; CI unset so that progress would be drawn if the width were known.
+    const r = await runInTty(['stop', '--all'], { EXECUTOR_FOLDER: folder, CI: undefined, NO_COLOR: '1' });
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/t1: stopped \(pid \d+\)/);
+    expect(r.stdout).toMatch(/t2: stopped \(pid \d+\)/);
+    expect((await ex.listTasks()).map((row) => row.status)).toEqual(['stopped', 'stopped']);
   });
 });

@@ -88,7 +88,7 @@ describe('start, stop, restart, rm NAME', () => {
     const pid = startedPid(r.stdout.replace(/\n$/, ''), 'ok');
 
     expect(json.exitCode, shown(json)).toBe(1);
-    expect(json.stderr).toBe('');
+    expect(json.stderr).toMatch(/^executor: ghost: ERR_SCRIPT_NOT_FOUND: /); // errors stay on stderr with --json too
     const rows = JSON.parse(json.stdout) as { name: string; result: string; code?: string; error?: string; pid?: number }[];
     expect(rows).toMatchObject([
       { name: 'ghost', result: 'error', code: 'ERR_SCRIPT_NOT_FOUND', error: expect.stringContaining('no-such-script.js') },

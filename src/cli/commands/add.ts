@@ -101,6 +101,9 @@ export function registerAdd(program: Command, ctx: CliContext): void {
     .action(async (name: string | undefined, script: string | undefined, flags: AddFlags) => {
       if (flags.file !== undefined) {
         if (name !== undefined) throw new CliUsageError('add --file', 'given without NAME and SCRIPT (the file names its tasks)', name);
+        const { file: _f, replace: _r, json: _j, ...taskFlags } = flags;
+        const given = Object.keys(taskFlags);
+        if (given.length > 0) throw new CliUsageError('add --file', 'given without task options (the file sets them)', given.map((k) => `--${k}`).join(' '));
         const rows = await addFromFile(ctx, flags);
         if (flags.json) ctx.json(rows);
         return;

@@ -34,12 +34,12 @@ async function targets(ex: Executor, names: string[], flags: Flags): Promise<str
 }
 
 // One task's action; a failure becomes an `error` row (as stopAll's) and a stderr line, so the others still report.
-async function actOne(ctx: CliContext, verb: Verb, ex: Executor, name: string, json: boolean): Promise<Record<string, unknown>> {
+async function actOne(ctx: CliContext, verb: Verb, ex: Executor, name: string): Promise<Record<string, unknown>> {
   try {
     return await ACTIONS[verb].act(ex, name);
   } catch (error) {
     if (!(error instanceof ExecutorError)) throw error;
-    if (!json) ctx.io.stderr.write(errorReport(error, ctx.debug).replace(/^executor: /, `executor: ${name}: `));
+    ctx.io.stderr.write(errorReport(error, ctx.debug).replace(/^executor: /, `executor: ${name}: `));
     return { name, result: 'error', code: error.code, error: error.message };
   }
 }
@@ -56,7 +56,7 @@ export async function runLifecycle(ctx: CliContext, verb: Verb, names: string[],
   let done = 0;
   try {
     const results = await Promise.all(list.map(async (name) => {
-      const r = await actOne(ctx, verb, ex, name, flags.json === true);
+      const r = await actOne(ctx, verb, ex, name);
       done += 1;
       progress.update(`${doing}: ${done}/${list.length} done`);
       if (!flags.json && r.result !== 'error') progress.line(lineOf(name, r as { result: string; pid?: number | null }));

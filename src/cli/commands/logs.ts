@@ -1,5 +1,6 @@
 // `logs NAME`: a task's output (readOut / followOut); `log`: the executor log (readLog / followLog).
 import type { Command } from 'commander';
+import { OutputNotFoundError } from '../../errors.js';
 import { DEFAULT_READ_OUT_LINES, type ReadOutOptions } from '../../task/read-options.js';
 import type { CliContext } from '../context.js';
 import { integerAtLeast } from '../parse.js';
@@ -40,6 +41,11 @@ async function logs(ctx: CliContext, name: string, flags: LogsFlags): Promise<vo
   if (flags.follow && flags.step !== undefined) throw new CliUsageError('-f', "given without --step (it follows every step of the program's runs)", flags.step);
   checkFollowJson(flags);
   const ex = ctx.executor();
+  if (flags.err) {
+    // Without a separate stderr file there is nothing to read (readOut would print nothing): say so, as -f does.
+    const row = (await ex.listTasks()).find((r) => r.name === name);
+    if (row && row.stderr !== 'separate') throw OutputNotFoundError.noSeparateStderr(name);
+  }
   const options: ReadOutOptions = {};
   if (flags.run !== undefined || flags.archive !== undefined) options.run = flags.run ?? flags.archive;
   if (flags.err) options.stream = 'stderr';

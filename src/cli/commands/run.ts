@@ -89,6 +89,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .action(async (name: string | undefined, flags: RunFlags) => {
       if (flags.file !== undefined) {
         if (name !== undefined) throw new CliUsageError('run --file', 'given without a task name (the file names the tasks)', name);
+        const given = (['trigger', 'data', 'wait'] as const).filter((k) => flags[k] !== undefined);
+        if (given.length > 0) throw new CliUsageError('run --file', 'given without --trigger, --data or --wait (each line is one run, waited for)', given.map((k) => `--${k}`).join(' '));
         return runFile(ctx, flags);
       }
       if (name === undefined) throw new CliUsageError('run', 'given a task name (or --file JOBS)', '');

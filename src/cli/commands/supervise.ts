@@ -28,11 +28,13 @@ async function supervise(ctx: CliContext, flags: SuperviseFlags): Promise<void> 
   try {
     const handle = ex.keepRestarting({ sleep: flags.sleep });
     // The banner only once the lease is held: a second supervisor prints just its error.
-    void handle.ready.then(() => ctx.err(`Supervising ${ctx.folder} (sleep ${flags.sleep} s). Ctrl-C or SIGTERM to stop.`), () => undefined);
+    let stopping = false;
+    void handle.ready.then(() => { if (!stopping) ctx.err(`Supervising ${ctx.folder} (sleep ${flags.sleep} s). Ctrl-C or SIGTERM to stop.`); }, () => undefined);
     const done = handle.done.then(() => null);
     done.catch(() => undefined); // a lease lost while stopping is reported by `done` alone
     const signal = await Promise.race([signalled, done]);
     if (signal === null) return; // stopped from elsewhere
+    stopping = true;
     ctx.err(`${signal}: stopping the supervisor${flags.stopTasks ? ' and every task' : '; tasks keep running'}.`);
     await handle.stop();
     if (flags.stopTasks) await runLifecycle(ctx, 'stop', [], { all: true });
