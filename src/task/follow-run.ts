@@ -7,12 +7,10 @@ import { FOLLOW_POLL_MS, FOLLOW_READ_BYTES } from '../output/follow.js';
 import { headerRunId, runBlockFilter } from '../output/header.js';
 import { followProgram, LineSplitter, MAX_MISSES, pause } from '../program/follow.js';
 import { assertRunId, findRun } from '../run/find.js';
-import { stepDue } from '../run/own.js';
 import { getRun } from '../run/query.js';
 import type { Runtime } from '../runtime.js';
 import type { RunRecord } from '../store/records.js';
-import { reconcileTask } from '../supervisor/reconcile.js';
-import { isDeadRun } from '../supervisor/wake.js';
+import { settleFound } from './settle.js';
 
 /** Options of `followRun`. */
 export interface FollowRunOptions {
@@ -38,13 +36,10 @@ export function checkFollowRunOptions(options: unknown): FollowRunOptions {
   return o as FollowRunOptions;
 }
 
-/**
- * Moves a run nobody watches along, as `waitRun` does: a live run whose process is gone (or whose next step is due)
- * is closed or advanced, a queued one started when a slot is free.
- */
+// Moves a run nobody watches along, as `waitRun` does.
 async function settleRun(rt: Runtime, runId: string): Promise<void> {
   const found = await findRun(rt, runId);
-  if (found && ((found.live && (isDeadRun(rt, found.live) || stepDue(found.live, rt.now()))) || found.queued)) await reconcileTask(rt, found.name, rt.supervisor !== null);
+  if (found) await settleFound(rt, found);
 }
 
 /**

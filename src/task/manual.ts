@@ -4,7 +4,6 @@ import { InvalidOptionError, InvalidStartError, InvalidTriggerError, RunNotFound
 import { checkPayload } from '../program/payload.js';
 import { assertRunId, findRun, repairOrphan } from '../run/find.js';
 import { liveRuns } from '../run/close.js';
-import { stepDue } from '../run/own.js';
 import { assertStartable } from '../run/launch.js';
 import { stopTree } from '../process/stop.js';
 import type { Runtime } from '../runtime.js';
@@ -16,6 +15,7 @@ import { reconcileTask } from '../supervisor/reconcile.js';
 import { launchOrQueue, newContext } from '../supervisor/steps.js';
 import { isDeadRun } from '../supervisor/wake.js';
 import { assertTaskName } from './name.js';
+import { settleFound } from './settle.js';
 import { checkArgs, checkEnv } from './options.js';
 
 /** Options of `runTask`. */
@@ -42,7 +42,7 @@ export interface RunTaskOptions {
 export interface WaitRunOptions {
   /** Give up after this many ms with `WaitTimeoutError`. @defaultValue no limit */
   timeout?: number;
-  /** Stop waiting: rejects with the signal's reason (an `AbortError`); the run goes on. */
+  /** Stop waiting: rejects with the signal's reason (an `AbortError`); the run goes on. @defaultValue none */
   signal?: AbortSignal;
 }
 
@@ -126,14 +126,12 @@ export async function waitRun(rt: Runtime, runId: unknown, options: WaitRunOptio
     signal?.throwIfAborted();
     const found = await findRun(rt, runId);
     if (!found) throw new RunNotFoundError(runId);
-    // A run whose process is gone (or whose next step is due) is settled now, by whoever waits for it.
-    if (found.live && (isDeadRun(rt, found.live) || stepDue(found.live, rt.now()))) await reconcileTask(rt, found.name, rt.supervisor !== null);
+    await settleFound(rt, found);
     if (await repairOrphan(rt, found)) continue;
     if (found.ledger?.endedAt) {
       rt.runOwners.delete(runId);
       return found.ledger;
     }
-    if (found.queued) await reconcileTask(rt, found.name, rt.supervisor !== null); // a freed slot may start it
     if (Date.now() >= deadline) throw new WaitTimeoutError(`run ${runId} to end`, timeout, found.queued ? 'queued' : 'running');
     await new Promise<void>((done) => {
       const wake = (e: { runId: string }) => { if (e.runId === runId) finish(); };
