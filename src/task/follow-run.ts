@@ -10,6 +10,7 @@ import { assertRunId, findRun } from '../run/find.js';
 import { getRun } from '../run/query.js';
 import type { Runtime } from '../runtime.js';
 import type { RunRecord } from '../store/records.js';
+import { rotatedParts } from './rotated-parts.js';
 import { settleFound } from './settle.js';
 
 /** Options of `followRun`. */
@@ -61,11 +62,18 @@ export async function* followRunOutput(rt: Runtime, runId: unknown, options: unk
     yield* followProgram(rt.folder, source, { pollMs: o.pollMs, signal: o.signal, raw: o.raw, stream: o.stream, only: runId });
     return;
   }
-  yield* followScriptRun(rt.folder, read, o);
+  // Other runs' live files, which look like archives: never taken for parts of this run's rotated output.
+  const others = async (): Promise<Set<string>> => {
+    const extra = (await rt.store.readTask(first.task).catch(() => null))?.state.extraRuns ?? [];
+    return new Set(extra.filter((r) => r.runId !== runId).flatMap((r) => (r.errorFile === null ? [r.outputFile] : [r.outputFile, r.errorFile])));
+  };
+  yield* followScriptRun(rt.folder, read, o, others);
 }
 
 // A script run's file: opened once (an archive rename later keeps the handle valid) and read to its end after the exit.
-async function* followScriptRun(folder: string, read: (idle?: boolean) => Promise<RunRecord | null>, o: FollowRunOptions): AsyncGenerator<string> {
+async function* followScriptRun(
+  folder: string, read: (idle?: boolean) => Promise<RunRecord | null>, o: FollowRunOptions, others: () => Promise<Set<string>>,
+): AsyncGenerator<string> {
   const pollMs = o.pollMs ?? FOLLOW_POLL_MS;
   const keep = o.raw === true ? () => true : runBlockFilter();
   const lines = new LineSplitter();
@@ -90,8 +98,15 @@ async function* followScriptRun(folder: string, read: (idle?: boolean) => Promis
       }
       // At the end of the file held: a `maxOutputBytes` rotation may have put a fresh file at the path.
       const next = handle === null || file === '' ? null : await rotatedFile(handle, join(folder, file), read, file, o.stream, run.runId);
-      if (next !== null) {
-        await handle?.close();
+      if (next !== null && handle !== null) {
+        // The held file is closed for writing now: read its rest, then every part rotated away since, then the new file.
+        const parts = await rotatedParts(folder, run.task, o.stream ?? 'stdout', handle, next, await others());
+        for await (const line of readRest(handle, offset, lines, o.signal)) if (keep(line)) yield line;
+        for (const part of parts) {
+          const h = await open(join(folder, part), 'r').catch(() => null);
+          if (h !== null) try { for await (const line of readRest(h, 0, lines, o.signal)) if (keep(line)) yield line; } finally { await h.close(); }
+        }
+        await handle.close();
         handle = next;
         offset = 0;
         continue;
@@ -127,6 +142,16 @@ async function rotatedFile(held: FileHandle, path: string, read: (idle?: boolean
   const [mine, there] = await Promise.all([held.stat(), stat(path).catch(() => null)]);
   if (there === null || (there.ino === mine.ino && there.dev === mine.dev)) return null;
   return openAs(path, read, file, stream, runId);
+}
+
+// The lines of `handle` from `offset` to its end (a file no longer written).
+async function* readRest(handle: FileHandle, offset: number, lines: LineSplitter, signal: AbortSignal | undefined): AsyncGenerator<string> {
+  for (let at = offset; !signal?.aborted;) {
+    const chunk = await readChunk(handle, at);
+    if (chunk.length === 0) return;
+    at += chunk.length;
+    yield* lines.push(chunk);
+  }
 }
 
 async function readChunk(handle: FileHandle, offset: number): Promise<Buffer> {

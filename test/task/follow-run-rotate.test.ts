@@ -10,12 +10,15 @@ const FOLLOW_DEADLINE_MS = 20_000;
 const kit = useExecutors();
 
 describe('followRun and rotation', () => {
-  it('yields every line of a run whose output rotated several times while it was followed', async () => {
+  it.each([
+    ['polled often', 10],
+    ['polled rarely (several rotations between two reads)', 250],
+  ])('yields every line of a run whose output rotated several times while it was followed, %s', async (_what, pollMs) => {
     const { ex } = kit.make();
     await ex.addTask('big', MANY, { infiniteLoop: false, maxOutputBytes: 4096, header: false, env: { LINES: String(LINES) } });
     const runId = await ex.runTask('big');
     const seen: string[] = [];
-    const follow = (async () => { for await (const line of ex.followRun(runId, { pollMs: 10 })) seen.push(line); })();
+    const follow = (async () => { for await (const line of ex.followRun(runId, { pollMs })) seen.push(line); })();
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`followRun did not end (${seen.length} lines)`)), FOLLOW_DEADLINE_MS); });
     await Promise.race([follow, late]).finally(() => clearTimeout(timer));
