@@ -34,7 +34,10 @@ export type ExecutorErrorCode =
   | 'ERR_INVALID_EVENT_TYPE'
   | 'ERR_USAGE'
   | 'ERR_FOLDER_NOT_FOUND'
-  | 'ERR_RUN_FAILED';
+  | 'ERR_RUN_FAILED'
+  | 'ERR_NO_SPACE'
+  | 'ERR_READ_ONLY'
+  | 'ERR_FOLDER';
 
 // How much of a bad value an error message shows.
 const MAX_SHOWN_CHARS = 120;
@@ -143,13 +146,24 @@ export class UnknownInterpreterError extends InvalidOptionError {
   }
 }
 
-/** No task of that name exists in the folder. */
+/** ` (did you mean "a" or "b"?)` for the closest known names, or nothing when there are none. */
+export function didYouMean(suggestions: readonly string[]): string {
+  if (suggestions.length === 0) return '';
+  const quoted = suggestions.map((s) => JSON.stringify(s));
+  const list = quoted.length === 1 ? quoted[0]! : `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]!}`;
+  return ` (did you mean ${list}?)`;
+}
+
+/** No task of that name exists in the folder. The message lists the closest names, if any. */
 export class TaskNotFoundError extends ExecutorError {
   /** The name that was looked up. */
   readonly task: string;
-  constructor(task: string) {
-    super('ERR_TASK_NOT_FOUND', `Expected \`name\` to be an existing task, got ${formatValue(task)}: no such task.`);
+  /** The closest existing task names (may be empty). */
+  readonly suggestions: readonly string[];
+  constructor(task: string, suggestions: readonly string[] = []) {
+    super('ERR_TASK_NOT_FOUND', `Expected \`name\` to be an existing task, got ${formatValue(task)}: no such task${didYouMean(suggestions)}.`);
     this.task = task;
+    this.suggestions = suggestions;
   }
 }
 
@@ -255,13 +269,16 @@ export class InvalidAlertError extends InvalidOptionError {
   }
 }
 
-/** No run with that id exists in the folder. */
+/** No run with that id exists in the folder. The message lists the closest run ids, if any. */
 export class RunNotFoundError extends ExecutorError {
   /** The run id that was looked up. */
   readonly runId: string;
-  constructor(runId: string) {
-    super('ERR_RUN_NOT_FOUND', `Expected \`runId\` to be a run of this folder, got ${formatValue(runId)}: no such run.`);
+  /** The closest existing run ids (may be empty). */
+  readonly suggestions: readonly string[];
+  constructor(runId: string, suggestions: readonly string[] = []) {
+    super('ERR_RUN_NOT_FOUND', `Expected \`runId\` to be a run of this folder, got ${formatValue(runId)}: no such run${didYouMean(suggestions)}.`);
     this.runId = runId;
+    this.suggestions = suggestions;
   }
 }
 
@@ -291,4 +308,56 @@ export class InvalidEventTypeError extends InvalidOptionError {
   constructor(got: unknown, option = 'type') {
     super(option, 'an event type matching /^[A-Za-z0-9._:-]{1,100}$/', got, 'ERR_INVALID_EVENT_TYPE');
   }
+}
+
+/** A write failed because the disk (or the user's quota) is full: ENOSPC or EDQUOT. The message names the file. */
+export class NoSpaceError extends ExecutorError {
+  /** Absolute path of the file that could not be written. */
+  readonly file: string;
+  constructor(file: string, cause?: unknown) {
+    super('ERR_NO_SPACE', `Expected to write ${file}, got no space left on its file system (${errnoOf(cause) ?? 'ENOSPC'}): free some space, then retry.`, { cause });
+    this.file = file;
+  }
+}
+
+/** A write failed because the file system is read-only: EROFS. The message names the file. */
+export class ReadOnlyError extends ExecutorError {
+  /** Absolute path of the file that could not be written. */
+  readonly file: string;
+  constructor(file: string, cause?: unknown) {
+    super('ERR_READ_ONLY', `Expected to write ${file}, got a read-only file system (EROFS).`, { cause });
+    this.file = file;
+  }
+}
+
+/** The executor folder cannot be used: a file in its place, unwritable, a path too long, or a bad entry inside it. */
+export class FolderError extends ExecutorError {
+  /** The path that was looked at (the folder, or the entry inside it that is wrong). */
+  readonly path: string;
+  constructor(path: string, problem: string, cause?: unknown) {
+    super('ERR_FOLDER', `Expected ${formatValue(path)} to be a usable executor folder, got ${problem}.`, { cause });
+    this.path = path;
+  }
+}
+
+/** The `code` of a Node system error (`ENOSPC`, `EISDIR`…), or null. */
+export function errnoOf(error: unknown): string | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : null;
+}
+
+/**
+ * Turns a failed write of `file` into a typed error: ENOSPC/EDQUOT into {@link NoSpaceError}, EROFS into
+ * {@link ReadOnlyError}; anything else is returned as it is.
+ *
+ * @example
+ * ```ts
+ * try { await appendFile(file, line); } catch (e) { throw writeError(e, file); }
+ * ```
+ */
+export function writeError(error: unknown, file: string): unknown {
+  const code = errnoOf(error);
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new NoSpaceError(file, error);
+  if (code === 'EROFS') return new ReadOnlyError(file, error);
+  return error;
 }
