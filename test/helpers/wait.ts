@@ -1,12 +1,14 @@
 import { readIdentity } from '../../src/process/identity.js';
+import { T as scaled } from './time.js';
 
 // Test helper: poll a condition until it holds, with a deadline (never a bare sleep).
 
-/** Polls `check` every `intervalMs` until it returns a truthy value, or throws after `timeoutMs`. */
 /** The truthy part of T. */
 export type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
 
+/** Polls `check` every `intervalMs` until it returns a truthy value, or throws after `timeoutMs` (scaled by TEST_TIME_FACTOR). */
 export async function waitUntil<T>(check: () => T | Promise<T>, { timeoutMs = 10_000, intervalMs = 20, what = 'condition' } = {}): Promise<Truthy<T>> {
+  timeoutMs = scaled(timeoutMs);
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {
