@@ -81,6 +81,14 @@ export class FolderStore implements TaskStore {
     });
   }
 
+  async stageTask(record: TaskRecord): Promise<void> {
+    const { name } = record.task;
+    const next: TaskRecord = { ...record, formatVersion: FORMAT_VERSION, rev: record.rev + 1, updatedAt: new Date().toISOString() };
+    await writeFileAtomic(this.#taskFile(name), `${JSON.stringify(next, null, 2)}\n`);
+    this.#cache.set(name, next);
+    await this.#journal.append(name);
+  }
+
   // Re-reads one record into the given maps; a read older than what is cached (lower rev) is dropped.
   async #reload(name: string, cache: Map<string, TaskRecord>, errors: Map<string, CorruptRecordError>): Promise<void> {
     try {

@@ -26,6 +26,12 @@ export interface TaskStore {
   /** Runs `fn` on the fresh record under the task's cross-process lock, then writes what it returns. */
   mutateTask<T>(name: string, fn: (current: TaskRecord | null) => Promise<Mutation<T>>): Promise<T>;
   /**
+   * Writes `record` durably now, from inside `mutateTask(record.task.name, …)`'s callback (the lock is held), before the
+   * callback goes on to act: an intent (e.g. a run about to be spawned) that a crash must not lose. The record the
+   * callback returns is written over it as usual.
+   */
+  stageTask(record: TaskRecord): Promise<void>;
+  /**
    * The whole table (sorted by name), brought up to date with other processes' changes (incrementally).
    * `full` re-reads every record; `refresh: false` returns what this store already knows, without any I/O once loaded.
    */
