@@ -1,5 +1,6 @@
 // The `sh` shim that wraps every run and records its exit status in a file, plus the status decoding.
 import { readFileSync } from 'node:fs';
+import { uptimeToEpochMs } from './clock.js';
 import { constants as osConstants } from 'node:os';
 import { HEADER_PID_TOKEN } from '../output/header.js';
 
@@ -13,13 +14,15 @@ export const SHIM_SHELL = '/bin/sh';
  *   and still record its child's status; the subshell resets the traps to the default before `exec`.
  * - The shim's own stderr goes to /dev/null (so dash never prints "Terminated" into the output); the child gets it back.
  * - Once the child is done, the shim ignores those signals, so a group kill cannot interrupt the status write.
- * - The status is written with the `printf` builtin (no fork, so a restart is not delayed): one write of a few bytes.
+ * - The status is written with the `printf` builtin (no fork, so a restart is not delayed): one write of a few bytes,
+ *   `<status> <uptime>`, where `<uptime>` is the first field of `/proc/uptime` read (by the `read` builtin) the moment
+ *   the child ended: the exit time, known even when no supervisor was alive to see it.
  *   Readers look at the file only once the shim is gone, so they see the whole number; a shim killed mid-write leaves
  *   an empty or missing file, read as "unknown". The shim exits with the child's status (128+n for death by signal n).
  */
 export const SHIM_SCRIPT =
   's=$1; shift; trap : TERM INT HUP; exec 3>&2 2>/dev/null; (exec "$@") 2>&3 3>&-; c=$?; trap \'\' TERM INT HUP; ' +
-  "printf '%s\\n' \"$c\" > \"$s\"; exit $c";
+  "u=; read u _ < /proc/uptime; printf '%s %s\\n' \"$c\" \"$u\" > \"$s\"; exit $c";
 
 /** Status the writer-mode shims record when the command's status was lost (its supervising subshell was SIGKILLed). */
 export const LOST_STATUS = 137;
@@ -27,9 +30,11 @@ export const LOST_STATUS = 137;
 // Statements shared by the shim variants below.
 const SURVIVE = 'trap : TERM INT HUP';
 const SHIELD = "trap '' TERM INT HUP";
-const RECORD = `c=$?; ${SHIELD}; printf '%s\\n' "$c" > "$s"`;
+// The status and the uptime at the child's end (see SHIM_SCRIPT), with builtins only.
+const STAMP = `u=; read u _ < /proc/uptime; printf '%s %s\\n' "$c" "$u" > "$s"`;
+const RECORD = `c=$?; ${SHIELD}; ${STAMP}`;
 // The run's status as recorded by the pipeline's left side; 137 (SIGKILL) when that side was killed before it could.
-const READ_BACK = `${SHIELD}; c=; read c < "$s"; case $c in ''|*[!0-9]*) c=${LOST_STATUS}; printf '%s\\n' "$c" > "$s";; esac; exit $c`;
+const READ_BACK = `${SHIELD}; c=; read c _ < "$s"; case $c in ''|*[!0-9]*) c=${LOST_STATUS}; ${STAMP};; esac; exit $c`;
 
 /**
  * {@link SHIM_SCRIPT} printing a header first, run as `/bin/sh -c HEADER_SHIM_SCRIPT sh <statusFile> <header> <command...>`.
@@ -81,6 +86,8 @@ export interface RunExit {
   exitCode: number | null;
   /** Signal that killed the run, or null when it exited. */
   signal: NodeJS.Signals | null;
+  /** When the run's process ended (epoch ms), as the shim recorded it; absent when not recorded. */
+  endedAtMs?: number;
 }
 
 // Signal number -> name; the first name listed wins (SIGABRT over SIGIOT, SIGIO over SIGPOLL).
@@ -105,7 +112,18 @@ export function decodeStatus(code: number): RunExit {
   return signal ? { exitCode: null, signal } : { exitCode: code, signal: null };
 }
 
-/** Reads a status file written by the shim; null when it is missing or does not hold a status (yet). */
+/** A status line: `<status>` or `<status> <uptime seconds>`. */
+const STATUS_LINE = /^(\d{1,3})(?:[ \t]+(\d+(?:\.\d+)?))?$/;
+
+/**
+ * Reads a status file written by the shim; null when it is missing or does not hold a status (yet). `endedAtMs` is
+ * set when the shim recorded the time of the end.
+ *
+ * @example
+ * ```ts
+ * readStatusFile(file); // { exitCode: 0, signal: null, endedAtMs: 1796630400123 }
+ * ```
+ */
 export function readStatusFile(file: string): RunExit | null {
   let text: string;
   try {
@@ -113,6 +131,9 @@ export function readStatusFile(file: string): RunExit | null {
   } catch {
     return null;
   }
-  const trimmed = text.trim();
-  return /^\d{1,3}$/.test(trimmed) ? decodeStatus(Number(trimmed)) : null;
+  const match = STATUS_LINE.exec(text.trim());
+  if (!match) return null;
+  const exit = decodeStatus(Number(match[1]));
+  const endedAtMs = match[2] === undefined ? null : uptimeToEpochMs(Number(match[2]));
+  return endedAtMs === null ? exit : { ...exit, endedAtMs };
 }

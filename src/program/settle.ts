@@ -1,5 +1,6 @@
 // Settling a program step whose process ended (under the task's lock): what it was, and what the run does next.
 import { join } from 'node:path';
+import { endedAt as endedAtOf } from '../process/clock.js';
 import { readStatusFile, type RunExit } from '../process/spawn.js';
 import { appendFooter, runFooter } from '../run/header.js';
 import { ledgerOf } from '../run/launch.js';
@@ -73,11 +74,12 @@ export async function settleStep(rt: Runtime, current: TaskRecord, run: CurrentR
   // A step whose exit is never recorded (its shim killed each time) is not re-run forever.
   const verdict = decided === 'resume' && cursor.attempt - prior.retries >= MAX_RESUMES ? 'failed' : decided;
   const now = rt.now();
-  const endedAt = new Date(now).toISOString();
+  const endedMs = ran ? endedAtOf(now, rt.realClock, Date.parse(cursor.stepStartedAt), known) : now;
+  const endedAt = new Date(endedMs).toISOString();
   const failing = verdict === 'retry' || verdict === 'failed';
   const errorMessage = failing && ran ? await lastErrorLine(rt.folder, run.outputFile, run.errorFile, task.timestamps) : null;
   if (ran && task.header) {
-    const footer = runFooter({ exitCode: known?.exitCode ?? null, signal: known?.signal ?? null, timedOut: run.kill === 'timeout', exitUnknown: known === null }, cursor.stepStartedAt, now);
+    const footer = runFooter({ exitCode: known?.exitCode ?? null, signal: known?.signal ?? null, timedOut: run.kill === 'timeout', exitUnknown: known === null }, cursor.stepStartedAt, endedMs);
     await appendFooter(join(rt.folder, run.outputFile), footer).catch(() => undefined);
   }
   const retried = verdict === 'retry' ? prior.retries + 1 : prior.retries;

@@ -1,6 +1,7 @@
 // Closing a run: record how it ended, exactly once, whichever path (exit event, poll, stop) gets there first.
 import { join } from 'node:path';
 import type { ExitEvent } from '../events.js';
+import { endedAt as recordedEnd } from '../process/clock.js';
 import { readStatusFile, type RunExit } from '../process/spawn.js';
 import { lastErrorLine } from '../program/error-line.js';
 import { pendingSteps, programView, withStep } from '../program/ledger.js';
@@ -106,7 +107,7 @@ function pickProgram(ledger: RunRecord): Partial<RunRecord> {
 async function closeWith(rt: Runtime, record: TaskRecord, run: CurrentRun, result: RunExit, exitUnknown: boolean, program: Ended | null): Promise<Finalized> {
   const { name } = record.task;
   const main = record.state.run?.runId === run.runId;
-  const endedMs = rt.now();
+  const endedMs = recordedEnd(rt.now(), rt.realClock, Date.parse(run.startedAt), result);
   const endedAt = new Date(endedMs).toISOString();
   // Stopped by the user (stopTask), or replaced by a newer run (overlap 'replace'): neither is a failure.
   const userStopped = (run.stopRequested && run.kill === null) || (main && record.state.status === 'stopped');

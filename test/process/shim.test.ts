@@ -41,9 +41,9 @@ describe('readStatusFile', () => {
       expect(readStatusFile(file)).toBeNull();
     }
     writeFileSync(file, '3\n');
-    expect(readStatusFile(file)).toEqual({ exitCode: 3, signal: null });
+    expect(readStatusFile(file)).toMatchObject({ exitCode: 3, signal: null });
     writeFileSync(file, '143\n');
-    expect(readStatusFile(file)).toEqual({ exitCode: null, signal: 'SIGTERM' });
+    expect(readStatusFile(file)).toMatchObject({ exitCode: null, signal: 'SIGTERM' });
     expect(readStatusFile(sandbox.dir)).toBeNull();
   });
 });
@@ -65,7 +65,7 @@ describe('the shim', () => {
     expect(existsSync(statusFile)).toBe(false);
     writeFileSync(goFile, '');
     expect(await run.exited).toEqual({ exitCode: 5, signal: null });
-    expect(readStatusFile(statusFile)).toEqual({ exitCode: 5, signal: null });
+    expect(readStatusFile(statusFile)).toMatchObject({ exitCode: 5, signal: null });
   });
 
   it('writes the status even when the task env has a PATH without mv', async () => {
@@ -76,6 +76,6 @@ describe('the shim', () => {
     });
     janitor.track(run.identity);
     expect(await run.exited).toEqual({ exitCode: 4, signal: null });
-    expect(readStatusFile(statusFile)).toEqual({ exitCode: 4, signal: null });
+    expect(readStatusFile(statusFile)).toMatchObject({ exitCode: 4, signal: null });
   });
 });

@@ -1,0 +1,55 @@
+// The run marker: every process of a run carries EXECUTOR_ID and EXECUTOR_RUN_ID in its environment, so the run's
+// processes are found even after they left its process group and session (a setsid double-fork, a daemon).
+import { readFileSync } from 'node:fs';
+import { PROC_ROOT } from './identity.js';
+
+/** Environment variable holding the executor (folder) id; with {@link MARKER_RUN_VAR} it marks a run's processes. */
+export const MARKER_ID_VAR = 'EXECUTOR_ID';
+/** Environment variable holding the run id; inherited by every child the run starts. */
+export const MARKER_RUN_VAR = 'EXECUTOR_RUN_ID';
+
+/** Which run's processes to look for: the folder's executor id and the run id. */
+export interface RunMarker {
+  /** The executor id of the folder (`EXECUTOR_ID`). */
+  executorId: string;
+  /** The run id (`EXECUTOR_RUN_ID`). */
+  runId: string;
+}
+
+/**
+ * The environment entries that mark a run's processes (spread them into the run's env).
+ *
+ * @example
+ * ```ts
+ * const env = { ...process.env, ...markerEnv({ executorId: 'a1b2c3d4', runId }) };
+ * ```
+ */
+export function markerEnv(marker: RunMarker): Record<string, string> {
+  return { [MARKER_ID_VAR]: marker.executorId, [MARKER_RUN_VAR]: marker.runId };
+}
+
+/**
+ * True when process `pid` was started with `marker` in its environment (`/proc/<pid>/environ`, as it was at exec).
+ * False when it has no marker, another one, or cannot be read (gone, a kernel thread, another user's process).
+ * The one way out: a process that clears its environment (`env -i`, `execve` with a fresh env) carries no marker.
+ */
+export function hasMarker(pid: number, marker: RunMarker): boolean {
+  let environ: Buffer;
+  try {
+    environ = readFileSync(`${PROC_ROOT}/${pid}/environ`);
+  } catch {
+    return false;
+  }
+  return hasEntry(environ, `${MARKER_RUN_VAR}=${marker.runId}`) && hasEntry(environ, `${MARKER_ID_VAR}=${marker.executorId}`);
+}
+
+// True when the NUL-separated `environ` holds exactly the entry `entry`.
+function hasEntry(environ: Buffer, entry: string): boolean {
+  const needle = Buffer.from(entry);
+  for (let at = environ.indexOf(needle); at >= 0; at = environ.indexOf(needle, at + 1)) {
+    const startsEntry = at === 0 || environ[at - 1] === 0;
+    const end = at + needle.length;
+    if (startsEntry && (end === environ.length || environ[end] === 0)) return true;
+  }
+  return false;
+}

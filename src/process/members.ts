@@ -1,0 +1,87 @@
+// Which processes belong to a run: its root (the shim), the root's group and session, the processes carrying the run's
+// marker, and all their descendants; never one that started before the root (a stranger with a reused pid).
+import { identityOf, readBootId, sameProcess, type ProcessIdentity } from './identity.js';
+import { hasMarker, type RunMarker } from './marker.js';
+import { descendantsIn, readProcTable, type ProcTable } from './proc-table.js';
+
+/** Whether the root pid still is our process, is gone (or a zombie), or belongs to a stranger now. */
+export type RootStatus = 'alive' | 'gone' | 'stranger';
+
+/** One process of a run. */
+export interface Member {
+  id: ProcessIdentity;
+  ppid: number;
+  pgrp: number;
+}
+
+/** Where to look for a run's processes. */
+export interface RunScope {
+  /** The run's root process (the shim). */
+  root: ProcessIdentity;
+  /** The run's marker, or null to look at the tree, group and session only. */
+  marker: RunMarker | null;
+  /** Marker checks already made, by `pid:startTime` (an environment does not change after exec). */
+  checked: Map<string, boolean>;
+}
+
+const keyOf = (pid: number, startTime: number): string => `${pid}:${startTime}`;
+
+/** The status of the root in `table` (a stranger: another start time or another boot). */
+export function rootStatusIn(root: ProcessIdentity, table: ProcTable): RootStatus {
+  if (root.bootId !== readBootId()) return 'stranger';
+  const stat = table.stats.get(root.pid);
+  if (!stat) return 'gone';
+  return sameProcess(root, stat) ? 'alive' : 'stranger';
+}
+
+function marked(scope: RunScope, pid: number, startTime: number): boolean {
+  if (scope.marker === null) return false;
+  const key = keyOf(pid, startTime);
+  let found = scope.checked.get(key);
+  if (found === undefined) {
+    found = hasMarker(pid, scope.marker);
+    scope.checked.set(key, found);
+  }
+  return found;
+}
+
+/**
+ * Every live process of the run in `table`: the root if alive, then (unless the root's pid is a stranger's now) its
+ * group's and session's members, the marked processes, and the descendants of all of them. Processes that started
+ * before the root are never taken.
+ */
+export function runMembers(scope: RunScope, table: ProcTable = readProcTable()): Map<number, Member> {
+  const { root } = scope;
+  if (root.bootId !== readBootId()) return new Map(); // another boot: nothing of this run can be alive
+  const status = rootStatusIn(root, table);
+  const heads: number[] = [];
+  if (status === 'alive') heads.push(root.pid);
+  if (status !== 'stranger' || scope.marker !== null) {
+    for (const [pid, stat] of table.stats) {
+      if (pid === root.pid || stat.startTime < root.startTime) continue;
+      // A pid in use as a group or session id is never reused, so with the root gone its group is still ours.
+      const kin = status !== 'stranger' && (stat.pgrp === root.pid || stat.session === root.pid);
+      if (kin || marked(scope, pid, stat.startTime)) heads.push(pid);
+    }
+  }
+  const members = new Map<number, Member>();
+  for (const pid of [...heads, ...descendantsIn(table, heads)]) {
+    const stat = table.stats.get(pid);
+    if (!stat || stat.startTime < root.startTime) continue;
+    members.set(pid, { id: pid === root.pid ? root : identityOf(stat), ppid: stat.ppid, pgrp: stat.pgrp });
+  }
+  return members;
+}
+
+/**
+ * The run's processes other than its root that are still alive: what a script left behind when it daemonized and its
+ * main process exited. Empty when there are none.
+ *
+ * @example
+ * ```ts
+ * const left = leftovers({ root, marker: { executorId, runId }, checked: new Map() });
+ * ```
+ */
+export function leftovers(scope: RunScope, table: ProcTable = readProcTable()): Member[] {
+  return [...runMembers(scope, table).values()].filter((m) => m.id.pid !== scope.root.pid);
+}
