@@ -23,6 +23,7 @@ import { checkLines, checkReadOut, DEFAULT_NEXT_RUNS, DEFAULT_READ_OUT_LINES, ea
 import type { TickReport } from './supervisor/reconcile.js';
 import { checkSupervisorOptions, startSupervisor, tickOnce, type KeepRestartingOptions, type SupervisorHandle } from './supervisor/supervisor.js';
 import { runPass } from './supervisor/tick.js';
+import { readSupervisor, warnDueRestarts, type SupervisorInfo } from './supervisor/presence.js';
 import { nextRuns, setEnabled } from './task/enable.js';
 import { addTask, removeTask, startTask, type StartResult } from './task/lifecycle.js';
 import { runTask, runTasks, waitRun, type RunLine, type RunTaskOptions, type RunTasksOptions, type WaitRunOptions } from './task/manual.js';
@@ -66,6 +67,14 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     const meta = openFolderMeta(this.folder, o.id);
     this.id = meta.id;
     this.#rt = createRuntime(this, this.folder, this.id, o);
+    // A run this process saw end (its own, or one a look found dead): a crashed loop nobody will restart is warned about.
+    this.on('exit', ({ name }) => void this.#warnIfStranded(name));
+  }
+
+  async #warnIfStranded(name: string): Promise<void> {
+    if (this.#rt.supervisor !== null) return;
+    const record = await this.#rt.store.readTask(name).catch(() => null);
+    if (record) await warnDueRestarts(this.#rt, [record]).catch(() => undefined);
   }
 
   async #flushed<T>(value: T): Promise<T> {
@@ -140,10 +149,23 @@ export class Executor extends EventEmitter<ExecutorEvents> {
   async listTasks(options: ListTasksOptions = {}): Promise<TaskRow[]> {
     const tag = checkListTasks(options);
     await runPass(this.#rt, false);
-    const records = (await this.#knownRecords()).filter((r) => tag === undefined || r.task.tags.includes(tag));
-    const usage = await Promise.all(records.map((r) => taskUsage(this.#rt, r)));
+    const known = await this.#knownRecords();
+    await warnDueRestarts(this.#rt, known);
+    const records = known.filter((r) => tag === undefined || r.task.tags.includes(tag));
+    const [usage, supervisor] = await Promise.all([Promise.all(records.map((r) => taskUsage(this.#rt, r))), readSupervisor(this.folder)]);
     const now = this.#rt.now();
-    return this.#flushed(records.map((r, i) => taskRow(this.id, r, now, usage[i])));
+    return this.#flushed(records.map((r, i) => taskRow(this.id, r, now, usage[i], supervisor)));
+  }
+
+  /**
+   * The folder's live supervisor — a `keepRestarting()` or `executor supervise`, in this process or another — as
+   * `{ pid, hostname, since }` (`since`: when it took the lease, ISO), or null when none holds the folder's lease (then
+   * no schedule fires and no crashed loop is restarted; `startTask` of a scheduled task warns `ERR_NO_SUPERVISOR`).
+   * Every `listTasks()` row carries the same value as `supervisor`.
+   * @example `if ((await ex.getSupervisor()) === null) ex.keepRestarting();`
+   */
+  async getSupervisor(): Promise<SupervisorInfo | null> {
+    return readSupervisor(this.folder);
   }
 
   /** ExecutoR's running table: `id, name, running, infiniteLoop, period` (+ `start, nextRun` with `{ nextRun: true }`). */
@@ -151,7 +173,9 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     const nextRun = checkListRunning(options);
     await runPass(this.#rt, false);
     const now = this.#rt.now();
-    return this.#flushed((await this.#knownRecords()).map((r) => runningRow(this.id, r, now, nextRun)));
+    const records = await this.#knownRecords();
+    await warnDueRestarts(this.#rt, records);
+    return this.#flushed(records.map((r) => runningRow(this.id, r, now, nextRun)));
   }
 
   /**
@@ -298,6 +322,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
   /** Resolves with the task's row once its status is `state` (or one of them); rejects with `WaitTimeoutError`. Keeps Node alive while waiting. */
   async waitFor(name: string, state: TaskStatus | TaskStatus[], options?: WaitForOptions): Promise<TaskRow> {
     const args = checkWaitArgs(name, state, options);
-    return waitForStatus(this.#rt, args);
+    const row = await waitForStatus(this.#rt, args);
+    return { ...row, supervisor: await readSupervisor(this.folder) };
   }
 }

@@ -4,7 +4,7 @@ import type { RunRecord, StepRecord } from '../store/records.js';
 import type { TaskRow } from '../task/rows.js';
 import { statusPaint, type Paint } from './color.js';
 import {
-  EMPTY_CELL, formatBytes, formatCpu, formatElapsed, formatExit, formatLocal, formatRunExit, formatStamp, formatUptime, formatWhen,
+  DUE, EMPTY_CELL, formatBytes, formatCpu, formatElapsed, formatExit, formatLocal, formatRunExit, formatStamp, formatUptime, formatWhen,
 } from './format.js';
 
 /** Options of the render functions. */
@@ -90,6 +90,16 @@ function badExit(row: TaskRow): boolean {
   return row.lastExitCode !== null ? row.lastExitCode !== 0 : row.lastSignal !== null;
 }
 
+/** What a NEXT RUN that is due says instead of `(due)` when no supervisor holds the folder's lease: nothing will run it. */
+export const DUE_UNSUPERVISED = `${DUE}, no supervisor`;
+
+/** The NEXT RUN cell: the next fire time, or a backoff restart's; `(due, no supervisor)` when due and nobody supervises. */
+function nextRunCell(row: TaskRow, now: number): string {
+  const next = row.nextRun ?? (row.status === 'backoff' ? row.backoffUntil : null); // a backoff restart is the next run too
+  const text = formatWhen(next, now);
+  return row.supervisor === null && text.endsWith(`(${DUE})`) ? `${text.slice(0, -DUE.length - 1)}${DUE_UNSUPERVISED})` : text;
+}
+
 /** The cells of one task row. */
 function taskCells(row: TaskRow, now: number): Cell[] {
   return [
@@ -99,7 +109,7 @@ function taskCells(row: TaskRow, now: number): Cell[] {
     { text: formatUptime(row, now) },
     { text: String(row.restarts) },
     badExit(row) ? { text: formatExit(row), color: red } : { text: formatExit(row) },
-    { text: formatWhen(row.nextRun ?? (row.status === 'backoff' ? row.backoffUntil : null), now) }, // a backoff restart is the next run too
+    { text: nextRunCell(row, now) },
     { text: formatCpu(row.cpu) },
     { text: formatBytes(row.rss) },
   ];

@@ -4,7 +4,8 @@ import type { Runtime } from '../runtime.js';
 import { previewRuns } from '../schedule/plan.js';
 import type { TaskRecord } from '../store/records.js';
 import { CATCH_UP_THRESHOLD_MS, scheduleOn, timingOfTask } from '../supervisor/wake.js';
-import { lastSlotIso } from './lifecycle.js';
+import { readSupervisor, warnDueRestarts, warnUnsupervised } from '../supervisor/presence.js';
+import { lastSlotIso, scheduleWillNotFire } from './lifecycle.js';
 import { taskRow, type TaskRow } from './rows.js';
 
 /** Most fire times `nextRuns` previews at once. */
@@ -23,7 +24,9 @@ export async function setEnabled(rt: Runtime, name: string, enabled: boolean): P
   });
   rt.log(`${enabled ? 'Enabling' : 'Disabling'} ${name}`);
   rt.supervisor?.onChanged();
-  return taskRow(rt.id, record, rt.now());
+  if (enabled && timingOfTask(record.task)) await warnUnsupervised(rt, scheduleWillNotFire, [name]);
+  if (enabled) await warnDueRestarts(rt, [record]); // a crashed loop re-enabled is due for a restart
+  return taskRow(rt.id, record, rt.now(), null, await readSupervisor(rt.folder));
 }
 
 /** The next `n` times the scheduler will fire the task (ISO, jitter included); `[]` if it has no schedule or is disabled. */

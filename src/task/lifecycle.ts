@@ -9,6 +9,7 @@ import { stopTaskRun } from '../run/stop.js';
 import type { Runtime } from '../runtime.js';
 import { FORMAT_VERSION, initialState, type TaskRecord, type TaskSpec } from '../store/records.js';
 import { announceLaunch } from '../supervisor/announce.js';
+import { readSupervisor, warnUnsupervised } from '../supervisor/presence.js';
 import { launchOrQueue, newContext } from '../supervisor/steps.js';
 import { scheduleOn, timingOfTask } from '../supervisor/wake.js';
 import { addTaskArguments, buildTaskSpec, type AddTaskOptions } from './options.js';
@@ -47,8 +48,11 @@ export async function addTask(rt: Runtime, name: unknown, script: unknown, optio
   if (outcome.skipped) rt.warn(`Skipping ${spec.name} because a task named ${spec.name} already exists`, spec.name, 'ERR_DUPLICATE_TASK');
   else rt.log(`${replace ? 'Replacing' : 'Adding'} ${spec.name} ${spec.steps ? `(steps: ${spec.steps.map((s) => s.name).join(', ')})` : spec.script}`);
   rt.supervisor?.onChanged();
-  return taskRow(rt.id, outcome.record, rt.now());
+  return taskRow(rt.id, outcome.record, rt.now(), null, await readSupervisor(rt.folder));
 }
+
+/** What a schedule left to itself does not do, for the `ERR_NO_SUPERVISOR` warning. */
+export const scheduleWillNotFire = (name: string): string => `${name}'s schedule will not fire`;
 
 /**
  * The latest slot at or before `now` (ISO), so a (re)started schedule fires from the next slot on. Before the first
@@ -134,7 +138,10 @@ export async function startTask(rt: Runtime, name: string): Promise<StartResult>
   if (closed) announceExit(rt, closed);
   for (const emit of ctx.deferred) emit();
   for (const launched of ctx.launches) announceLaunch(rt, launched);
-  if (result.result === 'scheduled') rt.log(`Scheduled: ${name}`);
+  if (result.result === 'scheduled') {
+    rt.log(`Scheduled: ${name}`);
+    await warnUnsupervised(rt, scheduleWillNotFire, [name]);
+  }
   if (result.result === 'already running') rt.log(`Already running: ${name}`);
   rt.supervisor?.onChanged();
   return result;

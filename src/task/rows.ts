@@ -2,6 +2,7 @@
 import { InvalidOptionError } from '../errors.js';
 import { previewRuns } from '../schedule/plan.js';
 import type { CatchUpPolicy, KillReason, OverlapPolicy, RunTrigger, StderrMode, TaskRecord, TaskStatus } from '../store/records.js';
+import type { SupervisorInfo } from '../supervisor/presence.js';
 import { CATCH_UP_THRESHOLD_MS, scheduleOn, timingOfTask } from '../supervisor/wake.js';
 
 /** Options of `listTasks`. */
@@ -106,6 +107,12 @@ export interface TaskRow {
   concurrency: number | null;
   /** `'separate'` when stderr goes to its own `.err.txt` file, else `'merge'`. */
   stderr: StderrMode;
+  /**
+   * The folder's live supervisor (`keepRestarting()` or `executor supervise`, in any process): `{ pid, hostname, since }`
+   * (`since` ISO), or null when none holds the folder's lease, so no schedule fires and no crashed loop is restarted.
+   * The same for every row; `getSupervisor()` gives it alone.
+   */
+  supervisor: SupervisorInfo | null;
 }
 
 /** cpu% and RSS of a task's live tree, from `listTasks`' sampling. */
@@ -139,8 +146,8 @@ export function nextRunOf(record: TaskRecord, now: number): string | null {
   return next === undefined ? null : new Date(next).toISOString();
 }
 
-/** Builds a `listTasks()` row. */
-export function taskRow(id: string, record: TaskRecord, now: number, usage: RowUsage | null = null): TaskRow {
+/** Builds a `listTasks()` row (`supervisor`: the folder's, from `readSupervisor`). */
+export function taskRow(id: string, record: TaskRecord, now: number, usage: RowUsage | null = null, supervisor: SupervisorInfo | null = null): TaskRow {
   const { task, state } = record;
   return {
     id, name: task.name, script: task.script, wd: task.wd, status: state.status, pid: state.run?.pid ?? null,
@@ -153,6 +160,7 @@ export function taskRow(id: string, record: TaskRecord, now: number, usage: RowU
     queued: state.queue.length, runs: (state.run ? 1 : 0) + state.extraRuns.length, lastKill: state.lastKill,
     cpu: usage?.cpu ?? null, rss: usage?.rss ?? null,
     steps: task.steps?.map((s) => s.name) ?? null, tags: task.tags, description: task.description, on: task.on, concurrency: task.concurrency, stderr: task.stderr,
+    supervisor,
   };
 }
 

@@ -69,7 +69,9 @@ describe('add NAME SCRIPT', () => {
     expect(linesOf(cron)).toEqual([addedLine('c', 'added')]);
 
     const started = await cli.run(folder, ['start', 'p', 'c']);
-    expect(linesOf(started).sort()).toEqual(['c: scheduled', 'p: scheduled']);
+    // No supervisor runs for this folder: the line says so (issue 12).
+    const hint = "no supervisor is running for this folder: run 'executor supervise' or ex.keepRestarting()";
+    expect(linesOf(started).sort()).toEqual([`c: scheduled (${hint})`, `p: scheduled (${hint})`]);
     const rows = Object.fromEntries((await cli.kit.open(folder).listTasks()).map((r) => [r.name, r]));
     expect(rows.c).toMatchObject({ cron: '*/5 * * * *', period: null, status: 'scheduled' });
     const nextP = new Date(rows.p!.nextRun!);

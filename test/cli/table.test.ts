@@ -17,7 +17,7 @@ function taskRow(over: Partial<TaskRow> = {}): TaskRow {
     lastSignal: null, lastStartedAt: null, lastEndedAt: null, lastTrigger: null, infiniteLoop: false, period: null, start: null,
     timezone: null, nextRun: null, interpreter: 'node', args: [], env: {}, backoffUntil: null, addedAt: iso(NOW - 86_400_000),
     cron: null, enabled: true, catchUp: 'none', overlap: 'skip', jitterMs: 0, timeoutMs: null, queued: 0, runs: 0, lastKill: null,
-    cpu: null, rss: null, steps: null, tags: [], description: null, on: [], concurrency: null, stderr: 'merge', ...over,
+    cpu: null, rss: null, steps: null, tags: [], description: null, on: [], concurrency: null, stderr: 'merge', supervisor: null, ...over,
   };
 }
 

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { ExecutorError, TaskNotFoundError } from '../../errors.js';
 import type { Executor } from '../../executor.js';
+import { NO_SUPERVISOR_HINT } from '../../supervisor/presence.js';
 import type { CliContext } from '../context.js';
 import { CliUsageError, errorReport, EXIT_FAILED } from '../errors.js';
 import { startProgress } from '../progress.js';
@@ -18,8 +19,10 @@ const ACTIONS: Record<Verb, { about: string; doing: string; act: (ex: Executor, 
   restart: { about: 'stop, then start tasks', doing: 'restarting', act: (ex, name) => ex.restartTask(name) },
 };
 
-function lineOf(name: string, r: { result: string; pid?: number | null }): string {
-  return `${name}: ${r.result}${r.pid ? ` (pid ${r.pid})` : ''}`;
+// `scheduled` says when nothing will fire the schedule: no supervisor holds the folder's lease.
+function lineOf(name: string, r: { result: string; pid?: number | null }, supervised: boolean): string {
+  const result = r.result === 'scheduled' && !supervised ? `scheduled (${NO_SUPERVISOR_HINT})` : r.result;
+  return `${name}: ${result}${r.pid ? ` (pid ${r.pid})` : ''}`;
 }
 
 // The tasks named (all checked to exist first) or every task with --all.
@@ -54,12 +57,15 @@ export async function runLifecycle(ctx: CliContext, verb: Verb, names: string[],
   const { doing } = ACTIONS[verb];
   const progress = startProgress(ctx, `${doing} ${list.length} task${list.length === 1 ? '' : 's'}`);
   let done = 0;
+  let supervised: Promise<boolean> | null = null;
+  const isSupervised = (): Promise<boolean> => (supervised ??= ex.getSupervisor().then((s) => s !== null)); // read once, if needed
   try {
     const results = await Promise.all(list.map(async (name) => {
       const r = await actOne(ctx, verb, ex, name);
+      const supervisedNow = r.result !== 'scheduled' || (await isSupervised());
       done += 1;
       progress.update(`${doing}: ${done}/${list.length} done`);
-      if (!flags.json && r.result !== 'error') progress.line(lineOf(name, r as { result: string; pid?: number | null }));
+      if (!flags.json && r.result !== 'error') progress.line(lineOf(name, r as { result: string; pid?: number | null }, supervisedNow));
       return r;
     }));
     if (flags.json) ctx.json(results);
