@@ -1,7 +1,7 @@
 // cancelRun: end one run (queued, waiting between steps, or live) and record it as cancelled.
-import { RunNotFoundError } from '../errors.js';
 import { stopTree } from '../process/stop.js';
 import type { Runtime } from '../runtime.js';
+import { runNotFound } from '../task/suggest.js';
 import type { CurrentRun, RunRecord, TaskRecord } from '../store/records.js';
 import { announceExit, closeRun, finalizeRun, liveRuns, type Finalized } from './close.js';
 import { assertRunId, findRun } from './find.js';
@@ -39,7 +39,7 @@ async function mark(rt: Runtime, record: TaskRecord | null, runId: string): Prom
 export async function cancelRun(rt: Runtime, runId: unknown): Promise<RunRecord> {
   assertRunId(runId);
   const found = await findRun(rt, runId);
-  if (!found) throw new RunNotFoundError(runId);
+  if (!found) throw await runNotFound(rt, runId);
   if (found.ledger?.endedAt) return found.ledger;
   const marked = await rt.store.mutateTask(found.name, (record) => mark(rt, record, runId));
   if (marked.kind === 'dropped') {
@@ -55,6 +55,6 @@ export async function cancelRun(rt: Runtime, runId: unknown): Promise<RunRecord>
   }
   rt.nudge(); // a queued run may start now
   const ledger = await rt.store.readRun(found.name, runId);
-  if (!ledger) throw new RunNotFoundError(runId);
+  if (!ledger) throw await runNotFound(rt, runId);
   return ledger;
 }

@@ -1,9 +1,10 @@
 // getRun and listRuns: run records as the folder has them, queued runs included.
-import { InvalidOptionError, RunNotFoundError, TaskNotFoundError } from '../errors.js';
+import { InvalidOptionError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { freshRunExtras, FORMAT_VERSION, type QueuedRun, type RunRecord, type RunStatus, type TaskRecord } from '../store/records.js';
 import { pendingSteps } from '../program/ledger.js';
 import { assertTaskName } from '../task/name.js';
+import { runNotFound, taskNotFound } from '../task/suggest.js';
 import { assertRunId, findRun } from './find.js';
 
 /** Default `limit` of `listRuns`. */
@@ -48,7 +49,7 @@ export async function getRun(rt: Runtime, runId: unknown): Promise<RunRecord> {
     const record = await rt.store.readTask(found.name);
     if (record) return queuedRecord(record, found.queued);
   }
-  throw new RunNotFoundError(runId);
+  throw await runNotFound(rt, runId);
 }
 
 /** Checks `listRuns`' options; throws `InvalidOptionError`. */
@@ -69,7 +70,7 @@ export function checkListOptions(options: unknown): Required<Pick<ListRunsOption
 export async function listRuns(rt: Runtime, options: unknown): Promise<RunRecord[]> {
   const o = checkListOptions(options);
   const table = await rt.store.table();
-  if (o.task !== undefined && !table.records.has(o.task)) throw new TaskNotFoundError(o.task);
+  if (o.task !== undefined && !table.records.has(o.task)) throw await taskNotFound(rt, o.task);
   const records = o.task === undefined ? [...table.records.values()] : [table.records.get(o.task)!];
   const all = (await Promise.all(records.map(async (record) => [
     ...(await rt.store.listRuns(record.task.name)),

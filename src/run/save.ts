@@ -1,7 +1,8 @@
 // saveRun: pin a run (and its outputs) so pruning never removes it, as Ferris's "Saved executions".
-import { InvalidOptionError, RunNotFoundError } from '../errors.js';
+import { InvalidOptionError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import type { RunRecord, SavedRun } from '../store/records.js';
+import { runNotFound } from '../task/suggest.js';
 import { assertRunId, findRun } from './find.js';
 
 /** Longest accepted saved-run name. */
@@ -33,11 +34,11 @@ export async function saveRun(rt: Runtime, runId: unknown, options: unknown): Pr
   assertRunId(runId);
   const o = checkSaveOptions(options);
   const found = await findRun(rt, runId);
-  if (!found?.ledger) throw new RunNotFoundError(runId);
+  if (!found?.ledger) throw await runNotFound(rt, runId);
   const saved: SavedRun = { name: o.name, description: o.description ?? null, savedAt: new Date(rt.now()).toISOString() };
   const ledger = await rt.store.mutateTask(found.name, async (record) => {
     const current = await rt.store.readRun(found.name, runId);
-    if (!record || !current) throw new RunNotFoundError(runId);
+    if (!record || !current) throw await runNotFound(rt, runId);
     const next = { ...current, saved };
     // A script run's output files live with the task's archives: list them so no pruning removes them.
     const files = current.steps.length === 0 ? [current.outputFile, current.errorFile].filter((f): f is string => typeof f === 'string' && f !== '') : [];

@@ -1,6 +1,6 @@
 // Manual and backfill runs: runTask (one extra run now), runTasks (runner's run-jobs lines), waitRun.
 import pMap from 'p-map';
-import { InvalidOptionError, InvalidStartError, InvalidTriggerError, RunNotFoundError, TaskNotFoundError, WaitTimeoutError } from '../errors.js';
+import { InvalidOptionError, InvalidStartError, InvalidTriggerError, WaitTimeoutError } from '../errors.js';
 import { checkPayload } from '../program/payload.js';
 import { assertRunId, findRun, repairOrphan } from '../run/find.js';
 import { liveRuns } from '../run/close.js';
@@ -8,6 +8,7 @@ import { assertStartable } from '../run/launch.js';
 import { stopTree } from '../process/stop.js';
 import type { Runtime } from '../runtime.js';
 import { parseStart } from '../schedule/start.js';
+import { checkTimerMs } from '../schedule/timer.js';
 import type { RunRecord } from '../store/records.js';
 import { announceLaunch } from '../supervisor/announce.js';
 import { releaseSlot } from '../run/gate.js';
@@ -17,6 +18,7 @@ import { isDeadRun } from '../supervisor/wake.js';
 import { assertTaskName } from './name.js';
 import { settleFound } from './settle.js';
 import { checkArgs, checkEnv } from './options.js';
+import { runNotFound, taskNotFound } from './suggest.js';
 
 /** Options of `runTask`. */
 export interface RunTaskOptions {
@@ -40,7 +42,7 @@ export interface RunTaskOptions {
 
 /** Options of `waitRun`. */
 export interface WaitRunOptions {
-  /** Give up after this many ms with `WaitTimeoutError`. @defaultValue no limit */
+  /** Give up after this many ms with `WaitTimeoutError`: > 0 and at most `MAX_TIMER_MS` (2^31 − 1), or `Infinity`. @defaultValue no limit (`Infinity`) */
   timeout?: number;
   /** Stop waiting: rejects with the signal's reason (an `AbortError`); the run goes on. @defaultValue none */
   signal?: AbortSignal;
@@ -48,7 +50,7 @@ export interface WaitRunOptions {
 
 /** Options of `runTasks`. */
 export interface RunTasksOptions {
-  /** How many of the runs may be live at once; they start in the order given. @defaultValue 1 */
+  /** How many of the runs may be live at once (a safe integer >= 1); they start in the order given. @defaultValue 1 */
   concurrency?: number;
 }
 
@@ -87,7 +89,7 @@ export async function runTask(rt: Runtime, name: unknown, options: unknown): Pro
   const env = o.env === undefined ? null : checkEnv(o.env);
   const data = o.data === undefined ? null : checkPayload(o.data, 'data').value;
   const existing = await rt.store.readTask(name);
-  if (!existing) throw new TaskNotFoundError(name);
+  if (!existing) throw await taskNotFound(rt, name);
   if (existing.task.steps !== null) {
     if (o.args !== undefined) throw new InvalidOptionError('args', 'absent for a program (steps have their own args; pass `data`)', o.args);
     if (o.env !== undefined) throw new InvalidOptionError('env', 'absent for a program (steps have their own env; pass `data`)', o.env);
@@ -97,7 +99,7 @@ export async function runTask(rt: Runtime, name: unknown, options: unknown): Pro
   if (liveRuns(existing).some((r) => isDeadRun(rt, r))) await reconcileTask(rt, name, rt.supervisor !== null);
   const ctx = newContext();
   const runId = await rt.store.mutateTask(name, async (record) => {
-    if (!record) throw new TaskNotFoundError(name);
+    if (!record) throw await taskNotFound(rt, name);
     assertStartable(record);
     const [next, kind] = await launchOrQueue(rt, record, { trigger: 'manual', scheduledFor: null, triggerTime, args, env, oneOff: true, data }, ctx);
     if (kind === 'gave-up') throw ctx.error ?? new Error(`Could not start ${name}`);
@@ -117,15 +119,16 @@ export async function runTask(rt: Runtime, name: unknown, options: unknown): Pro
 /** Resolves with the run's ledger record once it has ended. */
 export async function waitRun(rt: Runtime, runId: unknown, options: WaitRunOptions = {}): Promise<RunRecord> {
   assertRunId(runId);
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) throw new InvalidOptionError('options', 'an object', options);
   const timeout = options?.timeout ?? Infinity;
-  if (typeof timeout !== 'number' || !(timeout > 0)) throw new InvalidOptionError('timeout', 'a number of milliseconds > 0', timeout);
+  if (timeout !== Infinity) checkTimerMs(timeout, 'timeout');
   const signal = options?.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidOptionError('signal', 'an AbortSignal', signal);
   const deadline = Date.now() + timeout;
   for (;;) {
     signal?.throwIfAborted();
     const found = await findRun(rt, runId);
-    if (!found) throw new RunNotFoundError(runId);
+    if (!found) throw await runNotFound(rt, runId);
     await settleFound(rt, found);
     if (await repairOrphan(rt, found)) continue;
     if (found.ledger?.endedAt) {
@@ -164,11 +167,11 @@ export async function runTasks(rt: Runtime, lines: unknown, options: unknown): P
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) throw new InvalidOptionError('options', 'an object', options);
   for (const key of Object.keys(options ?? {})) if (key !== 'concurrency') throw new InvalidOptionError('options', 'made of known options (concurrency)', key);
   const concurrency = (options as RunTasksOptions | undefined)?.concurrency ?? 1;
-  if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new InvalidOptionError('concurrency', 'an integer >= 1', concurrency);
+  if (!(Number.isSafeInteger(concurrency) && concurrency >= 1)) throw new InvalidOptionError('concurrency', `an integer from 1 to ${Number.MAX_SAFE_INTEGER}`, concurrency);
   for (const [i, item] of items.entries()) {
     assertTaskName(item.name);
     const record = await rt.store.readTask(item.name);
-    if (!record) throw new TaskNotFoundError(item.name);
+    if (!record) throw await taskNotFound(rt, item.name);
     assertStartable(record);
     if (item.trigger !== undefined) parseTrigger(item.trigger, record.task.timezone, `lines[${i}].trigger`);
   }

@@ -1,16 +1,18 @@
 // waitFor: resolve when a task reaches a status, without the caller sleep-polling.
-import { InvalidOptionError, TaskNotFoundError, WaitTimeoutError } from '../errors.js';
+import { InvalidOptionError, WaitTimeoutError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import type { TaskStatus } from '../store/records.js';
 import { runLive } from '../run/own.js';
+import { checkTimerMs } from '../schedule/timer.js';
 import { reconcileTask } from '../supervisor/reconcile.js';
 import { assertTaskName } from './name.js';
 import { taskRow, type TaskRow } from './rows.js';
+import { taskNotFound } from './suggest.js';
 
 /** Options of `waitFor`. */
 export interface WaitForOptions {
   /**
-   * Give up after this many milliseconds with `WaitTimeoutError`.
+   * Give up after this many milliseconds with `WaitTimeoutError`: > 0 and at most `MAX_TIMER_MS` (2^31 − 1, about 24.8 days).
    * @defaultValue 60000
    */
   timeout?: number;
@@ -30,8 +32,9 @@ export function checkWaitArgs(name: unknown, state: unknown, options: unknown): 
   assertTaskName(name);
   const states = Array.isArray(state) ? state : [state];
   if (states.length === 0 || !states.every((s) => STATUSES.includes(s as TaskStatus))) throw new InvalidOptionError('state', `one of ${STATUSES.join(', ')} (or an array of them)`, state);
-  const timeout = (options as WaitForOptions | undefined)?.timeout ?? DEFAULT_WAIT_TIMEOUT_MS;
-  if (typeof timeout !== 'number' || !(timeout > 0)) throw new InvalidOptionError('timeout', 'a number of milliseconds > 0', timeout);
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) throw new InvalidOptionError('options', 'an object', options);
+  for (const key of Object.keys(options ?? {})) if (key !== 'timeout') throw new InvalidOptionError('options', 'made of known options (timeout)', key);
+  const timeout = checkTimerMs((options as WaitForOptions | undefined)?.timeout ?? DEFAULT_WAIT_TIMEOUT_MS, 'timeout');
   return { name, states: states as TaskStatus[], timeoutMs: timeout };
 }
 
@@ -46,7 +49,7 @@ export async function waitForStatus(rt: Runtime, { name, states, timeoutMs }: Wa
       await reconcileTask(rt, name, false); // its run died unseen: record the exit first
       record = await rt.store.readTask(name);
     }
-    if (!record) throw new TaskNotFoundError(name);
+    if (!record) throw await taskNotFound(rt, name);
     last = record.state.status;
     if (states.includes(last)) return taskRow(rt.id, record, rt.now());
     if (Date.now() >= deadline) throw new WaitTimeoutError(`task ${JSON.stringify(name)} to be ${states.join(' or ')}`, timeoutMs, last);
