@@ -8,7 +8,9 @@ import type { ExecutorEvents } from './events.js';
 import type { SpawnedRun } from './process/spawn.js';
 import { DEFAULT_KILL_TIMEOUT_MS } from './process/stop.js';
 import { UsageSampler } from './process/usage.js';
+import { assertNoNul } from './program/options.js';
 import type { Runtime } from './runtime.js';
+import { checkTimerMs } from './schedule/timer.js';
 import { FolderStore } from './store/folder-store.js';
 import { MAX_TIMER_DELAY_MS } from './supervisor/announce.js';
 import { reconcileTask } from './supervisor/reconcile.js';
@@ -23,7 +25,7 @@ export interface ExecutorOptions {
   /** Interpreters by extension (`'.py'`) or name (`'venv'`), e.g. `{ '.py': ['python3'], venv: ['/opt/venv/bin/python'] }`. */
   interpreters?: InterpreterMap;
   /**
-   * Milliseconds between SIGTERM and SIGKILL when stopping a task.
+   * Milliseconds between SIGTERM and SIGKILL when stopping a task: from 0 to `MAX_TIMER_MS` (2^31 − 1).
    * @defaultValue 5000
    */
   killTimeout?: number;
@@ -51,16 +53,21 @@ export interface ExecutorOptions {
 /** Default of `keepArchives`. */
 export const DEFAULT_KEEP_ARCHIVES = 50;
 
-/** Validates `new Executor(folder, options)`'s options. */
+/** The options `new Executor(folder, options)` takes; any other key is refused. */
+export const EXECUTOR_OPTIONS: readonly string[] = ['id', 'interpreters', 'killTimeout', 'keepArchives', 'now', 'maxConcurrent', 'alert'];
+
+/** Validates `new Executor(folder, options)`'s options: known keys only, each of the right type and range. */
 export function checkExecutorOptions(options: unknown): ExecutorOptions {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidOptionError('options', 'an object', options);
+  for (const key of Object.keys(options)) if (!EXECUTOR_OPTIONS.includes(key)) throw new InvalidOptionError('options', `made of known options (${EXECUTOR_OPTIONS.join(', ')})`, key);
   const o = options as ExecutorOptions;
-  if (o.killTimeout !== undefined && !(typeof o.killTimeout === 'number' && Number.isFinite(o.killTimeout) && o.killTimeout >= 0)) throw new InvalidOptionError('killTimeout', 'a number of milliseconds >= 0', o.killTimeout);
-  if (o.keepArchives !== undefined && !(Number.isInteger(o.keepArchives) && o.keepArchives >= 0)) throw new InvalidOptionError('keepArchives', 'an integer >= 0', o.keepArchives);
+  if (o.killTimeout !== undefined) checkTimerMs(o.killTimeout, 'killTimeout', true);
+  if (o.keepArchives !== undefined && !(Number.isSafeInteger(o.keepArchives) && o.keepArchives >= 0)) throw new InvalidOptionError('keepArchives', 'an integer >= 0', o.keepArchives);
   if (o.now !== undefined && typeof o.now !== 'function') throw new InvalidOptionError('now', 'a function returning epoch milliseconds', o.now);
-  if (o.maxConcurrent !== undefined && !(Number.isInteger(o.maxConcurrent) && o.maxConcurrent >= 1) && o.maxConcurrent !== Infinity) throw new InvalidOptionError('maxConcurrent', 'an integer >= 1 (or Infinity)', o.maxConcurrent);
+  if (o.maxConcurrent !== undefined && !(Number.isSafeInteger(o.maxConcurrent) && o.maxConcurrent >= 1) && o.maxConcurrent !== Infinity) throw new InvalidOptionError('maxConcurrent', 'an integer >= 1 (or Infinity)', o.maxConcurrent);
   checkInterpreterMap(o.interpreters);
+  for (const [key, command] of Object.entries(o.interpreters ?? {})) assertNoNul(command, `interpreters[${JSON.stringify(key)}]`);
   if (o.alert !== undefined) checkAlertOptions(o.alert, 'alert');
   return o;
 }

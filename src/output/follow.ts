@@ -3,6 +3,7 @@
 import { statSync } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { InvalidOptionError } from '../errors.js';
+import { checkTimerMs } from '../schedule/timer.js';
 
 /** How often the file is polled for new data, in ms. */
 export const FOLLOW_POLL_MS = 100;
@@ -17,7 +18,7 @@ const CR = 0x0d;
 /** Options of {@link followFile}. */
 export interface FollowOptions {
   /**
-   * Poll interval in ms (`fs.watch` is unreliable, so the file is polled).
+   * Poll interval in ms (`fs.watch` is unreliable, so the file is polled): > 0 and at most `MAX_TIMER_MS` (2^31 − 1).
    * @default FOLLOW_POLL_MS (100)
    */
   pollMs?: number;
@@ -70,10 +71,9 @@ interface StartPoint {
  */
 export function followFile(file: string, opts: FollowOptions = {}): AsyncIterableIterator<string> {
   if (typeof file !== 'string' || file === '') throw new InvalidOptionError('file', 'a non-empty path', file);
-  const pollMs = opts.pollMs ?? FOLLOW_POLL_MS;
-  if (typeof pollMs !== 'number' || !Number.isFinite(pollMs) || pollMs <= 0) {
-    throw new InvalidOptionError('pollMs', 'a positive number of milliseconds', pollMs);
-  }
+  // `null` (or any non-object) is refused here, not turned into a TypeError by the first property read.
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new InvalidOptionError('options', 'an object (or undefined)', opts);
+  const pollMs = checkTimerMs(opts.pollMs ?? FOLLOW_POLL_MS, 'pollMs');
   if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) {
     throw new InvalidOptionError('signal', 'an AbortSignal', opts.signal);
   }

@@ -82,6 +82,19 @@ const NAME_EXPECTED = ((): string => {
   return message.slice('Expected `name` to be '.length, message.length - ', got "".'.length);
 })();
 
+/** What a path, argument or command word must be: NUL ends a C string, so the OS would cut it there (or refuse it). */
+export const NO_NUL_EXPECTED = 'a string without NUL bytes ("\\0")';
+
+/**
+ * Throws `InvalidOptionError` if `value` (a string, or an array of strings) holds a NUL byte; anything else passes,
+ * for the option's own check to judge.
+ * @example `assertNoNul(['a\0b'], 'args'); // throws: Expected \`args[0]\` to be a string without NUL bytes ("\\0"), got "a\u0000b".`
+ */
+export function assertNoNul(value: unknown, option: string): void {
+  if (typeof value === 'string' && value.includes('\0')) throw new InvalidOptionError(option, NO_NUL_EXPECTED, value);
+  if (Array.isArray(value)) Array.from(value as unknown[]).forEach((item, i) => assertNoNul(typeof item === 'string' ? item : null, `${option}[${i}]`));
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value) as unknown;
@@ -125,6 +138,7 @@ export function checkArgs(args: unknown, option = 'args'): string[] {
   if (list === null || !list.every((a) => typeof a === 'string' || (typeof a === 'number' && Number.isFinite(a)))) {
     throw new InvalidOptionError(option, 'an array of strings or numbers', args);
   }
+  assertNoNul(list, option);
   return list.map(String);
 }
 
@@ -140,6 +154,7 @@ function checkStepName(name: unknown, at: string): string {
 function checkStepWd(wd: unknown, at: string, taskWd: string): string {
   if (wd === undefined) return taskWd;
   if (typeof wd !== 'string' || wd.length === 0) throw new InvalidOptionError(`${at}.wd`, 'a directory path string', wd);
+  assertNoNul(wd, `${at}.wd`);
   const abs = resolve(taskWd, wd);
   let isDir = false;
   try { isDir = statSync(abs).isDirectory(); } catch { isDir = false; }
@@ -169,6 +184,8 @@ function checkStep(step: unknown, i: number, ctx: StepCheckContext): StepSpec {
   }
   const name = checkStepName(step.name, at);
   if (typeof step.script !== 'string' || step.script.length === 0) throw new InvalidStepsError(`${at}.script`, 'a non-empty script path string', step.script);
+  assertNoNul(step.script, `${at}.script`);
+  assertNoNul(step.interpreter, `${at}.interpreter`);
   const args = checkArgs(step.args, `${at}.args`);
   const env = checkEnv(step.env, `${at}.env`);
   const wd = checkStepWd(step.wd, at, ctx.wd);

@@ -7,6 +7,7 @@ import { EVENTS_DIR } from '../event/inbox.js';
 import { readIdentity, isAlive } from '../process/identity.js';
 import type { RunExit } from '../process/spawn.js';
 import type { Runtime, SupervisorHooks } from '../runtime.js';
+import { MAX_TIMER_S } from '../schedule/timer.js';
 import type { HeldLease } from '../store/lease.js';
 import { reconcileTask } from './reconcile.js';
 import type { TickReport } from './reconcile.js';
@@ -25,7 +26,7 @@ export const PREPARE_LEAD_MS = 100;
 /** Options of `keepRestarting`. */
 export interface KeepRestartingOptions {
   /**
-   * Seconds between full re-reads of the table; foreign runs are checked every `min(sleep, 1 s)`.
+   * Seconds between full re-reads of the table (> 0, at most `MAX_TIMER_S`, 2147483 s); foreign runs are checked every `min(sleep, 1 s)`.
    * @defaultValue 60
    */
   sleep?: number;
@@ -56,6 +57,7 @@ export function checkSupervisorOptions(options: unknown): Required<KeepRestartin
   const o = (options ?? {}) as KeepRestartingOptions;
   const sleep = o.sleep ?? DEFAULT_SLEEP_S;
   if (typeof sleep !== 'number' || !Number.isFinite(sleep) || sleep <= 0) throw new InvalidOptionError('sleep', 'a number of seconds > 0', o.sleep);
+  if (sleep > MAX_TIMER_S) throw new InvalidOptionError('sleep', `a number of seconds > 0 and at most ${MAX_TIMER_S} (about 24.8 days: the longest timer Node takes)`, o.sleep);
   if (o.unref !== undefined && typeof o.unref !== 'boolean') throw new InvalidOptionError('unref', 'a boolean', o.unref);
   return { sleep, unref: o.unref ?? false };
 }

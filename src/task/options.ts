@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { AlertOptions } from '../alert/types.js';
 import { ConflictingOptionsError, InvalidOptionError, InvalidStartError, WorkingDirectoryNotFoundError } from '../errors.js';
 import {
-  checkArgs, checkEnv, checkProgramOptions, checkScriptProgramFields, checkTaskExtras, type ProgramFields, type StepOptions,
+  assertNoNul, checkArgs, checkEnv, checkProgramOptions, checkScriptProgramFields, checkTaskExtras, type ProgramFields, type StepOptions,
 } from '../program/options.js';
 import { parsePeriod } from '../schedule/period.js';
 import { assertTimezone, parseStart } from '../schedule/start.js';
@@ -140,6 +140,7 @@ const SCRIPT_ONLY_OPTIONS = ['interpreter', 'args'] as const;
 function checkWd(wd: unknown): string {
   if (wd === undefined) return process.cwd();
   if (typeof wd !== 'string' || wd.length === 0) throw new InvalidOptionError('wd', 'a directory path string', wd);
+  assertNoNul(wd, 'wd');
   const abs = resolve(wd);
   let isDir = false;
   try { isDir = statSync(abs).isDirectory(); } catch { isDir = false; }
@@ -199,6 +200,8 @@ function checkScriptOrSteps(script: unknown, o: Record<string, unknown>): string
     return null;
   }
   if (typeof script !== 'string' || script.length === 0) throw new InvalidOptionError('script', 'a non-empty script path string, or `steps`', script);
+  assertNoNul(script, 'script');
+  assertNoNul(o.interpreter, 'interpreter');
   return script;
 }
 

