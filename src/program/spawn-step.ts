@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ScriptNotFoundError, SpawnError } from '../errors.js';
+import { readBootId } from '../process/identity.js';
 import { spawnRun, type SpawnedRun } from '../process/spawn.js';
 import { runHeader } from '../run/header.js';
 import type { Runtime } from '../runtime.js';
@@ -43,8 +44,17 @@ function stepEnv(rt: Runtime, record: TaskRecord, run: RunBase, step: StepSpec, 
   };
 }
 
-/** Spawns attempt `attempt` of step `index` of a program run (call under the task's lock; `record` seen as the run sees it). */
-export async function spawnStep(rt: Runtime, record: TaskRecord, base: RunBase, index: number, attempt: number): Promise<SpawnedStep> {
+/** Records a run before its spawn (its pid still unknown), so a crash right after the spawn cannot lose it. */
+export type StageRun = (intent: CurrentRun) => Promise<void>;
+
+/** Pid of a step recorded before its spawn (as the run layer's `launching` runs). */
+const STAGED_PID = 0;
+
+/**
+ * Spawns attempt `attempt` of step `index` of a program run (call under the task's lock; `record` seen as the run sees
+ * it). With `stage`, the step is first recorded through it as launching.
+ */
+export async function spawnStep(rt: Runtime, record: TaskRecord, base: RunBase, index: number, attempt: number, stage?: StageRun): Promise<SpawnedStep> {
   const { task } = record;
   const step = task.steps?.[index];
   if (!step) throw new SpawnError(task.name, new Error(`no step ${index}`));
@@ -58,6 +68,12 @@ export async function spawnStep(rt: Runtime, record: TaskRecord, base: RunBase, 
   const command = stepCommand(step);
   const shown = { ...record, task: { ...task, script: step.script, command: step.command, interpreter: step.interpreter } };
   const piped = task.timestamps || task.maxOutputBytes !== null;
+  const runOf = (pid: number, pidStartTime: number, bootId: string): CurrentRun => ({
+    ...base, pid, pidStartTime, bootId, ...files,
+    deadline: step.timeoutMs === null ? null : new Date(now + step.timeoutMs).toISOString(),
+    program: { step: index, attempt, retryAt: null, stepStartedAt, def: programDefOf(task) },
+  });
+  if (stage) await stage(runOf(STAGED_PID, 0, readBootId()));
   let spawned: SpawnedRun;
   try {
     spawned = spawnRun({
@@ -76,10 +92,5 @@ export async function spawnStep(rt: Runtime, record: TaskRecord, base: RunBase, 
     throw error instanceof SpawnError ? error : new SpawnError(task.name, error);
   }
   const { pid, startTime, bootId } = spawned.identity;
-  const run: CurrentRun = {
-    ...base, pid, pidStartTime: startTime, bootId, ...files,
-    deadline: step.timeoutMs === null ? null : new Date(now + step.timeoutMs).toISOString(),
-    program: { step: index, attempt, retryAt: null, stepStartedAt, def: programDefOf(task) },
-  };
-  return { run, spawned };
+  return { run: runOf(pid, startTime, bootId), spawned };
 }

@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { freshRunExtras, type CurrentRun, type RunRecord, type TaskRecord } from '../store/records.js';
 import { inputFileOf, runDirOf } from './files.js';
 import { pendingSteps, withStep } from './ledger.js';
-import { spawnStep, type RunBase, type SpawnedStep } from './spawn-step.js';
+import { spawnStep, type RunBase, type SpawnedStep, type StageRun } from './spawn-step.js';
 
 /** What a step reads from `EXECUTOR_RUN_FILE`. */
 export interface RunInput {
@@ -43,10 +43,10 @@ export function wantsInput(record: TaskRecord, data: unknown, event: string | nu
   return data !== null || event !== null || Object.keys(record.task.config).length > 0;
 }
 
-/** Writes the run's input file, then spawns its first step. */
-export async function startProgram(rt: Runtime, record: TaskRecord, base: RunBase, data: unknown, event: string | null): Promise<SpawnedStep> {
+/** Writes the run's input file, then spawns its first step (with `stage`, after recording it as launching). */
+export async function startProgram(rt: Runtime, record: TaskRecord, base: RunBase, data: unknown, event: string | null, stage?: StageRun): Promise<SpawnedStep> {
   await writeRunInput(rt, record, base, data, event);
-  return spawnStep(rt, record, base, 0, 0);
+  return spawnStep(rt, record, base, 0, 0, stage);
 }
 
 /** The ledger record of a program run whose first step just started. */

@@ -14,6 +14,7 @@ import { appendFooter, runFooter } from './header.js';
 import { pruneRuns } from './prune-runs.js';
 import { announceStepEnd, wakeWaiting } from './step-notice.js';
 import { ledgerOf } from './launch.js';
+import { runLeftovers, stopRun } from './tree.js';
 
 /** A record with its run closed, and the `exit` event to emit. */
 export interface Finalized {
@@ -104,8 +105,25 @@ function pickProgram(ledger: RunRecord): Partial<RunRecord> {
   return { createdAt, event, data, step, stepRetryCount, finishedAt, erroredAt, errorMessage, steps, saved };
 }
 
+/**
+ * Stops what a run left behind once its root is gone: processes of its group, session or marker still alive. With an
+ * unknown exit (its shim was killed) they are an orphaned run (warning `ERR_ORPHANED_RUN`), stopped in any case; after
+ * a known exit (a script that daemonized) they are stopped unless the task sets `keepOrphans`.
+ */
+async function reapLeftovers(rt: Runtime, record: TaskRecord, run: CurrentRun, exitUnknown: boolean): Promise<void> {
+  if (record.task.keepOrphans === true && !exitUnknown) return;
+  const left = runLeftovers(rt, run);
+  if (left.length === 0) return;
+  const { name } = record.task;
+  const pids = left.map((m) => m.id.pid).join(', ');
+  if (exitUnknown) rt.warn(`Orphaned run ${run.runId} of ${name}: its shim is gone but its processes live on (pids ${pids}); stopping them`, name, 'ERR_ORPHANED_RUN');
+  else rt.log(`Stopping what ${name} (run ${run.runId}) left running (pids ${pids})`);
+  await stopRun(rt, run);
+}
+
 async function closeWith(rt: Runtime, record: TaskRecord, run: CurrentRun, result: RunExit, exitUnknown: boolean, program: Ended | null): Promise<Finalized> {
   const { name } = record.task;
+  await reapLeftovers(rt, record, run, exitUnknown);
   const main = record.state.run?.runId === run.runId;
   const endedMs = recordedEnd(rt.now(), rt.realClock, Date.parse(run.startedAt), result);
   const endedAt = new Date(endedMs).toISOString();

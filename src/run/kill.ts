@@ -1,10 +1,9 @@
 // The executor stopping a run on its own: timeout, maxMemory or overlap 'replace'.
-import { stopTree } from '../process/stop.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, KillReason } from '../store/records.js';
 import { closeRun, liveRuns } from './close.js';
 import { ownSpawn } from './own.js';
-import { runIdentity } from './stop.js';
+import { stopRun } from './tree.js';
 
 /** Extra facts for the log and events. */
 export interface KillDetail {
@@ -51,7 +50,7 @@ export function resumeKill(rt: Runtime, name: string, run: CurrentRun): void {
 
 /** Stops the tree of a run already marked with its kill reason, and records its exit. */
 export async function finishKill(rt: Runtime, name: string, run: CurrentRun): Promise<void> {
-  await stopTree(runIdentity(run), { killTimeoutMs: rt.killTimeoutMs });
+  await stopRun(rt, run);
   const own = ownSpawn(rt, run);
   await closeRun(rt, name, run.runId, own ? await own.exited : null, run.pid);
 }

@@ -12,7 +12,9 @@ import { programLedger, startProgram, wantsInput, writeRunInput } from '../progr
 import { assertStepsExist } from '../program/spawn-step.js';
 import { freshRunExtras, type ArchiveEntry, type CurrentRun, type RunExtras, type RunRecord, type RunTrigger, type TaskRecord } from '../store/records.js';
 import { assertRunnable, builtinNames } from '../task/interpreter.js';
+import { readBootId } from '../process/identity.js';
 import { runHeader } from './header.js';
+import { LAUNCHING_PID } from './tree.js';
 import { newRunId } from './ids.js';
 
 /** What a launch produced: the record to write and the live child. */
@@ -209,18 +211,21 @@ export async function launchRun(rt: Runtime, record: TaskRecord, req: LaunchRequ
   let run: CurrentRun;
   let spawned: SpawnedRun;
   if (program) {
-    ({ run, spawned } = await startProgram(rt, record, common, data, event));
+    const stage = (intent: CurrentRun): Promise<void> => rt.store.stageTask(launchedRecord(record, intent, archives, extra, req));
+    ({ run, spawned } = await unstageOnError(rt, record, () => startProgram(rt, record, common, data, event, stage)));
   } else {
     const base = {
       ...common, ...outputFilesOf(rt, record, extra, now), program: null,
       deadline: task.timeoutMs === null ? null : new Date(now + task.timeoutMs).toISOString(),
     };
     const inputFile = wantsInput(record, data, event) ? await writeRunInput(rt, record, common, data, event) : null;
-    spawned = spawnFor(rt, record, base, req, inputFile);
+    if (extra) archives.push({ file: base.outputFile, runId, startedAt });
+    // The intent, durable before the spawn: a crash right after it leaves a record that names the run (by its marker).
+    await rt.store.stageTask(launchedRecord(record, launchingRun(base), archives, extra, req));
+    spawned = await unstageOnError(rt, record, () => spawnFor(rt, record, base, req, inputFile));
     const { pid, startTime, bootId } = spawned.identity;
     run = { ...base, pid, pidStartTime: startTime, bootId };
   }
-  if (extra && !program) archives.push({ file: run.outputFile, runId, startedAt });
   if (!extra && !program && task.maxArchiveBytes !== null) {
     const live = liveFiles(record);
     ledgerFixes.push(pruneArchives(rt.folder, task.name, { maxBytes: task.maxArchiveBytes, keep: rt.keepArchives }, (f) => live.has(f)).then(() => undefined, () => undefined));
@@ -229,14 +234,34 @@ export async function launchRun(rt: Runtime, record: TaskRecord, req: LaunchRequ
   const ledger = program ? programLedger(record, run, scriptLedger, data, event) : scriptLedger;
   const ledgerWrite = Promise.all([rt.store.writeRun(ledger), ...ledgerFixes]).then(() => undefined);
   ledgerWrite.catch(() => undefined); // awaited by the caller through sideWrites
+  return { record: launchedRecord(record, run, archives, extra, req), run, spawned, extra, ledgerWrite };
+}
+
+// Runs the spawn; if it fails after the intent was staged, puts the record back as it was (no run is launching).
+async function unstageOnError<T>(rt: Runtime, record: TaskRecord, spawn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await spawn();
+  } catch (error) {
+    await rt.store.stageTask(record).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** `run` before its spawn: recorded as `launching` (no pid yet; found later by its marker). */
+export function launchingRun(run: Omit<CurrentRun, 'pid' | 'pidStartTime' | 'bootId'>): CurrentRun {
+  return { ...run, pid: LAUNCHING_PID, pidStartTime: 0, bootId: readBootId() };
+}
+
+/** The task record once `run` is launched: its main run (status `running`) or one more extra run. */
+function launchedRecord(record: TaskRecord, run: CurrentRun, archives: ArchiveEntry[], extra: boolean, req: LaunchRequest): TaskRecord {
   const state = extra
     ? { ...record.state, archives, extraRuns: [...record.state.extraRuns, run] }
     : {
       ...record.state, status: 'running' as const, run, archives, backoffUntil: null, lastKill: null,
-      lastRunId: runId, lastTrigger: req.trigger, lastStartedAt: startedAt,
+      lastRunId: run.runId, lastTrigger: req.trigger, lastStartedAt: run.startedAt,
       restarts: record.state.restarts + (req.trigger === 'restart' ? 1 : 0),
     };
-  return { record: { ...record, state }, run, spawned, extra, ledgerWrite };
+  return { ...record, state };
 }
 
 /** The run ledger record of a run that just started (`extras`: its issue-4 fields, by default those of a fresh script run). */

@@ -3,6 +3,7 @@ import { isAlive } from '../process/identity.js';
 import type { SpawnedRun } from '../process/spawn.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun } from '../store/records.js';
+import { findLaunched, isLaunching } from './tree.js';
 
 /** The process this Executor spawned for `run` (its current step, for a program), if it still watches it. */
 export function ownSpawn(rt: Runtime, run: CurrentRun): SpawnedRun | undefined {
@@ -16,9 +17,14 @@ export function isWaiting(run: CurrentRun): boolean {
   return run.program !== null && run.program.retryAt !== null;
 }
 
-/** True when a recorded run is live: watched by this process, waiting for a step, or its process is alive. */
+/**
+ * True when a recorded run is live: watched by this process, waiting for a step, or its process is alive (for a run
+ * recorded as `launching`, its shim found by the run's marker).
+ */
 export function runLive(rt: Runtime, run: CurrentRun): boolean {
-  return ownSpawn(rt, run) !== undefined || isWaiting(run) || isAlive({ pid: run.pid, startTime: run.pidStartTime, bootId: run.bootId });
+  if (ownSpawn(rt, run) !== undefined || isWaiting(run)) return true;
+  if (isLaunching(run)) return findLaunched(rt, run) !== null;
+  return isAlive({ pid: run.pid, startTime: run.pidStartTime, bootId: run.bootId });
 }
 
 /** True when `run` waits for a step or attempt that is due by `now` (and is not being cancelled). */

@@ -17,6 +17,12 @@ export type RunTrigger = 'manual' | 'restart' | 'schedule' | 'catch-up' | 'event
 /** A task's definition, as given to `addTask` (paths resolved, interpreter resolved). */
 export interface TaskSpec {
   name: string;
+  /**
+   * Keep the processes a run leaves behind when its main process exits (a script that daemonizes). `stopTask` and
+   * `removeTask` stop them in any case. Absent in records written before it existed.
+   * @defaultValue false
+   */
+  keepOrphans?: boolean;
   /** Script as given by the user (relative to `wd` or absolute). */
   script: string;
   /** Absolute working directory. */

@@ -11,6 +11,7 @@ import { announceLaunch } from './announce.js';
 import { programStep } from './program-step.js';
 import { scheduleStep } from './schedule-step.js';
 import { isWaiting } from '../run/own.js';
+import { adoptLaunched } from '../run/adopt.js';
 import { wakeWaiting } from '../run/step-notice.js';
 import { drainStep, newContext, restartStep, type StepContext, type StepKind } from './steps.js';
 import { isDeadRun, needsRestart, preparable, recoveredNow, scheduleDue } from './wake.js';
@@ -38,10 +39,10 @@ export interface TickReport {
 /** A run this process saw exit, closed in the same locked step as the restart decision (`pid`: of the process that exited). */
 export interface Closing { runId: string; pid: number; exit: RunExit }
 
-// Closes every live run that has exited (or the one this process saw exit).
+// Closes every live run that has exited (or the one this process saw exit); adopts runs recorded as launching.
 async function closeStep(rt: Runtime, record: TaskRecord, closing: Closing | null, closed: Finalized[], sideWrites: Promise<unknown>[]): Promise<TaskRecord> {
-  let current = record;
-  for (const run of liveRuns(record)) {
+  let current = adoptLaunched(rt, record, sideWrites);
+  for (const run of liveRuns(current)) {
     // By pid too: a program run keeps its id across steps, and a late exit of an old step must not settle the new one.
     const mine = closing !== null && run.runId === closing.runId && run.pid === closing.pid && !isWaiting(run);
     // A run stopped while it waited for a step (its stopper died before closing it) is closed here too.

@@ -3,6 +3,7 @@ import { STABLE_RUN_MS } from '../restart/policy.js';
 import { liveRuns } from '../run/close.js';
 import { headMayStart } from '../run/gate.js';
 import { isWaiting, runLive, stepDue } from '../run/own.js';
+import { isLaunching } from '../run/tree.js';
 import type { Runtime } from '../runtime.js';
 import { planDue } from '../schedule/plan.js';
 import { timingOf, type Timing } from '../schedule/timing.js';
@@ -73,7 +74,7 @@ export function preparable(record: TaskRecord): boolean {
 
 /** True when a pass must lock this task (cheap for an idle table: time-based checks go through the wake cache). */
 export function needsAttention(rt: Runtime, record: TaskRecord, supervise: boolean, now: number, leadMs = 0): boolean {
-  if (liveRuns(record).some((run) => isDeadRun(rt, run) || stepDue(run, now) || (isWaiting(run) && run.stopRequested))) return true;
+  if (liveRuns(record).some((run) => isLaunching(run) || isDeadRun(rt, run) || stepDue(run, now) || (isWaiting(run) && run.stopRequested))) return true;
   if (queueReady(record, supervise)) return true;
   if (!supervise) return false;
   if (needsRestart(record, now)) return true;
