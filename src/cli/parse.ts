@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { formatValue, InvalidOptionError } from '../errors.js';
+import { parseDuration } from '../schedule/duration.js';
 
 /**
  * An integer >= `min`.
@@ -24,6 +25,47 @@ export function positiveNumber(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`Expected a number > 0, got ${formatValue(value)}.`);
   return n;
+}
+
+/** What every CLI duration flag takes, as its error message says it. */
+export const CLI_DURATION_EXPECTED = "a number of seconds or a period like '30s', '5 min' or '2h'";
+// A bare number on the command line: digits with an optional decimal part.
+const BARE_SECONDS = /^(\d+(\.\d*)?|\.\d+)$/;
+const MS_PER_SECOND = 1_000;
+
+/**
+ * A CLI duration flag's value in milliseconds: a bare number is seconds (as coreutils' `timeout 30`), anything else a
+ * period string (`30s`, `5 min`, `2h`, `1.5h`; no months). `positive` refuses 0.
+ *
+ * @throws InvalidArgumentError (reported as `ERR_USAGE`, exit code 2): "option '--timeout <duration>' argument 'x' is
+ *   invalid. Expected a number of seconds or a period like '30s', '5 min' or '2h', got "x"."
+ * @example
+ * ```ts
+ * .option('--timeout <duration>', 'stop a run after this long', durationMs(true))
+ * durationMs(true)('30');    // 30000
+ * durationMs(true)('5 min'); // 300000
+ * ```
+ */
+export function durationMs(positive: boolean): (value: string) => number {
+  return (value) => {
+    const text = value.trim();
+    let ms: number | null = null;
+    if (BARE_SECONDS.test(text)) ms = Math.round(Number(text) * MS_PER_SECOND);
+    else {
+      try { ms = parseDuration(text, 'duration'); } catch { ms = null; }
+    }
+    if (ms === null || !Number.isSafeInteger(ms)) throw new InvalidArgumentError(`Expected ${CLI_DURATION_EXPECTED}, got ${formatValue(value)}.`);
+    if (positive && ms <= 0) throw new InvalidArgumentError(`Expected ${CLI_DURATION_EXPECTED}, more than 0, got ${formatValue(value)}.`);
+    return ms;
+  };
+}
+
+/**
+ * A CLI duration flag's value in seconds (for `--sleep`, whose SDK option is in seconds): as {@link durationMs}, > 0.
+ * @example `durationSeconds('2 min') // 120`
+ */
+export function durationSeconds(value: string): number {
+  return durationMs(true)(value) / MS_PER_SECOND;
 }
 
 /**

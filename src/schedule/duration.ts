@@ -7,8 +7,10 @@ import { parsePeriod, periodToMs } from './period.js';
  *
  * - a finite number >= 0 is taken as ms, unchanged (fractions are kept);
  * - a string is a period as accepted by `parsePeriod` (`'30 sec'`, `'2 min'`, `'1 hour'`, `'day'`,
- *   `'2 weeks'`), converted with fixed lengths: a day is 24 h and a week 7 days, whatever DST does.
- *   Months are rejected: their length varies (28-31 days), so they make no sense as a duration.
+ *   `'2 weeks'`, and the short forms `'30s'`, `'5m'`, `'2h'`), converted with fixed lengths: a day is 24 h and a week
+ *   7 days, whatever DST does. Months are rejected: their length varies (28-31 days), so they make no sense as a
+ *   duration. Amounts are whole (`'1.5h'` is rejected: write `'90 min'`). A bare number in a string (`'30'`) is
+ *   rejected too: its unit would be a guess (the CLI reads a bare number as seconds; the SDK's numbers are ms).
  *
  * @param value - The option's value.
  * @param option - The option name used in the error message, e.g. `'timeout'`.

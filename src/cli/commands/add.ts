@@ -5,13 +5,13 @@ import { ExecutorError } from '../../errors.js';
 import type { AddTaskOptions } from '../../task/options.js';
 import type { TaskRow } from '../../task/rows.js';
 import type { CliContext } from '../context.js';
-import { collect, envPair } from '../parse.js';
+import { collect, durationMs, envPair } from '../parse.js';
 import { readSpecFile, type SpecEntry } from '../spec-file.js';
 import { CliUsageError } from '../errors.js';
 
 interface AddFlags {
   wd?: string; env?: Record<string, string>; arg?: string[]; period?: string; cron?: string; start?: string; timezone?: string;
-  once?: boolean; timeout?: string; tag?: string[]; interpreter?: string; description?: string; on?: string[]; replace?: boolean;
+  once?: boolean; timeout?: number; jitter?: number; tag?: string[]; interpreter?: string; description?: string; on?: string[]; replace?: boolean;
   file?: string; json?: boolean;
 }
 
@@ -19,10 +19,11 @@ const HELP = `
 Examples:
   $ executor add web server.js --env PORT=8080 --tag web
   $ executor add report report.py --cron "30 2 * * *" --timezone Europe/Paris --once
-  $ executor add poll poll.sh --period "2 min" --start "2026-01-01 00:00:30" --timeout 90s
+  $ executor add poll poll.sh --period "2 min" --start "2026-01-01 00:00:30" --timeout 90 --jitter 10s
   $ executor add scrape scrape.js --arg --verbose --arg=--depth=2 --replace
   $ executor add --file etl.yaml        # one task, a list, or { tasks: [...] } (JSON or YAML)
 
+Durations (--timeout, --jitter): a bare number is seconds (--timeout 30), or a period like 30s, "5 min", 2h, 1.5h.
 A name that exists is left unchanged (with a warning) unless --replace.`;
 
 // The flags as addTask options (only those given).
@@ -37,6 +38,7 @@ function optionsOf(flags: AddFlags, cwd: string): AddTaskOptions {
   if (flags.timezone !== undefined) o.timezone = flags.timezone;
   if (flags.once) o.infiniteLoop = false;
   if (flags.timeout !== undefined) o.timeout = flags.timeout;
+  if (flags.jitter !== undefined) o.jitter = flags.jitter;
   if (flags.tag !== undefined) o.tags = flags.tag;
   if (flags.interpreter !== undefined) o.interpreter = flags.interpreter;
   if (flags.description !== undefined) o.description = flags.description;
@@ -89,7 +91,8 @@ export function registerAdd(program: Command, ctx: CliContext): void {
     .option('--start <iso>', 'anchor of the period, e.g. "2026-01-01 08:00:00"')
     .option('--timezone <tz>', 'IANA zone of the schedule, e.g. Europe/Paris')
     .option('--once', 'do not restart it when it exits (infiniteLoop: false)')
-    .option('--timeout <duration>', 'stop a run after this long, e.g. 90s, "5 min"')
+    .option('--timeout <duration>', 'stop a run after this long: seconds, or a period like 30s, "5 min", 2h', durationMs(true))
+    .option('--jitter <duration>', 'delay each scheduled run by up to this long: seconds, or a period like 30s, "5 min"', durationMs(false))
     .option('--tag <tag...>', 'tags', collect)
     .option('--interpreter <name>', 'interpreter (node, tsx, python3, Rscript, bash, sh)')
     .option('--description <text>', 'description')

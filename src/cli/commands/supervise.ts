@@ -4,7 +4,7 @@ import type { LogEvent } from '../../events.js';
 import { DEFAULT_SLEEP_S } from '../../supervisor/supervisor.js';
 import type { CliContext } from '../context.js';
 import { errorReport } from '../errors.js';
-import { positiveNumber } from '../parse.js';
+import { durationSeconds } from '../parse.js';
 import { runLifecycle } from './lifecycle.js';
 
 interface SuperviseFlags { sleep: number; stopTasks?: boolean }
@@ -12,7 +12,7 @@ interface SuperviseFlags { sleep: number; stopTasks?: boolean }
 const HELP = `
 Examples:
   $ executor supervise                      # Ctrl-C (or SIGTERM) stops supervising; the tasks keep running
-  $ executor supervise --sleep 10 --stop-tasks
+  $ executor supervise --sleep 10 --stop-tasks   # --sleep: seconds, or a period like 30s, "5 min", 2h
 
 Every executor log line is printed on stdout. Run it at boot with systemd or cron: see docs/cli.md.`;
 
@@ -49,7 +49,7 @@ async function supervise(ctx: CliContext, flags: SuperviseFlags): Promise<void> 
 export function registerSupervise(program: Command, ctx: CliContext): void {
   program.command('supervise')
     .description('restart crashed tasks and fire schedules, in the foreground, until SIGINT or SIGTERM')
-    .option('--sleep <seconds>', 'seconds between full re-reads of the task table', positiveNumber, DEFAULT_SLEEP_S)
+    .option('--sleep <duration>', 'time between full re-reads of the task table: seconds, or a period like 30s, "5 min"', durationSeconds, DEFAULT_SLEEP_S)
     .option('--stop-tasks', 'on SIGINT/SIGTERM also stop every task (default: leave them running)')
     .addHelpText('after', HELP)
     .action((flags: SuperviseFlags) => supervise(ctx, flags));
