@@ -23,7 +23,7 @@ import { checkLines, checkReadOut, DEFAULT_NEXT_RUNS, DEFAULT_READ_OUT_LINES, ea
 import type { TickReport } from './supervisor/reconcile.js';
 import { checkSupervisorOptions, startSupervisor, tickOnce, type KeepRestartingOptions, type SupervisorHandle } from './supervisor/supervisor.js';
 import { runPass } from './supervisor/tick.js';
-import { readSupervisor, warnDueRestarts, type SupervisorInfo } from './supervisor/presence.js';
+import { readSupervisor, warnDueRestarts, warnStrandedOnExit, type SupervisorInfo } from './supervisor/presence.js';
 import { nextRuns, setEnabled } from './task/enable.js';
 import { addTask, removeTask, startTask, type StartResult } from './task/lifecycle.js';
 import { runTask, runTasks, waitRun, type RunLine, type RunTaskOptions, type RunTasksOptions, type WaitRunOptions } from './task/manual.js';
@@ -32,6 +32,7 @@ import { followTaskOutput, type FollowOutOptions } from './task/follow.js';
 import type { AddTaskOptions } from './task/options.js';
 import { checkListRunning, runningRow, taskRow, type RunningRow, type TaskRow } from './task/rows.js';
 import { taskUsage } from './task/usage.js';
+import { interruptibleFollow, interruptibleWait, raceInterrupt } from './task/interrupt.js';
 import { checkWaitArgs, waitForStatus, type WaitForOptions } from './task/wait.js';
 
 export { DEFAULT_KEEP_ARCHIVES, type ExecutorOptions } from './executor-runtime.js';
@@ -67,14 +68,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     const meta = openFolderMeta(this.folder, o.id);
     this.id = meta.id;
     this.#rt = createRuntime(this, this.folder, this.id, o);
-    // A run this process saw end (its own, or one a look found dead): a crashed loop nobody will restart is warned about.
-    this.on('exit', ({ name }) => void this.#warnIfStranded(name));
-  }
-
-  async #warnIfStranded(name: string): Promise<void> {
-    if (this.#rt.supervisor !== null) return;
-    const record = await this.#rt.store.readTask(name).catch(() => null);
-    if (record) await warnDueRestarts(this.#rt, [record]).catch(() => undefined);
+    warnStrandedOnExit(this.#rt);
   }
 
   async #flushed<T>(value: T): Promise<T> {
@@ -193,28 +187,30 @@ export class Executor extends EventEmitter<ExecutorEvents> {
   }
 
   /**
-   * New lines of a task's output as they are written; keeps going across restarts. End it with `break` or `options.signal`.
-   * Lines written after this call are never missed; an unknown task rejects the first `next()` with `TaskNotFoundError`.
+   * New lines of a task's output as they are written; keeps going across restarts. End it with `break` or `options.signal`
+   * (in a Node REPL, Ctrl-C ends it too). Lines written after this call are never missed; an unknown task rejects the first
+   * `next()` with `TaskNotFoundError`.
    * @example
    * ```ts
    * for await (const line of ex.followOut('LOL')) lines.push(line);
    * ```
    */
   followOut(name: string, options: FollowOutOptions = {}): AsyncIterableIterator<string> {
-    return followTaskOutput(this.folder, name, options, (n) => this.#existing(n), (n, runId) => this.#rt.store.readRun(n, runId));
+    return interruptibleFollow(options, (o) => followTaskOutput(this.folder, name, o, (n) => this.#existing(n), (n, runId) => this.#rt.store.readRun(n, runId)));
   }
 
   /**
-   * Everything run `runId` prints (a program run: every step), from its first line; ends once the run has ended and all was read.
+   * Everything run `runId` prints (a program run: every step), from its first line; ends once the run has ended and all was read
+   * (or on `options.signal`, or Ctrl-C in a Node REPL).
    * @example `for await (const line of ex.followRun(await ex.runTask('job'))) lines.push(line);`
    */
   followRun(runId: string, options: FollowRunOptions = {}): AsyncIterableIterator<string> {
-    return followRunOutput(this.#rt, runId, options);
+    return interruptibleFollow(options, (o) => followRunOutput(this.#rt, runId, o));
   }
 
-  /** New lines of the executor log as any process writes them (rotation followed). @example `for await (const l of ex.followLog({ signal })) seen.push(l);` */
+  /** New lines of the executor log as any process writes them (rotation followed); Ctrl-C in a Node REPL ends it. @example `for await (const l of ex.followLog({ signal })) seen.push(l);` */
   followLog(options: FollowOptions = {}): AsyncIterableIterator<string> {
-    return followFile(this.#rt.store.logFile, options);
+    return interruptibleFollow(options, (o) => followFile(this.#rt.store.logFile, o));
   }
 
   /** Lines of the executor log (all of the current file, or the last `nTail`). */
@@ -266,9 +262,12 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     return this.#flushed(await runTask(this.#rt, name, options));
   }
 
-  /** Resolves with the run's ledger record once it has ended (`exitCode`, `signal`, `timedOut`, …). Keeps Node alive while waiting. */
+  /**
+   * Resolves with the run's ledger record once it has ended (`exitCode`, `signal`, `timedOut`, …). Keeps Node alive while
+   * waiting; `options.signal`, or Ctrl-C in a Node REPL, stops waiting (an `AbortError`).
+   */
   async waitRun(runId: string, options?: WaitRunOptions): Promise<RunRecord> {
-    return waitRun(this.#rt, runId, options);
+    return interruptibleWait(options, (o) => waitRun(this.#rt, runId, o));
   }
 
   /**
@@ -319,10 +318,13 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     await this.#rt.store.flushLog();
   }
 
-  /** Resolves with the task's row once its status is `state` (or one of them); rejects with `WaitTimeoutError`. Keeps Node alive while waiting. */
+  /**
+   * Resolves with the task's row once its status is `state` (or one of them); rejects with `WaitTimeoutError`. Keeps Node
+   * alive while waiting; Ctrl-C in a Node REPL stops waiting (an `AbortError`).
+   */
   async waitFor(name: string, state: TaskStatus | TaskStatus[], options?: WaitForOptions): Promise<TaskRow> {
     const args = checkWaitArgs(name, state, options);
-    const row = await waitForStatus(this.#rt, args);
+    const row = await raceInterrupt(waitForStatus(this.#rt, args));
     return { ...row, supervisor: await readSupervisor(this.folder) };
   }
 }

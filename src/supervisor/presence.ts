@@ -84,3 +84,11 @@ export async function warnDueRestarts(rt: Runtime, records: Iterable<TaskRecord>
   }
   await warnUnsupervised(rt, (name) => `${name} is due for a restart, but nothing will restart it`, fresh);
 }
+
+/** After each run this process sees end (its own, or one a look found dead), warns if a crashed loop is left without a supervisor. */
+export function warnStrandedOnExit(rt: Runtime): void {
+  rt.emitter.on('exit', ({ name }) => {
+    if (rt.supervisor !== null) return;
+    void rt.store.readTask(name).then((record) => (record ? warnDueRestarts(rt, [record]) : undefined)).catch(() => undefined);
+  });
+}

@@ -1,9 +1,10 @@
-// `repl`: a Node REPL with `ex` bound to the folder's Executor (top-level await works).
+// `repl`: a Node REPL with `ex` bound to the folder's Executor (top-level await works; Ctrl-C interrupts it).
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { start } from 'node:repl';
 import type { Command } from 'commander';
 import { Executor } from '../../executor.js';
+import { watchReplInterrupts } from '../../task/interrupt.js';
 import type { CliContext } from '../context.js';
 
 /** The REPL's prompt. */
@@ -14,7 +15,12 @@ export const REPL_HISTORY_FILE = '.executor_repl_history';
 async function repl(ctx: CliContext): Promise<void> {
   const ex = ctx.executor({ create: true });
   ctx.out(`ex = new Executor(${JSON.stringify(ctx.folder)}), id ${ex.id}. Try: await ex.listTasks()`);
-  const server = start({ prompt: REPL_PROMPT, input: ctx.io.stdin, output: ctx.io.stdout as NodeJS.WritableStream, terminal: ctx.io.stdin.isTTY === true });
+  // breakEvalOnSigint: Ctrl-C rejects a pending `await` (as in `node`); watchReplInterrupts: and ends the followers and
+  // waits it started, so nothing goes on printing into the prompt.
+  const server = start({
+    prompt: REPL_PROMPT, input: ctx.io.stdin, output: ctx.io.stdout as NodeJS.WritableStream, terminal: ctx.io.stdin.isTTY === true, breakEvalOnSigint: true,
+  });
+  watchReplInterrupts(server);
   Object.assign(server.context, { ex, Executor });
   if (ctx.io.stdin.isTTY && ctx.io.env.NODE_REPL_HISTORY !== '') server.setupHistory(ctx.io.env.NODE_REPL_HISTORY ?? join(homedir(), REPL_HISTORY_FILE), () => undefined);
   await new Promise<void>((resolve) => server.on('exit', resolve));

@@ -1,0 +1,149 @@
+// Ctrl-C in a Node REPL ends the SDK's followers and waits in progress, so nothing goes on printing into the prompt.
+// The REPL rejects the pending `await` itself (breakEvalOnSigint); this ends what that await had started.
+import { createRequire } from 'node:module';
+
+/** What a REPL server offers here: its `SIGINT` event (Ctrl-C typed at the REPL, in raw mode). */
+export interface SigintSource {
+  on(event: 'SIGINT' | 'exit', listener: () => void): unknown;
+}
+
+/** A signal aborted by the next Ctrl-C typed at a REPL of this process. */
+export interface ReplInterrupt {
+  /** Aborted (reason: an `AbortError`) by the next Ctrl-C. */
+  signal: AbortSignal;
+  /** Stops listening: call it once the follower or wait has ended. */
+  release(): void;
+}
+
+const require = createRequire(import.meta.url);
+const watched = new WeakSet<object>();
+const open = new Set<object>();
+const pending = new Set<AbortController>();
+
+function onSigint(): void {
+  const controllers = [...pending];
+  pending.clear();
+  for (const c of controllers) c.abort(new DOMException('Interrupted by Ctrl-C in the REPL', 'AbortError'));
+}
+
+/**
+ * Makes Ctrl-C at `server` (a `node:repl` REPLServer) end every follower and wait of the SDK in progress.
+ * `executor repl` calls it; Node's own REPL (`node`, then `await import('executor-sdk')`) is found by itself.
+ * @example `watchReplInterrupts(repl.start({ breakEvalOnSigint: true }));`
+ */
+export function watchReplInterrupts(server: SigintSource): void {
+  if (watched.has(server)) return;
+  watched.add(server);
+  open.add(server);
+  server.on('SIGINT', onSigint);
+  server.on('exit', () => open.delete(server));
+}
+
+// Node's own interactive REPL is `require('node:repl').repl` (set only when Node runs as a REPL).
+function watchNodeRepl(): void {
+  const server = (require('node:repl') as { repl?: SigintSource }).repl;
+  if (server) watchReplInterrupts(server);
+}
+
+/** A signal for one follower or wait, aborted by the next Ctrl-C at a REPL; null when this process runs no REPL. */
+export function replInterrupt(): ReplInterrupt | null {
+  watchNodeRepl();
+  if (open.size === 0) return null;
+  const controller = new AbortController();
+  pending.add(controller);
+  return { signal: controller.signal, release: () => pending.delete(controller) };
+}
+
+// Options with a signal that also aborts on `extra`; options that are not a plain object (or a bad signal) are kept
+// as they are, so the call they go to reports them.
+function withSignal<O>(options: O, extra: AbortSignal): O | null {
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) return null;
+  const own = (options as { signal?: unknown } | undefined)?.signal;
+  if (own !== undefined && !(own instanceof AbortSignal)) return null;
+  return { ...options, signal: own === undefined ? extra : AbortSignal.any([own, extra]) } as O;
+}
+
+// A follower that ends (done) at once on Ctrl-C: a value read just before it is dropped, and the inner one is closed.
+function cutOnInterrupt<T>(inner: AsyncIterableIterator<T>, stop: ReplInterrupt): AsyncIterableIterator<T> {
+  const finish = (): IteratorResult<T> => {
+    stop.release();
+    inner.return?.().catch(() => undefined); // not awaited: an async generator runs it after its pending next()
+    return { done: true, value: undefined };
+  };
+  return {
+    next() {
+      if (stop.signal.aborted) return Promise.resolve(finish());
+      return new Promise<IteratorResult<T>>((resolve, reject) => {
+        const onAbort = (): void => resolve(finish());
+        stop.signal.addEventListener('abort', onAbort, { once: true });
+        inner.next().then((item) => {
+          stop.signal.removeEventListener('abort', onAbort);
+          if (stop.signal.aborted) return resolve(finish());
+          if (item.done) stop.release();
+          resolve(item);
+        }, (error: unknown) => {
+          stop.signal.removeEventListener('abort', onAbort);
+          stop.release();
+          if (stop.signal.aborted) resolve(finish());
+          else reject(error);
+        });
+      });
+    },
+    async return(value?: unknown) {
+      stop.release();
+      return (await inner.return?.(value)) ?? { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+/**
+ * `make(options)`, a follower that Ctrl-C at a REPL of this process also ends (outside a REPL: `make(options)` as is).
+ * @example `return interruptibleFollow(options, (o) => followFile(file, o));`
+ */
+export function interruptibleFollow<O, T>(options: O, make: (options: O) => AsyncIterableIterator<T>): AsyncIterableIterator<T> {
+  const stop = replInterrupt();
+  const combined = stop && withSignal(options, stop.signal);
+  if (!stop || !combined) {
+    stop?.release();
+    return make(options);
+  }
+  try {
+    return cutOnInterrupt(make(combined), stop);
+  } catch (error) {
+    stop.release();
+    throw error;
+  }
+}
+
+/**
+ * `wait(options)` with a signal that Ctrl-C at a REPL of this process also aborts (then it rejects with an
+ * `AbortError`); outside a REPL, `wait(options)` as is.
+ */
+export async function interruptibleWait<O, T>(options: O, wait: (options: O) => Promise<T>): Promise<T> {
+  const stop = replInterrupt();
+  const combined = stop && withSignal(options, stop.signal);
+  try {
+    return await wait(combined ?? options);
+  } finally {
+    stop?.release();
+  }
+}
+
+/**
+ * Races `promise` against Ctrl-C at a REPL of this process (for a wait that takes no signal): rejects with an
+ * `AbortError` on Ctrl-C; outside a REPL, `promise` as is.
+ */
+export async function raceInterrupt<T>(promise: Promise<T>): Promise<T> {
+  const stop = replInterrupt();
+  if (!stop) return promise;
+  const { signal } = stop;
+  const interrupted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+  try {
+    return await Promise.race([promise, interrupted]);
+  } finally {
+    stop.release();
+  }
+}
