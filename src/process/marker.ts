@@ -8,12 +8,25 @@ export const MARKER_ID_VAR = 'EXECUTOR_ID';
 /** Environment variable holding the run id; inherited by every child the run starts. */
 export const MARKER_RUN_VAR = 'EXECUTOR_RUN_ID';
 
-/** Which run's processes to look for: the folder's executor id and the run id. */
+/** Environment variable holding the task name: with {@link MARKER_ID_VAR}, it marks every run of a task. */
+export const MARKER_TASK_VAR = 'EXECUTOR_TASK';
+
+/** Which processes to look for: the folder's executor id and the run id, or (for every run of a task) the task name. */
 export interface RunMarker {
   /** The executor id of the folder (`EXECUTOR_ID`). */
   executorId: string;
   /** The run id (`EXECUTOR_RUN_ID`). */
-  runId: string;
+  runId?: string;
+  /** The task name (`EXECUTOR_TASK`): with no `runId`, the processes of any run of the task. */
+  task?: string;
+}
+
+// The `NAME=value` entries a marked process must have (never the executor id alone: that would be every task).
+function entriesOf(marker: RunMarker): string[] {
+  const entries = [`${MARKER_ID_VAR}=${marker.executorId}`];
+  if (marker.runId !== undefined) entries.push(`${MARKER_RUN_VAR}=${marker.runId}`);
+  if (marker.task !== undefined) entries.push(`${MARKER_TASK_VAR}=${marker.task}`);
+  return entries;
 }
 
 /**
@@ -25,7 +38,7 @@ export interface RunMarker {
  * ```
  */
 export function markerEnv(marker: RunMarker): Record<string, string> {
-  return { [MARKER_ID_VAR]: marker.executorId, [MARKER_RUN_VAR]: marker.runId };
+  return Object.fromEntries(entriesOf(marker).map((entry) => entry.split(/=(.*)/s, 2) as [string, string]));
 }
 
 /**
@@ -40,7 +53,8 @@ export function hasMarker(pid: number, marker: RunMarker): boolean {
   } catch {
     return false;
   }
-  return hasEntry(environ, `${MARKER_RUN_VAR}=${marker.runId}`) && hasEntry(environ, `${MARKER_ID_VAR}=${marker.executorId}`);
+  const entries = entriesOf(marker);
+  return entries.length > 1 && entries.every((entry) => hasEntry(environ, entry));
 }
 
 // True when the NUL-separated `environ` holds exactly the entry `entry`.

@@ -111,12 +111,14 @@ function pickProgram(ledger: RunRecord): Partial<RunRecord> {
  * a known exit (a script that daemonized) they are stopped unless the task sets `keepOrphans`.
  */
 async function reapLeftovers(rt: Runtime, record: TaskRecord, run: CurrentRun, exitUnknown: boolean): Promise<void> {
-  if (record.task.keepOrphans === true && !exitUnknown) return;
+  const { name } = record.task;
+  // The shim records the status before it exits: none recorded means the shim itself was killed.
+  const shimKilled = exitUnknown || (run.program === null && readStatusFile(rt.store.statusFile(name, run.runId)) === null);
+  if (record.task.keepOrphans === true && !shimKilled) return;
   const left = runLeftovers(rt, run);
   if (left.length === 0) return;
-  const { name } = record.task;
   const pids = left.map((m) => m.id.pid).join(', ');
-  if (exitUnknown) rt.warn(`Orphaned run ${run.runId} of ${name}: its shim is gone but its processes live on (pids ${pids}); stopping them`, name, 'ERR_ORPHANED_RUN');
+  if (shimKilled) rt.warn(`Orphaned run ${run.runId} of ${name}: its shim is gone but its processes live on (pids ${pids}); stopping them`, name, 'ERR_ORPHANED_RUN');
   else rt.log(`Stopping what ${name} (run ${run.runId}) left running (pids ${pids})`);
   await stopRun(rt, run);
 }

@@ -1,13 +1,14 @@
 // Stopping a task: mark it stopped first (so no supervisor undoes it), then stop every process of its runs.
 // On a full or read-only disk the mark cannot be written: the processes are stopped all the same, then recorded.
-import { NoSpaceError, ReadOnlyError, TaskNotFoundError } from '../errors.js';
+import { NoSpaceError, ReadOnlyError } from '../errors.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, TaskRecord } from '../store/records.js';
 import { announceExit, closeRun, finalizeRun, liveRuns, type Finalized } from './close.js';
 import { ownSpawn, runLive } from './own.js';
+import { taskNotFound } from '../task/suggest.js';
 import { droppedRecord } from './query.js';
-import { runIdentity as identityOfRun, stopRun } from './tree.js';
+import { runIdentity as identityOfRun, runLeftovers, stopRun, stopTaskLeftovers } from './tree.js';
 
 /** Tries of recording a stop whose first write failed for lack of space (the processes are stopped meanwhile). */
 export const STOP_RECORD_TRIES = 3;
@@ -45,20 +46,21 @@ function markStopped(record: TaskRecord): TaskRecord {
 }
 
 /** What the locked part of a stop found: the live runs to stop, and the dead ones it closed (whose leftovers are stopped too). */
-interface StopTargets { runs: CurrentRun[]; dead: CurrentRun[]; closed: Finalized[] }
+interface StopTargets { runs: CurrentRun[]; dead: CurrentRun[]; closed: Finalized[]; keepOrphans: boolean }
 
 const isDiskFull = (error: unknown): error is NoSpaceError | ReadOnlyError => error instanceof NoSpaceError || error instanceof ReadOnlyError;
 
 // Marks the task stopped, closes its runs that already ended, and records its dropped queued runs as cancelled.
 function markAndCollect(rt: Runtime, name: string): Promise<StopTargets> {
   return rt.store.mutateTask<StopTargets>(name, async (record) => {
-    if (!record) throw new TaskNotFoundError(name);
+    if (!record) throw await taskNotFound(rt, name);
     let current = markStopped(record);
     const closed: Finalized[] = [];
     const runs: CurrentRun[] = [];
     const dead: CurrentRun[] = [];
     for (const run of liveRuns(current)) {
-      if (runLive(rt, run)) { runs.push(run); continue; }
+      // A run whose shim is gone but whose processes live on (killed shim, daemons) is stopped like a live one.
+      if (runLive(rt, run) || runLeftovers(rt, run).length > 0) { runs.push(run); continue; }
       dead.push(run);
       const done = await finalizeRun(rt, current, null, run);
       if (done) { current = done.record; closed.push(done); }
@@ -66,15 +68,15 @@ function markAndCollect(rt: Runtime, name: string): Promise<StopTargets> {
     // Dropped queued runs are recorded as cancelled, so a waitRun on one resolves.
     const endedAt = new Date(rt.now()).toISOString();
     const dropped = record.state.queue.map((q) => rt.store.writeRun(droppedRecord(record, q, endedAt)));
-    return { record: current, result: { runs, dead, closed }, sideWrites: [...closed.map((d) => d.ledgerWrite), ...dropped] };
+    return { record: current, result: { runs, dead, closed, keepOrphans: record.task.keepOrphans === true }, sideWrites: [...closed.map((d) => d.ledgerWrite), ...dropped] };
   });
 }
 
 // The mark could not be written (no space, read-only): the runs as the record names them, to stop before recording.
 async function unmarkedTargets(rt: Runtime, name: string): Promise<StopTargets> {
   const record = await rt.store.readTask(name);
-  if (!record) throw new TaskNotFoundError(name);
-  return { runs: liveRuns(record).map((run) => ({ ...run, stopRequested: true })), dead: [], closed: [] };
+  if (!record) throw await taskNotFound(rt, name);
+  return { runs: liveRuns(record).map((run) => ({ ...run, stopRequested: true })), dead: [], closed: [], keepOrphans: record.task.keepOrphans === true };
 }
 
 /** Runs `write` until it stops failing for lack of space, at most {@link STOP_RECORD_TRIES} times; rethrows the last failure. */
@@ -129,6 +131,8 @@ export async function stopTaskRun(rt: Runtime, name: string): Promise<StopResult
     const late = await retryWrite(() => markAndCollect(rt, name));
     for (const done of late.closed) announceExit(rt, done);
   }
+  // A keepOrphans task's kept daemons are stopped too (found by the task's marker, whatever run left them).
+  if (target.keepOrphans) forced.push((await stopTaskLeftovers(rt, name)).forced);
   const main = target.runs[0] ?? target.dead.find((_, i) => leftovers[i]!.signalled);
   rt.emitter.emit('stop', { name, runId: main?.runId ?? null, pid: main?.pid ?? null });
   if (!main) return { id: rt.id, name, result: 'not running', pid: null, forced: false };

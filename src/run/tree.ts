@@ -39,6 +39,15 @@ export function runLeftovers(rt: Runtime, run: CurrentRun): Member[] {
 }
 
 /**
+ * Stops every process left by any run of task `name` (found by the task's marker), e.g. the daemons a `keepOrphans`
+ * task kept. Resolves with what `stopTree` reports.
+ */
+export function stopTaskLeftovers(rt: Runtime, name: string): Promise<StopTreeResult> {
+  const root = { pid: LAUNCHING_PID, startTime: 0, bootId: readBootId() };
+  return stopTree(root, { killTimeoutMs: rt.killTimeoutMs, marker: { executorId: rt.id, task: name } });
+}
+
+/**
  * The shim of a `launching` run, found by its marker: a marked process leading its own session (the shim is spawned
  * detached, so it is a session leader). Null when it is not (or no longer) alive.
  */

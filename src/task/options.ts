@@ -77,6 +77,14 @@ export interface AddTaskOptions {
   timeout?: number | string | null;
   /** Write a header (task, runId, pid, trigger, start, host, user, interpreter, script, command) and a footer (exit, end, duration) into each output. @defaultValue true */
   header?: boolean;
+  /**
+   * Keep the processes a run leaves running when its main process exits (a script that daemonizes). By default they are
+   * stopped as the run is closed, as systemd stops a unit's leftover processes. `stopTask` and `removeTask` stop them in
+   * any case, and so does a supervisor that finds the run's shim killed.
+   * @defaultValue false
+   * @example `await ex.addTask('vpn', 'start-vpn.sh', { infiniteLoop: false, keepOrphans: true })`
+   */
+  keepOrphans?: boolean;
   /** Prefix every output line with its ISO time. Output then goes through a small writer process. @defaultValue false */
   timestamps?: boolean;
   /** `'separate'` writes stderr to `<name>.err.txt` (archived alongside). @defaultValue 'merge' */
@@ -128,7 +136,7 @@ export interface AddTaskOptions {
 const COMMON_OPTIONS = [
   'wd', 'env', 'args', 'interpreter', 'infiniteLoop', 'period', 'start', 'timezone', 'maxRestarts', 'replace',
   'cron', 'catchUp', 'maxCatchUp', 'overlap', 'jitter', 'timeout', 'header', 'timestamps', 'stderr', 'maxOutputBytes', 'maxArchiveBytes', 'maxMemory', 'alert',
-  'steps', 'config', 'retries', 'retryExitCodes', 'skipExitCodes', 'retryDelay', 'on', 'concurrency', 'keepRuns', 'tags', 'description',
+  'steps', 'config', 'retries', 'retryExitCodes', 'skipExitCodes', 'retryDelay', 'on', 'concurrency', 'keepRuns', 'tags', 'description', 'keepOrphans',
 ];
 /** Options of `addTask(name, script, options)`. */
 const KNOWN_OPTIONS = new Set(COMMON_OPTIONS);
@@ -219,6 +227,7 @@ export function buildTaskSpec(name: unknown, script: unknown, options: unknown, 
   const args = checkArgs(o.args);
   if (o.infiniteLoop !== undefined && typeof o.infiniteLoop !== 'boolean') throw new InvalidOptionError('infiniteLoop', 'a boolean', o.infiniteLoop);
   if (o.replace !== undefined && typeof o.replace !== 'boolean') throw new InvalidOptionError('replace', 'a boolean', o.replace);
+  if (o.keepOrphans !== undefined && typeof o.keepOrphans !== 'boolean') throw new InvalidOptionError('keepOrphans', 'a boolean', o.keepOrphans);
   if (o.maxRestarts !== undefined && !(Number.isInteger(o.maxRestarts) && (o.maxRestarts as number) > 0)) throw new InvalidOptionError('maxRestarts', 'a positive integer', o.maxRestarts);
   const schedule = checkSchedule(o, now);
   const policies = checkPolicyOptions(o, schedule.timezone);
@@ -234,6 +243,7 @@ export function buildTaskSpec(name: unknown, script: unknown, options: unknown, 
     infiniteLoop: (o.infiniteLoop as boolean | undefined) ?? scriptPath !== null,
     ...schedule,
     maxRestarts: (o.maxRestarts as number | undefined) ?? null,
+    keepOrphans: (o.keepOrphans as boolean | undefined) ?? false,
     addedAt: new Date(now).toISOString(),
   };
 }

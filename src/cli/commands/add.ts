@@ -11,7 +11,7 @@ import { CliUsageError } from '../errors.js';
 
 interface AddFlags {
   wd?: string; env?: Record<string, string>; arg?: string[]; period?: string; cron?: string; start?: string; timezone?: string;
-  once?: boolean; timeout?: number; jitter?: number; tag?: string[]; interpreter?: string; description?: string; on?: string[]; replace?: boolean;
+  once?: boolean; keepOrphans?: boolean; timeout?: number; jitter?: number; tag?: string[]; interpreter?: string; description?: string; on?: string[]; replace?: boolean;
   file?: string; json?: boolean;
 }
 
@@ -37,6 +37,7 @@ function optionsOf(flags: AddFlags, cwd: string): AddTaskOptions {
   if (flags.start !== undefined) o.start = flags.start;
   if (flags.timezone !== undefined) o.timezone = flags.timezone;
   if (flags.once) o.infiniteLoop = false;
+  if (flags.keepOrphans) o.keepOrphans = true;
   if (flags.timeout !== undefined) o.timeout = flags.timeout;
   if (flags.jitter !== undefined) o.jitter = flags.jitter;
   if (flags.tag !== undefined) o.tags = flags.tag;
@@ -91,6 +92,7 @@ export function registerAdd(program: Command, ctx: CliContext): void {
     .option('--start <iso>', 'anchor of the period, e.g. "2026-01-01 08:00:00"')
     .option('--timezone <tz>', 'IANA zone of the schedule, e.g. Europe/Paris')
     .option('--once', 'do not restart it when it exits (infiniteLoop: false)')
+    .option('--keep-orphans', 'keep what a run leaves running when it exits (a daemonizing script); stop and rm still stop it')
     .option('--timeout <duration>', 'stop a run after this long: seconds, or a period like 30s, "5 min", 2h', durationMs(true))
     .option('--jitter <duration>', 'delay each scheduled run by up to this long: seconds, or a period like 30s, "5 min"', durationMs(false))
     .option('--tag <tag...>', 'tags', collect)
