@@ -1,6 +1,6 @@
 // Stopping a task: mark it stopped first (so no supervisor undoes it), then stop every process of its runs.
 // On a full or read-only disk the mark cannot be written: the processes are stopped all the same, then recorded.
-import { NoSpaceError, ReadOnlyError } from '../errors.js';
+import { errnoOf, NoSpaceError, ReadOnlyError } from '../errors.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, TaskRecord } from '../store/records.js';
@@ -48,7 +48,9 @@ function markStopped(record: TaskRecord): TaskRecord {
 /** What the locked part of a stop found: the live runs to stop, and the dead ones it closed (whose leftovers are stopped too). */
 interface StopTargets { runs: CurrentRun[]; dead: CurrentRun[]; closed: Finalized[]; keepOrphans: boolean }
 
-const isDiskFull = (error: unknown): error is NoSpaceError | ReadOnlyError => error instanceof NoSpaceError || error instanceof ReadOnlyError;
+const DISK_FULL_CODES: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'EROFS']);
+// A write that failed for lack of space or on a read-only file system (typed by the store, or raw from elsewhere).
+const isDiskFull = (error: unknown): boolean => error instanceof NoSpaceError || error instanceof ReadOnlyError || DISK_FULL_CODES.has(errnoOf(error) ?? '');
 
 // Marks the task stopped, closes its runs that already ended, and records its dropped queued runs as cancelled.
 function markAndCollect(rt: Runtime, name: string): Promise<StopTargets> {
