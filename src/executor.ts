@@ -1,7 +1,8 @@
 // Executor composes the store, the process layer and the supervisor behind ExecutoR's API.
 import { resolve } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
-import { InvalidOptionError, TaskNotFoundError } from './errors.js';
+import { InvalidOptionError } from './errors.js';
+import { taskNotFound } from './task/suggest.js';
 import type { ExecutorEvents } from './events.js';
 import { checkExecutorOptions, createRuntime, type ExecutorOptions } from './executor-runtime.js';
 import { listArchives, type OutputInfo } from './output/files.js';
@@ -79,7 +80,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
   async #existing(name: unknown) {
     assertTaskName(name);
     const record = await this.#rt.store.readTask(name);
-    if (!record) throw new TaskNotFoundError(name);
+    if (!record) throw await taskNotFound(this.#rt, name);
     return record;
   }
 

@@ -5,6 +5,7 @@ export type * from './events.js';
 export { TASK_NAME_PATTERN } from './task/name.js';
 export type { AddTaskOptions } from './task/options.js';
 export type { TaskRow, RunningRow } from './task/rows.js';
+export type { SupervisorInfo } from './supervisor/presence.js';
 export type { StartResult } from './task/lifecycle.js';
 export type { StopResult } from './run/stop.js';
 export type { OutputInfo, OutputSelector } from './output/files.js';

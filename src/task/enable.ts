@@ -1,5 +1,6 @@
 // enableTask / disableTask, and nextRuns: the schedule preview.
-import { InvalidOptionError, TaskNotFoundError } from '../errors.js';
+import { InvalidOptionError } from '../errors.js';
+import { taskNotFound } from './suggest.js';
 import type { Runtime } from '../runtime.js';
 import { previewRuns } from '../schedule/plan.js';
 import type { TaskRecord } from '../store/records.js';
@@ -14,7 +15,7 @@ export const MAX_NEXT_RUNS = 10_000;
 /** Enables or disables a task; a re-enabled schedule resumes from the next slot (slots missed while disabled are not caught up). */
 export async function setEnabled(rt: Runtime, name: string, enabled: boolean): Promise<TaskRow> {
   const record = await rt.store.mutateTask<TaskRecord>(name, async (current) => {
-    if (!current) throw new TaskNotFoundError(name);
+    if (!current) throw await taskNotFound(rt, name);
     if (current.state.enabled === enabled) return { record: null, result: current };
     const state = { ...current.state, enabled };
     if (enabled && timingOfTask(current.task)) state.lastScheduledAt = lastSlotIso(current.task, rt.now());
@@ -33,7 +34,7 @@ export async function setEnabled(rt: Runtime, name: string, enabled: boolean): P
 export async function nextRuns(rt: Runtime, name: string, n: unknown): Promise<string[]> {
   if (!(Number.isInteger(n) && (n as number) >= 0 && (n as number) <= MAX_NEXT_RUNS)) throw new InvalidOptionError('n', `an integer from 0 to ${MAX_NEXT_RUNS}`, n);
   const record = await rt.store.readTask(name);
-  if (!record) throw new TaskNotFoundError(name);
+  if (!record) throw await taskNotFound(rt, name);
   const { task, state } = record;
   const timing = timingOfTask(task);
   if (!timing || !state.enabled) return [];

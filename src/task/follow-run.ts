@@ -1,4 +1,5 @@
 // followRun: one run's output from its first line, ending once the run has ended and all it printed was read.
+import { checkTimerMs } from '../schedule/timer.js';
 import type { FileHandle } from 'node:fs/promises';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,7 +31,7 @@ export function checkFollowRunOptions(options: unknown): FollowRunOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidOptionError('options', 'an object', options);
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) if (!['pollMs', 'signal', 'raw', 'stream'].includes(key)) throw new InvalidOptionError('options', 'made of known options (pollMs, signal, raw, stream)', key);
-  if (o.pollMs !== undefined && !(typeof o.pollMs === 'number' && Number.isFinite(o.pollMs) && o.pollMs > 0)) throw new InvalidOptionError('pollMs', 'a positive number of milliseconds', o.pollMs);
+  if (o.pollMs !== undefined) checkTimerMs(o.pollMs, 'pollMs');
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new InvalidOptionError('signal', 'an AbortSignal', o.signal);
   if (o.raw !== undefined && typeof o.raw !== 'boolean') throw new InvalidOptionError('raw', 'a boolean', o.raw);
   if (o.stream !== undefined && o.stream !== 'stdout' && o.stream !== 'stderr') throw new InvalidOptionError('stream', "'stdout' or 'stderr'", o.stream);

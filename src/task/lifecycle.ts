@@ -1,5 +1,5 @@
 // addTask / removeTask / startTask: each one locked mutation of a task record.
-import { TaskNotFoundError } from '../errors.js';
+import { taskNotFound } from './suggest.js';
 import { stopTree } from '../process/stop.js';
 import { announceExit, finalizeRun, liveRuns, type Finalized } from '../run/close.js';
 import { releaseSlot } from '../run/gate.js';
@@ -98,7 +98,7 @@ export async function startTask(rt: Runtime, name: string): Promise<StartResult>
   const ctx = newContext();
   let closed: Finalized | null = null;
   const result = await rt.store.mutateTask<StartResult>(name, async (current) => {
-    if (!current) throw new TaskNotFoundError(name);
+    if (!current) throw await taskNotFound(rt, name);
     assertStartable(current);
     let record = current;
     const run = record.state.run;

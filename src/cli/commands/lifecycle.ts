@@ -1,6 +1,7 @@
 // `rm`, `start`, `stop`, `restart` NAME... | --all: each task's line prints as soon as it is done.
 import type { Command } from 'commander';
 import { ExecutorError, TaskNotFoundError } from '../../errors.js';
+import { closestNames } from '../../task/suggest.js';
 import type { Executor } from '../../executor.js';
 import { NO_SUPERVISOR_HINT } from '../../supervisor/presence.js';
 import type { CliContext } from '../context.js';
@@ -32,7 +33,7 @@ async function targets(ex: Executor, names: string[], flags: Flags): Promise<str
   const known = (await ex.listRunningTasks()).map((r) => r.name);
   if (flags.all) return known;
   const missing = names.find((n) => !known.includes(n));
-  if (missing !== undefined) throw new TaskNotFoundError(missing);
+  if (missing !== undefined) throw new TaskNotFoundError(missing, closestNames(missing, known));
   return [...new Set(names)];
 }
 
