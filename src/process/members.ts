@@ -55,12 +55,13 @@ export function runMembers(scope: RunScope, table: ProcTable = readProcTable()):
   if (root.bootId !== readBootId()) return new Map(); // another boot: nothing of this run can be alive
   const status = rootStatusIn(root, table);
   const heads: number[] = [];
-  if (status === 'alive') heads.push(root.pid);
+  if (status === 'alive' && root.pid > 0) heads.push(root.pid);
   if (status !== 'stranger' || scope.marker !== null) {
     for (const [pid, stat] of table.stats) {
       if (pid === root.pid || stat.startTime < root.startTime) continue;
       // A pid in use as a group or session id is never reused, so with the root gone its group is still ours.
-      const kin = status !== 'stranger' && (stat.pgrp === root.pid || stat.session === root.pid);
+      // A root with no pid (a run recorded before its spawn) has no group: only its marker counts.
+      const kin = status !== 'stranger' && root.pid > 0 && (stat.pgrp === root.pid || stat.session === root.pid);
       if (kin || marked(scope, pid, stat.startTime)) heads.push(pid);
     }
   }
