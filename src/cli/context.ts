@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Executor } from '../executor.js';
+import { checkFolderPath } from '../store/folder-check.js';
 import { FOLDER_LAYOUT } from '../store/layout.js';
 import { META_FILE } from '../store/meta.js';
 import { colorEnabled, paintFor, type Paint } from './color.js';
@@ -41,8 +42,12 @@ export class CliContext {
     return resolve(this.io.cwd, this.folderOption ?? (env !== undefined && env !== '' ? env : DEFAULT_FOLDER));
   }
 
-  /** True when the folder holds an executor (its `executor.json`). */
+  /**
+   * True when the folder holds an executor (its `executor.json`). Throws `FolderError` when the path cannot be one
+   * (a file, a path through a file, too long, a NUL byte), so a command never reports such a path as empty.
+   */
   folderExists(): boolean {
+    checkFolderPath(this.folder);
     return existsSync(join(this.folder, META_FILE));
   }
 
@@ -59,8 +64,12 @@ export class CliContext {
   discardCreatedFolder(): void {
     if (!this.#created) return;
     const tasks = join(this.folder, FOLDER_LAYOUT.tasks);
-    if (existsSync(tasks) && readdirSync(tasks).length > 0) return;
-    rmSync(this.folder, { recursive: true, force: true });
+    try {
+      if (existsSync(tasks) && readdirSync(tasks).length > 0) return;
+      rmSync(this.folder, { recursive: true, force: true });
+    } catch {
+      // the folder could not be used (e.g. a path through a file): nothing of it was created
+    }
   }
 
   /** Colours for stdout (none unless it is a terminal, by NO_COLOR / FORCE_COLOR). */

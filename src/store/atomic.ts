@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { CorruptRecordError } from '../errors.js';
+import { CorruptRecordError, writeError } from '../errors.js';
 
 /** Suffix of in-flight temp files; readers ignore them and the supervisor sweeps old ones. */
 export const TEMP_SUFFIX = '.tmp';
@@ -10,45 +10,65 @@ export const TEMP_SUFFIX = '.tmp';
 export const RECORD_FILE_MODE = 0o644;
 const TEMP_RANDOM_BYTES = 4;
 
-function tempPathFor(file: string): string {
+/** A unique temp name beside `file` (`<file>.<pid>.<random>.tmp`): ignored by readers, swept when old. */
+export function tempPathFor(file: string): string {
   return `${file}.${process.pid}.${randomBytes(TEMP_RANDOM_BYTES).toString('hex')}${TEMP_SUFFIX}`;
 }
 
-/** Writes `data` to `file` atomically: a reader sees the old or the new content, never a mix. */
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone, or never created
+  }
+}
+
+/**
+ * Writes `data` to `file` atomically: a reader sees the old or the new content, never a mix. A failed write leaves no
+ * temp file and rejects with `NoSpaceError` / `ReadOnlyError` (naming `file`) on ENOSPC, EDQUOT or EROFS.
+ */
 export async function writeFileAtomic(file: string, data: string): Promise<void> {
   const tmp = tempPathFor(file);
-  const handle = await open(tmp, 'w', RECORD_FILE_MODE);
   try {
-    await handle.writeFile(data, 'utf8');
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await unlink(tmp).catch(() => undefined);
-    throw error;
-  }
-  await handle.close();
-  try {
+    const handle = await open(tmp, 'w', RECORD_FILE_MODE);
+    try {
+      await handle.writeFile(data, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(tmp, file);
   } catch (error) {
     await unlink(tmp).catch(() => undefined);
-    throw error;
+    throw writeError(error, file);
   }
 }
 
 /** Synchronous twin of {@link writeFileAtomic}, for the constructor. */
 export function writeFileAtomicSync(file: string, data: string): void {
-  renameSync(writeTempSync(file, data), file);
+  const tmp = writeTempSync(file, data);
+  try {
+    renameSync(tmp, file);
+  } catch (error) {
+    removeQuietly(tmp);
+    throw writeError(error, file);
+  }
 }
 
-// Writes and fsyncs a temp file beside `file`; returns its path.
+// Writes and fsyncs a temp file beside `file`; returns its path. A failed write leaves no temp file.
 function writeTempSync(file: string, data: string): string {
   const tmp = tempPathFor(file);
-  const fd = openSync(tmp, 'w', RECORD_FILE_MODE);
   try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, 'w', RECORD_FILE_MODE);
+    try {
+      writeSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    removeQuietly(tmp);
+    throw writeError(error, file);
   }
   return tmp;
 }
@@ -61,9 +81,9 @@ export function createFileExclusiveSync(file: string, data: string, link: (from:
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
+    throw writeError(error, file);
   } finally {
-    unlinkSync(tmp);
+    removeQuietly(tmp);
   }
 }
 
@@ -76,26 +96,39 @@ export function parseJson(file: string, text: string): unknown {
   }
 }
 
-/** Reads and parses a JSON file; `null` when it does not exist. */
-export async function readJson(file: string): Promise<unknown> {
+/**
+ * Reads and parses a JSON file; `undefined` when it does not exist (a file holding `null` gives `null`: it is there).
+ * Other read errors (e.g. EISDIR) are rethrown as they are.
+ */
+export async function readJsonIfPresent(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
   return parseJson(file, text);
 }
 
-/** Synchronous twin of {@link readJson}. */
-export function readJsonSync(file: string): unknown {
+/** Synchronous twin of {@link readJsonIfPresent}. */
+export function readJsonIfPresentSync(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
   return parseJson(file, text);
+}
+
+/** Reads and parses a JSON file; `null` when it does not exist (or holds `null`: use {@link readJsonIfPresent} to tell). */
+export async function readJson(file: string): Promise<unknown> {
+  return (await readJsonIfPresent(file)) ?? null;
+}
+
+/** Synchronous twin of {@link readJson}. */
+export function readJsonSync(file: string): unknown {
+  return readJsonIfPresentSync(file) ?? null;
 }

@@ -1,10 +1,10 @@
 // The JSON-folder implementation of TaskStore: one file per task, one per run, atomic writes,
 // per-task lock directories, an append-only change journal and an in-memory cache.
-import { mkdirSync } from 'node:fs';
 import { mkdir, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CorruptRecordError } from '../errors.js';
-import { readJson, TEMP_SUFFIX, writeFileAtomic } from './atomic.js';
+import { CorruptRecordError, errnoOf, ExecutorError, FolderError } from '../errors.js';
+import { readJson, readJsonIfPresent, TEMP_SUFFIX, writeFileAtomic } from './atomic.js';
+import { ensureSubfolders, prepareFolder } from './folder-check.js';
 import { Journal } from './journal.js';
 import { acquireLease, type HeldLease, type LeaseHolder } from './lease.js';
 import { LockSet, type CompromisedHandler } from './lock.js';
@@ -13,10 +13,23 @@ import { checkRunRecord, checkTaskRecord } from './record-check.js';
 import { FORMAT_VERSION, type RunRecord, type TaskRecord } from './records.js';
 import type { Mutation, TaskStore, TaskTable } from './store.js';
 import { FOLDER_LAYOUT, JSON_EXT } from './layout.js';
+import { deleteRecord, publishRecord } from './record-write.js';
+import { storeWriteError } from './write-error.js';
 
 export { FOLDER_LAYOUT } from './layout.js';
 /** Temp files older than this are leftovers of a killed writer. */
 export const TEMP_MAX_AGE_MS = 60_000;
+
+/** What `mutateTask` does with a record that cannot be read: throw its `CorruptRecordError`, or treat it as absent (and overwrite or delete it). */
+export type CorruptPolicy = 'throw' | 'absent';
+
+// A record file that cannot be read (a folder in its place, no permission…) is a corrupt record, naming the file.
+function unreadable(file: string, error: unknown): unknown {
+  if (error instanceof ExecutorError) return error;
+  const code = errnoOf(error);
+  if (code === null) return error;
+  return new CorruptRecordError(file, code === 'EISDIR' ? 'a folder, not a file (EISDIR)' : `an unreadable file (${code})`);
+}
 
 /** The JSON-folder store. */
 export class FolderStore implements TaskStore {
@@ -32,9 +45,11 @@ export class FolderStore implements TaskStore {
   // Ledger writes of one run file are serialised, so a later update never overwrites a newer one.
   readonly #runQueue = new Map<string, Promise<void>>();
 
+  /** Opens (creating if needed) the folder and its sub-folders; throws `FolderError` naming an entry that is wrong. */
   constructor(folder: string, onCompromised: CompromisedHandler) {
     this.#folder = folder;
-    for (const dir of [FOLDER_LAYOUT.tasks, FOLDER_LAYOUT.runs, FOLDER_LAYOUT.locks]) mkdirSync(join(folder, dir), { recursive: true });
+    prepareFolder(folder);
+    ensureSubfolders(folder, [FOLDER_LAYOUT.tasks, FOLDER_LAYOUT.runs, FOLDER_LAYOUT.locks]);
     this.#locks = new LockSet(onCompromised);
     this.#journal = new Journal(join(folder, FOLDER_LAYOUT.journal));
     this.#log = new ExecutorLog(join(folder, FOLDER_LAYOUT.log));
@@ -44,49 +59,73 @@ export class FolderStore implements TaskStore {
     return this.#log.file;
   }
 
+  /** Lines of `journal.log` this store skipped as not task names (the rest of torn writes). */
+  get skippedJournalLines(): number {
+    return this.#journal.skippedLines;
+  }
+
   #taskFile(name: string): string {
     return join(this.#folder, FOLDER_LAYOUT.tasks, `${name}${JSON_EXT}`);
   }
 
+  /** Reads one task; `null` if absent. A file that is not a valid record (`null`, a folder…) throws `CorruptRecordError`. */
   async readTask(name: string): Promise<TaskRecord | null> {
     const file = this.#taskFile(name);
-    const value = await readJson(file);
-    return value === null ? null : checkTaskRecord(file, value, name);
+    const value = await readJsonIfPresent(file).catch((error: unknown) => {
+      throw unreadable(file, error);
+    });
+    return value === undefined ? null : checkTaskRecord(file, value, name);
   }
 
-  async mutateTask<T>(name: string, fn: (current: TaskRecord | null) => Promise<Mutation<T>>): Promise<T> {
+  // The record a mutation starts from; with `corrupt: 'absent'`, an unreadable one is null (and is then overwritten or deleted).
+  async #current(name: string, corrupt: CorruptPolicy): Promise<TaskRecord | null> {
+    try {
+      return await this.readTask(name);
+    } catch (error) {
+      if (corrupt === 'absent' && error instanceof CorruptRecordError) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Runs `fn` on the fresh record under the task's lock, then writes what it returns. The record is written, then the
+   * change journalled; if either fails the record is put back as it was, so a rejected mutation changes nothing.
+   * `corrupt: 'absent'` hands an unreadable record to `fn` as `null` (`addTask` with `replace`, `removeTask`).
+   */
+  async mutateTask<T>(name: string, fn: (current: TaskRecord | null) => Promise<Mutation<T>>, options: { corrupt?: CorruptPolicy } = {}): Promise<T> {
     const lockPath = join(this.#folder, FOLDER_LAYOUT.locks, `${name}.lock`);
     return this.#locks.with(lockPath, async () => {
-      const current = await this.readTask(name);
+      const current = await this.#current(name, options.corrupt ?? 'throw');
       const { record, result, sideWrites = [] } = await fn(current);
       const side = Promise.all(sideWrites);
       side.catch(() => undefined); // awaited below; this only keeps an early rejection from going unhandled
       if (record === 'delete') {
-        await unlink(this.#taskFile(name)).catch((e: NodeJS.ErrnoException) => {
-          if (e.code !== 'ENOENT') throw e;
-        });
+        try {
+          await deleteRecord(this.#taskFile(name), () => this.#journal.append(name));
+        } finally {
+          await side.catch(() => undefined); // never release the lock with a side write in flight
+        }
         this.#cache.delete(name);
-        await this.#journal.append(name);
-      } else if (record) {
-        const next: TaskRecord = { ...record, formatVersion: FORMAT_VERSION, rev: (current?.rev ?? 0) + 1, updatedAt: new Date().toISOString() };
-        // Wait for both even if one fails, so the lock is never released with a rename still in flight.
-        const [written] = await Promise.allSettled([writeFileAtomic(this.#taskFile(name), `${JSON.stringify(next, null, 2)}\n`), side]);
-        if (written.status === 'rejected') throw written.reason;
-        this.#cache.set(name, next);
         this.#errors.delete(name);
-        await this.#journal.append(name);
+      } else if (record) {
+        await this.#publish({ ...record, rev: (current?.rev ?? 0) + 1 }, side);
       }
       await side; // rethrows a side-write failure, after the record is written and journalled
       return result;
     });
   }
 
-  async stageTask(record: TaskRecord): Promise<void> {
+  // Writes and journals a record (restoring the old one if either fails), then caches it.
+  async #publish(record: TaskRecord, side: Promise<unknown>): Promise<void> {
     const { name } = record.task;
-    const next: TaskRecord = { ...record, formatVersion: FORMAT_VERSION, rev: record.rev + 1, updatedAt: new Date().toISOString() };
-    await writeFileAtomic(this.#taskFile(name), `${JSON.stringify(next, null, 2)}\n`);
+    const next: TaskRecord = { ...record, formatVersion: FORMAT_VERSION, updatedAt: new Date().toISOString() };
+    await publishRecord(this.#taskFile(name), `${JSON.stringify(next, null, 2)}\n`, side, () => this.#journal.append(name));
     this.#cache.set(name, next);
-    await this.#journal.append(name);
+    this.#errors.delete(name);
+  }
+
+  async stageTask(record: TaskRecord): Promise<void> {
+    await this.#publish({ ...record, rev: record.rev + 1 }, Promise.resolve());
   }
 
   // Re-reads one record into the given maps; a read older than what is cached (lower rev) is dropped.
@@ -116,7 +155,7 @@ export class FolderStore implements TaskStore {
     const changes = this.#loaded && !options.full ? await this.#journal.changes() : ({ kind: 'reset' } as const);
     if (changes.kind === 'reset') {
       await this.#journal.markSeen();
-      const files = await readdir(join(this.#folder, FOLDER_LAYOUT.tasks));
+      const files = await this.#taskFiles();
       const names = files.filter((f) => f.endsWith(JSON_EXT)).map((f) => f.slice(0, -JSON_EXT.length));
       // Load into fresh maps and swap them in at once.
       const cache = new Map<string, TaskRecord>();
@@ -129,6 +168,17 @@ export class FolderStore implements TaskStore {
       await Promise.all([...changes.names].map((n) => this.#reload(n, this.#cache, this.#errors)));
     }
     return this.#snapshot();
+  }
+
+  // Names in tasks/; a missing or wrong tasks/ is a FolderError naming it.
+  async #taskFiles(): Promise<string[]> {
+    const dir = join(this.#folder, FOLDER_LAYOUT.tasks);
+    try {
+      return await readdir(dir);
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') throw new FolderError(dir, 'no such folder (ENOENT): the executor folder was moved or removed', error);
+      throw storeWriteError(error, dir);
+    }
   }
 
   // A copy of the cache, sorted by name.
@@ -156,8 +206,7 @@ export class FolderStore implements TaskStore {
   writeRun(run: RunRecord): Promise<void> {
     const file = join(this.#runDir(run.task), `${run.runId}${JSON_EXT}`);
     return this.#serialRun(file, async () => {
-      await mkdir(this.#runDir(run.task), { recursive: true });
-      await writeFileAtomic(file, `${JSON.stringify(run, null, 2)}\n`);
+      await this.#writeRunFile(run.task, file, run);
     });
   }
 
@@ -167,8 +216,18 @@ export class FolderStore implements TaskStore {
       const run = await this.#readRunFile(file).catch(() => null);
       const next = run ? { ...run, ...patch } : fallback;
       if (!next) return;
-      await mkdir(this.#runDir(task), { recursive: true });
-      await writeFileAtomic(file, `${JSON.stringify(next, null, 2)}\n`);
+      await this.#writeRunFile(task, file, next);
+    });
+  }
+
+  // Writes a run ledger file (creating the task's run folder), errors typed and naming the file.
+  async #writeRunFile(task: string, file: string, run: RunRecord): Promise<void> {
+    const dir = this.#runDir(task);
+    await mkdir(dir, { recursive: true }).catch((error: unknown) => {
+      throw storeWriteError(error, dir);
+    });
+    await writeFileAtomic(file, `${JSON.stringify(run, null, 2)}\n`).catch((error: unknown) => {
+      throw storeWriteError(error, file);
     });
   }
 

@@ -4,6 +4,7 @@ import { stat, unlink, utimes } from 'node:fs/promises';
 import lockfile from 'proper-lockfile';
 import { LeaseHeldError } from '../errors.js';
 import { readJson, writeFileAtomic } from './atomic.js';
+import { storeWriteError } from './write-error.js';
 
 /** A lease not refreshed for this long is stale even if its holder looks alive (e.g. a hung process). */
 export const LEASE_STALE_MS = 10_000;
@@ -92,7 +93,7 @@ export async function acquireLease(folder: string, opts: AcquireLeaseOptions): P
       release = await tryLock(opts);
       break;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw storeWriteError(error, opts.lockPath);
     }
     const holder = await readHolder(opts.holderFile);
     const waited = Date.now() - start;
@@ -107,7 +108,12 @@ export async function acquireLease(folder: string, opts: AcquireLeaseOptions): P
   }
   const unlock = release;
   const info: LeaseHolder = { ...opts.holder, hostname: hostname(), since: new Date().toISOString() };
-  await writeFileAtomic(opts.holderFile, `${JSON.stringify(info, null, 2)}\n`);
+  try {
+    await writeFileAtomic(opts.holderFile, `${JSON.stringify(info, null, 2)}\n`);
+  } catch (error) {
+    await unlock().catch(() => undefined); // a lease nobody is named in would block every other supervisor
+    throw storeWriteError(error, opts.holderFile);
+  }
   return {
     async release() {
       await unlink(opts.holderFile).catch(() => undefined);

@@ -1,7 +1,8 @@
 // Cross-process locks (proper-lockfile, stale-aware) plus an in-process queue per key,
 // so calls from one process never spin on the lock directory against each other.
+import { setTimeout as delay } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
-import { LockError } from '../errors.js';
+import { errnoOf, LockError, writeError } from '../errors.js';
 
 /** A lock untouched for this long is stale: its holder died. */
 export const LOCK_STALE_MS = 5_000;
@@ -9,6 +10,15 @@ export const LOCK_STALE_MS = 5_000;
 export const LOCK_UPDATE_MS = 1_000;
 // Retry schedule that outlasts LOCK_STALE_MS, so a dead holder's lock is always taken over.
 const LOCK_RETRIES = { retries: 400, factor: 1.3, minTimeout: 2, maxTimeout: 40, randomize: true };
+
+// Errors no retry can cure: thrown at once (a full disk or a read-only file system as NoSpaceError / ReadOnlyError).
+const PERMANENT_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'ENOTDIR', 'ENAMETOOLONG']);
+
+// Delay before retry `attempt` (0-based), as the `retry` package computes it for LOCK_RETRIES.
+function retryDelay(attempt: number): number {
+  const { minTimeout, maxTimeout, factor, randomize } = LOCK_RETRIES;
+  return Math.min(maxTimeout, Math.round((randomize ? 1 + Math.random() : 1) * minTimeout * factor ** attempt));
+}
 
 /** Called when a held lock was compromised (e.g. the event loop stalled past the stale time). */
 export type CompromisedHandler = (file: string, error: Error) => void;
@@ -35,23 +45,35 @@ export class LockSet {
   }
 
   async #locked<T>(lockPath: string, fn: () => Promise<T>): Promise<T> {
-    let release: () => Promise<void>;
-    try {
-      release = await lockfile.lock(lockPath, {
-        realpath: false,
-        lockfilePath: lockPath,
-        stale: LOCK_STALE_MS,
-        update: LOCK_UPDATE_MS,
-        retries: LOCK_RETRIES,
-        onCompromised: (error) => this.#onCompromised(lockPath, error),
-      });
-    } catch (error) {
-      throw new LockError(lockPath, error);
-    }
+    const release = await this.#acquire(lockPath);
     try {
       return await fn();
     } finally {
       await release().catch(() => undefined);
+    }
+  }
+
+  // Takes the lock directory, retrying while it is held (or on a passing error) by LOCK_RETRIES' schedule.
+  async #acquire(lockPath: string): Promise<() => Promise<void>> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await lockfile.lock(lockPath, {
+          realpath: false,
+          lockfilePath: lockPath,
+          stale: LOCK_STALE_MS,
+          update: LOCK_UPDATE_MS,
+          retries: 0,
+          onCompromised: (error) => this.#onCompromised(lockPath, error),
+        });
+      } catch (error) {
+        const code = errnoOf(error);
+        if (code !== null && PERMANENT_ERRORS.has(code)) {
+          const mapped = writeError(error, lockPath);
+          throw mapped === error ? new LockError(lockPath, error) : mapped;
+        }
+        if (attempt >= LOCK_RETRIES.retries) throw new LockError(lockPath, error);
+      }
+      await delay(retryDelay(attempt));
     }
   }
 }

@@ -2,6 +2,7 @@
 import { appendFile, rename, stat } from 'node:fs/promises';
 import dayjs from 'dayjs';
 import { BatchWriter } from './batch.js';
+import { storeWriteError } from './write-error.js';
 
 /** The log is rotated to `executor.log.1` past this size. */
 export const LOG_ROTATE_BYTES = 10 * 1024 * 1024;
@@ -29,7 +30,7 @@ export class ExecutorLog {
     return this.#file;
   }
 
-  /** Queues a line; resolves when it is written. */
+  /** Queues a line; resolves when it is written (rejects with `NoSpaceError`, `ReadOnlyError` or `FolderError` naming the log). */
   append(line: string): Promise<void> {
     return this.#writer.push(line);
   }
@@ -41,7 +42,11 @@ export class ExecutorLog {
 
   async #write(lines: string[]): Promise<void> {
     const text = lines.map((l) => `${l}\n`).join('');
-    await appendFile(this.#file, text);
+    try {
+      await appendFile(this.#file, text);
+    } catch (error) {
+      throw storeWriteError(error, this.#file);
+    }
     if (this.#sizeHint < 0) this.#sizeHint = (await stat(this.#file).catch(() => null))?.size ?? 0;
     else this.#sizeHint += Buffer.byteLength(text);
     if (this.#sizeHint > LOG_ROTATE_BYTES) await this.#rotate();
