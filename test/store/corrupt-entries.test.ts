@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { CorruptRecordError } from '../../src/errors.js';
 import type { WarningEvent } from '../../src/events.js';
 import { FolderStore } from '../../src/store/folder-store.js';
+import { T } from '../helpers/time.js';
 import { fixture, useExecutors } from '../helpers/executor.js';
 import { taskRecord } from '../fixtures/store/kit.js';
 
@@ -52,7 +53,7 @@ describe('a bad entry in tasks/ (issue 12 item 7)', () => {
     const rows = await ex.startAll();
     expect(rows.find((r) => r.name === 'good')).toMatchObject({ result: 'started' });
     expect(rows.find((r) => r.name === 'bad')).toMatchObject({ result: 'error', code: 'ERR_CORRUPT_RECORD' });
-    await ex.waitFor('good', 'succeeded', { timeout: 10_000 });
+    await ex.waitFor('good', 'succeeded', { timeout: T(10_000) });
   });
 
   it.each(SHAPES)('%s: addTask without replace rejects with ERR_CORRUPT_RECORD and leaves it as it is', async (_label, breakIt) => {
