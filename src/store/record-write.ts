@@ -37,7 +37,10 @@ export async function setAside(file: string): Promise<AsideEntry | null> {
 /** Puts `aside` back at `file` (or removes `file` when there was nothing), after a change that must not stay. */
 export async function restoreAside(file: string, aside: AsideEntry | null): Promise<void> {
   if (!aside || aside.folder) await unlink(file).catch(() => undefined);
-  if (aside) await rename(aside.path, file).catch(() => undefined);
+  if (!aside) return;
+  await rename(aside.path, file).catch(() => undefined);
+  // rename does nothing when both names are links to one file (the write failed before replacing it): drop the link.
+  if (!aside.folder) await unlink(aside.path).catch(() => undefined);
 }
 
 /** Drops the kept entry once the change is journalled. */
