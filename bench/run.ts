@@ -14,6 +14,7 @@ import { renderPartial, renderReport } from './report.js';
 import { benchRestart } from './restart.js';
 import { ALIGNED_SECONDS as SCHEDULE_ALIGNED_SECONDS, benchSchedule, FLOOR_SECONDS as SCHEDULE_FLOOR_SECONDS, SECONDS as SCHEDULE_SECONDS, TASKS as SCHEDULE_TASKS } from './schedule.js';
 import { benchStartAll, TASKS as START_TASKS } from './start-all.js';
+import { benchStopTree, KILL_TIMEOUT_MS as STOP_KILL_TIMEOUT_MS, PROCESSES as STOP_PROCESSES } from './stop-tree.js';
 import { benchTable } from './table.js';
 import { benchTimestamps, LINE_BYTES as STAMP_LINE_BYTES, MIB as STAMP_MIB } from './timestamps.js';
 import { TASKS as MEMORY_TASKS } from './memory.js';
@@ -32,10 +33,11 @@ const NOTES = [
   `**Event fan-out**: ${EVENT_TASKS} one-step programs with \`on: ['go']\` (step \`sh program-stamp.sh\`, which appends its run id and \`$(date +%s%N)\` to a log), supervised by \`keepRestarting()\` in the bench's process; timed from just before \`emitEvent('go')\` to each child's own stamp (and to each run's \`start\` event, in the details); per round, the first and the last of the ${EVENT_TASKS} spawns; p50 / p99 / max over ${EVENT_ROUNDS} rounds. Floor: ${EVENT_TASKS} \`child_process.spawn\`s of the same script from one loop (detached, output to a file), from the loop's start to each child's stamp. The event is emitted by the supervising process itself, and, alternately, by a second Node process (\`bench/fixtures/program-emit.mjs\`, already running, stamping just before its \`emitEvent\`), whose event file the supervisor picks up: the difference is the hand-over's cost. The three sides alternate round by round after a warm-up. \`BENCH_EVENT_ROUNDS\`, \`BENCH_EVENT_TASKS\` change it.`,
   '**Supervisor RSS**: a fresh plain-Node process imports `dist/`, supervises 100 sleeping Node tasks with `keepRestarting({ sleep: 1 })` and samples `process.memoryUsage().rss` for 3 s once all are up; floor: a bare `node` process.',
   `**CLI commands**: each \`executor\` command is a fresh process (\`node bin/executor.js ...\`, \`EXECUTOR_FOLDER\` a temp folder, \`NO_COLOR=1\`, stdout and stderr piped and read), timed from \`spawn\` to \`'close'\` (exited, output read to its end); median and p90 of ${CLI_REPS} runs each. \`--version\` against \`node -e 0\` (bare Node start-up). \`ls --json\` on a folder of ${CLI_TASKS} idle tasks (added through \`addTask\`, never started) against a \`node -e\` one-liner that reads and \`JSON.parse\`s every \`tasks/*.json\` and prints them as JSON (the least a separate process can do to show the table); informational: \`ls\` (table) on the same folder and on ${CLI_FEW_TASKS} tasks (against the same one-liner on ${CLI_FEW_TASKS}). \`run NAME --wait\` of a task whose script is \`sh\` printing one line and exiting 0 (default options: header, fd output) against a \`node -e\` one-liner that spawns \`sh\` on the same script, pipes its stdout and stderr through and exits with its code. Every side runs once as a warm-up, then ${CLI_REPS} rounds of all sides, the round's order reversed every other round. \`BENCH_CLI_REPS\` changes it.`,
+  `**Stopping a big tree**: a task whose script (\`bench/fixtures/big-tree.sh\`) starts ${STOP_PROCESSES} processes that all ignore SIGTERM (7 subshells of 99 \`sleep\`s each); \`stopTask\` with \`killTimeout: ${STOP_KILL_TIMEOUT_MS}\`, timed from the call to its return, with every process found gone (by the run marker in \`/proc/<pid>/environ\`). The floor is the killTimeout itself: a stop that must wait it cannot be faster. The event loop of the calling process is watched with \`perf_hooks.monitorEventLoopDelay\` (resolution 5 ms) for the whole stop; its max is the longest block.`,
 ];
 
 /** Bench names, in run order; `BENCH_ONLY=schedule,timestamps` runs a subset (printed, docs/benchmarks.md left alone). */
-export const BENCHES = ['restart', 'start-all', 'output', 'timestamps', 'read-out', 'table', 'schedule', 'memory', 'program', 'event', 'cli'] as const;
+export const BENCHES = ['restart', 'start-all', 'output', 'timestamps', 'read-out', 'table', 'schedule', 'memory', 'program', 'event', 'cli', 'stop-tree'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 /** The benches chosen by `BENCH_ONLY` (comma-separated names), or null for all of them. */
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
     await step('program', 'program step overhead', benchProgram);
     await step('event', 'event fan-out', benchEvent);
     await step('cli', 'executor CLI commands', benchCli);
+    await step('stop-tree', 'stopping a 700-process tree', benchStopTree);
     if (!restart || !startAll || !output || !memory) {
       process.stdout.write(`${renderPartial(figures)}\nPartial run (BENCH_ONLY=${process.env.BENCH_ONLY}, ${((Date.now() - t0) / 1000).toFixed(0)} s): docs/benchmarks.md not written.\n`);
       return;

@@ -2,7 +2,7 @@
 // marker, and all their descendants; never one that started before the root (a stranger with a reused pid).
 import { identityOf, readBootId, sameProcess, type ProcessIdentity } from './identity.js';
 import { hasMarker, type RunMarker } from './marker.js';
-import { descendantsIn, readProcTable, type ProcTable } from './proc-table.js';
+import { descendantsIn, readProcTable, readProcTableSliced, type ProcTable } from './proc-table.js';
 
 /** Whether the root pid still is our process, is gone (or a zombie), or belongs to a stranger now. */
 export type RootStatus = 'alive' | 'gone' | 'stranger';
@@ -45,6 +45,26 @@ function marked(scope: RunScope, pid: number, startTime: number): boolean {
   return found;
 }
 
+/** Marker checks made between two yields to the event loop (each reads one `/proc/<pid>/environ`, ~20 µs). */
+export const MARKER_CHECKS_PER_SLICE = 200;
+
+/**
+ * Reads the markers {@link runMembers} will need from `table` ahead of it, yielding to the event loop every
+ * {@link MARKER_CHECKS_PER_SLICE} reads, so a big table never blocks the caller for long. Only processes that are not
+ * the root's kin (group, session) and not checked yet are read.
+ */
+export async function checkMarkers(scope: RunScope, table: ProcTable): Promise<void> {
+  if (scope.marker === null) return;
+  const { root } = scope;
+  let reads = 0;
+  for (const [pid, stat] of table.stats) {
+    if (pid === root.pid || stat.startTime < root.startTime || scope.checked.has(keyOf(pid, stat.startTime))) continue;
+    if (root.pid > 0 && (stat.pgrp === root.pid || stat.session === root.pid)) continue;
+    marked(scope, pid, stat.startTime);
+    if (++reads % MARKER_CHECKS_PER_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 /**
  * Every live process of the run in `table`: the root if alive, then (unless the root's pid is a stranger's now) its
  * group's and session's members, the marked processes, and the descendants of all of them. Processes that started
@@ -80,9 +100,11 @@ export function runMembers(scope: RunScope, table: ProcTable = readProcTable()):
  *
  * @example
  * ```ts
- * const left = leftovers({ root, marker: { executorId, runId }, checked: new Map() });
+ * const left = await leftovers({ root, marker: { executorId, runId }, checked: new Map() });
  * ```
  */
-export function leftovers(scope: RunScope, table: ProcTable = readProcTable()): Member[] {
+export async function leftovers(scope: RunScope): Promise<Member[]> {
+  const table = await readProcTableSliced();
+  await checkMarkers(scope, table);
   return [...runMembers(scope, table).values()].filter((m) => m.id.pid !== scope.root.pid);
 }

@@ -2,8 +2,8 @@
 import treeKill from 'tree-kill';
 import { isAlive, type ProcessIdentity } from './identity.js';
 import type { RunMarker } from './marker.js';
-import { runMembers, rootStatusIn, type Member, type RootStatus, type RunScope } from './members.js';
-import { hasProc, readProcTable, type ProcTable } from './proc-table.js';
+import { checkMarkers, runMembers, rootStatusIn, type Member, type RootStatus, type RunScope } from './members.js';
+import { hasProc, readProcTableSliced, type ProcTable } from './proc-table.js';
 
 /** Time between SIGTERM and SIGKILL. */
 export const DEFAULT_KILL_TIMEOUT_MS = 5_000;
@@ -91,43 +91,53 @@ function refresh(run: StopRun, table: ProcTable): Member[] {
   return added;
 }
 
+/** Verified signals sent between two yields to the event loop (each reads the target's stat first, ~20 µs). */
+export const SIGNALS_PER_SLICE = 200;
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Sends `signal` to each process by verified pid, yielding every {@link SIGNALS_PER_SLICE}; returns those sent. */
+async function signalEach(members: Member[], signal: NodeJS.Signals): Promise<Member[]> {
+  const sent: Member[] = [];
+  for (const [i, m] of members.entries()) {
+    if (signalVerified(m.id, signal)) sent.push(m);
+    if ((i + 1) % SIGNALS_PER_SLICE === 0) await yieldToLoop();
+  }
+  return sent;
+}
+
 /** First SIGTERM: the root's group at once (when it is ours), and every other member by verified pid. */
-function terminate(run: StopRun, status: RootStatus): void {
+async function terminate(run: StopRun, status: RootStatus): Promise<void> {
   const { root } = run.scope;
   const members = [...run.pending.values()];
   const group = status !== 'stranger' && members.some((m) => m.pgrp === root.pid);
   if (group) sendSignal(-root.pid, 'SIGTERM');
-  for (const m of members) if (!(group && m.pgrp === root.pid)) signalVerified(m.id, 'SIGTERM');
+  await signalEach(members.filter((m) => !(group && m.pgrp === root.pid)), 'SIGTERM');
 }
 
-/** SIGKILLs one process once; drops it from the wait when it cannot be signalled (gone, or not ours). */
-function killOnce(run: StopRun, m: Member): void {
-  const key = keyOf(m.id);
-  if (run.killed.has(key)) return;
-  run.killed.add(key);
-  if (signalVerified(m.id, 'SIGKILL')) run.forced = true;
-  else if (isAlive(m.id)) run.pending.delete(m.id.pid);
+/** SIGKILLs each process once; drops from the wait those that cannot be signalled (gone, or not ours). */
+async function killOnce(run: StopRun, members: Member[]): Promise<void> {
+  const fresh = members.filter((m) => !run.killed.has(keyOf(m.id)));
+  for (const m of fresh) run.killed.add(keyOf(m.id));
+  const sent = new Set(await signalEach(fresh, 'SIGKILL'));
+  if (sent.size > 0) run.forced = true;
+  for (const m of fresh) if (!sent.has(m) && isAlive(m.id)) run.pending.delete(m.id.pid);
 }
 
 /**
  * Forced phase, one step: SIGKILL everything but the root, so the shim can still record 137;
  * once only the root is left for ROOT_GRACE_MS, SIGKILL it too. Returns when the root was first seen alone.
  */
-function forceStep(run: StopRun, rootAloneSince: number | undefined, now: number): number | undefined {
+async function forceStep(run: StopRun, rootAloneSince: number | undefined, now: number): Promise<number | undefined> {
   const { root } = run.scope;
   const rootMember = run.pending.get(root.pid);
   const rootAlive = rootMember !== undefined && rootMember.id === root;
-  let othersLeft = false;
-  for (const m of run.pending.values()) {
-    if (m === rootMember && rootAlive) continue;
-    // The live shim's own chores (writing the status file) are left alone.
-    if (rootAlive && m.ppid === root.pid && m.id.pid !== run.taskChild) continue;
-    othersLeft = true;
-    killOnce(run, m);
-  }
-  if (!rootAlive || othersLeft) return undefined;
+  // The live shim's own chores (writing the status file) are left alone.
+  const others = [...run.pending.values()].filter((m) => !(rootAlive && (m === rootMember || (m.ppid === root.pid && m.id.pid !== run.taskChild))));
+  await killOnce(run, others);
+  if (!rootAlive || others.length > 0) return undefined;
   const since = rootAloneSince ?? now;
-  if (now - since >= ROOT_GRACE_MS) killOnce(run, rootMember);
+  if (now - since >= ROOT_GRACE_MS) await killOnce(run, [rootMember]);
   return since;
 }
 
@@ -139,11 +149,12 @@ async function waitGone(run: StopRun, killTimeoutMs: number, pollMs: number): Pr
   let rootAloneSince: number | undefined;
   for (;;) {
     const started = performance.now();
-    const table = readProcTable();
+    const table = await readProcTableSliced();
+    await checkMarkers(run.scope, table);
     for (const m of refresh(run, table)) if (m.id.pid === run.taskChild) signalVerified(m.id, 'SIGTERM');
     if (run.pending.size === 0) return;
     const now = Date.now();
-    if (now >= deadline) rootAloneSince = forceStep(run, rootAloneSince, now);
+    if (now >= deadline) rootAloneSince = await forceStep(run, rootAloneSince, now);
     const scanMs = performance.now() - started;
     await delay(Math.max(pollMs, scanMs / MAX_SCAN_SHARE));
   }
@@ -181,10 +192,11 @@ export async function stopTree(root: ProcessIdentity, opts: StopTreeOptions = {}
   const pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
   if (!hasProc()) return stopWithoutProc(root, killTimeoutMs, pollMs);
   const run: StopRun = { scope: { root, marker: opts.marker ?? null, checked: new Map() }, pending: new Map(), killed: new Set(), forced: false };
-  const table = readProcTable();
+  const table = await readProcTableSliced();
+  await checkMarkers(run.scope, table);
   refresh(run, table);
   if (run.pending.size === 0) return NOT_SIGNALLED;
-  terminate(run, rootStatusIn(root, table));
+  await terminate(run, rootStatusIn(root, table));
   await waitGone(run, killTimeoutMs, pollMs);
   return { signalled: true, forced: run.forced };
 }

@@ -115,7 +115,7 @@ async function reapLeftovers(rt: Runtime, record: TaskRecord, run: CurrentRun, e
   // The shim records the status before it exits: none recorded means the shim itself was killed.
   const shimKilled = exitUnknown || (run.program === null && readStatusFile(rt.store.statusFile(name, run.runId)) === null);
   if (record.task.keepOrphans === true && !shimKilled) return;
-  const left = runLeftovers(rt, run);
+  const left = await runLeftovers(rt, run);
   if (left.length === 0) return;
   const pids = left.map((m) => m.id.pid).join(', ');
   if (shimKilled) rt.warn(`Orphaned run ${run.runId} of ${name}: its shim is gone but its processes live on (pids ${pids}); stopping them`, name, 'ERR_ORPHANED_RUN');

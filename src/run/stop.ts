@@ -62,7 +62,7 @@ function markAndCollect(rt: Runtime, name: string): Promise<StopTargets> {
     const dead: CurrentRun[] = [];
     for (const run of liveRuns(current)) {
       // A run whose shim is gone but whose processes live on (killed shim, daemons) is stopped like a live one.
-      if (runLive(rt, run) || runLeftovers(rt, run).length > 0) { runs.push(run); continue; }
+      if (runLive(rt, run) || (await runLeftovers(rt, run)).length > 0) { runs.push(run); continue; }
       dead.push(run);
       const done = await finalizeRun(rt, current, null, run);
       if (done) { current = done.record; closed.push(done); }

@@ -34,7 +34,7 @@ export function stopRun(rt: Runtime, run: CurrentRun): Promise<StopTreeResult> {
 }
 
 /** The processes of `run` other than its root that are alive (the root being gone: what it left behind). */
-export function runLeftovers(rt: Runtime, run: CurrentRun): Member[] {
+export function runLeftovers(rt: Runtime, run: CurrentRun): Promise<Member[]> {
   return leftovers({ root: runIdentity(run), marker: runMarker(rt, run), checked: new Map() });
 }
 
