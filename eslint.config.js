@@ -25,6 +25,6 @@ export default tseslint.config(
   },
   {
     files: ['test/fixtures/**', 'examples/**', 'bench/**', 'bin/**'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', setInterval: 'readonly', clearTimeout: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', setInterval: 'readonly', clearTimeout: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly' } },
   },
 );

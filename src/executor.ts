@@ -1,7 +1,7 @@
 // Executor composes the store, the process layer and the supervisor behind ExecutoR's API.
 import { resolve } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
-import { InvalidOptionError } from './errors.js';
+import { CorruptRecordError, InvalidOptionError } from './errors.js';
 import { taskNotFound } from './task/suggest.js';
 import type { ExecutorEvents } from './events.js';
 import { checkExecutorOptions, createRuntime, type ExecutorOptions } from './executor-runtime.js';
@@ -96,7 +96,9 @@ export class Executor extends EventEmitter<ExecutorEvents> {
 
   /** Stops (if running) and removes a task and its run ledger. Output files are kept. */
   async removeTask(name: string): Promise<void> {
-    await this.#existing(name);
+    await this.#existing(name).catch((error: unknown) => {
+      if (!(error instanceof CorruptRecordError)) throw error; // a record that cannot be read is removed as it is
+    });
     await removeTask(this.#rt, name);
     await this.#flushed(undefined);
   }

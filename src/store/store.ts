@@ -23,8 +23,12 @@ export interface TaskTable {
 export interface TaskStore {
   /** Reads one task fresh from storage; `null` if absent. Throws `CorruptRecordError`. */
   readTask(name: string): Promise<TaskRecord | null>;
-  /** Runs `fn` on the fresh record under the task's cross-process lock, then writes what it returns. */
-  mutateTask<T>(name: string, fn: (current: TaskRecord | null) => Promise<Mutation<T>>): Promise<T>;
+  /**
+   * Runs `fn` on the fresh record under the task's cross-process lock, then writes what it returns. A record that
+   * cannot be read throws `CorruptRecordError`, unless `corrupt: 'absent'`: `fn` then gets `null`, and what it returns
+   * overwrites or deletes the bad entry.
+   */
+  mutateTask<T>(name: string, fn: (current: TaskRecord | null) => Promise<Mutation<T>>, options?: { corrupt?: 'throw' | 'absent' }): Promise<T>;
   /**
    * Writes `record` durably now, from inside `mutateTask(record.task.name, …)`'s callback (the lock is held), before the
    * callback goes on to act: an intent (e.g. a run about to be spawned) that a crash must not lose. The record the

@@ -1,4 +1,5 @@
 // addTask / removeTask / startTask: each one locked mutation of a task record.
+import { CorruptRecordError } from '../errors.js';
 import { taskNotFound } from './suggest.js';
 import { stopTree } from '../process/stop.js';
 import { announceExit, finalizeRun, liveRuns, type Finalized } from '../run/close.js';
@@ -6,6 +7,7 @@ import { releaseSlot } from '../run/gate.js';
 import { assertStartable, type Launched } from '../run/launch.js';
 import { runLive } from '../run/own.js';
 import { stopTaskRun } from '../run/stop.js';
+import { stopTaskLeftovers } from '../run/tree.js';
 import type { Runtime } from '../runtime.js';
 import { FORMAT_VERSION, initialState, type TaskRecord, type TaskSpec } from '../store/records.js';
 import { announceLaunch } from '../supervisor/announce.js';
@@ -44,7 +46,7 @@ export async function addTask(rt: Runtime, name: unknown, script: unknown, optio
     }
     const record: TaskRecord = { formatVersion: FORMAT_VERSION, rev: current?.rev ?? 0, updatedAt: '', task: current ? { ...spec, addedAt: current.task.addedAt } : spec, state };
     return { record, result: { record, skipped: false } };
-  });
+  }, { corrupt: replace ? 'absent' : 'throw' }); // replace overwrites a record that cannot be read; add alone refuses it
   if (outcome.skipped) rt.warn(`Skipping ${spec.name} because a task named ${spec.name} already exists`, spec.name, 'ERR_DUPLICATE_TASK');
   else rt.log(`${replace ? 'Replacing' : 'Adding'} ${spec.name} ${spec.steps ? `(steps: ${spec.steps.map((s) => s.name).join(', ')})` : spec.script}`);
   rt.supervisor?.onChanged();
@@ -69,13 +71,17 @@ export function lastSlotIso(task: TaskSpec, now: number): string | null {
 /** Removes a task: stops its tree, deletes its record and run ledger (outputs stay). */
 export async function removeTask(rt: Runtime, name: string): Promise<void> {
   for (;;) {
-    await stopTaskRun(rt, name);
+    // A record that cannot be read names no run: the task's marked processes are stopped, and it is removed as it is.
+    await stopTaskRun(rt, name).catch(async (error: unknown) => {
+      if (!(error instanceof CorruptRecordError)) throw error;
+      await stopTaskLeftovers(rt, name);
+    });
     // Delete only if nothing started it again meanwhile (e.g. startTask from another process); else stop again.
     const deleted = await rt.store.mutateTask(name, async (current) => {
       const alive = current ? liveRuns(current).some((run) => runLive(rt, run)) : false;
       if (alive) return { record: null, result: false };
       return { record: 'delete', result: true };
-    });
+    }, { corrupt: 'absent' });
     if (deleted) break;
   }
   await rt.store.deleteRuns(name);

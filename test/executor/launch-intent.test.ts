@@ -1,7 +1,6 @@
 // Issue 12, item 1: a launcher killed right after the spawn leaves no untracked process and never a second copy.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Executor } from '../../src/index.js';
