@@ -1,6 +1,7 @@
 // Public entry point of executor-sdk.
 export { Executor, DEFAULT_KEEP_ARCHIVES, DEFAULT_NEXT_RUNS, DEFAULT_READ_OUT_LINES, type ExecutorOptions, type ReadOutOptions } from './executor.js';
 export * from './errors.js';
+export * from './fs-errors.js';
 export type * from './events.js';
 export { TASK_NAME_PATTERN } from './task/name.js';
 export type { AddTaskOptions } from './task/options.js';

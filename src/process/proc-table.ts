@@ -54,7 +54,8 @@ interface MutableTable { stats: Map<number, ProcStat>; children: Map<number, num
 
 const emptyTable = (): MutableTable => ({ stats: new Map(), children: new Map() });
 
-function listPids(): number[] {
+/** Pids of every process currently listed under /proc (none when it cannot be read). */
+export function listPids(): number[] {
   let names: string[];
   try {
     names = readdirSync(PROC_ROOT);

@@ -1,6 +1,7 @@
 // Process tree walks over /proc: children, descendants, process-group members.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isDeadState, PROC_ROOT, readProcStat } from './identity.js';
+import { listPids } from './proc-table.js';
 
 // Whether the kernel has /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN); probed once on our own main thread.
 let childrenFileSupported: boolean | undefined;
@@ -10,26 +11,10 @@ function hasChildrenFiles(): boolean {
   return childrenFileSupported;
 }
 
-/** Pids of every process currently listed under /proc. */
-function listAllPids(): number[] {
-  let names: string[];
-  try {
-    names = readdirSync(PROC_ROOT);
-  } catch {
-    return [];
-  }
-  const pids: number[] = [];
-  for (const name of names) {
-    const pid = Number(name);
-    if (Number.isSafeInteger(pid) && pid > 0) pids.push(pid);
-  }
-  return pids;
-}
-
 /** Pids of the live (non-zombie) processes whose stat matches `keep`, found by scanning /proc. */
 function scanProcs(keep: (ppid: number, pgrp: number) => boolean): number[] {
   const found: number[] = [];
-  for (const pid of listAllPids()) {
+  for (const pid of listPids()) {
     const stat = readProcStat(pid);
     if (stat && !isDeadState(stat.state) && keep(stat.ppid, stat.pgrp)) found.push(pid);
   }

@@ -1,6 +1,6 @@
 // Stopping a task: mark it stopped first (so no supervisor undoes it), then stop every process of its runs.
 // On a full or read-only disk the mark cannot be written: the processes are stopped all the same, then recorded.
-import { errnoOf, NoSpaceError, ReadOnlyError } from '../errors.js';
+import { errnoOf, NoSpaceError, ReadOnlyError } from '../fs-errors.js';
 import type { ProcessIdentity } from '../process/identity.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, TaskRecord } from '../store/records.js';

@@ -2,7 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { CorruptRecordError, writeError } from '../errors.js';
+import { CorruptRecordError } from '../errors.js';
+import { writeError } from '../fs-errors.js';
 
 /** Suffix of in-flight temp files; readers ignore them and the supervisor sweeps old ones. */
 export const TEMP_SUFFIX = '.tmp';

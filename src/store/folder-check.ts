@@ -3,7 +3,7 @@
 // recursive mkdir loops forever where mkdir gives ENOENT under an existing parent (e.g. under /proc).
 import { accessSync, constants, mkdirSync, statSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { errnoOf, FolderError } from '../errors.js';
+import { errnoOf, FolderError } from '../fs-errors.js';
 
 /** Longest path the library's files add below the folder (`runs/<task>/<runId>/<step>_<stamp>-N.err.txt` + temp suffix), bytes. */
 export const FOLDER_INNER_PATH_BYTES = 300;

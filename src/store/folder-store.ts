@@ -2,7 +2,8 @@
 // per-task lock directories, an append-only change journal and an in-memory cache.
 import { mkdir, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CorruptRecordError, errnoOf, ExecutorError, FolderError } from '../errors.js';
+import { CorruptRecordError, ExecutorError } from '../errors.js';
+import { errnoOf, FolderError } from '../fs-errors.js';
 import { readJson, readJsonIfPresent, TEMP_SUFFIX, writeFileAtomic } from './atomic.js';
 import { ensureSubfolders, prepareFolder } from './folder-check.js';
 import { Journal } from './journal.js';

@@ -2,7 +2,8 @@
 // so calls from one process never spin on the lock directory against each other.
 import { setTimeout as delay } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
-import { errnoOf, LockError, writeError } from '../errors.js';
+import { LockError } from '../errors.js';
+import { errnoOf, writeError } from '../fs-errors.js';
 
 /** A lock untouched for this long is stale: its holder died. */
 export const LOCK_STALE_MS = 5_000;

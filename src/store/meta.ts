@@ -2,7 +2,8 @@
 import { linkSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { CorruptRecordError, errnoOf, ExecutorError, FolderError, IdMismatchError, InvalidOptionError } from '../errors.js';
+import { CorruptRecordError, ExecutorError, IdMismatchError, InvalidOptionError } from '../errors.js';
+import { errnoOf, FolderError } from '../fs-errors.js';
 import { createFileExclusiveSync, readJsonIfPresentSync } from './atomic.js';
 import { assertFileEntry, assertSubfolders, prepareFolder } from './folder-check.js';
 import { FOLDER_LAYOUT } from './layout.js';

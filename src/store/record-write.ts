@@ -1,7 +1,7 @@
 // Writes and deletes of a task record that a failed journal append undoes: the old entry is kept aside (a hard link,
 // or the entry itself when it is a folder) until the change is journalled, and put back if it cannot be.
 import { link, lstat, rename, rm, unlink } from 'node:fs/promises';
-import { errnoOf } from '../errors.js';
+import { errnoOf } from '../fs-errors.js';
 import { tempPathFor, writeFileAtomic } from './atomic.js';
 import { storeWriteError } from './write-error.js';
 

@@ -1,6 +1,7 @@
 // Turns a failed write (or mkdir) inside the folder into a typed error naming the file: a full disk or a read-only
 // file system first (writeError), then a wrong entry in the file's place or a permission problem (FolderError).
-import { errnoOf, ExecutorError, FolderError, writeError } from '../errors.js';
+import { ExecutorError } from '../errors.js';
+import { errnoOf, FolderError, writeError } from '../fs-errors.js';
 
 // What a system error says about the entry written, as FolderError's "got …" part.
 const PROBLEMS: Readonly<Record<string, string>> = {
