@@ -1,7 +1,7 @@
 // The events inbox: `events/<eventId>.json` files, each turned into one run per subscribed task exactly once.
 import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stopTree } from '../process/stop.js';
+import { stopUnrecorded } from '../run/tree.js';
 import { releaseSlot } from '../run/gate.js';
 import type { Runtime } from '../runtime.js';
 import { readJson, writeFileAtomic } from '../store/atomic.js';
@@ -30,7 +30,7 @@ async function startTarget(rt: Runtime, event: EventFile, target: { task: string
     const [next] = await launchOrQueue(rt, marked, { trigger: 'event', scheduledFor: null, runId: target.runId, data: event.payload, event: event.type, oneOff: true }, ctx);
     return { record: next, result: true, sideWrites: ctx.launches.map((l) => l.ledgerWrite) };
   }).catch(async (error: unknown) => {
-    await Promise.all(ctx.launches.map((l) => stopTree(l.spawned.identity, { killTimeoutMs: rt.killTimeoutMs })));
+    await stopUnrecorded(rt, ctx.launches);
     throw error;
   }).finally(() => releaseSlot(rt, ctx.reserved));
   if (started) rt.runOwners.set(target.runId, target.task);

@@ -3,8 +3,7 @@ import type { Launched } from '../run/launch.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, TaskRecord } from '../store/records.js';
 import { ledgerOf } from '../run/launch.js';
-import { stopTree } from '../process/stop.js';
-import { runIdentity } from '../run/stop.js';
+import { stopRun } from '../run/tree.js';
 import { pendingSteps, programView, withStep } from './ledger.js';
 import { spawnStep, type RunBase } from './spawn-step.js';
 
@@ -18,7 +17,7 @@ export async function advanceRun(rt: Runtime, record: TaskRecord, run: CurrentRu
   const cursor = run.program!;
   const view = programView(record, run);
   // A re-run after a crash: whatever is left of the old attempt's process group is stopped first.
-  if (cursor.resume === true) await stopTree(runIdentity(run), { killTimeoutMs: rt.killTimeoutMs });
+  if (cursor.resume === true) await stopRun(rt, run);
   const { run: next, spawned } = await spawnStep(rt, view, baseOf(run), cursor.step, cursor.attempt);
   const stored = await rt.store.readRun(record.task.name, run.runId).catch(() => null);
   const ledger = stored ?? { ...ledgerOf(record, run), steps: pendingSteps(view.task) };

@@ -1,5 +1,4 @@
 // cancelRun: end one run (queued, waiting between steps, or live) and record it as cancelled.
-import { stopTree } from '../process/stop.js';
 import type { Runtime } from '../runtime.js';
 import { runNotFound } from '../task/suggest.js';
 import type { CurrentRun, RunRecord, TaskRecord } from '../store/records.js';
@@ -7,7 +6,7 @@ import { announceExit, closeRun, finalizeRun, liveRuns, type Finalized } from '.
 import { assertRunId, findRun } from './find.js';
 import { isWaiting, ownSpawn, runLive } from './own.js';
 import { droppedRecord } from './query.js';
-import { runIdentity } from './stop.js';
+import { stopRun } from './tree.js';
 
 type Marked = { kind: 'live'; run: CurrentRun } | { kind: 'closed'; done: Finalized | null } | { kind: 'dropped'; ledger: RunRecord } | { kind: 'gone' };
 
@@ -49,7 +48,7 @@ export async function cancelRun(rt: Runtime, runId: unknown): Promise<RunRecord>
   if (marked.kind === 'closed' && marked.done) announceExit(rt, marked.done);
   if (marked.kind === 'live') {
     rt.log(`Cancelling run ${runId} of ${found.name} (pid: ${marked.run.pid})`);
-    await stopTree(runIdentity(marked.run), { killTimeoutMs: rt.killTimeoutMs });
+    await stopRun(rt, marked.run);
     const own = ownSpawn(rt, marked.run);
     await closeRun(rt, found.name, runId, own ? await own.exited : null, marked.run.pid);
   }

@@ -38,6 +38,11 @@ export function runLeftovers(rt: Runtime, run: CurrentRun): Promise<Member[]> {
   return leftovers({ root: runIdentity(run), marker: runMarker(rt, run), checked: new Map() });
 }
 
+/** Stops runs that were spawned but could not be recorded (the mutation failed), so no process is left untracked. */
+export async function stopUnrecorded(rt: Runtime, launches: readonly { run: CurrentRun }[]): Promise<void> {
+  await Promise.all(launches.map((l) => stopRun(rt, l.run)));
+}
+
 /**
  * Stops every process left by any run of task `name` (found by the task's marker), e.g. the daemons a `keepOrphans`
  * task kept. Resolves with what `stopTree` reports.

@@ -4,7 +4,7 @@ import type { Runtime } from '../runtime.js';
 import { announceExit, finalizeRun, liveRuns, type Finalized } from '../run/close.js';
 import { releaseSlot } from '../run/gate.js';
 import { resumeKill } from '../run/kill.js';
-import { stopTree } from '../process/stop.js';
+import { stopUnrecorded } from '../run/tree.js';
 import { raiseAlerts } from '../run/alerts.js';
 import type { TaskRecord } from '../store/records.js';
 import { announceLaunch } from './announce.js';
@@ -105,7 +105,7 @@ export async function reconcileTask(rt: Runtime, name: string, supervise: boolea
     });
   } catch (error) {
     // Runs spawned but not recorded: stop them rather than leave processes nobody knows about.
-    await Promise.all(ctx.launches.map((l) => stopTree(l.spawned.identity, { killTimeoutMs: rt.killTimeoutMs })));
+    await stopUnrecorded(rt, ctx.launches);
     throw error;
   } finally {
     releaseSlot(rt, ctx.reserved);

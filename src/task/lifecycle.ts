@@ -1,13 +1,12 @@
 // addTask / removeTask / startTask: each one locked mutation of a task record.
 import { CorruptRecordError } from '../errors.js';
 import { taskNotFound } from './suggest.js';
-import { stopTree } from '../process/stop.js';
 import { announceExit, finalizeRun, liveRuns, type Finalized } from '../run/close.js';
 import { releaseSlot } from '../run/gate.js';
 import { assertStartable, type Launched } from '../run/launch.js';
 import { runLive } from '../run/own.js';
 import { stopTaskRun } from '../run/stop.js';
-import { stopTaskLeftovers } from '../run/tree.js';
+import { stopTaskLeftovers, stopUnrecorded } from '../run/tree.js';
 import type { Runtime } from '../runtime.js';
 import { FORMAT_VERSION, initialState, type TaskRecord, type TaskSpec } from '../store/records.js';
 import { announceLaunch } from '../supervisor/announce.js';
@@ -138,7 +137,7 @@ export async function startTask(rt: Runtime, name: string): Promise<StartResult>
   }).catch(async (error: unknown) => {
     // The run was spawned but could not be recorded: stop it rather than leave a process nobody knows about.
     const orphan = ctx.launches[0] as Launched | undefined;
-    if (orphan) await stopTree(orphan.spawned.identity, { killTimeoutMs: rt.killTimeoutMs });
+    if (orphan) await stopUnrecorded(rt, [orphan]);
     throw error;
   }).finally(() => releaseSlot(rt, ctx.reserved));
   if (closed) announceExit(rt, closed);

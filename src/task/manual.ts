@@ -5,7 +5,7 @@ import { checkPayload } from '../program/payload.js';
 import { assertRunId, findRun, repairOrphan } from '../run/find.js';
 import { liveRuns } from '../run/close.js';
 import { assertStartable } from '../run/launch.js';
-import { stopTree } from '../process/stop.js';
+import { stopUnrecorded } from '../run/tree.js';
 import type { Runtime } from '../runtime.js';
 import { parseStart } from '../schedule/start.js';
 import { checkTimerMs } from '../schedule/timer.js';
@@ -107,7 +107,7 @@ export async function runTask(rt: Runtime, name: unknown, options: unknown): Pro
     return { record: next, result: id, sideWrites: ctx.launches.map((l) => l.ledgerWrite) };
   }).catch(async (error: unknown) => {
     // The run was spawned but could not be recorded: stop it rather than leave a process nobody knows about.
-    await Promise.all(ctx.launches.map((l) => stopTree(l.spawned.identity, { killTimeoutMs: rt.killTimeoutMs })));
+    await stopUnrecorded(rt, ctx.launches);
     throw error;
   }).finally(() => releaseSlot(rt, ctx.reserved));
   rt.runOwners.set(runId, name);
