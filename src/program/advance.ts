@@ -18,7 +18,21 @@ export async function advanceRun(rt: Runtime, record: TaskRecord, run: CurrentRu
   const view = programView(record, run);
   // A re-run after a crash: whatever is left of the old attempt's process group is stopped first.
   if (cursor.resume === true) await stopRun(rt, run);
-  const { run: next, spawned } = await spawnStep(rt, view, baseOf(run), cursor.step, cursor.attempt);
+  const main = record.state.run?.runId === run.runId;
+  const withRun = (r: CurrentRun): TaskRecord => {
+    const swap = (x: CurrentRun): CurrentRun => (x.runId === run.runId ? r : x);
+    return { ...record, state: { ...record.state, run: record.state.run ? swap(record.state.run) : null, extraRuns: record.state.extraRuns.map(swap) } };
+  };
+  // The step is recorded as launching before its spawn (a crash right after it leaves a record naming the run).
+  const stage = (intent: CurrentRun): Promise<void> => rt.store.stageTask(withRun(intent));
+  let spawnedStep;
+  try {
+    spawnedStep = await spawnStep(rt, view, baseOf(run), cursor.step, cursor.attempt, stage);
+  } catch (error) {
+    await rt.store.stageTask(record).catch(() => undefined);
+    throw error;
+  }
+  const { run: next, spawned } = spawnedStep;
   const stored = await rt.store.readRun(record.task.name, run.runId).catch(() => null);
   const ledger = stored ?? { ...ledgerOf(record, run), steps: pendingSteps(view.task) };
   const prior = ledger.steps[cursor.step];
@@ -27,8 +41,5 @@ export async function advanceRun(rt: Runtime, record: TaskRecord, run: CurrentRu
   });
   const ledgerWrite = rt.store.writeRun(updated);
   ledgerWrite.catch(() => undefined); // awaited by the caller through sideWrites
-  const main = record.state.run?.runId === run.runId;
-  const swap = (r: CurrentRun): CurrentRun => (r.runId === run.runId ? next : r);
-  const state = { ...record.state, run: record.state.run ? swap(record.state.run) : null, extraRuns: record.state.extraRuns.map(swap) };
-  return { record: { ...record, state }, run: next, spawned, extra: !main, ledgerWrite };
+  return { record: withRun(next), run: next, spawned, extra: !main, ledgerWrite };
 }
