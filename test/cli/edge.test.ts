@@ -8,6 +8,7 @@ import type { Executor } from '../../src/index.js';
 import { useCli, type CliChild, type CliResult } from '../helpers/cli.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
 import { runInTty } from '../fixtures/cli/tasks/kit.js';
+import { T } from '../helpers/time.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/cli/edge/', import.meta.url));
 const fixture = (name: string): string => path.join(FIXTURES, name);
@@ -40,7 +41,7 @@ function expectError(r: CliResult, code: number, errCode: string, message?: RegE
 async function exitOf(c: CliChild, what: string): Promise<CliResult> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not exit within ${EXIT_DEADLINE_MS} ms (stdout: ${c.stdout()}; stderr: ${c.stderr()})`)), EXIT_DEADLINE_MS);
+    timer = setTimeout(() => reject(new Error(`${what} did not exit within ${EXIT_DEADLINE_MS} ms (stdout: ${c.stdout()}; stderr: ${c.stderr()})`)), T(EXIT_DEADLINE_MS));
   });
   try {
     return await Promise.race([c.exited, late]);

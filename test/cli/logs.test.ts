@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Executor } from '../../src/index.js';
 import { useCli, type CliResult } from '../helpers/cli.js';
 import { waitUntil } from '../helpers/wait.js';
+import { T } from '../helpers/time.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/cli/run/', import.meta.url));
 const fixture = (name: string): string => path.join(FIXTURES, name);
@@ -35,7 +36,7 @@ function expectUsage(r: CliResult, message: RegExp): void {
 /** Runs task `name` once through the SDK and waits for it to end. */
 async function runOnce(ex: Executor, name: string): Promise<string> {
   const runId = await ex.runTask(name);
-  await ex.waitRun(runId, { timeout: 10_000 });
+  await ex.waitRun(runId, { timeout: T(10_000) });
   return runId;
 }
 

@@ -5,7 +5,6 @@ import { paintFor } from '../../src/cli/color.js';
 import { renderTaskTable } from '../../src/cli/table.js';
 import type { TaskRow } from '../../src/task/rows.js';
 import { useCli, type CliChild } from '../helpers/cli.js';
-import { T } from '../helpers/time.js';
 import { waitUntil } from '../helpers/wait.js';
 import { TASKS_DIR, jsonOf, linesOf } from '../fixtures/cli/tasks/kit.js';
 
@@ -15,7 +14,7 @@ const HINT = "no supervisor is running for this folder: run 'executor supervise'
 /** Starts `executor supervise --sleep 1` and resolves once it holds the lease. */
 async function supervise(folder: string): Promise<CliChild> {
   const c = cli.spawn(folder, ['supervise', '--sleep', '1']);
-  await c.line((l) => l.includes(`Supervising (pid: ${c.child.pid}`), T(15_000));
+  await c.line((l) => l.includes(`Supervising (pid: ${c.child.pid}`), 15_000);
   return c;
 }
 

@@ -13,7 +13,6 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REPL_PROMPT } from '../../src/cli/commands/repl.js';
 import { watchReplInterrupts } from '../../src/task/interrupt.js';
 import { CLI_BIN, useCli } from '../helpers/cli.js';
-import { T } from '../helpers/time.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const run = promisify(execFile);
@@ -49,7 +48,7 @@ async function openRepl(command: string[], env: Record<string, string>, prompt: 
   await tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '50', line);
   const pid = Number((await tmux('display-message', '-p', '-t', session, '#{pane_pid}')).trim());
   cli.kit.track(pid);
-  await waitUntil(async () => (await lastLine(session)) === prompt.trimEnd(), { timeoutMs: T(15_000), what: `the prompt ${prompt} (screen: ${await screen(session)})` });
+  await waitUntil(async () => (await lastLine(session)) === prompt.trimEnd(), { timeoutMs: 15_000, what: `the prompt ${prompt} (screen: ${await screen(session)})` });
   return { session, pid };
 }
 
@@ -92,19 +91,19 @@ const sinceInterrupt = async (session: string): Promise<string> => (await screen
 async function interruptAndCheck(session: string, prompt: string, outFile: string, command: string, ready: (shown: string) => boolean): Promise<void> {
   const before = occurrences(await screen(session), INTERRUPTED);
   await type(session, command);
-  await waitUntil(async () => ready(await sinceInterrupt(session)), { timeoutMs: T(15_000), what: `${command} under way (screen: ${await screen(session)})` });
+  await waitUntil(async () => ready(await sinceInterrupt(session)), { timeoutMs: 15_000, what: `${command} under way (screen: ${await screen(session)})` });
   await tmux('send-keys', '-t', session, 'C-c');
   await waitUntil(async () => {
     const shown = await screen(session);
     return occurrences(shown, INTERRUPTED) > before && shown.endsWith(prompt.trimEnd());
-  }, { timeoutMs: T(10_000), what: `the interruption and the prompt back (screen: ${await screen(session)})` });
+  }, { timeoutMs: 10_000, what: `the interruption and the prompt back (screen: ${await screen(session)})` });
   const at = fileTicks(outFile);
-  await waitUntil(() => fileTicks(outFile) >= at + 5, { timeoutMs: T(10_000), what: 'the task printing 5 more lines' });
+  await waitUntil(() => fileTicks(outFile) >= at + 5, { timeoutMs: 10_000, what: 'the task printing 5 more lines' });
   const after = await sinceInterrupt(session);
   expect(ticks(after), `lines printed after Ctrl-C: ${after}`).toBe(0);
   expect(after.endsWith(prompt.trimEnd())).toBe(true);
   await type(session, '1 + 1');
-  await waitUntil(async () => (await sinceInterrupt(session)).split('\n').some((l) => l.trim() === '2'), { timeoutMs: T(10_000), what: 'the REPL answering 2' });
+  await waitUntil(async () => (await sinceInterrupt(session)).split('\n').some((l) => l.trim() === '2'), { timeoutMs: 10_000, what: 'the REPL answering 2' });
 }
 
 const FOLLOW = "for await (const l of ex.followOut('t')) console.log(l)";
@@ -139,7 +138,7 @@ describe('Ctrl-C in a plain node REPL that imported the package', () => {
     const { folder, outFile } = await ticking();
     const { session } = await openRepl([process.execPath], { NODE_REPL_HISTORY: '', NO_COLOR: '1' }, NODE_PROMPT);
     await type(session, `const { Executor } = await import(${JSON.stringify(DIST)}); const ex = new Executor(${JSON.stringify(folder)})`);
-    await waitUntil(async () => (await screen(session)).endsWith('undefined\n>'), { timeoutMs: T(15_000), what: `the import done (screen: ${await screen(session)})` });
+    await waitUntil(async () => (await screen(session)).endsWith('undefined\n>'), { timeoutMs: 15_000, what: `the import done (screen: ${await screen(session)})` });
     await interruptAndCheck(session, NODE_PROMPT, outFile, FOLLOW, printing);
     await interruptAndCheck(session, NODE_PROMPT, outFile, WAIT_FOR, pending(WAIT_FOR));
   });

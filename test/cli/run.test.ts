@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Executor, RunRecord } from '../../src/index.js';
 import { useCli, type CliResult } from '../helpers/cli.js';
+import { T } from '../helpers/time.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/cli/run/', import.meta.url));
 const fixture = (name: string): string => path.join(FIXTURES, name);
@@ -46,7 +47,7 @@ describe('run NAME', () => {
     expect(r.stderr).toBe('');
     const runId = r.stdout.trim();
     expect(runId).toMatch(RUN_ID);
-    const run = await ex.waitRun(runId, { timeout: 10_000 });
+    const run = await ex.waitRun(runId, { timeout: T(10_000) });
     expect(run).toMatchObject({ runId, task: 'job', trigger: 'manual', status: 'succeeded', exitCode: 0 });
   });
 

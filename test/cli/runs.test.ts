@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Executor, RunRecord } from '../../src/index.js';
 import { useCli, type CliResult } from '../helpers/cli.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
+import { T } from '../helpers/time.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/cli/run/', import.meta.url));
 const fixture = (name: string): string => path.join(FIXTURES, name);
@@ -35,9 +36,9 @@ function expectError(r: CliResult, code: number, errCode: string, message?: RegE
 async function twoRuns(ex: Executor): Promise<{ ok: string; failed: string }> {
   await ex.addTask('job', fixture('lines.js'), { infiniteLoop: false });
   const ok = await ex.runTask('job');
-  await ex.waitRun(ok, { timeout: 10_000 });
+  await ex.waitRun(ok, { timeout: T(10_000) });
   const failed = await ex.runTask('job', { args: ['3'] });
-  await ex.waitRun(failed, { timeout: 10_000 });
+  await ex.waitRun(failed, { timeout: T(10_000) });
   return { ok, failed };
 }
 
@@ -88,7 +89,7 @@ describe('show', () => {
     const { ex, folder } = setup();
     await addProgram(ex);
     const runId = await ex.runTask('prog');
-    const done = await ex.waitRun(runId, { timeout: 10_000 });
+    const done = await ex.waitRun(runId, { timeout: T(10_000) });
     expect(done.status).toBe('succeeded');
 
     const r = await cli.run(folder, ['show', runId]);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Executor } from '../../src/index.js';
 import { useCli, type CliChild, type CliResult } from '../helpers/cli.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
+import { T } from '../helpers/time.js';
 
 const cli = useCli();
 
@@ -21,7 +22,7 @@ const EXIT_DEADLINE_MS = 15_000;
 async function exitOf(c: CliChild): Promise<CliResult> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`supervise did not exit within ${EXIT_DEADLINE_MS} ms (stdout: ${c.stdout()}; stderr: ${c.stderr()})`)), EXIT_DEADLINE_MS);
+    timer = setTimeout(() => reject(new Error(`supervise did not exit within ${EXIT_DEADLINE_MS} ms (stdout: ${c.stdout()}; stderr: ${c.stderr()})`)), T(EXIT_DEADLINE_MS));
   });
   try {
     return await Promise.race([c.exited, late]);

@@ -7,6 +7,7 @@ import { InvalidEventTypeError, InvalidPayloadError, type AddTaskOptions, type E
 import type { StepOptions } from '../../src/program/options.js';
 import { expectRejected, snapshotFolder, useExecutors } from '../helpers/executor.js';
 import { waitUntil } from '../helpers/wait.js';
+import { T } from '../helpers/time.js';
 
 const EVENT_FIXTURES = fileURLToPath(new URL('../fixtures/event/', import.meta.url));
 const kit = useExecutors();
@@ -51,7 +52,7 @@ describe('emitEvent fan-out', () => {
     for (const id of runIds) expect((await ex.getRun(id)).status).toBe('running');
     writeFileSync(go, '');
 
-    const runs = await Promise.all(runIds.map((id) => ex.waitRun(id, { timeout: 20_000 })));
+    const runs = await Promise.all(runIds.map((id) => ex.waitRun(id, { timeout: T(20_000) })));
     runs.forEach((run, i) => {
       expect(run).toMatchObject({ runId: runIds[i], task: tasks[i], status: 'succeeded', trigger: 'event', event: 'file-arrived', data: payload });
     });
@@ -130,6 +131,6 @@ describe('emitEvent bad input', () => {
     await expect(ex.emitEvent('ok', circular)).rejects.toBeInstanceOf(InvalidPayloadError);
     expect(snapshotFolder(ex.folder)).toEqual(before);
     const [runId] = await ex.emitEvent('ok', { fine: true });
-    expect(await ex.waitRun(runId!, { timeout: 20_000 })).toMatchObject({ status: 'succeeded', data: { fine: true } });
+    expect(await ex.waitRun(runId!, { timeout: T(20_000) })).toMatchObject({ status: 'succeeded', data: { fine: true } });
   });
 });

@@ -8,6 +8,7 @@ import type { Executor, RunRecord } from '../../src/index.js';
 import { collect, supervising, useFolders } from '../helpers/folder.js';
 import { spawnJsonLines, type JsonLinesChild } from '../helpers/json-child.js';
 import { waitUntil } from '../helpers/wait.js';
+import { T } from '../helpers/time.js';
 
 const EVENT_FIXTURES = fileURLToPath(new URL('../fixtures/event/', import.meta.url));
 const EMITTER = path.join(EVENT_FIXTURES, 'emit.mjs');
@@ -78,7 +79,7 @@ describe('emitEvent from a second process', () => {
       return runs.length === 2 * BURST && runs.every(ended);
     }, { timeoutMs: 40_000, intervalMs: 100, what: `${2 * BURST} runs to end` });
     expect(startedAt.length).toBeGreaterThan(0);
-    expect(startedAt[0]! - emitting).toBeLessThan(FIRST_START_DEADLINE_MS);
+    expect(startedAt[0]! - emitting).toBeLessThan(T(FIRST_START_DEADLINE_MS));
 
     for (const task of ['p', 's']) {
       const runs = await ex.listRuns({ task, limit: 1000 });
@@ -96,7 +97,7 @@ describe('emitEvent from a second process', () => {
     // Each run started once (one `start` per run; a program's later steps are `step` events).
     expect(starts.map((s) => s.runId).sort()).toEqual([...printed].sort());
     expect(pendingEvents(folder)).toEqual([]);
-  }, 70_000);
+  }, T(70_000));
 
   it('with no supervisor alive, is run by the emitting process itself; the runs end and waitRun sees them', async () => {
     const folder = kit.folder();
@@ -115,7 +116,7 @@ describe('emitEvent from a second process', () => {
       expect(run.status === 'running' || run.status === 'succeeded', `${run.task} ${run.status}`).toBe(true);
       expect(run).toMatchObject({ trigger: 'event', event: 'lonely', data: { i: 0 } });
     }
-    const runs = await Promise.all(ids!.map((id) => ex.waitRun(id, { timeout: 20_000 })));
+    const runs = await Promise.all(ids!.map((id) => ex.waitRun(id, { timeout: T(20_000) })));
     expect(runs.map((r) => r.task).sort()).toEqual(['p', 's']);
     for (const run of runs) expect(run).toMatchObject({ status: 'succeeded', trigger: 'event', event: 'lonely', data: { i: 0 } });
     const program = runs.find((r) => r.task === 'p')!;
@@ -140,7 +141,7 @@ describe('emitEvent from a second process', () => {
     const [ids] = runIds;
     expect(ids).toHaveLength(2);
     expect(pendingEvents(folder)).toEqual([]);
-    const runs = await Promise.all(ids!.map((id) => ex.waitRun(id, { timeout: 20_000 })));
+    const runs = await Promise.all(ids!.map((id) => ex.waitRun(id, { timeout: T(20_000) })));
     expect(runs.map((r) => r.task).sort()).toEqual(['p', 's']);
     for (const run of runs) expect(run).toMatchObject({ status: 'succeeded', trigger: 'event', event: 'orphan', data: { i: 0 } });
   });

@@ -9,6 +9,7 @@ import { mailBody, mailHeader, useTestServers } from '../fixtures/alert/servers.
 import { FIXTURES, useExecutors } from '../helpers/executor.js';
 import { collect } from '../helpers/folder.js';
 import { waitUntil } from '../helpers/wait.js';
+import { T } from '../helpers/time.js';
 
 const WRITE_STDIN = fileURLToPath(new URL('../fixtures/alert/write-stdin.mjs', import.meta.url));
 // Prints "<MARK> line N" for N < LINES (80), then exits with EXIT_CODE (1).
@@ -27,7 +28,7 @@ async function runOnce(ex: Executor, name: string, env: Record<string, string> =
   const exits = collect(ex, 'exit');
   const alerts = collect(ex, 'alert');
   const runId = await ex.runTask(name, { env });
-  const run = await ex.waitRun(runId, { timeout: RUN_TIMEOUT_MS });
+  const run = await ex.waitRun(runId, { timeout: T(RUN_TIMEOUT_MS) });
   await waitUntil(() => exits.some((e) => e.runId === runId), { what: `the exit event of ${runId}` });
   return { run, alerts: alerts.filter((a) => a.runId === runId) };
 }

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { LeaseHeldError, type Executor, type SupervisorHandle } from '../../src/index.js';
 import { eventOf, ledger, liveRunIds, superviseFixture, supervising, useFolders } from '../helpers/folder.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
+import { T } from '../helpers/time.js';
 
 const kit = useFolders();
 const wd = superviseFixture('.');
@@ -112,5 +113,5 @@ describe('several processes on one folder', () => {
     expect(holderFile.pid).toBe(process.pid);
     await handle.stop();
     await expect(handle.done).resolves.toBeUndefined();
-  }, 45_000);
+  }, T(45_000));
 });

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CorruptRecordError, type WarningEvent } from '../../src/index.js';
 import { collect, eventOf, superviseFixture, supervising, useFolders } from '../helpers/folder.js';
 import { waitUntil } from '../helpers/wait.js';
+import { T } from '../helpers/time.js';
 
 const kit = useFolders();
 const wd = superviseFixture('.');
@@ -24,9 +25,12 @@ describe('durability', () => {
   it('kill -9 of a writer looping add/start/stop/remove leaves a readable, usable folder', async () => {
     const folder = kit.folder();
     kit.open(folder);
-    const script = superviseFixture('loop.js');
+    // A shell that sleeps: each of the writer's starts costs next to no CPU (a Node script per start made this test
+    // CPU-bound on a loaded machine). The writer's death is the point, not what the tasks run.
+    const script = superviseFixture('hold.sh');
     for (const iterations of [7, 12]) {
       const writer = kit.driver(['writer', folder, script]);
+      // The wait fails at once if the writer ends by itself (see json-child.ts), and its deadline scales in waitUntil.
       await writer.line((l) => typeof l.iter === 'number' && l.iter >= iterations, 45_000);
       writer.child.kill('SIGKILL');
       await writer.exited;
@@ -34,7 +38,7 @@ describe('durability', () => {
       const rows = await ex.listTasks();
       expect(rows.every((r) => /^(w\d|after)$/.test(r.name))).toBe(true);
       expect(parseAllTaskFiles(folder).length).toBe(rows.length);
-      await ex.addTask('after', 'loop.js', { wd, replace: true });
+      await ex.addTask('after', 'hold.sh', { wd, replace: true });
       expect((await ex.startTask('after')).result).toBe('started');
       // The writer's own tasks can still be driven.
       for (const row of rows) {
@@ -45,7 +49,7 @@ describe('durability', () => {
       expect((await ex.listTasks()).every((r) => r.status === 'stopped')).toBe(true);
       parseAllTaskFiles(folder);
     }
-  }, 120_000); // a lock left by the killed writer goes stale after 5 s: generous deadline (and a loaded CI box)
+  }, T(120_000)); // a lock left by the killed writer goes stale after 5 s: generous deadline (and a loaded CI box)
 
   it('a corrupted task record is logged and skipped by the supervisor; the other tasks keep being restarted', async () => {
     const folder = kit.folder();

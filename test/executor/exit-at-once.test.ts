@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, useExecutors } from '../helpers/executor.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
+import { T } from '../helpers/time.js';
 
 const kit = useExecutors();
 const DIST = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
@@ -76,7 +77,7 @@ console.log(JSON.stringify(await ex.startTask('bg')));
 const ex = new Executor(${JSON.stringify(folder)});
 await ex.addTask('w', 'wait-file.js', { wd: ${JSON.stringify(FIXTURES)}, infiniteLoop: false, env: { DONE_FILE: ${JSON.stringify(doneFile)} } });
 console.log(JSON.stringify(await ex.startTask('w')));
-const row = await ex.waitFor('w', ['succeeded', 'failed'], { timeout: 20000 });
+const row = await ex.waitFor('w', ['succeeded', 'failed'], { timeout: ${T(20_000)} });
 console.log('settled ' + row.status);
 `);
     await waitUntil(() => /"pid":\d+/.test(script.out()), { what: 'the task to start' });

@@ -26,7 +26,7 @@ describe('run end times', () => {
       const files = readdirSync(statusDir);
       return files.some((f) => f.endsWith('.exit')) ? Date.now() : 0;
     }, { what: 'the run to end' });
-    await waitUntil(() => Date.now() - endedSeen >= LOOK_AFTER_MS, { timeoutMs: T(LOOK_AFTER_MS * 3), what: '3 s to pass' });
+    await waitUntil(() => Date.now() - endedSeen >= LOOK_AFTER_MS, { timeoutMs: LOOK_AFTER_MS * 3, what: '3 s to pass' });
     const exits: number[] = [];
     ex.on('exit', (e) => exits.push(e.durationMs));
     const [row] = await ex.listTasks();

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidOptionError, type Executor, type FollowOptions } from '../../src/index.js';
 import { useExecutors } from '../helpers/executor.js';
+import { T } from '../helpers/time.js';
 
 const kit = useExecutors();
 
@@ -32,8 +33,8 @@ function logFollower(ex: Executor, options: FollowOptions = {}) {
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         ac.abort();
-        reject(new Error(`followLog: no matching line within ${WAIT_MS} ms (seen: ${JSON.stringify(seen)})`));
-      }, WAIT_MS);
+        reject(new Error(`followLog: no matching line within ${T(WAIT_MS)} ms (seen: ${JSON.stringify(seen)})`));
+      }, T(WAIT_MS));
     });
     const read = async (): Promise<string> => {
       for (;;) {

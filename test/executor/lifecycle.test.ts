@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { IdMismatchError, type WarningEvent } from '../../src/index.js';
 import { FIXTURES, fixture, nextEvent, readPids, snapshotFolder, useExecutors } from '../helpers/executor.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
+import { T } from '../helpers/time.js';
 
 const kit = useExecutors();
 const ONCE = ['succeeded', 'failed'] as const;
@@ -154,7 +155,7 @@ describe('runs that end', () => {
     const { ex } = kit.make();
     await ex.addTask('once', 'once.js', { wd: FIXTURES, infiniteLoop: false });
     await ex.startTask('once');
-    const row = await ex.waitFor('once', [...ONCE], { timeout: 15_000 });
+    const row = await ex.waitFor('once', [...ONCE], { timeout: T(15_000) });
     expect(row).toMatchObject({ status: 'succeeded', lastExitCode: 0, lastSignal: null, pid: null });
     expect(row.lastEndedAt).not.toBeNull();
   });
@@ -165,14 +166,14 @@ describe('runs that end', () => {
     const exit = nextEvent(ex, 'exit');
     await ex.startTask('once');
     expect(await exit).toMatchObject({ name: 'once', exitCode: 3, signal: null, stopped: false });
-    expect(await ex.waitFor('once', [...ONCE], { timeout: 15_000 })).toMatchObject({ status: 'failed', lastExitCode: 3, lastSignal: null });
+    expect(await ex.waitFor('once', [...ONCE], { timeout: T(15_000) })).toMatchObject({ status: 'failed', lastExitCode: 3, lastSignal: null });
   });
 
   it.each(['SIGKILL', 'SIGTERM'])('a task killed by %s shows lastSignal and status failed', async (signal) => {
     const { ex } = kit.make();
     await ex.addTask('sig', 'self-kill.js', { wd: FIXTURES, infiniteLoop: false, args: [signal] });
     await ex.startTask('sig');
-    const row = await ex.waitFor('sig', [...ONCE], { timeout: 15_000 });
+    const row = await ex.waitFor('sig', [...ONCE], { timeout: T(15_000) });
     expect(row).toMatchObject({ status: 'failed', lastSignal: signal, lastExitCode: null });
   });
 });
@@ -189,7 +190,7 @@ describe('environment', () => {
       const start = nextEvent(ex, 'start');
       await ex.startTask('envtask');
       const { runId } = await start;
-      await ex.waitFor('envtask', 'succeeded', { timeout: 15_000 });
+      await ex.waitFor('envtask', 'succeeded', { timeout: T(15_000) });
       expect(await ex.readOut('envtask')).toEqual([
         `EXECUTOR_ID=${ex.id}`, `EXECUTOR_FOLDER=${ex.folder}`, 'EXECUTOR_TASK=envtask', `EXECUTOR_RUN_ID=${runId}`,
         'SYMBOL=LOL', 'NUM=42', 'FLAG=true', 'OFF=false', 'EXSDK_CALLER_VAR=from-caller', `CWD=${dir}`,
@@ -204,7 +205,7 @@ describe('interpreters', () => {
   async function runOnce(ex: import('../../src/index.js').Executor, name: string, script: string, options: object = {}): Promise<string[]> {
     await ex.addTask(name, script, { wd: FIXTURES, infiniteLoop: false, ...options });
     await ex.startTask(name);
-    const row = await ex.waitFor(name, [...ONCE], { timeout: 20_000 });
+    const row = await ex.waitFor(name, [...ONCE], { timeout: T(20_000) });
     const out = await ex.readOut(name);
     expect(row.status, out.join('\n')).toBe('succeeded');
     return out;

@@ -5,6 +5,7 @@ import { fixture, useExecutors } from '../helpers/executor.js';
 import { collect, eventOf, ledger, supervising } from '../helpers/folder.js';
 import { waitUntil } from '../helpers/wait.js';
 import { clocked, firesExactlyAt, iso, MINUTE, OK, SECOND, taskFile } from './sched-kit.js';
+import { T } from '../helpers/time.js';
 
 const kit = useExecutors();
 const T0 = Date.parse('2026-05-04T10:00:00Z');
@@ -26,7 +27,7 @@ describe('enableTask / disableTask', () => {
     expect(c.starts).toEqual([]);
     // By hand it still runs.
     const runId = await c.ex.runTask('p');
-    expect(await c.ex.waitRun(runId, { timeout: WAIT_MS })).toMatchObject({ runId, trigger: 'manual', exitCode: 0 });
+    expect(await c.ex.waitRun(runId, { timeout: T(WAIT_MS) })).toMatchObject({ runId, trigger: 'manual', exitCode: 0 });
     expect((await c.ex.listTasks())[0]).toMatchObject({ enabled: false, lastTrigger: 'manual' });
     expect(await c.at(T0 + 5 * MINUTE + 20 * SECOND)).toMatchObject({ fired: [], queued: [] });
     // Enabled again: no catch-up of the disabled time, the next slot fires.
@@ -51,7 +52,7 @@ describe('enableTask / disableTask', () => {
       expect((await exited).exitCode).toBe(1);
       for (let i = 0; i < 3; i++) expect((await ex.tick()).restarted).toEqual([]);
       const runId = await ex.runTask('crashy');
-      expect(await ex.waitRun(runId, { timeout: WAIT_MS })).toMatchObject({ trigger: 'manual', exitCode: 1 });
+      expect(await ex.waitRun(runId, { timeout: T(WAIT_MS) })).toMatchObject({ trigger: 'manual', exitCode: 1 });
       for (let i = 0; i < 3; i++) expect((await ex.tick()).restarted).toEqual([]);
       expect(restarts).toEqual([]);
       expect(ledger(ex.folder, 'crashy')).toHaveLength(2);

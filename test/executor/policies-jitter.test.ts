@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { useExecutors, snapshotFolder } from '../helpers/executor.js';
 import { ledger } from '../helpers/folder.js';
 import { attach, clocked, firesExactlyAt, iso, MINUTE, OK, SECOND, type Clocked } from './sched-kit.js';
+import { T } from '../helpers/time.js';
 
 const kit = useExecutors();
 const T0 = Date.parse('2026-05-04T10:00:00Z');
@@ -69,7 +70,7 @@ describe('jitter', () => {
       if (report.fired.length > 0 || report.queued.length > 0) await c.settle();
     }
     expect(firedAt).toEqual(preview);
-  }, 60_000);
+  }, T(60_000));
 });
 
 describe('nextRuns', () => {

@@ -6,6 +6,7 @@ import { ExecutorError, InvalidOptionError, type Executor, type SupervisorHandle
 import type { ExitEvent, MemoryEvent, RestartEvent } from '../../src/events.js';
 import { FIXTURES, nextEvent, readPids, snapshotFolder, useExecutors } from '../helpers/executor.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
+import { T } from '../helpers/time.js';
 
 const kit = useExecutors();
 const handles: SupervisorHandle[] = [];
@@ -20,8 +21,9 @@ const TOTAL_BYTES = 50 * MIB;
 const LINES = TOTAL_BYTES / LINE_BYTES;
 const ARCHIVE = /^big_(\d{8}-\d{6})(?:-(\d+))?\.txt$/;
 
-/** Rejects with `what` if `promise` has not settled within `ms`. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/** Rejects with `what` if `promise` has not settled within `unscaledMs` (scaled by TEST_TIME_FACTOR here). */
+function within<T>(promise: Promise<T>, unscaledMs: number, what: string): Promise<T> {
+  const ms = T(unscaledMs);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms waiting for ${what}`)), ms); });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));

@@ -8,6 +8,7 @@ import { fixture } from '../helpers/executor.js';
 import { processesOfFolder, supervising, useFolders } from '../helpers/folder.js';
 import { spawnJsonLines } from '../helpers/json-child.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
+import { T } from '../helpers/time.js';
 
 const kit = useFolders();
 const HOLD = fixture('i3-sched-hold.js');
@@ -38,7 +39,7 @@ describe('a kill marked but never finished', () => {
 
     const ex = kit.open(folder);
     await supervising(ex, kit.supervise(ex, { sleep: 1 }));
-    const run = await ex.waitRun(runId, { timeout: 15_000 });
+    const run = await ex.waitRun(runId, { timeout: T(15_000) });
     expect(run).toMatchObject({ runId, task: 't', timedOut: true, killedFor: 'timeout' });
     expect(run.endedAt).not.toBeNull();
     expect(pidAlive(pid)).toBe(false);
@@ -85,7 +86,7 @@ describe('pruning next to a live extra run', () => {
     writeFileSync(path.join(holdDir, mainId), '');
     await waitUntil(() => exited.has(mainId), { timeoutMs: 15_000, what: 'the main run to exit' });
     writeFileSync(path.join(holdDir, extraId), '');
-    const run = await ex.waitRun(extraId, { timeout: 15_000 });
+    const run = await ex.waitRun(extraId, { timeout: T(15_000) });
     expect(run).toMatchObject({ exitCode: 0, outputFile: extraFile });
     expect(extraText()).toBe(`start ${extraId}\nend ${extraId}\n`);
     expect(await ex.readOut('w', 10, { run: extraId })).toEqual([`start ${extraId}`, `end ${extraId}`]);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitUntil } from '../helpers/wait.js';
 import { fixture, nextEvent, useExecutors } from '../helpers/executor.js';
+import { T } from '../helpers/time.js';
 
 const kit = useExecutors();
 
@@ -65,7 +66,7 @@ describe('supervisor robustness', () => {
       await ex.startTask('vanishing');
       unlinkSync(script);
       await warned;
-      const row = await ex.waitFor('vanishing', 'failed', { timeout: 10_000 });
+      const row = await ex.waitFor('vanishing', 'failed', { timeout: T(10_000) });
       expect(row).toMatchObject({ status: 'failed', pid: null, lastExitCode: 1 });
       await ex.tick();
       expect((await ex.listTasks())[0]).toMatchObject({ status: 'failed', pid: null });

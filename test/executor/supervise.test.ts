@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { collect, eventOf, ledger, superviseFixture, supervising, useFolders } from '../helpers/folder.js';
 import { pidAlive } from '../helpers/wait.js';
+import { T } from '../helpers/time.js';
 
 const kit = useFolders();
 const wd = superviseFixture('.');
@@ -44,7 +45,7 @@ describe('keepRestarting', () => {
     await ex.startTask('fast');
     const event = await long;
     // The event is emitted under the task lock, just before the record is written: waitFor sees the write.
-    const row = await ex.waitFor('fast', 'backoff', { timeout: 1_500 });
+    const row = await ex.waitFor('fast', 'backoff', { timeout: T(1_500) });
     expect(row.status).toBe('backoff');
     expect(row.backoffUntil).toBe(event.until);
     expect(Date.parse(event.until)).toBeGreaterThan(Date.now() - 1_000);

@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import type { Executor, WarningEvent } from '../../src/index.js';
 import { collect, superviseFixture, supervising, useFolders } from '../helpers/folder.js';
 import { fixture } from '../helpers/executor.js';
-import { T } from '../helpers/time.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
 
 const kit = useFolders();
@@ -19,7 +18,7 @@ const noSupervisor = (warnings: WarningEvent[], name: string): WarningEvent[] =>
 /** Starts `driver.mjs supervise` on `folder` and resolves with its pid once it holds the lease. */
 async function superviseElsewhere(folder: string): Promise<number> {
   const driver = kit.driver(['supervise', folder]);
-  const line = await driver.line((l) => typeof l.supervising === 'number', T(15_000));
+  const line = await driver.line((l) => typeof l.supervising === 'number', 15_000);
   return line.supervising as number;
 }
 
@@ -57,7 +56,7 @@ describe('getSupervisor and TaskRow.supervisor', () => {
     const folder = kit.folder();
     const ex = kit.open(folder);
     const handle = kit.supervise(ex, { sleep: 1 });
-    await supervising(ex, handle, T(15_000));
+    await supervising(ex, handle, 15_000);
     expect(await ex.getSupervisor()).toMatchObject({ pid: process.pid });
     expect(await kit.open(folder).getSupervisor()).toMatchObject({ pid: process.pid });
     await handle.stop();

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import { useExecutors, type ExecutorKit } from './executor.js';
+import { T } from './time.js';
 import { waitUntil } from './wait.js';
 
 /** Absolute path of the package's bin; it loads dist/ (`npm test` builds first). */
@@ -26,7 +27,7 @@ export interface CliOptions {
   cwd?: string;
   /** Written to stdin, then stdin is closed. */
   input?: string;
-  /** Kill the CLI (SIGKILL) and fail after this long. @defaultValue 30_000 */
+  /** Kill the CLI (SIGKILL) and fail after this long (scaled by TEST_TIME_FACTOR here: pass it unscaled). @defaultValue 30_000 */
   timeoutMs?: number;
 }
 
@@ -37,7 +38,10 @@ export interface CliChild {
   stderr(): string;
   /** Complete stdout lines so far. */
   lines(): string[];
-  /** Resolves with the first stdout line matching, or throws after `timeoutMs`. */
+  /**
+   * Resolves with the first stdout line matching; throws after `timeoutMs` (scaled by TEST_TIME_FACTOR in `waitUntil`:
+   * pass it unscaled), or as soon as the CLI has exited without printing one.
+   */
   line(match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
   /** Resolves when the process has closed. */
   exited: Promise<CliResult>;
@@ -59,20 +63,29 @@ export function spawnCli(args: string[], opts: CliOptions = {}): CliChild {
   child.stderr!.setEncoding('utf8').on('data', (c: string) => { err += c; });
   child.stdin!.on('error', () => undefined);
   if (opts.input !== undefined) child.stdin!.end(opts.input);
+  let closed: string | null = null;
   const exited = new Promise<CliResult>((resolve) => {
-    child.on('close', (exitCode, signal) => resolve({ exitCode, signal, stdout: out, stderr: err }));
+    child.on('close', (exitCode, signal) => {
+      closed = `exit code ${exitCode}, signal ${signal}`;
+      resolve({ exitCode, signal, stdout: out, stderr: err });
+    });
   });
   const lines = (): string[] => out.split('\n').slice(0, -1);
+  const lineOrEnd = (match: (line: string) => boolean): string | undefined => {
+    const found = lines().find(match);
+    if (found === undefined && closed !== null) throw new Error(`executor ${args.join(' ')} ended (${closed}) without the line (stdout: ${out}; stderr: ${err})`);
+    return found;
+  };
   return {
     child, exited, lines, stdout: () => out, stderr: () => err,
-    line: (match, timeoutMs = 15_000) => waitUntil(() => lines().find(match), { timeoutMs, what: `a CLI line (stdout: ${out}; stderr: ${err})` }),
+    line: (match, timeoutMs = 15_000) => waitUntil(() => lineOrEnd(match), { timeoutMs, what: `a CLI line (stdout: ${out}; stderr: ${err})` }),
   };
 }
 
 /** Runs the CLI to completion. */
 export async function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   const running = spawnCli(args, { ...opts, input: opts.input ?? '' });
-  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const timeoutMs = T(opts.timeoutMs ?? 30_000);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

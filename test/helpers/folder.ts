@@ -9,6 +9,7 @@ import { Executor, type ExecutorOptions, type KeepRestartingOptions, type RunRec
 import type { ExecutorEvents } from '../../src/events.js';
 import { Janitor } from '../fixtures/process/janitor.js';
 import { spawnJsonLines, type JsonLinesChild } from './json-child.js';
+import { T } from './time.js';
 import { pidAlive } from './wait.js';
 
 /** Absolute path of `test/fixtures/supervise/`. */
@@ -82,10 +83,14 @@ export function ledger(folder: string, task: string): RunRecord[] {
 
 type Payload<K extends keyof ExecutorEvents> = Parameters<ExecutorEvents[K]>[0];
 
-/** Resolves with the next `event` payload matching `match`, or rejects after `timeoutMs`. Set it up before the action. */
+/**
+ * Resolves with the next `event` payload matching `match`, or rejects after `timeoutMs` (scaled by TEST_TIME_FACTOR
+ * here: pass it unscaled). Set it up before the action.
+ */
 export function eventOf<K extends keyof ExecutorEvents>(
-  ex: Executor, event: K, match: (payload: Payload<K>) => boolean = () => true, timeoutMs = 15_000,
+  ex: Executor, event: K, match: (payload: Payload<K>) => boolean = () => true, unscaledMs = 15_000,
 ): Promise<Payload<K>> {
+  const timeoutMs = T(unscaledMs);
   return new Promise((resolve, reject) => {
     const listener = (payload: Payload<K>) => {
       if (!match(payload)) return;
@@ -108,7 +113,10 @@ export function collect<K extends keyof ExecutorEvents>(ex: Executor, event: K):
   return out;
 }
 
-/** Resolves once `handle` (just returned by `ex.keepRestarting`) holds the lease; rejects if its `done` rejects first. */
+/**
+ * Resolves once `handle` (just returned by `ex.keepRestarting`) holds the lease; rejects if its `done` rejects first,
+ * or after `timeoutMs` (scaled by TEST_TIME_FACTOR in `eventOf`: pass it unscaled).
+ */
 export function supervising(ex: Executor, handle: SupervisorHandle, timeoutMs = 15_000): Promise<void> {
   return Promise.race([
     eventOf(ex, 'log', (e) => e.message.startsWith('Supervising'), timeoutMs).then(() => undefined),

@@ -11,7 +11,10 @@ export interface JsonLinesChild<E> {
   stderr(): string;
   /** Resolves when the child has closed, with `mapExit(code, signal)`. */
   exited: Promise<E>;
-  /** Resolves with the first printed line that satisfies `match`, or throws after `timeoutMs`. */
+  /**
+   * Resolves with the first printed line that satisfies `match`; throws after `timeoutMs` (scaled by TEST_TIME_FACTOR in
+   * `waitUntil`: pass it unscaled), or as soon as the child has exited without printing one.
+   */
   line(match: (l: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
@@ -38,9 +41,21 @@ export function spawnJsonLines<E>(script: string, args: string[], opts: JsonLine
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { err += chunk; });
   child.stdin?.on('error', () => undefined); // the child may be gone when a test writes to it
-  const exited = new Promise<E>((resolve) => child.on('close', (code, signal) => resolve(opts.mapExit(code, signal))));
+  let closed: string | null = null;
+  const exited = new Promise<E>((resolve) => child.on('close', (code, signal) => {
+    closed = `exit code ${code}, signal ${signal}`;
+    resolve(opts.mapExit(code, signal));
+  }));
+  // A child that ended without the line fails the wait at once (not after the deadline), saying how it ended.
+  const lineOrEnd = (match: (l: Record<string, unknown>) => boolean): Record<string, unknown> | undefined => {
+    const found = lines.find(match);
+    if (found === undefined && closed !== null) {
+      throw new Error(`the ${opts.what} ended (${closed}) without the line (last: ${JSON.stringify(lines.at(-1))}; stderr: ${err})`);
+    }
+    return found;
+  };
   return {
     child, lines, exited, stderr: () => err,
-    line: (match, timeoutMs = 15_000) => waitUntil(() => lines.find(match), { timeoutMs, what: `a ${opts.what} line (stderr: ${err})` }),
+    line: (match, timeoutMs = 15_000) => waitUntil(() => lineOrEnd(match), { timeoutMs, what: `a ${opts.what} line (stderr: ${err})` }),
   };
 }

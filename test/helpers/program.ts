@@ -4,7 +4,10 @@ import type { AddTaskOptions } from '../../src/index.js';
 
 /** Absolute path of `test/fixtures/program/` (the `wd` of the test programs). */
 export const PROGRAM_FIXTURES = fileURLToPath(new URL('../fixtures/program/', import.meta.url));
-/** Deadline of a `waitRun` in the program tests (a generous one: no timing is asserted). */
+/**
+ * Deadline of a run in the program tests (a generous one: no timing is asserted), unscaled: write
+ * `ex.waitRun(id, { timeout: T(RUN_TIMEOUT_MS) })`, but pass it as is to `waitUntil` (which scales it).
+ */
 export const RUN_TIMEOUT_MS = 20_000;
 
 /** One step of `addTask`'s `steps`. */

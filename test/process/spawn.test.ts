@@ -11,6 +11,7 @@ import { spawnRun, type SpawnRunOptions } from '../../src/process/spawn.js';
 import { listChildren } from '../../src/process/tree.js';
 import { useProcessSandbox } from '../fixtures/process/janitor.js';
 import { waitUntil } from '../helpers/wait.js';
+import { T } from '../helpers/time.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/process/${name}`, import.meta.url));
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -73,7 +74,7 @@ describe('spawnRun', () => {
     // The spawner ends on its own: spawnRun must leave nothing that keeps Node alive.
     const { stdout } = await promisify(execFile)(process.execPath, [
       '--import', 'tsx', fixture('spawn-and-exit.ts'), outputFile, statusFile, sandbox.dir, process.execPath, fixture('exit-when-file.mjs'), goFile, '7',
-    ], { cwd: REPO, timeout: 20_000 });
+    ], { cwd: REPO, timeout: T(20_000) });
     const identity = JSON.parse(stdout) as ProcessIdentity;
     janitor.track(identity);
     expect(isAlive(identity)).toBe(true);

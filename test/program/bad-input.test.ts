@@ -7,6 +7,7 @@ import {
   RunNotFoundError, type AddTaskOptions, type Executor,
 } from '../../src/index.js';
 import { expectRejected, useExecutors, type ErrorClass } from '../helpers/executor.js';
+import { T } from '../helpers/time.js';
 
 const kit = useExecutors();
 const FIX = fileURLToPath(new URL('../fixtures/program/', import.meta.url));
@@ -133,7 +134,7 @@ describe('saveRun without a proper name', () => {
   ])('%s', async (_what, options, message) => {
     const ex = await setup();
     const runId = await ex.runTask('etl');
-    expect((await ex.waitRun(runId, { timeout: 15_000 })).status).toBe('succeeded');
+    expect((await ex.waitRun(runId, { timeout: T(15_000) })).status).toBe('succeeded');
     await expectRejected(() => ex.saveRun(runId, options as never), InvalidOptionError, 'ERR_INVALID_OPTION', message, ex.folder);
     expect((await ex.getRun(runId)).saved).toBeNull();
   });

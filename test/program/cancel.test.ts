@@ -9,6 +9,7 @@ import { readPids, useExecutors } from '../helpers/executor.js';
 import { collect, eventOf } from '../helpers/folder.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
 import { PROGRAM_FIXTURES, RUN_TIMEOUT_MS, type Step, step } from '../helpers/program.js';
+import { T } from '../helpers/time.js';
 
 const kit = useExecutors();
 
@@ -42,7 +43,7 @@ describe('cancelRun of a live step', () => {
     expect(live).toMatchObject({ status: 'running', step: 1, endedAt: null });
     expect(live.steps.map((s) => s.status)).toEqual(['completed', 'running', 'pending']);
     expect(live.steps[1]!.pid).toEqual(expect.any(Number));
-    const waiting = ex.waitRun(runId, { timeout: RUN_TIMEOUT_MS });
+    const waiting = ex.waitRun(runId, { timeout: T(RUN_TIMEOUT_MS) });
     const cancelled = await ex.cancelRun(runId);
     expect(cancelled).toMatchObject({ runId, status: 'cancelled', stopped: true, finishedAt: null, erroredAt: null, step: 1 });
     expect(cancelled.endedAt).toEqual(expect.any(String));
@@ -52,7 +53,7 @@ describe('cancelRun of a live step', () => {
     // The whole tree is gone by the time cancelRun resolves.
     expect(tree.filter(pidAlive)).toEqual([]);
     expect(await waiting).toEqual(cancelled);
-    expect(await ex.waitRun(runId, { timeout: RUN_TIMEOUT_MS })).toEqual(cancelled);
+    expect(await ex.waitRun(runId, { timeout: T(RUN_TIMEOUT_MS) })).toEqual(cancelled);
     expect(await ex.getRun(runId)).toEqual(cancelled);
     expect(lines(order)).toEqual(['extract']);
     await waitUntil(() => exits.some((e) => e.runId === runId), { what: 'the exit event' });
@@ -90,7 +91,7 @@ describe('cancelRun from another Executor on the folder', () => {
     expect(cancelled).toMatchObject({ status: 'cancelled', erroredAt: null });
     expect(cancelled.steps.map((s) => s.status)).toEqual(['completed', 'cancelled', 'unprocessed']);
     expect(tree.filter(pidAlive)).toEqual([]);
-    expect(await ex.waitRun(runId, { timeout: RUN_TIMEOUT_MS })).toEqual(cancelled);
+    expect(await ex.waitRun(runId, { timeout: T(RUN_TIMEOUT_MS) })).toEqual(cancelled);
     // The first Executor's own exit hook does not re-settle it (as failed, or by starting step c).
     await ex.tick();
     expect(await ex.getRun(runId)).toEqual(cancelled);
@@ -103,7 +104,7 @@ describe('cancelRun of ended runs and unknown ids', () => {
     await addProgram(ex, 'ok', [step('a'), step('b')], { env });
     await addProgram(ex, 'ko', [step('a', 'run-fail.js'), step('b')], { env });
     for (const name of ['ok', 'ko']) {
-      const run = await ex.waitRun(await ex.runTask(name), { timeout: RUN_TIMEOUT_MS });
+      const run = await ex.waitRun(await ex.runTask(name), { timeout: T(RUN_TIMEOUT_MS) });
       expect(run.status).toBe(name === 'ok' ? 'succeeded' : 'failed');
       expect(await ex.cancelRun(run.runId)).toEqual(run);
       expect(await ex.getRun(run.runId)).toEqual(run);
@@ -133,7 +134,7 @@ describe('cancelRun of a run waiting for a retry', () => {
     expect(cancelled.endedAt).toEqual(expect.any(String));
     expect(cancelled.steps.map((s) => [s.name, s.status])).toEqual([['a', 'completed'], ['count', 'cancelled'], ['c', 'unprocessed']]);
     expect(cancelled.steps[1]).toMatchObject({ retries: 1, exitCode: 75 });
-    expect(await ex.waitRun(runId, { timeout: RUN_TIMEOUT_MS })).toEqual(cancelled);
+    expect(await ex.waitRun(runId, { timeout: T(RUN_TIMEOUT_MS) })).toEqual(cancelled);
     // A pass over the folder does not start the cancelled retry.
     await ex.tick();
     expect(await ex.getRun(runId)).toEqual(cancelled);

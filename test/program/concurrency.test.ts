@@ -9,6 +9,7 @@ import { useExecutors } from '../helpers/executor.js';
 import { collect, eventOf } from '../helpers/folder.js';
 import { waitUntil } from '../helpers/wait.js';
 import { PROGRAM_FIXTURES, RUN_TIMEOUT_MS, type Step } from '../helpers/program.js';
+import { T } from '../helpers/time.js';
 
 const kit = useExecutors();
 
@@ -80,7 +81,7 @@ describe('a program runs one run at a time by default', () => {
     expect(queued).toMatchObject([{ runId: third, reason: 'concurrency' }]);
     expect(await statusOf(ex, third)).toBe('queued');
     release('wide');
-    const records = await Promise.all([first, second, third].map((id) => ex.waitRun(id, { timeout: RUN_TIMEOUT_MS })));
+    const records = await Promise.all([first, second, third].map((id) => ex.waitRun(id, { timeout: T(RUN_TIMEOUT_MS) })));
     expect(records.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
   });
 });
@@ -102,7 +103,7 @@ describe("the Executor's maxConcurrent", () => {
     expect(seen()).toEqual([`${first} hold`]);
     release('one');
     release('two');
-    const b = await ex.waitRun(second, { timeout: RUN_TIMEOUT_MS });
+    const b = await ex.waitRun(second, { timeout: T(RUN_TIMEOUT_MS) });
     const a = await ex.getRun(first);
     expect([a.status, b.status]).toEqual(['succeeded', 'succeeded']);
     expect(Date.parse(b.steps[0]!.startedAt!)).toBeGreaterThanOrEqual(Date.parse(a.endedAt!));
@@ -128,7 +129,7 @@ describe('a run waiting for a retry is still live', () => {
     const ended = await ex.cancelRun(first);
     expect((await ex.cancelRun(again)).status).toBe('cancelled');
     release('other');
-    const done = await ex.waitRun(other, { timeout: RUN_TIMEOUT_MS });
+    const done = await ex.waitRun(other, { timeout: T(RUN_TIMEOUT_MS) });
     expect(done.status).toBe('succeeded');
     expect(Date.parse(done.steps[0]!.startedAt!)).toBeGreaterThanOrEqual(Date.parse(ended.endedAt!));
   });
@@ -149,10 +150,10 @@ describe('cancelRun of a queued run', () => {
     expect(cancelled.endedAt).toEqual(expect.any(String));
     expect(cancelled.steps.map((s) => s.status)).toEqual(['unprocessed', 'unprocessed']);
     expect(await ex.getRun(second)).toEqual(cancelled);
-    expect(await ex.waitRun(second, { timeout: RUN_TIMEOUT_MS })).toEqual(cancelled);
+    expect(await ex.waitRun(second, { timeout: T(RUN_TIMEOUT_MS) })).toEqual(cancelled);
     expect(await ex.listRuns({ task: 'etl', status: 'queued' })).toEqual([]);
     release('etl');
-    expect((await ex.waitRun(first, { timeout: RUN_TIMEOUT_MS })).status).toBe('succeeded');
+    expect((await ex.waitRun(first, { timeout: T(RUN_TIMEOUT_MS) })).status).toBe('succeeded');
     await ex.tick();
     expect(await ex.getRun(second)).toEqual(cancelled);
     expect(steps.some((e) => e.runId === second)).toBe(false);

@@ -4,11 +4,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { nextEvent, useExecutors } from '../helpers/executor.js';
+import { T } from '../helpers/time.js';
 
 const kit = useExecutors();
 const FIX = fileURLToPath(new URL('../fixtures/program/', import.meta.url));
 const STEP = 'hist-step.js';
-const WAIT = { timeout: 15_000 };
+const WAIT = { timeout: T(15_000) };
 
 describe('emitEvent', () => {
   it('starts one run of each enabled subscribed task, with the payload as data and trigger "event"', async () => {

@@ -5,11 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { OutputNotFoundError, RunNotFoundError, type Executor, type RunRecord } from '../../src/index.js';
 import { useExecutors } from '../helpers/executor.js';
+import { T } from '../helpers/time.js';
 
 const kit = useExecutors();
 const FIX = fileURLToPath(new URL('../fixtures/program/', import.meta.url));
 const STEP = 'hist-step.js';
-const WAIT = { timeout: 15_000 };
+const WAIT = { timeout: T(15_000) };
 const STEPS = [{ name: 'extract', script: STEP }, { name: 'load', script: STEP }];
 
 /** Runs `name` `count` times one after the other (the run at `failAt` exits 1); `afterFirst` runs once the first ended, `beforeEach` before each run. */

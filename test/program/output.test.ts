@@ -4,6 +4,7 @@ import { InvalidOptionError, OutputNotFoundError } from '../../src/index.js';
 import { useExecutors } from '../helpers/executor.js';
 import { waitUntil } from '../helpers/wait.js';
 import { PROGRAM_FIXTURES, RUN_TIMEOUT_MS } from '../helpers/program.js';
+import { T } from '../helpers/time.js';
 
 const kit = useExecutors();
 
@@ -17,14 +18,14 @@ describe('program output', () => {
   it('readOut reads one step of a run, the current (last) step by default, without headers; an earlier run by number or id', async () => {
     const { ex } = kit.make();
     await ex.addTask('p', { steps, wd: PROGRAM_FIXTURES, retryDelay: 50 });
-    const first = await ex.waitRun(await ex.runTask('p'), { timeout: RUN_TIMEOUT_MS });
+    const first = await ex.waitRun(await ex.runTask('p'), { timeout: T(RUN_TIMEOUT_MS) });
     expect(first.status).toBe('succeeded');
     expect(await ex.readOut('p')).toEqual(['output of last']);
     expect(await ex.readOut('p', 10, { step: 'first' })).toEqual(['output of first']);
     // Both attempts of the retried step, each without its header and footer.
     expect(await ex.readOut('p', 10, { step: 'count' })).toEqual(['not yet 1', 'stdout after attempt 0', 'done at 2']);
     expect((await ex.readOut('p', 50, { step: 'count', raw: true })).some((l) => l.startsWith('# '))).toBe(true);
-    const second = await ex.waitRun(await ex.runTask('p'), { timeout: RUN_TIMEOUT_MS });
+    const second = await ex.waitRun(await ex.runTask('p'), { timeout: T(RUN_TIMEOUT_MS) });
     expect(await ex.readOut('p', 10, { run: 1, step: 'first' })).toEqual(['output of first']);
     expect(await ex.readOut('p', 10, { run: first.runId, step: 'count' })).toEqual(['not yet 1', 'stdout after attempt 0', 'done at 2']);
     expect(second.steps[1]!.retries).toBe(1); // a checkpoint belongs to its run: a new run starts from none
@@ -40,7 +41,7 @@ describe('program output', () => {
     const following = (async () => {
       for await (const line of ex.followOut('p', { signal: ac.signal, pollMs: 20 })) seen.push(line);
     })();
-    const run = await ex.waitRun(await ex.runTask('p'), { timeout: RUN_TIMEOUT_MS });
+    const run = await ex.waitRun(await ex.runTask('p'), { timeout: T(RUN_TIMEOUT_MS) });
     expect(run.status).toBe('succeeded');
     await waitUntil(() => seen.includes('output of last'), { timeoutMs: 5_000, what: 'the last step followed' });
     ac.abort();
@@ -57,8 +58,8 @@ describe('program output', () => {
     const following = (async () => {
       for await (const line of ex.followOut('p', { signal: ac.signal, pollMs: 400 })) seen.push(line);
     })();
-    await ex.waitRun(await ex.runTask('p'), { timeout: RUN_TIMEOUT_MS });
-    await ex.waitRun(await ex.runTask('p'), { timeout: RUN_TIMEOUT_MS });
+    await ex.waitRun(await ex.runTask('p'), { timeout: T(RUN_TIMEOUT_MS) });
+    await ex.waitRun(await ex.runTask('p'), { timeout: T(RUN_TIMEOUT_MS) });
     const all = ['output of q1', 'output of q2', 'output of q3'];
     await waitUntil(() => seen.length >= 6, { timeoutMs: 10_000, what: 'both runs followed' });
     ac.abort();

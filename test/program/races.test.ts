@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { useExecutors } from '../helpers/executor.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
 import { PROGRAM_FIXTURES, RUN_TIMEOUT_MS } from '../helpers/program.js';
+import { T } from '../helpers/time.js';
 
 const kit = useExecutors();
 
@@ -14,7 +15,7 @@ describe('program edge cases', () => {
     await ex.addTask('slow', { steps: [{ name: 'hang', script: 'run-timeout.js', timeout: 300 }], wd: PROGRAM_FIXTURES, retryDelay: 0, retries: 2 });
     const pids: number[] = [];
     ex.on('step', (e) => { if (e.pid !== null) pids.push(e.pid); });
-    const run = await ex.waitRun(await ex.runTask('slow'), { timeout: RUN_TIMEOUT_MS });
+    const run = await ex.waitRun(await ex.runTask('slow'), { timeout: T(RUN_TIMEOUT_MS) });
     expect(run.status).toBe('succeeded');
     expect(run.steps[0]!.retries).toBe(1);
     expect(pids).toHaveLength(2);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { useExecutors } from '../helpers/executor.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
 import { PROGRAM_FIXTURES, RUN_TIMEOUT_MS } from '../helpers/program.js';
+import { T } from '../helpers/time.js';
 
 const kit = useExecutors();
 
@@ -25,10 +26,10 @@ describe('programs after review', () => {
     await waitUntil(() => pidOf('hold.0.pid') !== null, { timeoutMs: 10_000, what: 'the hold step running' });
     await ex.addTask('p', { steps: [{ name: 'x', script: 'run-step.js' }], wd: PROGRAM_FIXTURES, env, replace: true });
     writeFileSync(release, '');
-    const run = await ex.waitRun(runId, { timeout: RUN_TIMEOUT_MS });
+    const run = await ex.waitRun(runId, { timeout: T(RUN_TIMEOUT_MS) });
     expect(run.status).toBe('succeeded');
     expect(run.steps.map((s) => [s.name, s.status])).toEqual([['a', 'completed'], ['hold', 'completed'], ['c', 'completed']]);
-    const next = await ex.waitRun(await ex.runTask('p'), { timeout: RUN_TIMEOUT_MS });
+    const next = await ex.waitRun(await ex.runTask('p'), { timeout: T(RUN_TIMEOUT_MS) });
     expect(next.steps.map((s) => [s.name, s.status])).toEqual([['x', 'completed']]);
   });
 
@@ -43,7 +44,7 @@ describe('programs after review', () => {
     await waitUntil(async () => { await ex.tick(); return pidOf('hold.1.pid') !== null; }, { timeoutMs: 15_000, what: 'the re-run' });
     expect(pidAlive(first)).toBe(false); // stopped before attempt 1 started
     writeFileSync(release, '');
-    const run = await ex.waitRun(runId, { timeout: RUN_TIMEOUT_MS });
+    const run = await ex.waitRun(runId, { timeout: T(RUN_TIMEOUT_MS) });
     expect(run.status).toBe('succeeded');
     expect(run.steps[0]!.retries).toBe(0); // a re-run after a crash is not a retry
   });
@@ -55,7 +56,7 @@ describe('programs after review', () => {
     await waitUntil(async () => (await ex.getRun(runId)).stepRetryCount === 1, { timeoutMs: 10_000, what: 'a retry pending' });
     expect(pidOf('hold.1.pid')).toBeNull();
     await ex.stopTask('p');
-    const run = await ex.waitRun(runId, { timeout: RUN_TIMEOUT_MS });
+    const run = await ex.waitRun(runId, { timeout: T(RUN_TIMEOUT_MS) });
     expect(run.status).toBe('cancelled');
     expect(run.steps[0]!.status).toBe('cancelled');
     expect((await ex.listTasks())[0]!.status).toBe('stopped');

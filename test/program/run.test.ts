@@ -9,6 +9,7 @@ import { useExecutors } from '../helpers/executor.js';
 import { collect } from '../helpers/folder.js';
 import { waitUntil } from '../helpers/wait.js';
 import { PROGRAM_FIXTURES, RUN_TIMEOUT_MS, type Step, step } from '../helpers/program.js';
+import { T } from '../helpers/time.js';
 
 const kit = useExecutors();
 
@@ -35,7 +36,7 @@ async function runOnce(ex: Executor, name: string, data?: unknown): Promise<{ ru
   const exits = collect(ex, 'exit');
   const steps = collect(ex, 'step');
   const runId = await ex.runTask(name, data === undefined ? {} : { data });
-  const run = await ex.waitRun(runId, { timeout: RUN_TIMEOUT_MS });
+  const run = await ex.waitRun(runId, { timeout: T(RUN_TIMEOUT_MS) });
   await waitUntil(() => exits.some((e) => e.runId === runId), { what: `the exit event of ${runId}` });
   return { run, steps: steps.filter((s) => s.runId === runId) };
 }

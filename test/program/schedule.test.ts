@@ -5,6 +5,7 @@ import { useExecutors } from '../helpers/executor.js';
 import { waitUntil } from '../helpers/wait.js';
 import { clocked, SECOND } from '../executor/sched-kit.js';
 import { PROGRAM_FIXTURES } from '../helpers/program.js';
+import { T } from '../helpers/time.js';
 
 const kit = useExecutors();
 const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
@@ -21,7 +22,7 @@ describe('scheduled programs', () => {
     const [run] = await c.ex.listRuns({ task: 'every10' });
     expect(run!.trigger).toBe('schedule');
     expect(run!.scheduledFor).toBe(new Date(T0 + 10 * SECOND).toISOString());
-    const done = await c.ex.waitRun(run!.runId, { timeout: 20_000 });
+    const done = await c.ex.waitRun(run!.runId, { timeout: T(20_000) });
     expect(done.status).toBe('succeeded');
     expect(done.steps.map((s) => s.status)).toEqual(['completed', 'completed']);
     await waitUntil(async () => (await c.ex.listTasks())[0]!.status === 'scheduled', { timeoutMs: 5_000, what: 'scheduled again' });

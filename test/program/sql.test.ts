@@ -8,10 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { UnknownInterpreterError, type Executor } from '../../src/index.js';
 import { expectRejected, useExecutors } from '../helpers/executor.js';
+import { T } from '../helpers/time.js';
 
 const kit = useExecutors();
 const FIX = fileURLToPath(new URL('../fixtures/program/', import.meta.url));
-const WAIT = { timeout: 15_000 };
+const WAIT = { timeout: T(15_000) };
 
 /** A temp folder with an sqlite database path and an Executor whose '.sql' interpreter is `sqlite3 [...flags] <db>`. */
 function setup(flags: string[] = []) {

@@ -9,6 +9,7 @@ import type { Executor, RunRecord } from '../../src/index.js';
 import { FOLLOW_READ_BYTES } from '../../src/output/follow.js';
 import { useCli } from '../helpers/cli.js';
 import { waitUntil } from '../helpers/wait.js';
+import { T } from '../helpers/time.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/cli/edge/', import.meta.url));
 const fixture = (name: string): string => path.join(FIXTURES, name);
@@ -46,8 +47,8 @@ async function withDeadline<T>(work: Promise<T>, ac: AbortController, what: () =
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       ac.abort();
-      reject(new Error(`${what()}: not within ${FOLLOW_DEADLINE_MS} ms`));
-    }, FOLLOW_DEADLINE_MS);
+      reject(new Error(`${what()}: not within ${T(FOLLOW_DEADLINE_MS)} ms`));
+    }, T(FOLLOW_DEADLINE_MS));
   });
   try {
     return await Promise.race([work, late]);
@@ -117,7 +118,7 @@ describe('followRun decodes UTF-8 split across reads', () => {
     const { ex, folder } = setup();
     await ex.addTask('utf', fixture('utf8.js'), { infiniteLoop: false, header: false });
     const runId = await ex.runTask('utf');
-    const run = await ex.waitRun(runId, { timeout: FOLLOW_DEADLINE_MS });
+    const run = await ex.waitRun(runId, { timeout: T(FOLLOW_DEADLINE_MS) });
     expect(run.status).toBe('succeeded');
     // The premise: the file is the script's bytes alone, the "€" (E2 82 AC) starting on the last byte of the first read.
     const bytes = readFileSync(path.join(folder, run.outputFile!));

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { useExecutors } from '../helpers/executor.js';
+import { T } from '../helpers/time.js';
 
 const MANY = path.join(fileURLToPath(new URL('../fixtures/cli/edge/', import.meta.url)), 'many-lines.js');
 const LINES = 300;
@@ -20,7 +21,7 @@ describe('followRun and rotation', () => {
     const seen: string[] = [];
     const follow = (async () => { for await (const line of ex.followRun(runId, { pollMs })) seen.push(line); })();
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`followRun did not end (${seen.length} lines)`)), FOLLOW_DEADLINE_MS); });
+    const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`followRun did not end (${seen.length} lines)`)), T(FOLLOW_DEADLINE_MS)); });
     await Promise.race([follow, late]).finally(() => clearTimeout(timer));
     expect(seen.map((l) => l.slice(0, 9))).toEqual(Array.from({ length: LINES }, (_, i) => `line ${String(i).padStart(4, '0')}`));
     expect((await ex.listOutputs('big')).length).toBeGreaterThan(1); // it did rotate

@@ -9,6 +9,7 @@ import { FOOTER_BEGIN, HEADER_BEGIN, HEADER_END } from '../../src/output/header.
 import { nextEvent, useExecutors } from '../helpers/executor.js';
 import { PROGRAM_FIXTURES, RUN_TIMEOUT_MS } from '../helpers/program.js';
 import { waitUntil } from '../helpers/wait.js';
+import { T } from '../helpers/time.js';
 
 const kit = useExecutors();
 
@@ -49,8 +50,8 @@ function follower(ex: Executor, runId: string, options: FollowRunOptions = {}) {
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         ac.abort();
-        reject(new Error(`followRun(${runId}): nothing within ${NEXT_TIMEOUT_MS} ms (seen: ${JSON.stringify(seen)})`));
-      }, NEXT_TIMEOUT_MS);
+        reject(new Error(`followRun(${runId}): nothing within ${T(NEXT_TIMEOUT_MS)} ms (seen: ${JSON.stringify(seen)})`));
+      }, T(NEXT_TIMEOUT_MS));
     });
     try {
       const item = await Promise.race([it.next(), late]);
@@ -106,7 +107,7 @@ describe('followRun of a script run', () => {
     const { ex } = kit.make();
     await ex.addTask('job', LINES, { infiniteLoop: false });
     const runId = await ex.runTask('job');
-    expect((await ex.waitRun(runId, { timeout: RUN_TIMEOUT_MS })).status).toBe('succeeded');
+    expect((await ex.waitRun(runId, { timeout: T(RUN_TIMEOUT_MS) })).status).toBe('succeeded');
     expect(await follower(ex, runId).rest()).toEqual(THREE);
     // Following the same run again gives the same lines.
     expect(await follower(ex, runId).rest()).toEqual(THREE);
@@ -124,7 +125,7 @@ describe('followRun of a script run', () => {
     const { ex } = kit.make();
     await ex.addTask('job', LINES, { infiniteLoop: false });
     const runId = await ex.runTask('job');
-    await ex.waitRun(runId, { timeout: RUN_TIMEOUT_MS });
+    await ex.waitRun(runId, { timeout: T(RUN_TIMEOUT_MS) });
     const raw = await follower(ex, runId, { raw: true }).rest();
     expect(raw[0]).toBe(HEADER_BEGIN);
     expect(raw).toContain(HEADER_END);
@@ -153,7 +154,7 @@ describe('followRun of a script run', () => {
     const { ex } = kit.make();
     await ex.addTask('job', LINES, { infiniteLoop: false });
     const runId = await ex.runTask('job');
-    await ex.waitRun(runId, { timeout: RUN_TIMEOUT_MS });
+    await ex.waitRun(runId, { timeout: T(RUN_TIMEOUT_MS) });
     const error = await firstError(ex, runId, { stream: 'stderr' });
     expect(error).toBeInstanceOf(OutputNotFoundError);
     expect((error as ExecutorError).code).toBe('ERR_OUTPUT_NOT_FOUND');
@@ -203,7 +204,7 @@ describe('followRun of a script run', () => {
     expect(await f.next()).toEqual({ done: false, value: 'line 0' }); // the follower has the run's file open now
     gate.open(1);
     gate.open(2);
-    await ex.waitRun(firstId, { timeout: RUN_TIMEOUT_MS });
+    await ex.waitRun(firstId, { timeout: T(RUN_TIMEOUT_MS) });
     const gate2 = gates();
     await ex.addTask('job', LINES, { infiniteLoop: false, env: { GATE_DIR: gate2.dir, TAG: 'second' }, replace: true });
     const secondId = await startMain(ex, 'job');
@@ -235,7 +236,7 @@ describe('followRun of a program run', () => {
     expect(await follower(ex, runId, { stream: 'stderr' }).rest()).toEqual([0, 1, 2].map((i) => `line err ${i} ${runId}`));
     await ex.addTask('merged', { steps, wd: PROGRAM_FIXTURES });
     const merged = await ex.runTask('merged');
-    await ex.waitRun(merged, { timeout: RUN_TIMEOUT_MS });
+    await ex.waitRun(merged, { timeout: T(RUN_TIMEOUT_MS) });
     const error = await firstError(ex, merged, { stream: 'stderr' }); // as for a script run
     expect(error).toBeInstanceOf(OutputNotFoundError);
   });
@@ -320,7 +321,7 @@ describe('followRun: bad input and abort', () => {
     const { ex } = kit.make();
     await ex.addTask('job', LINES, { infiniteLoop: false });
     const runId = await ex.runTask('job');
-    await ex.waitRun(runId, { timeout: RUN_TIMEOUT_MS });
+    await ex.waitRun(runId, { timeout: T(RUN_TIMEOUT_MS) });
     const ac = new AbortController();
     ac.abort();
     const lines: string[] = [];

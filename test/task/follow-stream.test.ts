@@ -5,6 +5,7 @@ import { InvalidOptionError, type Executor, type FollowOutOptions } from '../../
 import { nextEvent, useExecutors } from '../helpers/executor.js';
 import { PROGRAM_FIXTURES, RUN_TIMEOUT_MS } from '../helpers/program.js';
 import { waitUntil } from '../helpers/wait.js';
+import { T } from '../helpers/time.js';
 
 const kit = useExecutors();
 
@@ -79,7 +80,7 @@ describe("followOut({ stream: 'stderr' })", () => {
     await ex.addTask('p', { steps, wd: PROGRAM_FIXTURES, stderr: 'separate' });
     const err = follow(ex, 'p', { stream: 'stderr' });
     const runId = await ex.runTask('p');
-    expect((await ex.waitRun(runId, { timeout: RUN_TIMEOUT_MS })).status).toBe('succeeded');
+    expect((await ex.waitRun(runId, { timeout: T(RUN_TIMEOUT_MS) })).status).toBe('succeeded');
     const want = ['one', 'two'].flatMap((tag) => [0, 1, 2].map((i) => `${tag} err ${i} ${runId}`));
     await waitUntil(() => err.seen.length >= want.length, { timeoutMs: WAIT_MS, what: 'both steps followed' });
     await err.stop();

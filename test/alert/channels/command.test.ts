@@ -7,11 +7,12 @@ import type { CommandAlertChannel } from '../../../src/alert/types.js';
 import { useProcessSandbox } from '../../fixtures/process/janitor.js';
 import { sampleRun, samplePayload } from '../../fixtures/alert/servers.js';
 import { pidAlive, waitUntil } from '../../helpers/wait.js';
+import { T } from '../../helpers/time.js';
 
 const WRITE_STDIN = fileURLToPath(new URL('../../fixtures/alert/write-stdin.mjs', import.meta.url));
 const sandbox = useProcessSandbox();
 
-function channel(command: string[], timeoutMs = 10_000): CommandAlertChannel {
+function channel(command: string[], timeoutMs = T(10_000)): CommandAlertChannel {
   return { type: 'command', command, timeoutMs };
 }
 
@@ -89,7 +90,7 @@ describe('sendCommand', () => {
 
   it('does not wait for a background child that keeps stderr open after the command exited', async () => {
     const pidFile = path.join(sandbox.dir, 'pid');
-    const outcome = await sendCommand(sh(`sleep 30 & echo $! > '${pidFile}'`, 20_000), samplePayload());
+    const outcome = await sendCommand(sh(`sleep 30 & echo $! > '${pidFile}'`, T(20_000)), samplePayload());
     await trackedPid(pidFile);
     expect(outcome).toEqual({ attempts: 1, error: null });
   });

@@ -3,6 +3,7 @@ import { DEFAULT_ALERT_SUBJECT } from '../../../src/alert/channel-options.js';
 import { alertSubject, DEFAULT_ALERT_TAIL_LINES, formatAlertText, sendEmail } from '../../../src/alert/channels/email.js';
 import type { EmailAlertChannel } from '../../../src/alert/types.js';
 import { mailBody, mailHeader, sampleRun, samplePayload, useTestServers } from '../../fixtures/alert/servers.js';
+import { T } from '../../helpers/time.js';
 
 const servers = useTestServers();
 const TAIL = Array.from({ length: DEFAULT_ALERT_TAIL_LINES }, (_, i) => `output line ${String(i + 1).padStart(3, '0')}`);
@@ -10,7 +11,7 @@ const TAIL = Array.from({ length: DEFAULT_ALERT_TAIL_LINES }, (_, i) => `output 
 function channel(port: number, overrides: Partial<EmailAlertChannel> = {}): EmailAlertChannel {
   return {
     type: 'email', host: '127.0.0.1', port, secure: false, from: 'executor@test.local', to: ['ops@test.local', 'dev@test.local'],
-    subject: DEFAULT_ALERT_SUBJECT, timeoutMs: 5_000, ...overrides,
+    subject: DEFAULT_ALERT_SUBJECT, timeoutMs: T(5_000), ...overrides,
   };
 }
 

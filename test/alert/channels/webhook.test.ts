@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { retryDelayMs, sendWebhook, WEBHOOK_RETRY_BASE_MS, WEBHOOK_RETRY_MAX_MS } from '../../../src/alert/channels/webhook.js';
 import type { WebhookAlertChannel } from '../../../src/alert/types.js';
 import { samplePayload, useTestServers } from '../../fixtures/alert/servers.js';
+import { T } from '../../helpers/time.js';
 
 const servers = useTestServers();
 
 function channel(url: string, overrides: Partial<WebhookAlertChannel> = {}): WebhookAlertChannel {
-  return { type: 'webhook', url, headers: {}, retries: 3, timeoutMs: 5_000, ...overrides };
+  return { type: 'webhook', url, headers: {}, retries: 3, timeoutMs: T(5_000), ...overrides };
 }
 
 describe('sendWebhook', () => {
