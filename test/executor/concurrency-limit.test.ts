@@ -161,8 +161,10 @@ describe('maxConcurrent', () => {
   });
 
   it('never runs more than 2 runTask runs at once; waitRun resolves queued runs too', async () => {
-    const { ex, marks, add } = setup({ maxConcurrent: 2 });
-    for (const name of ['a', 'b', 'c']) await add(name, { HOLD_MS: 40 });
+    const { ex, marks, add, token, release } = setup({ maxConcurrent: 2 });
+    // Each run holds until it takes a token (one token ends one run), so the first two still hold their slots while the
+    // others are queued, however slow the machine (a fixed hold of a few ms ended them first on a loaded one).
+    for (const name of ['a', 'b', 'c']) await add(name, { TOKEN_FILE: token('all') });
     const order = ['a', 'b', 'c', 'c', 'a', 'b', 'b'];
     const ids = [];
     for (const name of order) ids.push(await ex.runTask(name));
@@ -171,8 +173,9 @@ describe('maxConcurrent', () => {
     const all = Promise.all(ids.map((id) => ex.waitRun(id))).finally(() => { done = true; });
     await waitUntil(async () => {
       mostLive = Math.max(mostLive, (await ex.listTasks()).reduce((n, row) => n + row.runs, 0));
+      if (!existsSync(token('all'))) release('all'); // the next token once a run took the last one
       return done;
-    }, { what: 'all runs to end' });
+    }, { timeoutMs: 20_000, what: 'all runs to end' });
     const records = await all;
     expect(mostLive).toBeLessThanOrEqual(2);
     expect(maxLive(marks())).toBeLessThanOrEqual(2);

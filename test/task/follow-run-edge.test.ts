@@ -84,10 +84,12 @@ async function cliRun(folder: string, name: string): Promise<string> {
 
 describe('followRun of a run nobody watches', () => {
   it('a run started by the CLI (which exited) that ended unseen: yields its lines and ends by itself', async () => {
-    const { ex, folder } = setup();
-    await ex.addTask('job', fixture('gated.js'), { infiniteLoop: false });
+    const { ex, folder, dir } = setup();
+    await ex.addTask('job', fixture('gated.js'), { infiniteLoop: false, env: { GATE_DIR: dir } });
     const runId = await cliRun(folder, 'job');
-    // The shim writes the exit status file when the run ends; nobody has recorded the end.
+    // The run ends only now that the CLI has exited (ungated, it could end first on a loaded machine, and the CLI
+    // record it). The shim writes the exit status file when the run ends; nobody has recorded the end.
+    writeFileSync(path.join(dir, runId), '');
     await waitUntil(() => existsSync(path.join(folder, 'runs', 'job', `${runId}.exit`)), { what: 'the run to end' });
     expect(rawLedger(folder, 'job', runId).endedAt).toBeNull();
     expect(await followAll(ex, runId)).toEqual([`first ${runId}`, `last ${runId}`]);
