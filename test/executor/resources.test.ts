@@ -116,7 +116,7 @@ describe('bounded disk: maxOutputBytes and maxArchiveBytes', () => {
     });
     const exited = nextEvent(ex, 'exit', (e) => e.name === 'big');
     await ex.startTask('big');
-    expect(await within(exited, 60_000, 'the 50 MB run to end')).toMatchObject({ exitCode: 0 });
+    expect(await within(exited, 25_000, 'the 50 MB run to end')).toMatchObject({ exitCode: 0 });
 
     const archives = readdirSync(ex.folder).flatMap((f) => {
       const m = ARCHIVE.exec(f);
