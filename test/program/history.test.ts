@@ -6,12 +6,22 @@ import { describe, expect, it } from 'vitest';
 import { OutputNotFoundError, RunNotFoundError, type Executor, type RunRecord } from '../../src/index.js';
 import { useExecutors } from '../helpers/executor.js';
 import { T } from '../helpers/time.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const kit = useExecutors();
 const FIX = fileURLToPath(new URL('../fixtures/program/', import.meta.url));
 const STEP = 'hist-step.js';
 const WAIT = { timeout: T(15_000) };
 const STEPS = [{ name: 'extract', script: STEP }, { name: 'load', script: STEP }];
+
+/**
+ * Waits until nothing named after `pruned` is left in `runsDir`. A run's keepRuns prune follows the write of its record,
+ * so `waitRun` of the last run may resolve while the prune it set off is still deleting (seen on a loaded machine).
+ */
+async function prunesDone(runsDir: string, pruned: string[]): Promise<void> {
+  const left = (): string[] => readdirSync(runsDir).filter((f) => pruned.some((id) => f.startsWith(id)));
+  await waitUntil(() => left().length === 0, { what: `the prune of ${pruned.join(', ')} to end` });
+}
 
 /** Runs `name` `count` times one after the other (the run at `failAt` exits 1); `afterFirst` runs once the first ended, `beforeEach` before each run. */
 async function runInSequence(
@@ -40,6 +50,8 @@ describe('keepRuns and saveRun on a program', () => {
     const runIds = await runInSequence(ex, 'etl', 6, 4, async (id) => { saved = await ex.saveRun(id, { name: 'golden', description: 'd' }); });
     const [first, second, third, fourth, fifth, sixth] = runIds as [string, string, string, string, string, string];
     expect(saved).toMatchObject({ runId: first, saved: { name: 'golden', description: 'd' } });
+    const runsDir = path.join(ex.folder, 'runs', 'etl');
+    await prunesDone(runsDir, [second, third]);
 
     const runs = await ex.listRuns({ task: 'etl' });
     expect(ids(runs)).toEqual([sixth, fifth, fourth, first]);
@@ -50,7 +62,6 @@ describe('keepRuns and saveRun on a program', () => {
     expect(runs.filter((r) => r.runId !== first).every((r) => r.saved === null)).toBe(true);
 
     // The saved run keeps its folder and every step's output.
-    const runsDir = path.join(ex.folder, 'runs', 'etl');
     expect(isDir(path.join(runsDir, first))).toBe(true);
     expect(pinned.steps.map((s) => s.status)).toEqual(['completed', 'completed']);
     for (const step of pinned.steps) {
@@ -96,8 +107,9 @@ describe('keepRuns and saveRun on a script task', () => {
     await ex.addTask('job', STEP, { wd: FIX, infiniteLoop: false, keepRuns: 2 });
     const runIds = await runInSequence(ex, 'job', 5, -1, (id) => ex.saveRun(id, { name: 'keep me' }));
     const [first, , , fourth, fifth] = runIds as [string, string, string, string, string];
-    expect(ids(await ex.listRuns({ task: 'job' }))).toEqual([fifth, fourth, first]);
     const runsDir = path.join(ex.folder, 'runs', 'job');
+    await prunesDone(runsDir, runIds.slice(1, 3));
+    expect(ids(await ex.listRuns({ task: 'job' }))).toEqual([fifth, fourth, first]);
     // Nothing of the pruned runs is left (ledger record, exit status); the saved run keeps both.
     const left = readdirSync(runsDir);
     for (const id of runIds.slice(1, 3)) expect(left.filter((f) => f.startsWith(id)), `files of ${id}`).toEqual([]);
