@@ -41,11 +41,14 @@ async function fullDisk(): Promise<{ ex: Executor; mount: string }> {
   execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_SIZE}`, 'tmpfs', mount]);
   cleanups.push(() => { execFileSync('umount', ['-l', mount]); rmSync(base, { recursive: true, force: true }); });
   const script = path.join(base, 'fill.sh');
-  writeFileSync(script, 'while :; do echo 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef; done\n');
+  const go = path.join(base, 'go');
+  // It starts writing once `go` exists: ungated, it could fill the disk before startTask had recorded the start.
+  writeFileSync(script, `while [ ! -e '${go}' ]; do sleep 0.05; done\nwhile :; do echo 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef; done\n`);
   const ex = new Executor(path.join(mount, 'exec'), { killTimeout: 1_000 });
   cleanups.push(() => killMarked(ex.id));
   await ex.addTask('fill', script);
   await ex.startTask('fill');
+  writeFileSync(go, '');
   await waitUntil(() => statfsSync(mount).bavail === 0, { timeoutMs: 10_000, what: 'the tmpfs to fill up' });
   return { ex, mount };
 }
