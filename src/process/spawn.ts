@@ -67,6 +67,11 @@ export interface SpawnedRun {
   spawnedAt: number;
   /** Resolves when the shim exits (only while this Node process lives); never rejects, never keeps Node alive. */
   exited: Promise<RunExit>;
+  /**
+   * Resolves like `exited`, but keeps Node alive until then: for a caller that must see the exit (a stop waiting for
+   * the run it stopped), where an unref'd child would let Node exit with the wait unsettled.
+   */
+  awaitExit(): Promise<RunExit>;
 }
 
 /** Maps what execa saw of the shim's end to a RunExit (the shim's status is the child's, 128+n for signal n). */
@@ -167,5 +172,13 @@ export function spawnRun(opts: SpawnRunOptions): SpawnedRun {
     subprocess.once('exit', (code, signal) => resolve(toRunExit(code ?? undefined, signal ?? undefined)));
     subprocess.then((result) => resolve(toRunExit(result.exitCode, result.signal)), () => resolve({ exitCode: null, signal: null }));
   });
-  return { identity: identityOf(stat), spawnedAt, exited };
+  const awaitExit = async (): Promise<RunExit> => {
+    subprocess.ref();
+    try {
+      return await exited;
+    } finally {
+      subprocess.unref();
+    }
+  };
+  return { identity: identityOf(stat), spawnedAt, exited, awaitExit };
 }

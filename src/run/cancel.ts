@@ -50,7 +50,7 @@ export async function cancelRun(rt: Runtime, runId: unknown): Promise<RunRecord>
     rt.log(`Cancelling run ${runId} of ${found.name} (pid: ${marked.run.pid})`);
     await stopRun(rt, marked.run);
     const own = ownSpawn(rt, marked.run);
-    await closeRun(rt, found.name, runId, own ? await own.exited : null, marked.run.pid);
+    await closeRun(rt, found.name, runId, own ? await own.awaitExit() : null, marked.run.pid);
   }
   rt.nudge(); // a queued run may start now
   const ledger = await rt.store.readRun(found.name, runId);

@@ -52,7 +52,7 @@ export function resumeKill(rt: Runtime, name: string, run: CurrentRun): void {
 export async function finishKill(rt: Runtime, name: string, run: CurrentRun): Promise<void> {
   await stopRun(rt, run);
   const own = ownSpawn(rt, run);
-  await closeRun(rt, name, run.runId, own ? await own.exited : null, run.pid);
+  await closeRun(rt, name, run.runId, own ? await own.awaitExit() : null, run.pid);
 }
 
 function announceKill(rt: Runtime, name: string, run: CurrentRun, reason: KillReason, detail: KillDetail): void {

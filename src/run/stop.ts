@@ -99,7 +99,7 @@ async function stopAndClose(rt: Runtime, name: string, runs: CurrentRun[], close
     const { forced } = await stopRun(rt, run);
     if (!close) return forced;
     const own = ownSpawn(rt, run);
-    const exit = own ? await own.exited : null;
+    const exit = own ? await own.awaitExit() : null;
     await retryWrite(() => closeRun(rt, name, run.runId, exit, run.pid));
     return forced;
   }));

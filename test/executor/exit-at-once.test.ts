@@ -113,4 +113,23 @@ console.log('supervising');
     expect(await ex.stopTask('bg')).toMatchObject({ result: 'stopped', pid });
     expect(pidAlive(pid)).toBe(false);
   });
+
+  it('that starts and stops its own task 20 times gets every stop settled (the stop keeps Node alive until the exit is seen)', async () => {
+    const dir = kit.tmpDir();
+    const folder = path.join(dir, 'exec');
+    const script = runScript(dir, `
+const ex = new Executor(${JSON.stringify(folder)}, { killTimeout: 1000 });
+let done = 0;
+process.on('exit', () => console.log(done === 20 ? 'stopped 20' : 'lost at stop ' + done));
+for (let i = 0; i < 20; i++) {
+  await ex.addTask('t', 'loop.js', { wd: ${JSON.stringify(FIXTURES)}, replace: true });
+  await ex.startTask('t');
+  await ex.stopTask('t');
+  done++;
+}
+`);
+    await waitUntil(script.exited, { timeoutMs: 60_000, what: 'the script to exit' });
+    expect(script.out()).toContain('stopped 20');
+    expect(script.child.exitCode, script.out()).toBe(0);
+  }, T(90_000));
 });

@@ -100,3 +100,25 @@ describe('spawnRun', () => {
     expect(() => run([])).toThrow(InvalidOptionError);
   });
 });
+
+describe('awaitExit', () => {
+  // A Node process whose only work is waiting for a run's exit: `exited` lets Node end first (the child is unref'd),
+  // `awaitExit()` keeps it alive until the exit is seen.
+  const waiter = (how: 'exited' | 'awaitExit'): string => `
+const { spawnRun } = await import(${JSON.stringify(path.join(REPO, 'dist/process/spawn.js'))});
+const dir = process.argv[1];
+const run = spawnRun({ command: ['sleep', '0.3'], cwd: dir, env: { PATH: process.env.PATH }, outputFile: dir + '/out.txt', statusFile: dir + '/status' });
+const exit = await ${how === 'exited' ? 'run.exited' : 'run.awaitExit()'};
+console.log('seen ' + JSON.stringify(exit));`;
+
+  it('keeps Node alive until the run exits, where `exited` does not', async () => {
+    const run = (how: 'exited' | 'awaitExit'): Promise<{ code: number | null; stdout: string }> => new Promise((resolve) => {
+      execFile(process.execPath, ['--input-type=module', '-e', waiter(how), sandbox.dir], { timeout: T(10_000) }, (error, stdout) => {
+        resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stdout });
+      });
+    });
+    // Node ends with the await unsettled (exit code 13: "unsettled top-level await") and never sees the exit.
+    expect(await run('exited')).toEqual({ code: 13, stdout: '' });
+    expect(await run('awaitExit')).toEqual({ code: 0, stdout: expect.stringMatching(/^seen \{"exitCode":0,"signal":null/) });
+  });
+});
