@@ -93,6 +93,8 @@ class Supervisor implements SupervisorHooks {
   readonly done: Promise<void>;
   readonly ready: Promise<void>;
   #resolveReady!: () => void;
+  // Settles once the lease is taken (and, after an early stop, let go again) or refused.
+  readonly #acquiring: Promise<void>;
 
   constructor(rt: Runtime, options: Required<KeepRestartingOptions>) {
     this.#rt = rt;
@@ -105,7 +107,7 @@ class Supervisor implements SupervisorHooks {
     // Settles with the lease: resolved by #begin, or rejected with done's error (a stop before the lease resolves it).
     this.ready = new Promise<void>((res, rej) => { this.#resolveReady = res; this.done.then(res, rej); });
     this.ready.catch(() => undefined);
-    holdLease(rt, (error) => this.#lost(error)).then((held) => this.#begin(held), (error: Error) => {
+    this.#acquiring = holdLease(rt, (error) => this.#lost(error)).then((held) => this.#begin(held), (error: Error) => {
       this.#stopped = true;
       if (error instanceof LeaseHeldError) rt.log(`Not supervising: ${error.message}`);
       this.#rejectDone(error);
@@ -195,14 +197,13 @@ class Supervisor implements SupervisorHooks {
 
   /** See {@link SupervisorHandle.stop}. */
   async stop(): Promise<void> {
-    if (this.#stopped && !this.#lease) {
-      this.#resolveDone();
-      return this.done.catch(() => undefined);
-    }
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#watcher?.close();
     if (this.#rt.supervisor === this) this.#rt.supervisor = null;
+    // A lease still being taken is let go as soon as it is held (#begin sees the stop): wait for that, so nothing is
+    // written to the folder once stop() has resolved.
+    await this.#acquiring.catch(() => undefined);
     const held = this.#lease;
     this.#lease = null;
     if (held) {
