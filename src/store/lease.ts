@@ -87,6 +87,8 @@ async function takeOverDead(folder: string, opts: AcquireLeaseOptions, dead: Lea
 /** Takes the folder's lease or throws `LeaseHeldError` naming the holder's pid. */
 export async function acquireLease(folder: string, opts: AcquireLeaseOptions): Promise<HeldLease> {
   const start = Date.now();
+  // When the lock was first seen held with no holder file (a holder between its lock and its file, or letting go).
+  let unnamedSince: number | null = null;
   let release: (() => Promise<void>) | null = null;
   while (!release) {
     try {
@@ -96,9 +98,11 @@ export async function acquireLease(folder: string, opts: AcquireLeaseOptions): P
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw storeWriteError(error, opts.lockPath);
     }
     const holder = await readHolder(opts.holderFile);
-    const waited = Date.now() - start;
-    // A new holder writes its file just after locking; a one-off tick() lets go after one pass: try again shortly.
-    const retry = holder === null ? waited < HOLDER_FILE_WAIT_MS : holder.kind === 'tick' && opts.holder.kind === 'supervisor' && waited < TICK_LEASE_WAIT_MS;
+    const now = Date.now();
+    unnamedSince = holder === null ? unnamedSince ?? now : null;
+    // A new holder writes its file just after locking, and one letting go removes it just before unlocking; a one-off
+    // tick() lets go after one pass: try again shortly.
+    const retry = holder === null ? now - unnamedSince! < HOLDER_FILE_WAIT_MS : holder.kind === 'tick' && opts.holder.kind === 'supervisor' && now - start < TICK_LEASE_WAIT_MS;
     if (retry) {
       await new Promise((r) => setTimeout(r, HOLDER_FILE_POLL_MS));
       continue;
