@@ -8,6 +8,8 @@ import type { ExecutorEvents } from './events.js';
 import type { SpawnedRun } from './process/spawn.js';
 import { DEFAULT_KILL_TIMEOUT_MS } from './process/stop.js';
 import { UsageSampler } from './process/usage.js';
+import { ProcCache } from './process/proc-cache.js';
+import { LeftoverReaper } from './run/reaper.js';
 import { assertNoNul } from './program/options.js';
 import type { Runtime } from './runtime.js';
 import { checkTimerMs } from './schedule/timer.js';
@@ -144,6 +146,8 @@ export function createRuntime(emitter: EventEmitter<ExecutorEvents>, folder: str
       else await reconcileTask(rt, name, false, { runId, pid, exit });
     },
     usage: new UsageSampler(),
+    procs: new ProcCache(),
+    reaper: new LeftoverReaper(() => rt),
   };
   return rt;
 }

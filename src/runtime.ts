@@ -3,6 +3,8 @@ import type { EventEmitter } from 'eventemitter3';
 import type { AlertLimiter } from './alert/limiter.js';
 import type { AlertConfig } from './alert/types.js';
 import type { UsageSampler } from './process/usage.js';
+import type { ProcCache } from './process/proc-cache.js';
+import type { CurrentRun } from './store/records.js';
 import type { ExecutorEvents } from './events.js';
 import type { RunExit, SpawnedRun } from './process/spawn.js';
 import type { TaskStore } from './store/store.js';
@@ -65,6 +67,10 @@ export interface Runtime {
   readonly runOwners: Map<string, string>;
   /** cpu% / RSS sampler of process trees. */
   readonly usage: UsageSampler;
+  /** /proc snapshots and process markers shared by every leftover check of this Executor. */
+  readonly procs: ProcCache;
+  /** Stops what runs that ended with a known exit left running, in batches (`run/reaper.ts`). */
+  readonly reaper: { enqueue(name: string, run: CurrentRun, notBefore: number): void };
   /** Event files being handled by this process. */
   readonly eventsInFlight: Set<string>;
   /** A program run of `name` waits until `at` (epoch ms) for its next step or attempt: reconcile the task then. */

@@ -2,6 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { PROC_ROOT } from './identity.js';
 
+/** Clock ticks per second of `/proc/<pid>/stat`'s start time (`sysconf(_SC_CLK_TCK)`: 100 on Linux). */
+export const CLOCK_TICKS_PER_SECOND = 100;
+
+/** Resolution of `/proc/uptime` (hundredths of a second): a time read from it may be this much early. */
+export const UPTIME_RESOLUTION_MS = 10;
+
 /** File whose first field is the seconds since boot, with hundredths. */
 export const UPTIME_FILE = `${PROC_ROOT}/uptime`;
 const MS_PER_SECOND = 1_000;
@@ -31,6 +37,21 @@ export function uptimeToEpochMs(uptimeSeconds: number): number | null {
   const current = readUptime();
   if (current === null || !Number.isFinite(uptimeSeconds) || uptimeSeconds > current) return null;
   return Math.round(now - (current - uptimeSeconds) * MS_PER_SECOND);
+}
+
+/**
+ * The `/proc/<pid>/stat` start time (clock ticks since boot) of a process started at `epochMs`, by the clock now;
+ * 0 when the uptime cannot be read or the time is before the boot.
+ *
+ * @example
+ * ```ts
+ * const since = ticksAt(Date.parse(run.startedAt) - 1_000); // processes started after this are candidates
+ * ```
+ */
+export function ticksAt(epochMs: number): number {
+  const uptime = readUptime();
+  if (uptime === null) return 0;
+  return Math.max(0, Math.floor((uptime - (Date.now() - epochMs) / MS_PER_SECOND) * CLOCK_TICKS_PER_SECOND));
 }
 
 /**

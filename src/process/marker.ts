@@ -21,8 +21,8 @@ export interface RunMarker {
   task?: string;
 }
 
-// The `NAME=value` entries a marked process must have (never the executor id alone: that would be every task).
-function entriesOf(marker: RunMarker): string[] {
+/** The `NAME=value` entries a marked process must have (never the executor id alone: that would be every task). */
+export function entriesOf(marker: RunMarker): string[] {
   const entries = [`${MARKER_ID_VAR}=${marker.executorId}`];
   if (marker.runId !== undefined) entries.push(`${MARKER_RUN_VAR}=${marker.runId}`);
   if (marker.task !== undefined) entries.push(`${MARKER_TASK_VAR}=${marker.task}`);
@@ -66,4 +66,19 @@ function hasEntry(environ: Buffer, entry: string): boolean {
     if (startsEntry && (end === environ.length || environ[end] === 0)) return true;
   }
   return false;
+}
+
+/**
+ * The marker entries (`EXECUTOR_ID=…`, `EXECUTOR_RUN_ID=…`, `EXECUTOR_TASK=…`) in process `pid`'s environment, as a
+ * set; empty when it has none or cannot be read. One read of `/proc/<pid>/environ`, for a cache to test markers against.
+ */
+export function markerEntriesOf(pid: number): ReadonlySet<string> {
+  let environ: string;
+  try {
+    environ = readFileSync(`${PROC_ROOT}/${pid}/environ`, 'latin1');
+  } catch {
+    return new Set();
+  }
+  const prefixes = [`${MARKER_ID_VAR}=`, `${MARKER_RUN_VAR}=`, `${MARKER_TASK_VAR}=`];
+  return new Set(environ.split('\0').filter((entry) => prefixes.some((p) => entry.startsWith(p))));
 }

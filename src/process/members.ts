@@ -1,7 +1,8 @@
 // Which processes belong to a run: its root (the shim), the root's group and session, the processes carrying the run's
 // marker, and all their descendants; never one that started before the root (a stranger with a reused pid).
-import { identityOf, readBootId, sameProcess, type ProcessIdentity } from './identity.js';
+import { identityOf, readBootId, sameProcess, type ProcessIdentity, type ProcStat } from './identity.js';
 import { hasMarker, type RunMarker } from './marker.js';
+import type { ProcCache } from './proc-cache.js';
 import { descendantsIn, readProcTable, readProcTableSliced, type ProcTable } from './proc-table.js';
 
 /** Whether the root pid still is our process, is gone (or a zombie), or belongs to a stranger now. */
@@ -22,6 +23,8 @@ export interface RunScope {
   marker: RunMarker | null;
   /** Marker checks already made, by `pid:startTime` (an environment does not change after exec). */
   checked: Map<string, boolean>;
+  /** A cache shared across looks (an Executor's): environments read once per process. */
+  cache?: ProcCache;
 }
 
 const keyOf = (pid: number, startTime: number): string => `${pid}:${startTime}`;
@@ -34,12 +37,25 @@ export function rootStatusIn(root: ProcessIdentity, table: ProcTable): RootStatu
   return sameProcess(root, stat) ? 'alive' : 'stranger';
 }
 
+/**
+ * Whether a process must be checked for the marker: one whose parent started before the run (or is gone) may have
+ * escaped the run's tree (a daemon reparented to init); one whose parent started after the run is found through that
+ * parent if it is ours (a stranger's child cannot carry our marker). Runs this process spawned itself carry their
+ * own run's marker. A root with no pid (a launching run, every run of a task) checks everything it may.
+ */
+function markerCandidate(scope: RunScope, table: ProcTable, stat: ProcStat): boolean {
+  if (scope.root.pid <= 0) return true;
+  if (stat.ppid === process.pid) return false;
+  const parent = table.stats.get(stat.ppid);
+  return parent === undefined || parent.startTime < scope.root.startTime;
+}
+
 function marked(scope: RunScope, pid: number, startTime: number): boolean {
   if (scope.marker === null) return false;
   const key = keyOf(pid, startTime);
   let found = scope.checked.get(key);
   if (found === undefined) {
-    found = hasMarker(pid, scope.marker);
+    found = scope.cache ? scope.cache.hasMarker(pid, startTime, scope.marker) : hasMarker(pid, scope.marker);
     scope.checked.set(key, found);
   }
   return found;
@@ -60,6 +76,7 @@ export async function checkMarkers(scope: RunScope, table: ProcTable): Promise<v
   for (const [pid, stat] of table.stats) {
     if (pid === root.pid || stat.startTime < root.startTime || scope.checked.has(keyOf(pid, stat.startTime))) continue;
     if (root.pid > 0 && (stat.pgrp === root.pid || stat.session === root.pid)) continue;
+    if (!markerCandidate(scope, table, stat)) continue;
     marked(scope, pid, stat.startTime);
     if (++reads % MARKER_CHECKS_PER_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
   }
@@ -82,7 +99,7 @@ export function runMembers(scope: RunScope, table: ProcTable = readProcTable()):
       // A pid in use as a group or session id is never reused, so with the root gone its group is still ours.
       // A root with no pid (a run recorded before its spawn) has no group: only its marker counts.
       const kin = status !== 'stranger' && root.pid > 0 && (stat.pgrp === root.pid || stat.session === root.pid);
-      if (kin || marked(scope, pid, stat.startTime)) heads.push(pid);
+      if (kin || (markerCandidate(scope, table, stat) && marked(scope, pid, stat.startTime))) heads.push(pid);
     }
   }
   const members = new Map<number, Member>();
@@ -96,15 +113,16 @@ export function runMembers(scope: RunScope, table: ProcTable = readProcTable()):
 
 /**
  * The run's processes other than its root that are still alive: what a script left behind when it daemonized and its
- * main process exited. Empty when there are none.
+ * main process exited. Empty when there are none. With `scope.cache`, the /proc snapshot may be a shared one, read no
+ * earlier than `notBefore` (e.g. the run's end: whatever it left was alive then).
  *
  * @example
  * ```ts
  * const left = await leftovers({ root, marker: { executorId, runId }, checked: new Map() });
  * ```
  */
-export async function leftovers(scope: RunScope): Promise<Member[]> {
-  const table = await readProcTableSliced();
+export async function leftovers(scope: RunScope, notBefore = Date.now()): Promise<Member[]> {
+  const table = await (scope.cache ? scope.cache.tableSince(notBefore) : readProcTableSliced());
   await checkMarkers(scope, table);
   return [...runMembers(scope, table).values()].filter((m) => m.id.pid !== scope.root.pid);
 }

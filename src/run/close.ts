@@ -15,6 +15,7 @@ import { pruneRuns } from './prune-runs.js';
 import { announceStepEnd, wakeWaiting } from './step-notice.js';
 import { ledgerOf } from './launch.js';
 import { runLeftovers, stopRun } from './tree.js';
+import { UPTIME_RESOLUTION_MS } from '../process/clock.js';
 
 /** A record with its run closed, and the `exit` event to emit. */
 export interface Finalized {
@@ -106,20 +107,26 @@ function pickProgram(ledger: RunRecord): Partial<RunRecord> {
 }
 
 /**
- * Stops what a run left behind once its root is gone: processes of its group, session or marker still alive. With an
- * unknown exit (its shim was killed) they are an orphaned run (warning `ERR_ORPHANED_RUN`), stopped in any case; after
- * a known exit (a script that daemonized) they are stopped unless the task sets `keepOrphans`.
+ * What a run left behind once its root is gone: processes of its group, session or marker still alive. With an unknown
+ * exit (its shim was killed) they are an orphaned run (warning `ERR_ORPHANED_RUN`), stopped here, before the run is
+ * recorded closed (and before a supervisor restarts it). After a known exit (a script that daemonized) they are
+ * stopped by the batch reaper within about 100 ms, unless the task sets `keepOrphans`.
  */
 async function reapLeftovers(rt: Runtime, record: TaskRecord, run: CurrentRun, exitUnknown: boolean): Promise<void> {
   const { name } = record.task;
   // The shim records the status before it exits: none recorded means the shim itself was killed.
-  const shimKilled = exitUnknown || (run.program === null && readStatusFile(rt.store.statusFile(name, run.runId)) === null);
-  if (record.task.keepOrphans === true && !shimKilled) return;
+  const recorded = run.program === null ? readStatusFile(rt.store.statusFile(name, run.runId)) : null;
+  const shimKilled = exitUnknown || (run.program === null && recorded === null);
+  if (!shimKilled) {
+    // Whatever the run left was alive when it ended: a snapshot from then on shows it.
+    const endedAtMs = recorded?.endedAtMs;
+    if (record.task.keepOrphans !== true) rt.reaper.enqueue(name, run, endedAtMs === undefined ? Date.now() : endedAtMs + UPTIME_RESOLUTION_MS);
+    return;
+  }
   const left = await runLeftovers(rt, run);
   if (left.length === 0) return;
   const pids = left.map((m) => m.id.pid).join(', ');
-  if (shimKilled) rt.warn(`Orphaned run ${run.runId} of ${name}: its shim is gone but its processes live on (pids ${pids}); stopping them`, name, 'ERR_ORPHANED_RUN');
-  else rt.log(`Stopping what ${name} (run ${run.runId}) left running (pids ${pids})`);
+  rt.warn(`Orphaned run ${run.runId} of ${name}: its shim is gone but its processes live on (pids ${pids}); stopping them`, name, 'ERR_ORPHANED_RUN');
   await stopRun(rt, run);
 }
 

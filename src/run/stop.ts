@@ -1,14 +1,13 @@
 // Stopping a task: mark it stopped first (so no supervisor undoes it), then stop every process of its runs.
 // On a full or read-only disk the mark cannot be written: the processes are stopped all the same, then recorded.
 import { errnoOf, NoSpaceError, ReadOnlyError } from '../fs-errors.js';
-import type { ProcessIdentity } from '../process/identity.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, TaskRecord } from '../store/records.js';
 import { announceExit, closeRun, finalizeRun, liveRuns, type Finalized } from './close.js';
 import { ownSpawn, runLive } from './own.js';
 import { taskNotFound } from '../task/suggest.js';
 import { droppedRecord } from './query.js';
-import { runIdentity as identityOfRun, runLeftovers, stopRun, stopTaskLeftovers } from './tree.js';
+import { runLeftovers, stopRun, stopTaskLeftovers } from './tree.js';
 
 /** Tries of recording a stop whose first write failed for lack of space (the processes are stopped meanwhile). */
 export const STOP_RECORD_TRIES = 3;
@@ -31,11 +30,6 @@ export interface StopResult {
   error?: string;
   /** Error code of an `'error'` row. */
   code?: string;
-}
-
-/** The identity recorded for a run. */
-export function runIdentity(run: CurrentRun): ProcessIdentity {
-  return identityOfRun(run);
 }
 
 function markStopped(record: TaskRecord): TaskRecord {

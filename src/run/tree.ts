@@ -1,4 +1,5 @@
 // A run's processes as the process layer sees them: its root identity, its marker, its leftovers; stopping them all.
+import { ticksAt } from '../process/clock.js';
 import { readBootId, type ProcessIdentity } from '../process/identity.js';
 import type { RunMarker } from '../process/marker.js';
 import { leftovers, runMembers, type Member } from '../process/members.js';
@@ -6,6 +7,9 @@ import { readProcTable } from '../process/proc-table.js';
 import { stopTree, type StopTreeResult } from '../process/stop.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun } from '../store/records.js';
+
+/** How much earlier than its recorded start a launching run's shim may look started (clock ticks are 10 ms; clocks drift). */
+export const LAUNCH_SLACK_MS = 1_000;
 
 /** Pid recorded for a run whose spawn was intended (recorded before it) but not yet seen done: status `launching`. */
 export const LAUNCHING_PID = 0;
@@ -33,9 +37,12 @@ export function stopRun(rt: Runtime, run: CurrentRun): Promise<StopTreeResult> {
   return stopTree(runIdentity(run), { killTimeoutMs: rt.killTimeoutMs, marker: runMarker(rt, run) });
 }
 
-/** The processes of `run` other than its root that are alive (the root being gone: what it left behind). */
-export function runLeftovers(rt: Runtime, run: CurrentRun): Promise<Member[]> {
-  return leftovers({ root: runIdentity(run), marker: runMarker(rt, run), checked: new Map() });
+/**
+ * The processes of `run` other than its root that are alive (the root being gone: what it left behind), from a /proc
+ * snapshot read no earlier than `notBefore` (shared with other checks of this Executor).
+ */
+export function runLeftovers(rt: Runtime, run: CurrentRun, notBefore = Date.now()): Promise<Member[]> {
+  return leftovers({ root: runIdentity(run), marker: runMarker(rt, run), checked: new Map(), cache: rt.procs }, notBefore);
 }
 
 /** Stops runs that were spawned but could not be recorded (the mutation failed), so no process is left untracked. */
@@ -58,7 +65,9 @@ export function stopTaskLeftovers(rt: Runtime, name: string): Promise<StopTreeRe
  */
 export function findLaunched(rt: Runtime, run: CurrentRun): ProcessIdentity | null {
   const table = readProcTable();
-  const scope = { root: { pid: LAUNCHING_PID, startTime: 0, bootId: run.bootId || readBootId() }, marker: runMarker(rt, run), checked: new Map() };
+  // Only processes started since the launch (a program's earlier steps may have left marked daemons behind).
+  const since = rt.realClock ? ticksAt(Date.parse(run.program?.stepStartedAt ?? run.startedAt) - LAUNCH_SLACK_MS) : 0;
+  const scope = { root: { pid: LAUNCHING_PID, startTime: since, bootId: run.bootId || readBootId() }, marker: runMarker(rt, run), checked: new Map() };
   let best: Member | null = null;
   for (const member of runMembers(scope, table).values()) {
     const stat = table.stats.get(member.id.pid);

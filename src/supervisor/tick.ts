@@ -5,7 +5,7 @@ import { liveRuns } from '../run/close.js';
 import { killRun, resumeKill } from '../run/kill.js';
 import { isDeadRun } from './wake.js';
 import { ownSpawn } from '../run/own.js';
-import { runIdentity } from '../run/stop.js';
+import { runIdentity } from '../run/tree.js';
 import type { TaskRecord } from '../store/records.js';
 import { needsAttention, nextWakeOf, reconcileTask, type StepKind, type TickReport } from './reconcile.js';
 

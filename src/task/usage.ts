@@ -1,6 +1,6 @@
 // cpu% and RSS of a task's live runs, for listTasks' cpu and rss columns.
 import { liveRuns } from '../run/close.js';
-import { runIdentity } from '../run/stop.js';
+import { runIdentity } from '../run/tree.js';
 import type { Runtime } from '../runtime.js';
 import type { TaskRecord } from '../store/records.js';
 import type { RowUsage } from './rows.js';

@@ -1,0 +1,60 @@
+// What runs leave behind when their main process exits (a script that daemonized), stopped in batches: one /proc
+// snapshot serves every run that ended in the same short window, so a supervisor closing a hundred runs a second does
+// not scan /proc a hundred times, and no close waits for a scan.
+import { leftovers } from '../process/members.js';
+import type { Runtime } from '../runtime.js';
+import type { CurrentRun } from '../store/records.js';
+import { runIdentity, runMarker, stopRun } from './tree.js';
+
+/** How long a batch collects ended runs before one /proc snapshot checks them all. */
+export const REAP_BATCH_MS = 100;
+
+interface Ended { name: string; run: CurrentRun; notBefore: number }
+
+/**
+ * Collects runs that ended with a known exit and stops what each left running (unless its task keeps orphans),
+ * within about {@link REAP_BATCH_MS}. Its timer keeps Node alive until the batch is done, so a script that exits
+ * right after its task does not leave the task's daemons behind.
+ */
+export class LeftoverReaper {
+  readonly #rt: () => Runtime;
+  #queue: Ended[] = [];
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<void> = Promise.resolve();
+
+  constructor(rt: () => Runtime) {
+    this.#rt = rt;
+  }
+
+  /** Queues `run` of task `name`, which ended at `notBefore` (epoch ms): what it left was alive then. */
+  enqueue(name: string, run: CurrentRun, notBefore: number): void {
+    this.#queue.push({ name, run, notBefore });
+    this.#timer ??= setTimeout(() => {
+      this.#timer = null;
+      const batch = this.#queue.splice(0);
+      this.#running = this.#running.then(() => this.#reap(batch));
+    }, REAP_BATCH_MS);
+  }
+
+  /** Resolves once every run queued so far has been checked (and its leftovers stopped). */
+  async idle(): Promise<void> {
+    while (this.#timer !== null || this.#queue.length > 0) await new Promise((resolve) => setTimeout(resolve, REAP_BATCH_MS));
+    await this.#running;
+  }
+
+  async #reap(batch: Ended[]): Promise<void> {
+    const rt = this.#rt();
+    const notBefore = Math.max(...batch.map((e) => e.notBefore));
+    await rt.procs.tableSince(notBefore); // one snapshot for the whole batch
+    await Promise.all(batch.map(async ({ name, run }) => {
+      try {
+        const left = await leftovers({ root: runIdentity(run), marker: runMarker(rt, run), checked: new Map(), cache: rt.procs }, notBefore);
+        if (left.length === 0) return;
+        rt.log(`Stopping what ${name} (run ${run.runId}) left running (pids ${left.map((m) => m.id.pid).join(', ')})`);
+        await stopRun(rt, run);
+      } catch (error) {
+        rt.emitter.emit('error', error as Error, { name });
+      }
+    }));
+  }
+}
