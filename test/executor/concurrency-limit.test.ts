@@ -189,10 +189,13 @@ describe('maxConcurrent', () => {
     const order: string[] = [];
     ex.on('start', (e) => order.push(e.name));
     for (const name of names) await ex.runTask(name);
+    const live = order.length; // the runs that got a slot at once
     for (let i = 0; i < names.length; i++) {
       const exited = nextEvent(ex, 'exit');
       release(); // one token ends one run, freeing one slot
       await exited;
+      // The freed slot's run starts before the next token frees another (two launches at once may announce in any order).
+      await waitUntil(() => order.length >= Math.min(names.length, live + i + 1), { what: 'the next queued run to start' });
     }
     return order;
   }
