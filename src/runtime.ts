@@ -70,7 +70,7 @@ export interface Runtime {
   /** /proc snapshots and process markers shared by every leftover check of this Executor. */
   readonly procs: ProcCache;
   /** Stops what runs that ended with a known exit left running, in batches (`run/reaper.ts`). */
-  readonly reaper: { enqueue(name: string, run: CurrentRun, notBefore: number): void };
+  readonly reaper: { enqueue(name: string, run: CurrentRun, notBefore: number, spawnedHere?: boolean): void };
   /** Event files being handled by this process. */
   readonly eventsInFlight: Set<string>;
   /** A program run of `name` waits until `at` (epoch ms) for its next step or attempt: reconcile the task then. */

@@ -14,6 +14,7 @@ import { appendFooter, runFooter } from './header.js';
 import { pruneRuns } from './prune-runs.js';
 import { announceStepEnd, wakeWaiting } from './step-notice.js';
 import { ledgerOf } from './launch.js';
+import { ownSpawn } from './own.js';
 import { runLeftovers, stopRun } from './tree.js';
 import { UPTIME_RESOLUTION_MS } from '../process/clock.js';
 
@@ -120,7 +121,8 @@ async function reapLeftovers(rt: Runtime, record: TaskRecord, run: CurrentRun, e
   if (!shimKilled) {
     // Whatever the run left was alive when it ended: a snapshot from then on shows it.
     const endedAtMs = recorded?.endedAtMs;
-    if (record.task.keepOrphans !== true) rt.reaper.enqueue(name, run, endedAtMs === undefined ? Date.now() : endedAtMs + UPTIME_RESOLUTION_MS);
+    const notBefore = endedAtMs === undefined ? Date.now() : endedAtMs + UPTIME_RESOLUTION_MS;
+    if (record.task.keepOrphans !== true) rt.reaper.enqueue(name, run, notBefore, ownSpawn(rt, run) !== undefined);
     return;
   }
   const left = await runLeftovers(rt, run);

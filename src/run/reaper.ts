@@ -2,6 +2,7 @@
 // snapshot serves every run that ended in the same short window, so a supervisor closing a hundred runs a second does
 // not scan /proc a hundred times, and no close waits for a scan.
 import { leftovers } from '../process/members.js';
+import { mayHaveLeftovers } from '../process/orphans.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun } from '../store/records.js';
 import { runIdentity, runMarker, stopRun } from './tree.js';
@@ -9,7 +10,7 @@ import { runIdentity, runMarker, stopRun } from './tree.js';
 /** How long a batch collects ended runs before one /proc snapshot checks them all. */
 export const REAP_BATCH_MS = 100;
 
-interface Ended { name: string; run: CurrentRun; notBefore: number }
+interface Ended { name: string; run: CurrentRun; notBefore: number; spawnedHere: boolean }
 
 /**
  * Collects runs that ended with a known exit and stops what each left running (unless its task keeps orphans),
@@ -26,9 +27,12 @@ export class LeftoverReaper {
     this.#rt = rt;
   }
 
-  /** Queues `run` of task `name`, which ended at `notBefore` (epoch ms): what it left was alive then. */
-  enqueue(name: string, run: CurrentRun, notBefore: number): void {
-    this.#queue.push({ name, run, notBefore });
+  /**
+   * Queues `run` of task `name`, which ended at `notBefore` (epoch ms): what it left was alive then. A run this process
+   * spawned (`spawnedHere`) is first looked at cheaply (its group, the new orphans), and scanned only if that finds any.
+   */
+  enqueue(name: string, run: CurrentRun, notBefore: number, spawnedHere = false): void {
+    this.#queue.push({ name, run, notBefore, spawnedHere });
     this.#timer ??= setTimeout(() => {
       this.#timer = null;
       const batch = this.#queue.splice(0);
@@ -42,7 +46,9 @@ export class LeftoverReaper {
     await this.#running;
   }
 
-  async #reap(batch: Ended[]): Promise<void> {
+  async #reap(all: Ended[]): Promise<void> {
+    const batch = all.filter((e) => !e.spawnedHere || mayHaveLeftovers(runIdentity(e.run)));
+    if (batch.length === 0) return;
     const rt = this.#rt();
     const notBefore = Math.max(...batch.map((e) => e.notBefore));
     await rt.procs.tableSince(notBefore); // one snapshot for the whole batch
