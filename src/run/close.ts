@@ -1,7 +1,7 @@
 // Closing a run: record how it ended, exactly once, whichever path (exit event, poll, stop) gets there first.
 import { join } from 'node:path';
 import type { ExitEvent } from '../events.js';
-import { endedAt as recordedEnd } from '../process/clock.js';
+import { endedAt as recordedEnd, UPTIME_RESOLUTION_MS } from '../process/clock.js';
 import { readStatusFile, type RunExit } from '../process/spawn.js';
 import { lastErrorLine } from '../program/error-line.js';
 import { pendingSteps, programView, withStep } from '../program/ledger.js';
@@ -16,7 +16,6 @@ import { announceStepEnd, wakeWaiting } from './step-notice.js';
 import { ledgerOf } from './launch.js';
 import { ownSpawn } from './own.js';
 import { runLeftovers, stopRun } from './tree.js';
-import { UPTIME_RESOLUTION_MS } from '../process/clock.js';
 
 /** A record with its run closed, and the `exit` event to emit. */
 export interface Finalized {

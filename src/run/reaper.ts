@@ -33,17 +33,13 @@ export class LeftoverReaper {
    */
   enqueue(name: string, run: CurrentRun, notBefore: number, spawnedHere = false): void {
     this.#queue.push({ name, run, notBefore, spawnedHere });
-    this.#timer ??= setTimeout(() => {
+    if (this.#timer !== null) return; // the batch being collected takes it
+    this.#timer = setTimeout(() => {
       this.#timer = null;
       const batch = this.#queue.splice(0);
-      this.#running = this.#running.then(() => this.#reap(batch));
+      // A failed batch is reported and does not stop the next ones.
+      this.#running = this.#running.then(() => this.#reap(batch)).catch((error: unknown) => { this.#rt().emitter.emit('error', error as Error); });
     }, REAP_BATCH_MS);
-  }
-
-  /** Resolves once every run queued so far has been checked (and its leftovers stopped). */
-  async idle(): Promise<void> {
-    while (this.#timer !== null || this.#queue.length > 0) await new Promise((resolve) => setTimeout(resolve, REAP_BATCH_MS));
-    await this.#running;
   }
 
   async #reap(all: Ended[]): Promise<void> {
