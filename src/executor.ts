@@ -12,7 +12,7 @@ import { followRunOutput, type FollowRunOptions } from './task/follow-run.js';
 import { stopTaskRun, type StopResult } from './run/stop.js';
 import type { Runtime } from './runtime.js';
 import { openFolderMeta } from './store/meta.js';
-import type { RunRecord, TaskRecord, TaskStatus } from './store/records.js';
+import type { RunRecord, TaskStatus } from './store/records.js';
 import { emitEvent } from './event/emit.js';
 import type { StepOptions } from './program/options.js';
 import { cancelRun } from './run/cancel.js';
@@ -24,15 +24,15 @@ import { checkLines, checkReadOut, DEFAULT_NEXT_RUNS, DEFAULT_READ_OUT_LINES, ea
 import type { TickReport } from './supervisor/reconcile.js';
 import { checkSupervisorOptions, startSupervisor, tickOnce, type KeepRestartingOptions, type SupervisorHandle } from './supervisor/supervisor.js';
 import { runPass } from './supervisor/tick.js';
-import { readSupervisor, warnDueRestarts, warnStrandedOnExit, type SupervisorInfo } from './supervisor/presence.js';
+import { readSupervisor, warnStrandedOnExit, type SupervisorInfo } from './supervisor/presence.js';
+import { listRunningRows, listTaskRows } from './task/list.js';
 import { nextRuns, setEnabled } from './task/enable.js';
 import { addTask, removeTask, startTask, type StartResult } from './task/lifecycle.js';
 import { runTask, runTasks, waitRun, type RunLine, type RunTaskOptions, type RunTasksOptions, type WaitRunOptions } from './task/manual.js';
 import { assertTaskName } from './task/name.js';
 import { followTaskOutput, type FollowOutOptions } from './task/follow.js';
 import type { AddTaskOptions } from './task/options.js';
-import { checkListRunning, runningRow, taskRow, type RunningRow, type TaskRow } from './task/rows.js';
-import { taskUsage } from './task/usage.js';
+import { checkListRunning, type RunningRow, type TaskRow } from './task/rows.js';
 import { interruptibleFollow, interruptibleWait, raceInterrupt } from './task/interrupt.js';
 import { checkWaitArgs, waitForStatus, type WaitForOptions } from './task/wait.js';
 
@@ -114,11 +114,6 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     return this.#flushed(await eachTask(await this.#allNames(), (name) => startTask(this.#rt, name), (name, e) => ({ id: this.id, name, result: 'error', pid: null, ...e })));
   }
 
-  // The table as runPass just left it (no second read).
-  async #knownRecords(): Promise<TaskRecord[]> {
-    return [...(await this.#rt.store.table({ refresh: false })).records.values()];
-  }
-
   // Every task name, including those whose record is unreadable (they get an 'error' row).
   async #allNames(): Promise<string[]> {
     const { records, errors } = await this.#rt.store.table();
@@ -144,14 +139,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
 
   /** The full task table (or the tasks tagged `tag`), one plain object per task (dead runs found on the way are recorded first). */
   async listTasks(options: ListTasksOptions = {}): Promise<TaskRow[]> {
-    const tag = checkListTasks(options);
-    await runPass(this.#rt, false);
-    const known = await this.#knownRecords();
-    await warnDueRestarts(this.#rt, known);
-    const records = known.filter((r) => tag === undefined || r.task.tags.includes(tag));
-    const [usage, supervisor] = await Promise.all([Promise.all(records.map((r) => taskUsage(this.#rt, r))), readSupervisor(this.folder)]);
-    const now = this.#rt.now();
-    return this.#flushed(records.map((r, i) => taskRow(this.id, r, now, usage[i], supervisor)));
+    return this.#flushed(await listTaskRows(this.#rt, checkListTasks(options)));
   }
 
   /**
@@ -167,12 +155,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
 
   /** ExecutoR's running table: `id, name, running, infiniteLoop, period` (+ `start, nextRun` with `{ nextRun: true }`). */
   async listRunningTasks(options: { nextRun?: boolean } = {}): Promise<RunningRow[]> {
-    const nextRun = checkListRunning(options);
-    await runPass(this.#rt, false);
-    const now = this.#rt.now();
-    const records = await this.#knownRecords();
-    await warnDueRestarts(this.#rt, records);
-    return this.#flushed(records.map((r) => runningRow(this.id, r, now, nextRun)));
+    return this.#flushed(await listRunningRows(this.#rt, checkListRunning(options)));
   }
 
   /**

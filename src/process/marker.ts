@@ -30,18 +30,6 @@ export function entriesOf(marker: RunMarker): string[] {
 }
 
 /**
- * The environment entries that mark a run's processes (spread them into the run's env).
- *
- * @example
- * ```ts
- * const env = { ...process.env, ...markerEnv({ executorId: 'a1b2c3d4', runId }) };
- * ```
- */
-export function markerEnv(marker: RunMarker): Record<string, string> {
-  return Object.fromEntries(entriesOf(marker).map((entry) => entry.split(/=(.*)/s, 2) as [string, string]));
-}
-
-/**
  * True when process `pid` was started with `marker` in its environment (`/proc/<pid>/environ`, as it was at exec).
  * False when it has no marker, another one, or cannot be read (gone, a kernel thread, another user's process).
  * The one way out: a process that clears its environment (`env -i`, `execve` with a fresh env) carries no marker.

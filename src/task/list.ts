@@ -1,0 +1,31 @@
+// The task table as listTasks and listRunningTasks show it: runs that ended unseen recorded first, restarts due without a
+// supervisor warned about, then one row per task.
+import type { Runtime } from '../runtime.js';
+import type { TaskRecord } from '../store/records.js';
+import { readSupervisor, warnDueRestarts } from '../supervisor/presence.js';
+import { runPass } from '../supervisor/tick.js';
+import { runningRow, taskRow, type RunningRow, type TaskRow } from './rows.js';
+import { taskUsage } from './usage.js';
+
+// The table after a (non-supervising) pass, as that pass left it (no second read); due restarts warned about.
+async function seenRecords(rt: Runtime): Promise<TaskRecord[]> {
+  await runPass(rt, false);
+  const records = [...(await rt.store.table({ refresh: false })).records.values()];
+  await warnDueRestarts(rt, records);
+  return records;
+}
+
+/** `listTasks()`: every task (or those tagged `tag`) with its usage and the folder's supervisor. */
+export async function listTaskRows(rt: Runtime, tag: string | undefined): Promise<TaskRow[]> {
+  const records = (await seenRecords(rt)).filter((r) => tag === undefined || r.task.tags.includes(tag));
+  const [usage, supervisor] = await Promise.all([Promise.all(records.map((r) => taskUsage(rt, r))), readSupervisor(rt.folder)]);
+  const now = rt.now();
+  return records.map((r, i) => taskRow(rt.id, r, now, usage[i], supervisor));
+}
+
+/** `listRunningTasks()`: ExecutoR's running table. */
+export async function listRunningRows(rt: Runtime, nextRun: boolean): Promise<RunningRow[]> {
+  const records = await seenRecords(rt);
+  const now = rt.now();
+  return records.map((r) => runningRow(rt.id, r, now, nextRun));
+}
