@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Executor } from '../../src/index.js';
 import { runCli } from '../helpers/cli.js';
-import { useExecutors, nextEvent } from '../helpers/executor.js';
+import { nextEvent, snapshotFolder, useExecutors } from '../helpers/executor.js';
 import { killMarked, markedPids } from '../helpers/marked.js';
 import { T } from '../helpers/time.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
@@ -115,6 +115,13 @@ describe('stop ends every process of a run', () => {
     expect(pidAlive(pids[1]!)).toBe(true);
     await ex.stopTask('d');
     expect(pidAlive(pids[1]!)).toBe(false);
+  });
+
+  it('refuses a keepOrphans that is not a boolean, writing nothing', async () => {
+    const { ex } = setup();
+    const before = snapshotFolder(ex.folder);
+    await expect(ex.addTask('d', path.join(FIXTURES, 'daemon.mjs'), { keepOrphans: 'yes' as unknown as boolean })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringContaining('Expected `keepOrphans` to be a boolean, got "yes"') });
+    expect(snapshotFolder(ex.folder)).toEqual(before);
   });
 
   it('never signals a stranger whose pid was planted in the record', async () => {
