@@ -1,13 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isAlive, readIdentity, readProcStat, type ProcessIdentity } from '../../src/process/identity.js';
 import { listChildren } from '../../src/process/tree.js';
-import { sampleTree, UsageSampler, type TreeUsage } from '../../src/process/usage.js';
+import { DEFAULT_PAGE_SIZE, pageSize, parseProcUsage } from '../../src/process/proc-usage.js';
+import { MIN_CPU_WINDOW_MS, sampleTree, UsageSampler, type TreeUsage } from '../../src/process/usage.js';
 import { useProcessSandbox } from '../fixtures/process/janitor.js';
-import { TIME_FACTOR } from '../helpers/time.js';
+import { T, TIME_FACTOR } from '../helpers/time.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const HOG = fileURLToPath(new URL('../fixtures/process/hog.mjs', import.meta.url));
@@ -15,8 +16,10 @@ const MIB = 1024 * 1024;
 /** Memory held by the hog child and by its grandchild. */
 const CHILD_MB = 100;
 const GRANDCHILD_MB = 50;
-/** Time between two CPU samples while polling (pidusage needs a real interval to measure). */
+/** Time between two CPU samples while polling. */
 const CPU_POLL_MS = 250;
+/** An idle process (sleep) stays below this. */
+const IDLE_CPU_PERCENT = 5;
 /**
  * A busy loop uses one core: well above this once measured over an interval. On a loaded machine (TEST_TIME_FACTOR > 1)
  * it gets a smaller share of a core, so the bar is lowered in proportion (an idle process stays near 0 %).
@@ -45,17 +48,26 @@ function readPids(file: string): number[] {
 
 type Sample = (root: ProcessIdentity) => Promise<TreeUsage | null>;
 
-/** Both ways to sample: the stateless function, and a fresh sampler per test. */
+/** Every way to sample: the stateless function, and a fresh sampler per test, one tree at a time or in a batch. */
 const WAYS: [string, () => Sample][] = [
   ['sampleTree', () => sampleTree],
   ['UsageSampler.sample', () => {
     const sampler = new UsageSampler();
     return (root) => sampler.sample(root);
   }],
+  ['UsageSampler.sampleAll', () => {
+    const sampler = new UsageSampler();
+    return async (root) => (await sampler.sampleAll([root]))[0]!;
+  }],
 ];
 
+/** Sum of VmRSS (kB, from /proc/<pid>/status) of `pids`, in bytes: the kernel's own figure, in another unit. */
+function vmRss(pids: number[]): number {
+  return pids.reduce((sum, pid) => sum + Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) * 1024, 0);
+}
+
 describe.each(WAYS)('%s', (_label, makeSample) => {
-  it('shows a busy loop using CPU from the second sample on', async () => {
+  it('shows a busy loop using CPU', async () => {
     const sample = makeSample();
     const { id } = await start(process.execPath, ['-e', 'for(;;){}']);
     const first = await sample(id);
@@ -85,6 +97,8 @@ describe.each(WAYS)('%s', (_label, makeSample) => {
     expect(tree!.rss).toBeGreaterThan(CHILD_MB * MIB);
     // The root's own share (its 100 MiB at least) comes on top of the grandchild's.
     expect(tree!.rss).toBeGreaterThan(below!.rss + CHILD_MB * MIB);
+    // Pages × page size agrees with the kernel's VmRSS in kB (both idle: within a few MiB).
+    expect(Math.abs(tree!.rss - vmRss(tree!.pids))).toBeLessThan(8 * MIB);
   });
 
   it('leaves out a zombie descendant', async () => {
@@ -126,19 +140,77 @@ describe.each(WAYS)('%s', (_label, makeSample) => {
   });
 });
 
+/** CPU time (utime + stime, clock ticks) a process used so far, from its stat line. */
+function ticksOf(pid: number): number {
+  return parseProcUsage(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.ticks ?? 0;
+}
+
+/** A Node process that spins for `ms`, writes `file`, then idles. */
+const SPIN_THEN_IDLE = 'const end = Date.now() + Number(process.argv[2]); while (Date.now() < end); require("fs").writeFileSync(process.argv[1], "idle"); setInterval(() => {}, 1e9)';
+
 describe('UsageSampler', () => {
-  it('keeps its own CPU history, whatever other samplers and pidusage callers do', async () => {
-    const { id } = await start(process.execPath, ['-e', 'for(;;){}']);
-    const a = new UsageSampler();
-    const b = new UsageSampler();
-    expect((await a.sample(id))?.cpu).toBe(0);
-    // b's first sight and sampleTree's reads do not count as a's previous sample.
-    expect((await b.sample(id))?.cpu).toBe(0);
-    await sampleTree(id);
-    const busy = await waitUntil(async () => {
-      const usage = await a.sample(id);
-      return usage && usage.cpu > BUSY_CPU_PERCENT ? usage : null;
-    }, { what: `the busy loop to show > ${BUSY_CPU_PERCENT} % CPU`, intervalMs: CPU_POLL_MS });
-    expect(busy.pids).toEqual([id.pid]);
+  it('shows, at the first sample of a process, its average CPU since it started (busy near a core, idle near 0)', async () => {
+    const busy = await start(process.execPath, ['-e', 'for(;;){}']);
+    const idle = await start('sleep', ['30']);
+    // Half a second of CPU time used: an average since the start is then well measured.
+    await waitUntil(() => ticksOf(busy.id.pid) >= 50, { what: 'the busy loop to use 0.5 s of CPU' });
+    const [hot, cold] = await new UsageSampler().sampleAll([busy.id, idle.id]);
+    expect(hot!.cpu).toBeGreaterThan(BUSY_CPU_PERCENT);
+    expect(cold!.cpu).toBeLessThan(IDLE_CPU_PERCENT);
+    expect((await sampleTree(busy.id))!.cpu).toBeGreaterThan(BUSY_CPU_PERCENT);
+  });
+
+  it('keeps its own history: once a process goes idle, a later sample shows it idle while a first sample still shows its past', async () => {
+    const flag = path.join(sandbox.dir, 'idle');
+    const { id } = await start(process.execPath, ['-e', SPIN_THEN_IDLE, flag, '1500']);
+    await waitUntil(() => existsSync(flag), { what: 'the spin to end', timeoutMs: 20_000 });
+    const sampler = new UsageSampler();
+    expect((await sampler.sample(id))!.cpu).toBeGreaterThan(IDLE_CPU_PERCENT); // its average since start: mostly spinning
+    // Measured over a window of at least MIN_CPU_WINDOW_MS after the spin: idle.
+    const quiet = await waitUntil(async () => {
+      const usage = await sampler.sample(id);
+      return usage && usage.cpu < IDLE_CPU_PERCENT ? usage : null;
+    }, { what: `the idle process to show < ${IDLE_CPU_PERCENT} % CPU`, intervalMs: CPU_POLL_MS, timeoutMs: 5 * MIN_CPU_WINDOW_MS });
+    expect(quiet.pids).toEqual([id.pid]);
+    // Another sampler, and the stateless sampleTree, see it for the first time: its average since it started.
+    expect((await new UsageSampler().sample(id))!.cpu).toBeGreaterThan(IDLE_CPU_PERCENT);
+    expect((await sampleTree(id))!.cpu).toBeGreaterThan(IDLE_CPU_PERCENT);
+  });
+
+  it('samples many trees in one call, in order, with null for a root that is gone (never an error)', async () => {
+    const a = await start('sleep', ['30']);
+    const gone = await start('sleep', ['30']);
+    gone.child.kill('SIGKILL');
+    await waitUntil(() => !isAlive(gone.id), { what: 'the second root to die' });
+    const sampler = new UsageSampler();
+    const all = await sampler.sampleAll([a.id, gone.id, a.id, { ...a.id, startTime: a.id.startTime + 1 }]);
+    expect(all.map((u) => u?.pids ?? null)).toEqual([[a.id.pid], null, [a.id.pid], null]);
+    expect(all[0]!.rss).toBeGreaterThan(0);
+    expect(await sampler.sampleAll([])).toEqual([]);
+  });
+
+  it('answers sample() calls made in the same tick together, each with its own tree', async () => {
+    const a = await start('sleep', ['30']);
+    const b = await start('/bin/sh', ['-c', 'sleep 30 & wait']);
+    const child = await waitUntil(() => listChildren(b.id.pid)[0], { what: "the shell's child" });
+    janitor.track(child);
+    const sampler = new UsageSampler();
+    const [ua, ub, ua2] = await Promise.all([sampler.sample(a.id), sampler.sample(b.id), sampler.sample(a.id)]);
+    expect(ua?.pids).toEqual([a.id.pid]);
+    expect(ub?.pids).toEqual([b.id.pid, child]);
+    expect(ua2).toEqual(ua);
+  });
+});
+
+describe('reading /proc', () => {
+  it('reads the page size without a process, as getconf PAGESIZE gives it', () => {
+    const expected = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8', timeout: T(5_000) }).trim());
+    expect(pageSize()).toBe(Number.isSafeInteger(expected) && expected > 0 ? expected : DEFAULT_PAGE_SIZE);
+  });
+
+  it('parses CPU time and RSS after a command name holding spaces and parentheses', () => {
+    const fields = ['S', '1', '7', '7', '0', '-1', '4194560', '100', '0', '0', '0', '30', '12', '0', '0', '20', '0', '1', '0', '555', '1000', '250'];
+    expect(parseProcUsage(`7 (a) b (c) ${fields.join(' ')} 0 0\n`)).toEqual({ ticks: 42, rss: 250 * pageSize() });
+    expect(parseProcUsage('7 (x) S 1')).toBeNull();
   });
 });
