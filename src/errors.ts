@@ -13,6 +13,7 @@ export type ExecutorErrorCode =
   | 'ERR_WD_NOT_FOUND'
   | 'ERR_SCRIPT_NOT_FOUND'
   | 'ERR_UNKNOWN_INTERPRETER'
+  | 'ERR_INTERPRETER_MISSING'
   | 'ERR_TASK_NOT_FOUND'
   | 'ERR_ID_MISMATCH'
   | 'ERR_LEASE_HELD'
@@ -143,6 +144,22 @@ export class ScriptNotFoundError extends InvalidOptionError {
 export class UnknownInterpreterError extends InvalidOptionError {
   constructor(got: unknown, known: readonly string[]) {
     super('interpreter', `one of ${known.map((k) => JSON.stringify(k)).join(', ')}, a command array, or an executable script`, got, 'ERR_UNKNOWN_INTERPRETER');
+  }
+}
+
+/**
+ * A TypeScript script has nothing to run it: no `tsx` in the `node_modules` folders of its wd or of executor-sdk, and
+ * either this Node cannot strip types (< 22.6) or `tsx` was asked for by name. Nothing was written.
+ */
+export class InterpreterMissingError extends ExecutorError {
+  /** The interpreter that was looked for: `tsx`. */
+  readonly interpreter = 'tsx';
+  /** The script that needed it (absolute path). */
+  readonly script: string;
+  /** `why` says why nothing else would do, e.g. `Node 20.5.0 cannot strip types (that needs 22.6 or later)`. */
+  constructor(script: string, wd: string, why: string) {
+    super('ERR_INTERPRETER_MISSING', `Expected \`tsx\` to be installed to run ${formatValue(script)}, got none in the node_modules folders of ${formatValue(wd)} or of executor-sdk (${why}). Install it in your project: \`npm i -D tsx\`.`);
+    this.script = script;
   }
 }
 

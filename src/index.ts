@@ -38,3 +38,4 @@ export { CATCH_UP_THRESHOLD_MS } from './supervisor/wake.js';
 export { MIN_OUTPUT_BYTES } from './task/run-options.js';
 export { FORMAT_VERSION } from './store/records.js';
 export type { TaskStore } from './store/store.js';
+export type { AbortSignalLike, SignalName } from './signal-types.js';

@@ -17,6 +17,9 @@ import { registerRuns } from './commands/runs.js';
 import { registerSupervise } from './commands/supervise.js';
 import { registerTasks } from './commands/tasks.js';
 
+/** Help text width when the stream is not a terminal (commander's own default). */
+export const HELP_WIDTH = 80;
+
 const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const OVERVIEW = `
@@ -55,6 +58,10 @@ function configure(command: Command, ctx: CliContext): void {
   command.exitOverride().configureOutput({
     writeOut: (text) => void ctx.io.stdout.write(text),
     writeErr: (text) => void ctx.io.stderr.write(text),
+    // Wrapped to the CLI's own stream (80 columns when it is not a terminal), so the help is the same text
+    // whether it comes from here or from the copy `npm run build` writes for the bin's fast path.
+    getOutHelpWidth: () => (ctx.io.stdout.isTTY ? ctx.io.stdout.columns : undefined) ?? HELP_WIDTH,
+    getErrHelpWidth: () => (ctx.io.stderr.isTTY ? ctx.io.stderr.columns : undefined) ?? HELP_WIDTH,
     outputError: (text, write) => write(`executor: ERR_USAGE: ${text.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()} (see "${path} --help")\n`),
   });
   for (const sub of command.commands) configure(sub, ctx);

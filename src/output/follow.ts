@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { InvalidOptionError } from '../errors.js';
 import { checkTimerMs } from '../schedule/timer.js';
+import type { AbortSignalLike } from '../signal-types.js';
 
 /** How often the file is polled for new data, in ms. */
 export const FOLLOW_POLL_MS = 100;
@@ -23,7 +24,7 @@ export interface FollowOptions {
    */
   pollMs?: number;
   /** Stops the iteration (it then ends with `done: true`) and closes the file promptly. */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /**
    * Start with the lines already in the file. When false, only lines appended after
    * `followFile()` returned are yielded (a file that does not exist yet is read from its start).
@@ -104,7 +105,7 @@ class FileFollower implements AsyncIterableIterator<string> {
     private readonly file: string,
     private readonly pollMs: number,
     private start: StartPoint | null,
-    private readonly signal: AbortSignal | undefined,
+    private readonly signal: AbortSignalLike | undefined,
   ) {
     if (signal?.aborted) this.stopped = true;
     else signal?.addEventListener('abort', this.onAbort, { once: true });

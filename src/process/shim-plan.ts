@@ -8,6 +8,8 @@ import { HEADER_SHIM_SCRIPT, SHIM_SCRIPT, SPLIT_WRITER_SHIM_SCRIPT, WRITER_SHIM_
 
 /** Where the writer entry sits relative to this module, in the built layout (`dist/process/` -> `dist/output/`). */
 export const WRITER_ENTRY_URL = '../output/writer-main.js';
+/** The writer entry relative to `dist/index.js`, where the bundle may put this module's code. */
+export const BUNDLE_ENTRY_URL = './output/writer-main.js';
 /** Folder of the build, next to `src/`, used when this module runs from source (tests). */
 export const BUILD_DIR = 'dist';
 /** Name of the source folder. */
@@ -49,9 +51,12 @@ let writerEntry: string | undefined;
 export function resolveWriterEntry(base: string = import.meta.url): string | null {
   if (writerEntry !== undefined && base === import.meta.url) return writerEntry;
   const sibling = fileURLToPath(new URL(WRITER_ENTRY_URL, base));
+  // The bundle runs this code from dist/index.js itself, or from dist/chunks/ or dist/cli/ (the URL above).
+  const topLevel = fileURLToPath(new URL(BUNDLE_ENTRY_URL, base));
   const srcDir = dirname(dirname(fileURLToPath(base)));
   const built = join(dirname(srcDir), BUILD_DIR, 'output', basename(sibling));
-  const found = existsSync(sibling) ? sibling : basename(srcDir) === SOURCE_DIR && existsSync(built) ? built : null;
+  const found = existsSync(sibling) ? sibling : existsSync(topLevel) ? topLevel
+    : basename(srcDir) === SOURCE_DIR && existsSync(built) ? built : null;
   if (found !== null && base === import.meta.url) writerEntry = found;
   return found;
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { uptimeToEpochMs } from './clock.js';
 import { constants as osConstants } from 'node:os';
 import { HEADER_PID_TOKEN } from '../output/header.js';
+import type { SignalName } from '../signal-types.js';
 
 /** The POSIX shell that runs {@link SHIM_SCRIPT} (dash on Debian/Ubuntu, which the script is written for). */
 export const SHIM_SHELL = '/bin/sh';
@@ -85,7 +86,7 @@ export interface RunExit {
   /** Exit code, or null when the run died by a signal. */
   exitCode: number | null;
   /** Signal that killed the run, or null when it exited. */
-  signal: NodeJS.Signals | null;
+  signal: SignalName | null;
   /** When the run's process ended (epoch ms), as the shim recorded it; absent when not recorded. */
   endedAtMs?: number;
 }

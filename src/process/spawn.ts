@@ -1,6 +1,6 @@
 // Spawns one run of a task: the shim in its own session, writing straight to the output file, detached from Node.
 import { closeSync, openSync } from 'node:fs';
-import { execa } from 'execa';
+import { spawnedExeca } from './load-execa.js';
 import { InvalidOptionError, SpawnError } from '../errors.js';
 import { identityOf, readProcStat, type ProcessIdentity } from './identity.js';
 import { checkWriterOptions, planShim, resolveWriterEntry, type WriterOptions } from './shim-plan.js';
@@ -83,7 +83,7 @@ function toRunExit(exitCode: number | undefined, signal: string | undefined): Ru
 /** Runs `/bin/sh -c <script> sh <args...>` in its own session, stdout to `fd`, stderr to `errFd`. */
 function startShim({ cwd, env }: SpawnRunOptions, shim: { script: string; args: string[] }, fds: Fds) {
   // execa's types list only the fd literals 3..9, but any open fd is passed straight to spawn() at run time.
-  return execa(SHIM_SHELL, ['-c', shim.script, SHIM_ARGV0, ...shim.args], {
+  return spawnedExeca().execa(SHIM_SHELL, ['-c', shim.script, SHIM_ARGV0, ...shim.args], {
     cwd, env, extendEnv: false, detached: true, cleanup: false, reject: false, buffer: false,
     stdin: fds.inFd === null ? 'ignore' : (fds.inFd as 3), stdout: fds.fd as 3, stderr: fds.errFd as 3,
   });

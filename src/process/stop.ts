@@ -1,5 +1,4 @@
 // Stops a run's processes: SIGTERM, wait, then SIGKILL what is left, never signalling a stranger.
-import treeKill from 'tree-kill';
 import { isAlive, type ProcessIdentity } from './identity.js';
 import type { RunMarker } from './marker.js';
 import { checkMarkers, runMembers, rootStatusIn, type Member, type RootStatus, type RunScope } from './members.js';
@@ -164,6 +163,7 @@ async function waitGone(run: StopRun, killTimeoutMs: number, pollMs: number): Pr
 async function stopWithoutProc(root: ProcessIdentity, killTimeoutMs: number, pollMs: number): Promise<StopTreeResult> {
   const gone = (): boolean => !sendSignal(root.pid, 0 as unknown as NodeJS.Signals);
   if (gone()) return NOT_SIGNALLED;
+  const { default: treeKill } = await import('tree-kill'); // only where /proc is missing
   await new Promise<void>((resolve) => treeKill(root.pid, 'SIGTERM', () => resolve()));
   const deadline = Date.now() + killTimeoutMs;
   while (!gone() && Date.now() < deadline) await delay(pollMs);

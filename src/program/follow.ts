@@ -6,13 +6,14 @@ import { OutputNotFoundError } from '../errors.js';
 import { FOLLOW_POLL_MS, FOLLOW_READ_BYTES } from '../output/follow.js';
 import { runBlockFilter } from '../output/header.js';
 import type { RunRecord, TaskRecord } from '../store/records.js';
+import type { AbortSignalLike } from '../signal-types.js';
 
 /** What a program follower needs. */
 export interface ProgramFollowOptions {
   /** How often the run's record and step files are read, ms. @defaultValue 100 (FOLLOW_POLL_MS) */
   pollMs?: number;
   /** Ends the iteration. */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /** Also yield each attempt's header and footer lines. @defaultValue false */
   raw?: boolean;
   /** Start with what the current run's steps have printed so far. @defaultValue false */
@@ -72,7 +73,7 @@ export class LineSplitter {
 }
 
 /** Waits `ms`, or less if `signal` aborts first. */
-export function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+export function pause(ms: number, signal: AbortSignalLike | undefined): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     function done(): void { clearTimeout(timer); signal?.removeEventListener('abort', done); resolve(); }

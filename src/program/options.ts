@@ -168,8 +168,8 @@ function knownInterpreters(user: InterpreterMap): string[] {
 
 // The step's command. Unlike a script task, a step with no interpreter for its extension is rejected now, even
 // when its file does not exist yet (only an existing executable file runs directly).
-function stepCommand(scriptPath: string, interpreter: unknown, user: InterpreterMap): Pick<StepSpec, 'interpreter' | 'command' | 'stdin'> {
-  const { command, label } = resolveInterpreter(scriptPath, interpreter, user);
+function stepCommand(scriptPath: string, interpreter: unknown, user: InterpreterMap, wd: string): Pick<StepSpec, 'interpreter' | 'command' | 'stdin'> {
+  const { command, label } = resolveInterpreter(scriptPath, interpreter, user, wd);
   if (interpreter === undefined || interpreter === null) assertRunnable(scriptPath, command, knownInterpreters(user));
   const last = command[command.length - 1];
   const stdin = extname(scriptPath).toLowerCase() === SQL_EXTENSION && last !== undefined && !last.startsWith('-');
@@ -192,7 +192,7 @@ function checkStep(step: unknown, i: number, ctx: StepCheckContext): StepSpec {
   const timeoutMs = step.timeout === undefined ? ctx.timeoutMs
     : step.timeout === null ? null : durationWithin(step.timeout, `${at}.timeout`, MIN_STEP_TIMEOUT_MS, MAX_DURATION_MS, '1 ms to 365 days');
   const retries = step.retries === undefined ? null : integerAtLeast(step.retries, `${at}.retries`, 0);
-  return { name, script: step.script, wd, env, args, ...stepCommand(resolve(wd, step.script), step.interpreter, ctx.interpreters), timeoutMs, retries };
+  return { name, script: step.script, wd, env, args, ...stepCommand(resolve(wd, step.script), step.interpreter, ctx.interpreters, wd), timeoutMs, retries };
 }
 
 /**

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { ScriptNotFoundError, SpawnError } from '../errors.js';
 import { readBootId } from '../process/identity.js';
 import { spawnRun, type SpawnedRun } from '../process/spawn.js';
+import { loadExeca } from '../process/load-execa.js';
 import { runHeader } from '../run/header.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, StepSpec, TaskRecord } from '../store/records.js';
@@ -73,6 +74,7 @@ export async function spawnStep(rt: Runtime, record: TaskRecord, base: RunBase, 
     deadline: step.timeoutMs === null ? null : new Date(now + step.timeoutMs).toISOString(),
     program: { step: index, attempt, retryAt: null, stepStartedAt, def: programDefOf(task) },
   });
+  await loadExeca(); // before the intent is recorded: the spawn below is synchronous
   if (stage) await stage(runOf(STAGED_PID, 0, readBootId()));
   let spawned: SpawnedRun;
   try {

@@ -6,6 +6,7 @@ import { ScriptNotFoundError, SpawnError, WorkingDirectoryNotFoundError } from '
 import { archiveFileName, currentErrorFileName, currentOutputFileName, errorFileOf } from '../output/archive.js';
 import { pruneArchives } from '../output/prune.js';
 import { nextArchiveFileName } from '../output/rotate.js';
+import { loadExeca } from '../process/load-execa.js';
 import { spawnRun, type SpawnedRun } from '../process/spawn.js';
 import type { Runtime } from '../runtime.js';
 import { programLedger, startProgram, wantsInput, writeRunInput } from '../program/start.js';
@@ -194,6 +195,7 @@ export async function launchRun(rt: Runtime, record: TaskRecord, req: LaunchRequ
   const extra = record.state.run !== null;
   const program = task.steps !== null;
   const ledgerFixes: Promise<void>[] = [];
+  await loadExeca(); // before anything is recorded: the spawn below is synchronous
   const archives = extra || program ? [...record.state.archives] : await archivePrevious(rt, record, ledgerFixes);
   await mkdir(dirname(rt.store.statusFile(task.name, 'x')), { recursive: true });
   if (req.notBefore !== undefined) await until(rt, req.notBefore);

@@ -1,7 +1,7 @@
 // The supervisor lease: at most one keepRestarting per folder, taken over when its holder dies.
 import { hostname } from 'node:os';
 import { stat, unlink, utimes } from 'node:fs/promises';
-import lockfile from 'proper-lockfile';
+import { loadLockfile } from './load-lockfile.js';
 import { LeaseHeldError } from '../errors.js';
 import { readJson, writeFileAtomic } from './atomic.js';
 import { storeWriteError } from './write-error.js';
@@ -47,6 +47,7 @@ export interface AcquireLeaseOptions {
 }
 
 async function tryLock(opts: AcquireLeaseOptions): Promise<() => Promise<void>> {
+  const lockfile = await loadLockfile();
   return lockfile.lock(opts.lockPath, {
     realpath: false, lockfilePath: opts.lockPath, stale: LEASE_STALE_MS, update: LEASE_UPDATE_MS, retries: 0, onCompromised: opts.onLost,
   });
@@ -65,6 +66,7 @@ async function readHolder(file: string): Promise<LeaseHolder | null> {
 async function takeOverDead(folder: string, opts: AcquireLeaseOptions, dead: LeaseHolder): Promise<() => Promise<void>> {
   const takeoverPath = `${opts.lockPath}.takeover`;
   let releaseTakeover: () => Promise<void>;
+  const lockfile = await loadLockfile();
   try {
     releaseTakeover = await lockfile.lock(takeoverPath, { realpath: false, lockfilePath: takeoverPath, stale: LEASE_STALE_MS, retries: 0, onCompromised: () => undefined });
   } catch {

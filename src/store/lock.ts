@@ -1,7 +1,7 @@
 // Cross-process locks (proper-lockfile, stale-aware) plus an in-process queue per key,
 // so calls from one process never spin on the lock directory against each other.
 import { setTimeout as delay } from 'node:timers/promises';
-import lockfile from 'proper-lockfile';
+import { loadLockfile } from './load-lockfile.js';
 import { LockError } from '../errors.js';
 import { errnoOf, writeError } from '../fs-errors.js';
 
@@ -56,6 +56,7 @@ export class LockSet {
 
   // Takes the lock directory, retrying while it is held (or on a passing error) by LOCK_RETRIES' schedule.
   async #acquire(lockPath: string): Promise<() => Promise<void>> {
+    const lockfile = await loadLockfile();
     for (let attempt = 0; ; attempt++) {
       try {
         return await lockfile.lock(lockPath, {

@@ -13,13 +13,14 @@ import type { Runtime } from '../runtime.js';
 import type { RunRecord } from '../store/records.js';
 import { rotatedParts } from './rotated-parts.js';
 import { settleFound } from './settle.js';
+import type { AbortSignalLike } from '../signal-types.js';
 
 /** Options of `followRun`. */
 export interface FollowRunOptions {
   /** How often the run's record and file are re-read while nothing new arrives, ms. @defaultValue 100 */
   pollMs?: number;
   /** Ends the iteration early. */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /** Also yield the run's header and footer lines. @defaultValue false */
   raw?: boolean;
   /** `'stderr'` follows the separate stderr file (tasks with `stderr: 'separate'`). @defaultValue 'stdout' */
@@ -146,7 +147,7 @@ async function rotatedFile(held: FileHandle, path: string, read: (idle?: boolean
 }
 
 // The lines of `handle` from `offset` to its end (a file no longer written).
-async function* readRest(handle: FileHandle, offset: number, lines: LineSplitter, signal: AbortSignal | undefined): AsyncGenerator<string> {
+async function* readRest(handle: FileHandle, offset: number, lines: LineSplitter, signal: AbortSignalLike | undefined): AsyncGenerator<string> {
   for (let at = offset; !signal?.aborted;) {
     const chunk = await readChunk(handle, at);
     if (chunk.length === 0) return;

@@ -2,20 +2,22 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { InvalidOptionError, UnknownInterpreterError } from '../errors.js';
+import { resolveTsRunner } from './ts-runner.js';
 
 /** A map from an extension (`'.py'`) or a name (`'venv'`) to a command array. */
 export type InterpreterMap = Record<string, string[]>;
 
-/** The tsx loader, resolved from this package so `.ts` tasks work without a local tsx. */
-function tsxLoader(): string {
-  return import.meta.resolve('tsx');
-}
+/** The built-in TypeScript runner's keys: the `tsx` name and the `.ts` / `.mts` extensions (see ts-runner.ts). */
+const TS_KEYS = new Set(['tsx', '.ts', '.mts']);
 
-/** Built-in interpreters by name. */
+/**
+ * Built-in interpreters by name. The `tsx` entry is a placeholder (`node --import tsx`): `resolveInterpreter` picks the
+ * real command per task (the user's tsx, or Node's type stripping).
+ */
 export function builtinNames(): InterpreterMap {
   return {
     node: [process.execPath],
-    tsx: [process.execPath, '--import', tsxLoader()],
+    tsx: [process.execPath, '--import', 'tsx'],
     python3: ['python3'],
     Rscript: ['Rscript'],
     bash: ['bash'],
@@ -58,9 +60,16 @@ export interface ResolvedInterpreter { command: string[]; label: string | null }
  * Resolves the interpreter of `scriptPath`: an explicit `interpreter` (name or command array),
  * else the extension (user map first, then built-ins), else direct execution if the file is executable.
  * A missing script with an unknown extension is accepted now and checked again at start.
+ * The built-in TypeScript runner (`tsx`, `.ts`, `.mts`) is looked for from `wd` (see `resolveTsRunner`).
+ *
+ * @throws UnknownInterpreterError for an unknown name or extension; InterpreterMissingError when no TypeScript runner is available.
  */
-export function resolveInterpreter(scriptPath: string, interpreter: unknown, user: InterpreterMap): ResolvedInterpreter {
+export function resolveInterpreter(scriptPath: string, interpreter: unknown, user: InterpreterMap, wd: string): ResolvedInterpreter {
   const names = { ...builtinNames(), ...Object.fromEntries(Object.entries(user).filter(([k]) => !k.startsWith('.'))) };
+  // The built-in TypeScript runner, unless the user's map overrides that name or extension.
+  const builtinTs = (key: string): ResolvedInterpreter | null => (TS_KEYS.has(key) && !Object.hasOwn(user, key)
+    ? { command: resolveTsRunner({ wd, script: scriptPath, tsxOnly: key === 'tsx' }).command, label: key }
+    : null);
   if (Array.isArray(interpreter)) {
     if (interpreter.length === 0 || !interpreter.every((p) => typeof p === 'string' && p.length > 0)) throw new UnknownInterpreterError(interpreter, Object.keys(names));
     return { command: interpreter as string[], label: (interpreter as string[]).join(' ') };
@@ -68,12 +77,12 @@ export function resolveInterpreter(scriptPath: string, interpreter: unknown, use
   if (interpreter !== undefined && interpreter !== null) {
     const cmd = typeof interpreter === 'string' ? names[interpreter] : undefined;
     if (!cmd) throw new UnknownInterpreterError(interpreter, Object.keys(names));
-    return { command: cmd, label: interpreter as string };
+    return builtinTs(interpreter as string) ?? { command: cmd, label: interpreter as string };
   }
   const ext = extname(scriptPath);
   const byExt = { ...builtinExtensions(), ...Object.fromEntries(Object.entries(user).filter(([k]) => k.startsWith('.'))) };
   const cmd = ext ? byExt[ext] : undefined;
-  if (cmd) return { command: cmd, label: ext };
+  if (cmd) return builtinTs(ext) ?? { command: cmd, label: ext };
   if (isExecutableFile(scriptPath)) return { command: [], label: null };
   let exists = true;
   try { statSync(scriptPath); } catch { exists = false; }

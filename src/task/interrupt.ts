@@ -15,7 +15,7 @@ export interface ReplInterrupt {
   release(): void;
 }
 
-const require = createRequire(import.meta.url);
+const nodeRequire = createRequire(import.meta.url);
 const watched = new WeakSet<object>();
 const open = new Set<object>();
 const pending = new Set<AbortController>();
@@ -41,7 +41,7 @@ export function watchReplInterrupts(server: SigintSource): void {
 
 // Node's own interactive REPL is `require('node:repl').repl` (set only when Node runs as a REPL).
 function watchNodeRepl(): void {
-  const server = (require('node:repl') as { repl?: SigintSource }).repl;
+  const server = (nodeRequire('node:repl') as { repl?: SigintSource }).repl;
   if (server) watchReplInterrupts(server);
 }
 

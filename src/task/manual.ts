@@ -19,6 +19,7 @@ import { assertTaskName } from './name.js';
 import { settleFound } from './settle.js';
 import { checkArgs, checkEnv } from './options.js';
 import { runNotFound, taskNotFound } from './suggest.js';
+import type { AbortSignalLike } from '../signal-types.js';
 
 /** Options of `runTask`. */
 export interface RunTaskOptions {
@@ -45,7 +46,7 @@ export interface WaitRunOptions {
   /** Give up after this many ms with `WaitTimeoutError`: > 0 and at most `MAX_TIMER_MS` (2^31 − 1), or `Infinity`. @defaultValue no limit (`Infinity`) */
   timeout?: number;
   /** Stop waiting: rejects with the signal's reason (an `AbortError`); the run goes on. @defaultValue none */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 /** Options of `runTasks`. */

@@ -236,7 +236,7 @@ export function buildTaskSpec(name: unknown, script: unknown, options: unknown, 
     ? checkProgramOptions(o, { wd, timeoutMs: runOptions.timeoutMs, interpreters })
     : checkScriptProgramFields(o);
   const extras = checkTaskExtras(o, scriptPath === null);
-  const { command, label } = scriptPath === null ? { command: [], label: null } : resolveInterpreter(resolve(wd, scriptPath), o.interpreter, interpreters);
+  const { command, label } = scriptPath === null ? { command: [], label: null } : resolveInterpreter(resolve(wd, scriptPath), o.interpreter, interpreters, wd);
   return {
     ...policies, ...runOptions, ...program, ...extras,
     name, script: scriptPath ?? '', wd, env, args, interpreter: label, command,

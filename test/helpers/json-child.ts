@@ -25,11 +25,13 @@ export interface JsonLinesOptions<E> {
   /** Names the child in timeout messages. */
   what: string;
   mapExit: (code: number | null, signal: NodeJS.Signals | null) => E;
+  /** Node options before the script, e.g. `['--import', 'tsx']` to run a fixture that imports `src/`. */
+  execArgv?: string[];
 }
 
 /** Runs `node script ...args` and collects its JSON lines. */
 export function spawnJsonLines<E>(script: string, args: string[], opts: JsonLinesOptions<E>): JsonLinesChild<E> {
-  const child = spawn(process.execPath, [script, ...args], { stdio: [opts.stdin, 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(opts.execArgv ?? []), script, ...args], { stdio: [opts.stdin, 'pipe', 'pipe'] });
   const lines: Record<string, unknown>[] = [];
   let err = '';
   let buffer = '';

@@ -1,12 +1,15 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidOptionError, SpawnError } from '../../src/errors.js';
 import { HEADER_PID_TOKEN } from '../../src/output/header.js';
 import { parseWriterConfig } from '../../src/output/writer.js';
 import { planShim, resolveWriterEntry, type WriterOptions } from '../../src/process/shim-plan.js';
 import { HEADER_SHIM_SCRIPT, SHIM_SCRIPT, SPLIT_WRITER_SHIM_SCRIPT, WRITER_SHIM_SCRIPT } from '../../src/process/shim.js';
+import { loadExeca } from '../../src/process/load-execa.js';
 import { spawnRun } from '../../src/process/spawn.js';
+
+beforeAll(loadExeca); // spawnRun is synchronous: execa is loaded first, as the SDK's callers do
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const base = { command: ['node', 'job.js'], outputFile: '/f/job.txt', statusFile: '/s/status' };

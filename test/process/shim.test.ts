@@ -1,13 +1,16 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, readIdentity } from '../../src/process/identity.js';
 import { decodeStatus, readStatusFile } from '../../src/process/shim.js';
+import { loadExeca } from '../../src/process/load-execa.js';
 import { spawnRun } from '../../src/process/spawn.js';
 import { listChildren } from '../../src/process/tree.js';
 import { useProcessSandbox } from '../fixtures/process/janitor.js';
 import { waitUntil } from '../helpers/wait.js';
+
+beforeAll(loadExeca); // spawnRun is synchronous: execa is loaded first, as the SDK's callers do
 
 const EXIT_WHEN_FILE = fileURLToPath(new URL('../fixtures/process/exit-when-file.mjs', import.meta.url));
 const sandbox = useProcessSandbox();

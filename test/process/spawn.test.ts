@@ -3,15 +3,18 @@ import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidOptionError, SpawnError } from '../../src/errors.js';
 import { isAlive, readIdentity, readProcStat, type ProcessIdentity } from '../../src/process/identity.js';
 import { readStatusFile } from '../../src/process/shim.js';
+import { loadExeca } from '../../src/process/load-execa.js';
 import { spawnRun, type SpawnRunOptions } from '../../src/process/spawn.js';
 import { listChildren } from '../../src/process/tree.js';
 import { useProcessSandbox } from '../fixtures/process/janitor.js';
 import { waitUntil } from '../helpers/wait.js';
 import { T } from '../helpers/time.js';
+
+beforeAll(loadExeca); // spawnRun is synchronous: execa is loaded first, as the SDK's callers do
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/process/${name}`, import.meta.url));
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -105,7 +108,9 @@ describe('awaitExit', () => {
   // A Node process whose only work is waiting for a run's exit: `exited` lets Node end first (the child is unref'd),
   // `awaitExit()` keeps it alive until the exit is seen.
   const waiter = (how: 'exited' | 'awaitExit'): string => `
-const { spawnRun } = await import(${JSON.stringify(path.join(REPO, 'dist/process/spawn.js'))});
+const { loadExeca } = await import(${JSON.stringify(path.join(REPO, 'src/process/load-execa.js'))});
+const { spawnRun } = await import(${JSON.stringify(path.join(REPO, 'src/process/spawn.js'))});
+await loadExeca();
 const dir = process.argv[1];
 const run = spawnRun({ command: ['sleep', '0.3'], cwd: dir, env: { PATH: process.env.PATH }, outputFile: dir + '/out.txt', statusFile: dir + '/status' });
 const exit = await ${how === 'exited' ? 'run.exited' : 'run.awaitExit()'};
@@ -113,7 +118,7 @@ console.log('seen ' + JSON.stringify(exit));`;
 
   it('keeps Node alive until the run exits, where `exited` does not', async () => {
     const run = (how: 'exited' | 'awaitExit'): Promise<{ code: number | null; stdout: string }> => new Promise((resolve) => {
-      execFile(process.execPath, ['--input-type=module', '-e', waiter(how), sandbox.dir], { timeout: T(10_000) }, (error, stdout) => {
+      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', waiter(how), sandbox.dir], { timeout: T(10_000) }, (error, stdout) => {
         resolve({ code: error ? (error as { code?: number }).code ?? null : 0, stdout });
       });
     });

@@ -2,14 +2,17 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, readIdentity, readProcStat, type ProcessIdentity } from '../../src/process/identity.js';
 import { readStatusFile } from '../../src/process/shim.js';
+import { loadExeca } from '../../src/process/load-execa.js';
 import { spawnRun, type SpawnedRun } from '../../src/process/spawn.js';
 import { DEFAULT_KILL_TIMEOUT_MS, stopTree } from '../../src/process/stop.js';
 import { listChildren } from '../../src/process/tree.js';
 import { useProcessSandbox } from '../fixtures/process/janitor.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
+
+beforeAll(loadExeca); // spawnRun is synchronous: execa is loaded first, as the SDK's callers do
 
 const TREE = fileURLToPath(new URL('../fixtures/process/tree.mjs', import.meta.url));
 const sandbox = useProcessSandbox();

@@ -1,15 +1,18 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { compareArchives, parseArchiveFileName } from '../../src/output/archive.js';
 import { formatHeader } from '../../src/output/header.js';
 import { readStatusFile } from '../../src/process/shim.js';
+import { loadExeca } from '../../src/process/load-execa.js';
 import { spawnRun, type SpawnRunOptions, type WriterOptions } from '../../src/process/spawn.js';
 import { stopTree } from '../../src/process/stop.js';
 import { listChildren, listDescendants, listGroupMembers } from '../../src/process/tree.js';
 import { useProcessSandbox } from '../fixtures/process/janitor.js';
 import { waitUntil } from '../helpers/wait.js';
+
+beforeAll(loadExeca); // spawnRun is synchronous: execa is loaded first, as the SDK's callers do
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/process/${name}`, import.meta.url));
 const sandbox = useProcessSandbox();

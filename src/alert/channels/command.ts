@@ -1,5 +1,5 @@
 // The `command` alert channel: runs a command with the run record (or the whole alert) as JSON on stdin.
-import { execa } from 'execa';
+import { loadExeca } from '../../process/load-execa.js';
 import type { AlertPayload } from '../payload.js';
 import type { ChannelOutcome, CommandAlertChannel } from '../types.js';
 
@@ -49,6 +49,7 @@ function lastStderr(stderr: unknown): string {
 export async function sendCommand(channel: CommandAlertChannel, payload: AlertPayload): Promise<ChannelOutcome> {
   const [file, ...args] = channel.command;
   if (file === undefined) return { attempts: 0, error: 'empty command' };
+  const { execa } = await loadExeca();
   const sub = execa(file, args, {
     input: JSON.stringify(payload.run ?? payload),
     env: alertEnv(payload),

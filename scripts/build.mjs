@@ -1,0 +1,53 @@
+// `npm run build`: bundles src/ into dist/ with esbuild (ESM, code-split so heavy dependencies load only when used),
+// after `tsc` has written the declaration files; then writes the top-level help the bin prints without loading the CLI.
+import { rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Files Node runs or imports by path: the package entry, the CLI, and the writer process the shim starts. */
+export const ENTRY_POINTS = ['src/index.ts', 'src/cli/main.ts', 'src/output/writer-main.ts'];
+/** Kept as real dependencies: the public `.d.ts` files import their types. */
+export const EXTERNAL = ['eventemitter3'];
+// Bundled CommonJS code calls `require` for Node's built-ins: give every ESM chunk one.
+const BANNER = "import { createRequire as __executorCreateRequire } from 'node:module';\n"
+  + 'const require = __executorCreateRequire(import.meta.url);';
+
+/** Bundles `ENTRY_POINTS` into `outdir` (shared code and lazily loaded parts in `outdir/chunks/`). */
+export async function bundle(outdir = join(ROOT, 'dist')) {
+  rmSync(join(outdir, 'chunks'), { recursive: true, force: true });
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: ENTRY_POINTS,
+    outbase: 'src',
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: EXTERNAL,
+    chunkNames: 'chunks/[name]-[hash]',
+    banner: { js: BANNER },
+    legalComments: 'eof',
+    logLevel: 'warning',
+  });
+}
+
+/** Writes `outdir/cli/help.txt`: `executor --help` as the built CLI prints it on a stream that is not a terminal. */
+export async function writeHelp(outdir = join(ROOT, 'dist')) {
+  const { runCli } = await import(pathToFileURL(join(outdir, 'cli', 'main.js')).href);
+  let text = '';
+  const sink = { write: (chunk) => ((text += chunk), true), isTTY: false };
+  const io = { stdout: sink, stderr: sink, stdin: process.stdin, env: {}, cwd: ROOT, onStopSignal: () => () => undefined };
+  const code = await runCli(['--help'], io);
+  if (code !== 0) throw new Error(`executor --help exited ${code}: ${text}`);
+  writeFileSync(join(outdir, 'cli', 'help.txt'), text);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await bundle();
+  await writeHelp();
+}
