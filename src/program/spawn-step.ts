@@ -9,6 +9,7 @@ import { loadExeca } from '../process/load-execa.js';
 import { runHeader } from '../run/header.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, StepSpec, TaskRecord } from '../store/records.js';
+import { commandForRun } from '../task/ts-runner.js';
 import { inputFileOf, runDirOf, stateFileOf, stepOutputOf, stepStatusOf } from './files.js';
 import { programDefOf } from './ledger.js';
 
@@ -22,14 +23,18 @@ export interface SpawnedStep { run: CurrentRun; spawned: SpawnedRun }
 export function stepCommand(step: StepSpec): string[] {
   const script = resolve(step.wd, step.script);
   if (step.command.length === 0) return [script, ...step.args];
-  return [...step.command, ...(step.stdin ? [] : [script]), ...step.args];
+  return [...commandForRun(step.interpreter, step.command, step.wd, script), ...(step.stdin ? [] : [script]), ...step.args];
 }
 
-/** Throws `ScriptNotFoundError` unless every step's script exists (checked before a run starts). */
+/**
+ * Throws `ScriptNotFoundError` unless every step's script exists, and `InterpreterMissingError` when a TypeScript
+ * step has no runner now (checked before a run starts).
+ */
 export function assertStepsExist(record: TaskRecord): void {
   for (const step of record.task.steps ?? []) {
     const script = resolve(step.wd, step.script);
     if (!existsSync(script)) throw new ScriptNotFoundError(script);
+    commandForRun(step.interpreter, step.command, step.wd, script);
   }
 }
 

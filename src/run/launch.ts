@@ -13,6 +13,7 @@ import { programLedger, startProgram, wantsInput, writeRunInput } from '../progr
 import { assertStepsExist } from '../program/spawn-step.js';
 import { freshRunExtras, type ArchiveEntry, type CurrentRun, type RunExtras, type RunRecord, type RunTrigger, type TaskRecord } from '../store/records.js';
 import { assertRunnable, builtinNames } from '../task/interpreter.js';
+import { commandForRun } from '../task/ts-runner.js';
 import { readBootId } from '../process/identity.js';
 import { runHeader } from './header.js';
 import { LAUNCHING_PID } from './tree.js';
@@ -72,6 +73,7 @@ export function assertStartable(record: TaskRecord): void {
   const scriptPath = resolve(wd, script);
   if (!existsSync(scriptPath)) throw new ScriptNotFoundError(scriptPath);
   assertRunnable(scriptPath, command, Object.keys(builtinNames()));
+  commandForRun(record.task.interpreter, command, wd, scriptPath); // a TypeScript runner is looked for again at each start
 }
 
 // Renames `<name>.txt` (and `<name>.err.txt`) to its archive name (never copies) and prunes old archives. An empty
@@ -160,7 +162,8 @@ function outputFilesOf(rt: Runtime, record: TaskRecord, extra: boolean, now: num
 function spawnFor(rt: Runtime, record: TaskRecord, run: Omit<CurrentRun, 'pid' | 'pidStartTime' | 'bootId'>, req: LaunchRequest, inputFile: string | null): SpawnedRun {
   const { task } = record;
   const script = resolve(task.wd, task.script);
-  const command = [...task.command, script, ...(req.args ?? task.args)];
+  const interpreter = commandForRun(task.interpreter, task.command, task.wd, script);
+  const command = [...interpreter, script, ...(req.args ?? task.args)];
   const env = {
     ...(process.env as Record<string, string>), ...task.env, ...(req.env ?? {}),
     EXECUTOR_ID: rt.id, EXECUTOR_FOLDER: rt.folder, EXECUTOR_TASK: task.name, EXECUTOR_RUN_ID: run.runId,
@@ -174,7 +177,7 @@ function spawnFor(rt: Runtime, record: TaskRecord, run: Omit<CurrentRun, 'pid' |
       outputFile: join(rt.folder, run.outputFile),
       stderrFile: run.errorFile === null ? null : join(rt.folder, run.errorFile),
       statusFile: rt.store.statusFile(task.name, run.runId),
-      header: task.header ? runHeader(record, run, command) : null,
+      header: task.header ? runHeader({ ...record, task: { ...task, command: interpreter } }, run, command) : null,
       writer: piped ? {
         timestamps: task.timestamps, maxOutputBytes: task.maxOutputBytes, maxArchiveBytes: task.maxArchiveBytes,
         keepArchives: rt.keepArchives, task: task.name, folder: rt.folder,
