@@ -35,7 +35,7 @@ export async function readSpecFile(path: string): Promise<SpecEntry[]> {
   const { text } = await readFlagFile('--file', path, dirname(path), 'a readable file');
   let doc: unknown;
   try {
-    doc = ext === '.json' ? JSON.parse(text) : (await import('yaml')).parse(text); // yaml loads only when needed
+    doc = ext === '.json' ? JSON.parse(text) : parseYaml(text, await import('yaml')); // yaml loads only when needed
   } catch (error) {
     throw new InvalidOptionError('--file', `valid ${ext === '.json' ? 'JSON' : 'YAML'}`, `${path}: ${(error as Error).message.split('\n')[0]}`);
   }
@@ -50,4 +50,9 @@ export async function readSpecFile(path: string): Promise<SpecEntry[]> {
     seen.add(name);
     return { ...(entry as SpecEntry), wd: typeof wd === 'string' ? resolve(base, wd) : wd === undefined ? base : (wd as string) };
   });
+}
+
+// yaml is CommonJS: the bundle's dynamic import gives its exports as `default`, Node's own import gives them named.
+function parseYaml(text: string, yaml: typeof import('yaml') & { default?: typeof import('yaml') }): unknown {
+  return (yaml.default ?? yaml).parse(text);
 }
