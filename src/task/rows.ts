@@ -91,7 +91,11 @@ export interface TaskRow {
   runs: number;
   /** Why the executor stopped the last run itself (`'timeout'`, `'memory'`, `'replace'`), or null. */
   lastKill: KillReason | null;
-  /** CPU use of the live runs' whole process trees (main and extra runs), percent (over the time since the previous sample), or null. */
+  /**
+   * CPU use of the live runs' whole process trees (main and extra runs), percent of one core, or null. A process this
+   * Executor sampled at least a second before counts over the time since then; one seen for the first time (as in a
+   * one-shot `executor ls`) counts its average since it started.
+   */
   cpu: number | null;
   /** Resident memory of the live runs' whole process trees (main and extra runs), bytes, or null. */
   rss: number | null;
