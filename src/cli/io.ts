@@ -40,7 +40,16 @@ export function nodeIo(): CliIo {
     env: process.env,
     cwd: process.cwd(),
     onStopSignal(handler) {
-      const once = (signal: NodeJS.Signals): void => { off(); handler(signal); };
+      // The process listeners go on the next turn, not while the signal is being delivered: signal-exit (which
+      // proper-lockfile loads on the first lock) re-raises a signal whose only remaining listeners are its own.
+      let fired = false;
+      const once = (signal: NodeJS.Signals): void => {
+        if (fired) return;
+        fired = true;
+        handlers.delete(once);
+        setImmediate(off);
+        handler(signal);
+      };
       const off = (): void => { handlers.delete(once); for (const s of STOP_SIGNALS) process.off(s, once); };
       handlers.add(once);
       for (const s of STOP_SIGNALS) process.on(s, once);
