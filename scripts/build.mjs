@@ -10,7 +10,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Files Node runs or imports by path: the package entry, the CLI, and the writer process the shim starts. */
 export const ENTRY_POINTS = ['src/index.ts', 'src/cli/main.ts', 'src/output/writer-main.ts'];
 /** Kept as real dependencies: the public `.d.ts` files import their types. */
-export const EXTERNAL = ['eventemitter3'];
+export const EXTERNAL = [];
 // Bundled CommonJS code calls `require` for Node's built-ins: give every ESM chunk one.
 const BANNER = "import { createRequire as __executorCreateRequire } from 'node:module';\n"
   + 'const require = __executorCreateRequire(import.meta.url);';
@@ -32,6 +32,8 @@ export async function bundle(outdir = join(ROOT, 'dist')) {
     chunkNames: 'chunks/[name]-[hash]',
     banner: { js: BANNER },
     legalComments: 'eof',
+    minify: process.env.EXECUTOR_BUILD_MINIFY !== '0',
+    keepNames: true,
     logLevel: 'warning',
   });
 }

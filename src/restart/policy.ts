@@ -59,11 +59,13 @@ export const INITIAL_RESTART_STATE: RestartState = Object.freeze({
   restartTimes: Object.freeze([]) as readonly number[] as number[],
 });
 
-const ORDINAL_SUFFIX: Readonly<Record<string, string>> = { one: 'st', two: 'nd', few: 'rd', other: 'th' };
-const ordinalRules = new Intl.PluralRules('en-US', { type: 'ordinal' });
+// English ordinals by hand (1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st…): an Intl.PluralRules made at import would
+// cost every process that loads the package most of a megabyte of ICU data.
+const ORDINAL_SUFFIX = ['th', 'st', 'nd', 'rd'] as const;
 
 function ordinal(n: number): string {
-  return `${n}${ORDINAL_SUFFIX[ordinalRules.select(n)] ?? ORDINAL_SUFFIX.other}`;
+  const teen = Math.floor(n / 10) % 10 === 1;
+  return `${n}${(teen ? undefined : ORDINAL_SUFFIX[n % 10]) ?? ORDINAL_SUFFIX[0]}`;
 }
 
 /**
