@@ -10,8 +10,19 @@ export const HEADER_END = '# ---- output ----';
 export const FOOTER_BEGIN = '# ---- executor-sdk run end ----';
 /** Lines in a footer block (begin, exit, ended). */
 export const FOOTER_LINES = 3;
-/** Most lines a header block can have. */
+/** Most lines a header block can have (begin, 9 `# key: value` lines with the padding line, end). */
 export const HEADER_MAX_LINES = 12;
+
+/**
+ * In fd mode the shim pads the header so that it ends at a multiple of this many bytes, and the child's first byte
+ * (the output file is new) lands at a page-aligned offset. See {@link padHeader}.
+ */
+export const HEADER_ALIGN_BYTES = 4096;
+/**
+ * The padding line, the last line before {@link HEADER_END}: this prefix, then spaces. No NULs or other junk: a
+ * `# key: value` line whose value is blank, which `tail`, `less` and `cat` show as blank space (wrapped when long).
+ */
+export const HEADER_PAD_PREFIX = '# padding: ';
 
 /**
  * Stands for the run's pid in a header: the pid is only known once the shim runs, so the shim (fd mode) or the
@@ -149,6 +160,38 @@ export function formatFooter(info: FooterInfo): string {
   if (info.timedOut) exit += ' (timed out)';
   const seconds = (Math.max(0, info.durationMs) / MS_PER_SECOND).toFixed(DURATION_DECIMALS);
   return `${FOOTER_BEGIN}\n${line('exit', exit)}${line('ended', `${isoOf(info.endedAt)} after ${seconds} s`)}`;
+}
+
+/** The header's last line with its newline: the padding line goes just before it. */
+export const HEADER_END_LINE = `${HEADER_END}\n`;
+/** Bytes a padding line adds besides its spaces: {@link HEADER_PAD_PREFIX} and its newline. */
+export const HEADER_PAD_FIXED_BYTES = HEADER_PAD_PREFIX.length + 1;
+
+/**
+ * The spaces a padding line needs so that a header of `bytes` bytes (without padding) ends at a multiple of `align`
+ * once the padding line is added: a header longer than `align` is padded to the next multiple.
+ * @example `headerPadSpaces(341) // 3743: 341 + 11 + 3743 + 1 = 4096`
+ */
+export function headerPadSpaces(bytes: number, align: number = HEADER_ALIGN_BYTES): number {
+  return (align - ((bytes + HEADER_PAD_FIXED_BYTES) % align)) % align;
+}
+
+/**
+ * The header with its padding line (spaces) before {@link HEADER_END}, ending at a multiple of `align` bytes (UTF-8);
+ * text that does not end with {@link HEADER_END_LINE} is returned as it is. Pads a header whose pid is already filled
+ * in: the fd-mode shim does the same in `sh` (see `HEADER_SHIM_SCRIPT`), once it knows its pid.
+ *
+ * @example
+ * ```ts
+ * const padded = padHeader(formatHeader(info).replace(HEADER_PID_TOKEN, '4242'));
+ * Buffer.byteLength(padded) % 4096; // 0
+ * ```
+ */
+export function padHeader(header: string, align: number = HEADER_ALIGN_BYTES): string {
+  if (!header.endsWith(HEADER_END_LINE)) return header;
+  const body = header.slice(0, -HEADER_END_LINE.length);
+  const spaces = headerPadSpaces(Buffer.byteLength(body) + HEADER_END_LINE.length, align);
+  return `${body}${HEADER_PAD_PREFIX}${' '.repeat(spaces)}\n${HEADER_END_LINE}`;
 }
 
 /** Drops a leading header block (when `lines` starts at the top of the file) and a trailing footer block. */

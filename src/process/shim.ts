@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { uptimeToEpochMs } from './clock.js';
 import { constants as osConstants } from 'node:os';
-import { HEADER_PID_TOKEN } from '../output/header.js';
+import { HEADER_ALIGN_BYTES, HEADER_END_LINE, HEADER_PAD_FIXED_BYTES, HEADER_PAD_PREFIX, HEADER_PID_TOKEN } from '../output/header.js';
 import type { SignalName } from '../signal-types.js';
 
 /** The POSIX shell that runs {@link SHIM_SCRIPT} (dash on Debian/Ubuntu, which the script is written for). */
@@ -37,14 +37,23 @@ const RECORD = `c=$?; ${SHIELD}; ${STAMP}`;
 // The run's status as recorded by the pipeline's left side; 137 (SIGKILL) when that side was killed before it could.
 const READ_BACK = `${SHIELD}; c=; read c _ < "$s"; case $c in ''|*[!0-9]*) c=${LOST_STATUS}; ${STAMP};; esac; exit $c`;
 
+// Pads the header `$h` (its pid filled in) as `padHeader` does, when it ends with HEADER_END_LINE: its bytes are
+// counted with `${#b}` under LC_ALL=C (bash and busybox count characters in a UTF-8 locale; dash always counts
+// bytes), then LC_ALL is put back as it was, so the command's environment is unchanged. Builtins only.
+const PAD_HEADER =
+  `b=\${h%'${HEADER_END_LINE}'}; if [ "$b" = "$h" ]; then printf '%s' "$h"; else ` +
+  'o=${LC_ALL-}; x=${LC_ALL+1}; LC_ALL=C; n=${#b}; if [ -n "$x" ]; then LC_ALL=$o; else unset LC_ALL; fi; ' +
+  `printf '%s%s%*s\\n%s' "$b" '${HEADER_PAD_PREFIX}' $(( (${HEADER_ALIGN_BYTES} - (n + ${HEADER_END_LINE.length + HEADER_PAD_FIXED_BYTES}) % ${HEADER_ALIGN_BYTES}) % ${HEADER_ALIGN_BYTES} )) '' '${HEADER_END_LINE}'; fi`;
+
 /**
  * {@link SHIM_SCRIPT} printing a header first, run as `/bin/sh -c HEADER_SHIM_SCRIPT sh <statusFile> <header> <command...>`.
  * The first {@link HEADER_PID_TOKEN} in the header becomes the shim's `$$` (the run's pid), by parameter expansion:
- * builtins only, no fork. The header goes to the shim's stdout (the output file).
+ * builtins only, no fork. The header goes to the shim's stdout (the output file), padded (when it ends with
+ * `HEADER_END`) to a multiple of {@link HEADER_ALIGN_BYTES}, so that the command's output starts page-aligned.
  */
 export const HEADER_SHIM_SCRIPT =
   `s=$1; h=$2; shift 2; ${SURVIVE}; exec 3>&2 2>/dev/null; ` +
-  `case $h in *${HEADER_PID_TOKEN}*) h=\${h%%${HEADER_PID_TOKEN}*}$$\${h#*${HEADER_PID_TOKEN}};; esac; printf '%s' "$h"; ` +
+  `case $h in *${HEADER_PID_TOKEN}*) h=\${h%%${HEADER_PID_TOKEN}*}$$\${h#*${HEADER_PID_TOKEN}};; esac; ${PAD_HEADER}; ` +
   `(exec "$@") 2>&3 3>&-; ${RECORD}; exit $c`;
 
 /**
