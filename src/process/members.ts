@@ -43,11 +43,11 @@ export function rootStatusIn(root: ProcessIdentity, table: ProcTable): RootStatu
  * parent if it is ours (a stranger's child cannot carry our marker). Runs this process spawned itself carry their
  * own run's marker. A root with no pid (a launching run, every run of a task) checks everything it may.
  */
-function markerCandidate(scope: RunScope, table: ProcTable, stat: ProcStat): boolean {
-  if (scope.root.pid <= 0) return true;
+export function markerCandidate(root: ProcessIdentity, table: ProcTable, stat: ProcStat): boolean {
+  if (root.pid <= 0) return true;
   if (stat.ppid === process.pid) return false;
   const parent = table.stats.get(stat.ppid);
-  return parent === undefined || parent.startTime < scope.root.startTime;
+  return parent === undefined || parent.startTime < root.startTime;
 }
 
 function marked(scope: RunScope, pid: number, startTime: number): boolean {
@@ -76,7 +76,7 @@ export async function checkMarkers(scope: RunScope, table: ProcTable): Promise<v
   for (const [pid, stat] of table.stats) {
     if (pid === root.pid || stat.startTime < root.startTime || scope.checked.has(keyOf(pid, stat.startTime))) continue;
     if (root.pid > 0 && (stat.pgrp === root.pid || stat.session === root.pid)) continue;
-    if (!markerCandidate(scope, table, stat)) continue;
+    if (!markerCandidate(scope.root, table, stat)) continue;
     marked(scope, pid, stat.startTime);
     if (++reads % MARKER_CHECKS_PER_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
   }
@@ -99,7 +99,7 @@ export function runMembers(scope: RunScope, table: ProcTable = readProcTable()):
       // A pid in use as a group or session id is never reused, so with the root gone its group is still ours.
       // A root with no pid (a run recorded before its spawn) has no group: only its marker counts.
       const kin = status !== 'stranger' && root.pid > 0 && (stat.pgrp === root.pid || stat.session === root.pid);
-      if (kin || (markerCandidate(scope, table, stat) && marked(scope, pid, stat.startTime))) heads.push(pid);
+      if (kin || (markerCandidate(scope.root, table, stat) && marked(scope, pid, stat.startTime))) heads.push(pid);
     }
   }
   const members = new Map<number, Member>();

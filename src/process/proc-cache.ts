@@ -38,14 +38,38 @@ export class ProcCache {
 
   /** True when process `pid` (started at `startTime` ticks) carries `marker`; its environment is read once. */
   hasMarker(pid: number, startTime: number, marker: RunMarker): boolean {
+    const entries = this.markerEntries(pid, startTime);
+    const wanted = entriesOf(marker);
+    return wanted.length > 1 && wanted.every((entry) => entries.has(entry));
+  }
+
+  /**
+   * The marker entries (`EXECUTOR_ID=…`, `EXECUTOR_RUN_ID=…`, `EXECUTOR_TASK=…`) of process `pid` (started at
+   * `startTime` ticks): its environment is read the first time only.
+   *
+   * @example
+   * ```ts
+   * const entries = cache.markerEntries(stat.pid, stat.startTime); // e.g. Set { 'EXECUTOR_ID=…', 'EXECUTOR_RUN_ID=…' }
+   * ```
+   */
+  markerEntries(pid: number, startTime: number): ReadonlySet<string> {
     const key = `${pid}:${startTime}`;
     let entries = this.#markers.get(key);
     if (entries === undefined) {
       entries = markerEntriesOf(pid);
       this.#markers.set(key, entries);
     }
-    const wanted = entriesOf(marker);
-    return wanted.length > 1 && wanted.every((entry) => entries.has(entry));
+    return entries;
+  }
+
+  /** True when the environment of process `pid` (started at `startTime` ticks) was already read. */
+  knows(pid: number, startTime: number): boolean {
+    return this.#markers.has(`${pid}:${startTime}`);
+  }
+
+  /** Forgets the environments of processes no longer in `table` (a snapshot read by the caller). */
+  forgetGone(table: ProcTable): void {
+    this.#prune(table);
   }
 
   // Forgets the environments of processes no longer in the table.

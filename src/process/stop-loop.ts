@@ -1,0 +1,144 @@
+// One loop stops every run this process is stopping: each look at /proc (one pass over the stat files, each environment
+// read once) serves all of them, so a hundred stops at once (`stopAll`) cost one walk per look, not a hundred; all
+// trees are signalled in the same look, and waited for together.
+import { membersOfAll, readMarkersAhead, type BatchScope } from './batch-members.js';
+import { rootStatusIn, type Member } from './members.js';
+import { ProcCache } from './proc-cache.js';
+import { readProcTableSliced, type ProcTable } from './proc-table.js';
+import { forceStep, refresh, signalVerified, terminate, type StopState } from './stop-steps.js';
+
+/** Outcome of one run's stop. */
+export interface StopOutcome {
+  /** False when nothing of the run was alive (or the root's pid is a stranger's and no marked process is left). */
+  signalled: boolean;
+  /** True when SIGKILL was needed. */
+  forced: boolean;
+}
+
+/** A look at /proc may take at most this share of the time between looks (a big table is looked at less often). */
+export const MAX_SCAN_SHARE = 0.5;
+
+/** One run being stopped by the loop. */
+interface Stopping extends StopState {
+  killTimeoutMs: number;
+  pollMs: number;
+  deadline: number;
+  rootAloneSince: number | undefined;
+  resolve: (outcome: StopOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+const NOT_SIGNALLED: StopOutcome = Object.freeze({ signalled: false, forced: false });
+
+/**
+ * The stops in progress, looked at together. A stop joins before a look starts, so the first look it gets was read
+ * after it was asked for: every process alive then is in it.
+ */
+export class StopLoop {
+  #joining: Stopping[] = [];
+  #active: Stopping[] = [];
+  #running = false;
+  #wake: (() => void) | null = null;
+  // Environments read once per process for as long as the loop runs (a process's environment never changes after exec).
+  #environs = new ProcCache();
+
+  /**
+   * Stops the processes of `scope` (SIGTERM; SIGKILL after `killTimeoutMs`); resolves once all are gone.
+   *
+   * @example
+   * ```ts
+   * const { signalled, forced } = await loop.stop({ root, marker }, 5_000, 20);
+   * ```
+   */
+  stop(scope: BatchScope, killTimeoutMs: number, pollMs: number): Promise<StopOutcome> {
+    return new Promise((resolve, reject) => {
+      this.#joining.push({ scope, pending: new Map(), killed: new Set(), forced: false, killTimeoutMs, pollMs, deadline: Infinity, rootAloneSince: undefined, resolve, reject });
+      if (this.#wake) this.#wake();
+      else if (!this.#running) {
+        this.#running = true;
+        // Stops asked for in the same turn share the first look.
+        setImmediate(() => void this.#run());
+      }
+    });
+  }
+
+  async #run(): Promise<void> {
+    try {
+      for (;;) {
+        const started = performance.now();
+        await this.#look();
+        if (this.#joining.length === 0 && this.#active.length === 0) return;
+        await this.#pause((performance.now() - started) / MAX_SCAN_SHARE);
+      }
+    } catch (error) {
+      for (const s of [...this.#joining.splice(0), ...this.#active.splice(0)]) s.reject(error);
+    } finally {
+      this.#running = false;
+      this.#environs = new ProcCache();
+    }
+  }
+
+  // Waits `pollMs` (the shortest asked for), or only `minMs` (the scan's share) once a new stop is waiting.
+  #pause(minMs: number): Promise<void> {
+    const pollMs = Math.min(...this.#active.map((s) => s.pollMs));
+    const since = performance.now();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.#wake = null;
+        resolve();
+      };
+      let timer = setTimeout(done, this.#joining.length > 0 ? minMs : Math.max(pollMs, minMs));
+      this.#wake = () => {
+        clearTimeout(timer);
+        timer = setTimeout(done, Math.max(0, minMs - (performance.now() - since)));
+        this.#wake = () => undefined; // already shortened
+      };
+    });
+  }
+
+  // One look: one /proc pass for every stop; new stops are signalled, the others checked and, past their deadline, forced.
+  async #look(): Promise<void> {
+    const joined = this.#joining.splice(0);
+    const ongoing = this.#active.length;
+    const all = [...this.#active, ...joined];
+    const table = await readProcTableSliced();
+    const scopes = all.map((s) => s.scope);
+    await readMarkersAhead(scopes, table, this.#environs);
+    const members = membersOfAll(scopes, table, this.#environs);
+    this.#environs.forgetGone(table);
+    const now = Date.now();
+    const active: Stopping[] = [];
+    for (const [i, s] of all.entries()) {
+      try {
+        const going = i < ongoing ? await this.#check(s, members[i]!, table, now) : await this.#begin(s, members[i]!, table);
+        if (going) active.push(s);
+      } catch (error) {
+        s.reject(error);
+      }
+    }
+    this.#active = active;
+  }
+
+  // A new stop: SIGTERM to what is there (false when nothing is).
+  async #begin(s: Stopping, members: Map<number, Member>, table: ProcTable): Promise<boolean> {
+    refresh(s, members, table);
+    if (s.pending.size === 0) {
+      s.resolve(NOT_SIGNALLED);
+      return false;
+    }
+    await terminate(s, rootStatusIn(s.scope.root, table));
+    s.deadline = Date.now() + s.killTimeoutMs;
+    return true;
+  }
+
+  // A stop under way: done once all is gone; past its deadline, SIGKILL.
+  async #check(s: Stopping, members: Map<number, Member>, table: ProcTable, now: number): Promise<boolean> {
+    for (const m of refresh(s, members, table)) if (m.id.pid === s.taskChild) signalVerified(m.id, 'SIGTERM');
+    if (s.pending.size === 0) {
+      s.resolve({ signalled: true, forced: s.forced });
+      return false;
+    }
+    if (now >= s.deadline) s.rootAloneSince = await forceStep(s, s.rootAloneSince, now);
+    return true;
+  }
+}
