@@ -1,6 +1,5 @@
 // Every error the library throws is an ExecutorError subclass with a stable `code`.
 // Messages are built here, in one place, in the form "Expected `x` to be …, got …".
-import { inspect } from 'node:util';
 
 /** Stable machine-readable error codes. */
 export type ExecutorErrorCode =
@@ -50,7 +49,7 @@ const ELLIPSIS = '...';
 export function formatValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > MAX_SHOWN_CHARS ? `${value.slice(0, MAX_SHOWN_CHARS - ELLIPSIS.length)}${ELLIPSIS}` : value);
   if (typeof value === 'bigint') return `${value}n`;
-  return inspect(value, { depth: 1, breakLength: Infinity, maxArrayLength: MAX_SHOWN_ITEMS, maxStringLength: MAX_SHOWN_NESTED_CHARS });
+  return process.getBuiltinModule('node:util').inspect(value, { depth: 1, breakLength: Infinity, maxArrayLength: MAX_SHOWN_ITEMS, maxStringLength: MAX_SHOWN_NESTED_CHARS });
 }
 
 /** Builds the canonical "Expected `what` to be …, got …." message. */

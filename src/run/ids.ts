@@ -1,5 +1,4 @@
 // Run ids sort by start time: `YYYYMMDD-HHmmss-SSS-xxxxxx` (UTC, then 6 random hex digits).
-import { randomBytes } from 'node:crypto';
 import dayjs from 'dayjs';
 import utc from 'dayjs/plugin/utc.js';
 
@@ -10,5 +9,5 @@ const RUN_ID_RANDOM_BYTES = 3;
 
 /** Makes a new run id for a run starting at `now`. */
 export function newRunId(now: number): string {
-  return `${dayjs.utc(now).format('YYYYMMDD-HHmmss-SSS')}-${randomBytes(RUN_ID_RANDOM_BYTES).toString('hex')}`;
+  return `${dayjs.utc(now).format('YYYYMMDD-HHmmss-SSS')}-${process.getBuiltinModule('node:crypto').randomBytes(RUN_ID_RANDOM_BYTES).toString('hex')}`;
 }

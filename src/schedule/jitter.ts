@@ -1,6 +1,5 @@
 // Deterministic per-slot jitter: the same task and slot always get the same delay, so a preview,
 // the scheduler and a restarted supervisor all agree on when a slot fires.
-import { createHash } from 'node:crypto';
 
 /** Bytes of the SHA-1 digest read as the hash value (48 bits: exact in a double). */
 export const JITTER_HASH_BYTES = 6;
@@ -20,7 +19,7 @@ export const JITTER_HASH_RANGE = 2 ** (8 * JITTER_HASH_BYTES);
 export function jitterOf(name: string, slotMs: number, maxMs: number): number {
   const max = Math.floor(maxMs);
   if (!(max > 0)) return 0;
-  const digest = createHash('sha1').update(`${name}\0${slotMs}`).digest();
+  const digest = process.getBuiltinModule('node:crypto').createHash('sha1').update(`${name}\0${slotMs}`).digest();
   const u = digest.readUIntBE(0, JITTER_HASH_BYTES);
   // Scale rather than take a remainder: no bias towards small delays.
   return Math.min(max, Math.floor((u / JITTER_HASH_RANGE) * (max + 1)));

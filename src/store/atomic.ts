@@ -1,5 +1,4 @@
 // Crash-safe file writes: temp file in the same folder, fsync, rename over the target.
-import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { CorruptRecordError } from '../errors.js';
@@ -13,7 +12,7 @@ const TEMP_RANDOM_BYTES = 4;
 
 /** A unique temp name beside `file` (`<file>.<pid>.<random>.tmp`): ignored by readers, swept when old. */
 export function tempPathFor(file: string): string {
-  return `${file}.${process.pid}.${randomBytes(TEMP_RANDOM_BYTES).toString('hex')}${TEMP_SUFFIX}`;
+  return `${file}.${process.pid}.${process.getBuiltinModule('node:crypto').randomBytes(TEMP_RANDOM_BYTES).toString('hex')}${TEMP_SUFFIX}`;
 }
 
 function removeQuietly(file: string): void {

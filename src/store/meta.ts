@@ -1,7 +1,6 @@
 // The folder's identity file, created once (exclusively) and re-used by every later opener.
 import { linkSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { CorruptRecordError, ExecutorError, IdMismatchError, InvalidOptionError } from '../errors.js';
 import { errnoOf, FolderError } from '../fs-errors.js';
 import { createFileExclusiveSync, readJsonIfPresentSync } from './atomic.js';
@@ -19,7 +18,7 @@ export const EXECUTOR_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** A random 8-hex-digit id, as ExecutoR makes. */
 export function randomExecutorId(): string {
-  return randomBytes(RANDOM_ID_BYTES).toString('hex');
+  return process.getBuiltinModule('node:crypto').randomBytes(RANDOM_ID_BYTES).toString('hex');
 }
 
 function checkMeta(file: string, value: unknown): FolderMeta {

@@ -1,7 +1,6 @@
 // `repl`: a Node REPL with `ex` bound to the folder's Executor (top-level await works; Ctrl-C interrupts it).
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { start } from 'node:repl';
 import type { Command } from 'commander';
 import { Executor } from '../../executor.js';
 import { watchReplInterrupts } from '../../task/interrupt.js';
@@ -17,6 +16,7 @@ async function repl(ctx: CliContext): Promise<void> {
   ctx.out(`ex = new Executor(${JSON.stringify(ctx.folder)}), id ${ex.id}. Try: await ex.listTasks()`);
   // breakEvalOnSigint: Ctrl-C rejects a pending `await` (as in `node`); watchReplInterrupts: and ends the followers and
   // waits it started, so nothing goes on printing into the prompt.
+  const { start } = await import('node:repl'); // loaded only for this command: it pulls in readline, vm and more
   const server = start({
     prompt: REPL_PROMPT, input: ctx.io.stdin, output: ctx.io.stdout as NodeJS.WritableStream, terminal: ctx.io.stdin.isTTY === true, breakEvalOnSigint: true,
   });
