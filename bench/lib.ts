@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Executor, type ExecutorOptions } from '../dist/index.js';
-import { readIdentity } from '../dist/process/identity.js';
 
 /** Folder of the bench fixtures. */
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -14,6 +13,8 @@ export interface Figure {
   figure: string;
   ours: string;
   floor: string;
+  /** PM2 7's figure for the same, measured in the same run ('—' or absent: no PM2 counterpart). */
+  pm2?: string;
   ratio: string;
   goal: string;
   pass: boolean | null;
@@ -74,15 +75,22 @@ export function lines(file: string): string[] {
   }
 }
 
-/** True while a pid exists and is not a zombie. */
+/** True while a pid exists and is not a zombie (its state in `/proc/<pid>/stat`, read here so only dist's public API is used). */
 export function pidAlive(pid: number): boolean {
-  return readIdentity(pid) !== null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X' && state !== '';
+  } catch {
+    return false;
+  }
 }
 
 // Everything made here is removed by cleanUp(), even when a bench throws.
 const folders: string[] = [];
 const groups = new Set<number>();
 const cleanups: (() => Promise<unknown>)[] = [];
+const syncCleanups: (() => void)[] = [];
 
 /** A fresh temp folder under os.tmpdir(). */
 export function tempFolder(tag: string): string {
@@ -112,15 +120,28 @@ export function onCleanUp(fn: () => Promise<unknown>): void {
   cleanups.push(fn);
 }
 
+/** Registers a synchronous clean-up (e.g. SIGKILL a PM2 daemon), run by cleanUp() and by cleanUpSync() on a signal. */
+export function onCleanUpSync(fn: () => void): void {
+  syncCleanups.push(fn);
+}
+
+function runSyncCleanups(): void {
+  for (const fn of syncCleanups.splice(0).reverse()) {
+    try { fn(); } catch { /* best effort */ }
+  }
+}
+
 /** Stops executors, kills leftover process groups and removes temp folders. */
 export async function cleanUp(): Promise<void> {
   for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
+  runSyncCleanups();
   for (const pid of [...groups]) killGroup(pid);
   for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-/** Synchronous last resort for an abrupt exit: kill tracked groups, remove folders. */
+/** Synchronous last resort for an abrupt exit: run the synchronous clean-ups, kill tracked groups, remove folders. */
 export function cleanUpSync(): void {
+  runSyncCleanups();
   for (const pid of [...groups]) killGroup(pid);
   for (const dir of folders.splice(0)) rmSync(dir, { recursive: true, force: true });
 }

@@ -1,14 +1,7 @@
 // Renders the results as Markdown for docs/benchmarks.md (also printed by bench/run.ts).
 import { cpus, totalmem, release, type } from 'node:os';
-import { fmtMb, fmtMs, type Figure } from './lib.js';
-
-/** Headline numbers used in the PM2 comparison. */
-export interface Headlines {
-  restart: { ours: number; floor: number };
-  startAll: { ours: number; floor: number; tasks: number };
-  output: { ours: number; floor: number };
-  memory: { ours: number; floor: number; perTask: number; empty: number; tasks: number };
-}
+import { type Figure } from './lib.js';
+import { PM2_SETTINGS, PM2_VERSION } from './pm2.js';
 
 /** Machine and run facts printed with the table. */
 export interface RunInfo {
@@ -21,27 +14,32 @@ const cell = (s: string) => s.replace(/\|/g, '\\|');
 
 /** The results table (Markdown). */
 export function table(figures: Figure[]): string {
-  const head = '| Figure | Ours | Floor | Ratio | Goal | Result |\n|---|---|---|---|---|---|';
-  const rows = figures.map((f) => `| ${[f.figure, f.ours, f.floor, f.ratio, f.goal, f.pass === null ? '—' : f.pass ? 'pass' : '**FAIL**'].map(cell).join(' | ')} |`);
+  const head = '| Figure | Ours | Floor | PM2 | Ratio | Goal | Result |\n|---|---|---|---|---|---|---|';
+  const rows = figures.map((f) => `| ${[f.figure, f.ours, f.floor, f.pm2 ?? '—', f.ratio, f.goal, f.pass === null ? '—' : f.pass ? 'pass' : '**FAIL**'].map(cell).join(' | ')} |`);
   return [head, ...rows].join('\n');
 }
 
-function pm2(h: Headlines): string {
-  const restartExtra = h.restart.ours - h.restart.floor;
-  const perStart = h.startAll.ours / h.startAll.tasks;
+/** How PM2 was run: its column is measured in the same run, on the same machine. */
+function pm2Section(): string {
+  const settings = Object.entries(PM2_SETTINGS).map(([k, v]) => `\`${k}=${v}\``).join(', ');
   return [
-    '## For reference, PM2 7',
+    `## PM2, measured in this run`,
     '',
-    'The issue quotes PM2 7 measured on a machine of this kind (2 cores, Node 20): a restart took 162 ms from exit to the',
-    "replacement's user code against 65 ms for a raw respawn (+97 ms); 200 MiB of stdout took 13.6× as long as a shell",
-    'redirect; the daemon used 69–80 MB plus 9 MB per app; starting 50 apps took 4.0 s.',
+    `The PM2 column is PM2 ${PM2_VERSION} (the devDependency), run by the bench in the same run as ours, on the same machine,`,
+    'with the same scripts. Each bench that needs it starts a daemon in a fresh temporary `PM2_HOME` (every path PM2 uses,',
+    'sockets, pid file and logs, derives from it, so the user\'s `~/.pm2` is never touched) with an untimed `pm2 ping`, and',
+    'kills it at the end (`pm2 kill`, then SIGKILL of the daemon\'s pid and of every process still carrying the session\'s',
+    'marker in its environment; also on SIGINT/SIGTERM). No PM2 process survives the bench.',
     '',
-    `Here, in this run: a restart took ${fmtMs(h.restart.ours)} against ${fmtMs(h.restart.floor)} for a raw respawn (+${fmtMs(restartExtra)}, PM2 +97 ms);`,
-    `200 MiB of output took ${(h.output.ours / h.output.floor).toFixed(2)}× the shell redirect's time (PM2 13.6×);`,
-    `the supervisor used ${fmtMb(h.memory.ours)} with ${h.memory.tasks} running tasks (${fmtMb(h.memory.empty)} with none, ~${(h.memory.perTask / 1024).toFixed(0)} KB a task;`,
-    `PM2 would be ~${69 + 9 * h.memory.tasks} MB for ${h.memory.tasks} apps); \`startAll\` of ${h.startAll.tasks} tasks took ${fmtMs(h.startAll.ours)}`,
-    `(${fmtMs(perStart)} a task, against PM2's 4.0 s for 50 apps, 80 ms an app).`,
-    'PM2 was not run here, so its figures come from another run on similar hardware: compare the ratios more than the absolute times.',
+    `- Settings: ${settings} (no network check; SIGTERM, the signal ours sends, instead of PM2's SIGINT, which the`,
+    '  background children of a non-interactive `sh` ignore, so that every PM2 stop would wait its 1.6 s kill_timeout).',
+    '  Everything else is PM2\'s default: fork mode, treekill on, 2 concurrent actions, autorestart on unless said.',
+    '- CLI figures (`pm2 jlist`, `pm2 ls`, `pm2 --version`, `pm2 delete all`, `pm2 start <ecosystem>`) are timed like ours,',
+    '  from spawn to exit, against a daemon that is already running (every PM2 command connects to it first, even',
+    '  `--version`); they include the PM2 CLI\'s own start-up, as ours include the `executor` CLI\'s where ours is a command.',
+    '- Where ours is an API call (`stopAll()`, `startAll()`), PM2\'s is still its CLI, as the issue states its figures.',
+    '- Output and restart use PM2\'s programmatic API (`require(\'pm2\')` in `bench/fixtures/pm2-api.mjs`, connected to the',
+    '  session\'s daemon), so that its bus\'s `exit` event can be seen.',
   ].join('\n');
 }
 
@@ -53,7 +51,7 @@ export function renderPartial(figures: Figure[]): string {
 }
 
 /** The whole document. */
-export function renderReport(figures: Figure[], notes: string[], headlines: Headlines, info: RunInfo): string {
+export function renderReport(figures: Figure[], notes: string[], info: RunInfo): string {
   const cpu = cpus();
   const missed = figures.filter((f) => f.pass === false);
   const details = figures.filter((f) => f.note).map((f) => `- **${f.figure}**: ${f.note}`);
@@ -85,7 +83,7 @@ export function renderReport(figures: Figure[], notes: string[], headlines: Head
     '',
     ...details,
     '',
-    pm2(headlines),
+    pm2Section(),
     '',
   ].join('\n');
 }

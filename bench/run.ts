@@ -4,16 +4,19 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanUp, cleanUpSync, type Figure } from './lib.js';
-import { benchCli, FEW_TASKS as CLI_FEW_TASKS, REPS as CLI_REPS, TASKS as CLI_TASKS } from './cli.js';
+import { benchCli, REPS as CLI_REPS, TASKS as CLI_TASKS } from './cli.js';
 import { benchEvent, ROUNDS as EVENT_ROUNDS, TASKS as EVENT_TASKS } from './event.js';
+import { benchImport, REPS as IMPORT_REPS } from './import.js';
+import { benchInstall } from './install.js';
 import { benchMemory } from './memory.js';
-import { benchOutput } from './output.js';
+import { benchOutput, ROUNDS as OUTPUT_ROUNDS } from './output.js';
 import { benchProgram, NODE_REPS as PROGRAM_NODE_REPS, REPS as PROGRAM_REPS, STEPS as PROGRAM_STEPS } from './program.js';
 import { benchReadOut } from './read-out.js';
 import { renderPartial, renderReport } from './report.js';
-import { benchRestart } from './restart.js';
+import { benchRestart, RESTARTS } from './restart.js';
 import { ALIGNED_SECONDS as SCHEDULE_ALIGNED_SECONDS, benchSchedule, FLOOR_SECONDS as SCHEDULE_FLOOR_SECONDS, SECONDS as SCHEDULE_SECONDS, TASKS as SCHEDULE_TASKS } from './schedule.js';
-import { benchStartAll, TASKS as START_TASKS } from './start-all.js';
+import { benchStartAll, ROUNDS as START_ROUNDS, TASKS as START_TASKS } from './start-all.js';
+import { benchStopAll, ROUNDS as STOP_ROUNDS, TASKS as STOP_TASKS } from './stop-all.js';
 import { benchStopTree, KILL_TIMEOUT_MS as STOP_KILL_TIMEOUT_MS, PROCESSES as STOP_PROCESSES } from './stop-tree.js';
 import { benchTable } from './table.js';
 import { benchTimestamps, LINE_BYTES as STAMP_LINE_BYTES, MIB as STAMP_MIB } from './timestamps.js';
@@ -22,22 +25,25 @@ import { TASKS as MEMORY_TASKS } from './memory.js';
 const DOC = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'benchmarks.md');
 
 const NOTES = [
-  "**Restart latency**: a task whose first run stamps the wall clock just before `process.exit(1)` and whose next run stamps it on its first line; supervised by `keepRestarting` (the first restart of a streak is immediate, so each sample is a fresh task). Floor: the same script respawned with `child_process.spawn` from the parent's `'exit'` handler. Both gaps include a full Node start-up; the two sides alternate.",
-  "**startAll**: time for `startAll()` to resolve with 100 `started` rows (each run spawned through the shim and recorded), against a loop of 100 `child_process.spawn` calls of the same sleeping Node script (detached, output to a file). Between rounds, every child is waited for (up), killed and waited for (gone).",
-  "**Output throughput**: a Node child writes 200 MiB in 1 MiB chunks to stdout and stamps the wall clock at its first line and after its last write. Throughput is measured between those stamps (the bytes' path: our child writes to the file descriptor it was given; the floor is `sh -c 'node writer.mjs > file'`). The second row times the same runs end to end (ours: `startTask` to the task's `exit` event; floor: spawn to exit), so the fixed per-run bookkeeping is shown, not hidden. Ratio = floor / ours, so 1.0 means no loss.",
+  `**Restart latency**: a task whose first run stamps the wall clock just before \`process.exit(1)\` and whose next run stamps it on its first line; supervised by \`keepRestarting\` (the first restart of a streak is immediate, so each sample is a fresh task). Floor: the same script respawned with \`child_process.spawn\` from the parent's \`'exit'\` handler. PM2: the same script as an app with autorestart on (PM2's default), started through PM2's programmatic API; its daemon restarts it, and the gap is read from the same two stamps. Every gap includes a full Node start-up; the three sides alternate, ${RESTARTS} samples each after a warm-up (\`BENCH_RESTARTS\`).`,
+  `**startAll**: time for \`startAll()\` to resolve with ${START_TASKS} \`started\` rows (each run spawned and recorded), against a loop of ${START_TASKS} \`child_process.spawn\` calls of the same script (detached, output to a file), and against \`pm2 start\` of an ecosystem file of ${START_TASKS} apps of that script (the CLI, spawn → exit; it returns once its daemon has launched every app; a fresh daemon each round, already running). The script is \`sh sleep-ready.sh\` (notes its pid, then \`exec sleep 600\`; \`interpreter: 'sh'\` on every side) for the goal's row, and the Node sleeper for the earlier row. The time until every child has written its ready line is in the details. Between rounds, every child is waited for (up), killed and waited for (gone); the sides alternate, ${START_ROUNDS} rounds (\`BENCH_START_ROUNDS\`, \`BENCH_START_TASKS\`).`,
+  `**Output throughput**: a Node child writes 200 MiB in 1 MiB chunks to stdout and stamps the wall clock at its first line and after its last write. The goal's row times whole runs with default options (a header first): ours from \`startTask\` to the task's \`exit\` event, the floor \`sh -c 'node writer.mjs > file'\` from spawn to exit, PM2 from \`pm2.start({ script, autorestart: false, out_file })\` (programmatic API, daemon running) until its bus announced the app's exit and the out file held all 200 MiB (PM2's daemon copies the child's pipe to the file, so the file may finish after the exit). The throughput row (the earlier goal) is measured between the child's two stamps, with \`header: false\`; the last row is that run end to end. Ratio = floor / ours, so 1.0 means no loss. The four sides alternate, ${OUTPUT_ROUNDS} rounds after a warm-up (\`BENCH_OUTPUT_ROUNDS\`).`,
   `**Timestamp-mode throughput**: the same kind of writer, but of ${STAMP_LINE_BYTES}-byte lines (${STAMP_MIB} MiB), run as a task with \`timestamps: true\` (its output goes through the writer process that stamps each line) and as a task in the default fd mode (both \`header: false\`), timed from \`startTask\` to the task's \`exit\` event (which waits for the writer to drain); MiB/s = MiB / that time. Ratio = fd time / timestamps time (timestamps MiB/s as a fraction of fd mode's), so 1.0 means stamping costs nothing; a \`sh -c 'node line-writer.mjs > file'\` redirect is the floor of both. The three sides alternate, after one warm-up run each.`,
   '**readOut**: `readOut(name, 50)` on a 1 GB `<name>.txt` (sparse, with real lines at the end) and on a 1 MB one; floor: `open` + `fstat` + `read` of the last 64 KiB + `close`.',
   '**tick / startTask / stopTask**: tables of 10,000 and 10 idle tasks filled through `addTask`; then `tick()`, and `startTask` + `stopTask` of one task (running `sleep 60` from a shell script), alternating between the two tables; medians.',
   `**Schedule lateness**: ${SCHEDULE_TASKS} tasks on a \`'1 sec'\` period for ${SCHEDULE_SECONDS} s, supervised by \`keepRestarting()\`, task i anchored at a whole second + i·${(1000 / SCHEDULE_TASKS).toFixed(0)} ms (\`start\`), so the ${SCHEDULE_TASKS} runs a second are spread evenly over it; \`header: false\`, \`interpreter: 'sh'\`. Each run is a tiny shell script that appends \`$EXECUTOR_TASK $EXECUTOR_TRIGGER $(date +%s%N)\` to a log, so lateness = the child's own clock − its slot: it counts everything (timer, pass, lock, archive, spawn, the shell's start-up). Floor, in the same process but before ours (not alongside it): a plain \`setTimeout\` loop spawning the same script with \`child_process.spawn\` (detached, output to a file) at the same instants for ${SCHEDULE_FLOOR_SECONDS} s, measured the same way. A slot missed = never stamped within 5 s of the window's end (skipped slots, \`overlap: 'skip'\`, count as missed). Informational: the same with every task anchored on the same instant (${SCHEDULE_ALIGNED_SECONDS} s), against a floor of ${SCHEDULE_TASKS} raw spawns back to back in one timer callback. \`BENCH_SCHEDULE_SECONDS\`, \`BENCH_SCHEDULE_FLOOR_SECONDS\`, \`BENCH_SCHEDULE_ALIGNED_SECONDS\`, \`BENCH_SCHEDULE_BURSTS\`, \`BENCH_SCHEDULE_TASKS\` shorten it for quick runs.`,
   `**Program step overhead**: a program of ${PROGRAM_STEPS} steps, each \`sh program-step.sh\` (\`exit 0\`, \`interpreter: 'sh'\`, \`header: false\`), timed from \`runTask\` to \`waitRun\` resolving; per step = that time / ${PROGRAM_STEPS}. Floor: ${PROGRAM_STEPS} sequential \`child_process.spawn\`s of \`sh program-step.sh\` (detached, output to a file), each awaited until its \`'exit'\`. Three sides alternate ${PROGRAM_REPS} times after a warm-up: the floor, ours with no supervisor (the calling process advances the steps as they exit), ours under \`keepRestarting()\` in the same process. Informational: the same with ${PROGRAM_STEPS} empty Node steps (${PROGRAM_NODE_REPS} runs). \`BENCH_PROGRAM_STEPS\`, \`BENCH_PROGRAM_REPS\`, \`BENCH_PROGRAM_NODE_REPS\` change it.`,
   `**Event fan-out**: ${EVENT_TASKS} one-step programs with \`on: ['go']\` (step \`sh program-stamp.sh\`, which appends its run id and \`$(date +%s%N)\` to a log), supervised by \`keepRestarting()\` in the bench's process; timed from just before \`emitEvent('go')\` to each child's own stamp (and to each run's \`start\` event, in the details); per round, the first and the last of the ${EVENT_TASKS} spawns; p50 / p99 / max over ${EVENT_ROUNDS} rounds. Floor: ${EVENT_TASKS} \`child_process.spawn\`s of the same script from one loop (detached, output to a file), from the loop's start to each child's stamp. The event is emitted by the supervising process itself, and, alternately, by a second Node process (\`bench/fixtures/program-emit.mjs\`, already running, stamping just before its \`emitEvent\`), whose event file the supervisor picks up: the difference is the hand-over's cost. The three sides alternate round by round after a warm-up. \`BENCH_EVENT_ROUNDS\`, \`BENCH_EVENT_TASKS\` change it.`,
-  '**Supervisor RSS**: a fresh plain-Node process imports `dist/`, supervises 100 sleeping Node tasks with `keepRestarting({ sleep: 1 })` and samples `process.memoryUsage().rss` for 3 s once all are up; floor: a bare `node` process.',
-  `**CLI commands**: each \`executor\` command is a fresh process (\`node bin/executor.js ...\`, \`EXECUTOR_FOLDER\` a temp folder, \`NO_COLOR=1\`, stdout and stderr piped and read), timed from \`spawn\` to \`'close'\` (exited, output read to its end); median and p90 of ${CLI_REPS} runs each. \`--version\` against \`node -e 0\` (bare Node start-up). \`ls --json\` on a folder of ${CLI_TASKS} idle tasks (added through \`addTask\`, never started) against a \`node -e\` one-liner that reads and \`JSON.parse\`s every \`tasks/*.json\` and prints them as JSON (the least a separate process can do to show the table); informational: \`ls\` (table) on the same folder and on ${CLI_FEW_TASKS} tasks (against the same one-liner on ${CLI_FEW_TASKS}). \`run NAME --wait\` of a task whose script is \`sh\` printing one line and exiting 0 (default options: header, fd output) against a \`node -e\` one-liner that spawns \`sh\` on the same script, pipes its stdout and stderr through and exits with its code. Every side runs once as a warm-up, then ${CLI_REPS} rounds of all sides, the round's order reversed every other round. \`BENCH_CLI_REPS\` changes it.`,
+  `**Supervisor RSS and PSS**: a fresh plain-Node process imports \`dist/\`, supervises ${MEMORY_TASKS} sleeping Node tasks with \`keepRestarting({ sleep: 1 })\` and samples \`process.memoryUsage().rss\` every 250 ms for 3 s once all are up (the last sample). PM2: a daemon in a fresh \`PM2_HOME\` runs ${MEMORY_TASKS} apps of the same script (fork mode, from an ecosystem file); its VmRSS (\`/proc/<pid>/status\`) is sampled the same way. PSS (\`Pss\` of \`/proc/<pid>/smaps_rollup\`) is summed over every non-task process: ours, the supervisor plus every process carrying the executor's run marker (\`EXECUTOR_ID\`) that is not a task (the tasks report their pids), i.e. the runs' \`sh\` shims; PM2's, every process of the session that is not an app (the daemon, and any helper). Floor: a bare \`node\` process (\`BENCH_MEMORY_TASKS\`).`,
+  `**CLI commands**: each command is a fresh process (\`node bin/executor.js ...\` with \`EXECUTOR_FOLDER\` a temp folder; \`node node_modules/pm2/bin/pm2 ...\` with the session's \`PM2_HOME\`; \`NO_COLOR=1\`, stdout and stderr piped and read), timed from \`spawn\` to \`'close'\` (exited, output read to its end); median and p90 of ${CLI_REPS} runs each. \`ls --json\` and \`ls\` run on a folder of ${CLI_TASKS} running tasks (\`sh sleep-long.sh\`, \`exec sleep 600\`, started with \`startAll()\` and left running), while a PM2 daemon runs ${CLI_TASKS} apps of the same script: \`pm2 jlist\` and \`pm2 ls\` ask that daemon (which samples each app's cpu and memory), and \`pm2 --version\` too connects to it first (its start is not timed). \`--version\` and \`--help\` against \`node -e 0\` (bare Node start-up). Informational: \`ls --json\` on ${CLI_TASKS} idle tasks against a \`node -e\` one-liner that reads and \`JSON.parse\`s every \`tasks/*.json\` and prints them as JSON; \`run NAME --wait\` of a task whose script is \`sh\` printing one line (default options) against a \`node -e\` one-liner that spawns \`sh\` on the same script and pipes its output through. Every side runs once as a warm-up, then ${CLI_REPS} rounds of all sides, the round's order reversed every other round (\`BENCH_CLI_REPS\`, \`BENCH_CLI_TASKS\`).`,
+  `**import**: a fresh \`node --input-type=module -e\` run from the package's root (so \`executor-sdk\` resolves through the package's own \`exports\`, as a user's import does) that prints \`process.memoryUsage().rss\` as its last act: bare, and after \`await import('executor-sdk')\`; timed from spawn to exit. Added time and added RSS = medians of ${IMPORT_REPS} runs each, sides alternating after a warm-up. PM2 column, informational: \`require('pm2')\` the same way (\`BENCH_IMPORT_REPS\`).`,
+  `**stopAll**: ${STOP_TASKS} running tasks, each \`sh sh-child.sh\` (\`sleep 600 &\`, then \`wait\`; \`interpreter: 'sh'\`), started with \`startAll()\` and all up (each wrote its child's pid); \`stopAll()\` timed from the call until every one of those processes is gone (found by a marker in \`/proc/<pid>/environ\`; the time the call returned, when later, counts). Floor: the same scripts spawned raw (detached), then \`kill(-pgid, SIGTERM)\` for each and a wait until every pid (each \`sh\` and its \`sleep\`) is gone. PM2: ${STOP_TASKS} apps of the same script from an ecosystem file, then \`pm2 delete all\` (the CLI, spawn → exit, daemon running), every process checked gone the same way. The three sides alternate, ${STOP_ROUNDS} rounds; medians (\`BENCH_STOP_ROUNDS\`, \`BENCH_STOP_TASKS\`).`,
+  '**npm install**: `npm pack --ignore-scripts` of the built package into a temp folder, then in an empty temp project `npm i --prefer-offline --no-audit --no-fund <tarball>` (install scripts allowed, as for a user). Size: `du -sk node_modules`. Packages: every package root under node_modules (`node_modules/<name>/package.json`, `node_modules/@scope/<name>/package.json`, nested ones too, the package itself included). Install scripts: any of those with `preinstall`, `install` or `postinstall`, or a `binding.gyp`.',
   `**Stopping a big tree**: a task whose script (\`bench/fixtures/big-tree.sh\`) starts ${STOP_PROCESSES} processes that all ignore SIGTERM (7 subshells of 99 \`sleep\`s each); \`stopTask\` with \`killTimeout: ${STOP_KILL_TIMEOUT_MS}\`, timed from the call to its return, with every process found gone (by the run marker in \`/proc/<pid>/environ\`). The floor is the killTimeout itself: a stop that must wait it cannot be faster. The event loop of the calling process is watched with \`perf_hooks.monitorEventLoopDelay\` (resolution 5 ms) for the whole stop; its max is the longest block.`,
 ];
 
 /** Bench names, in run order; `BENCH_ONLY=schedule,timestamps` runs a subset (printed, docs/benchmarks.md left alone). */
-export const BENCHES = ['restart', 'start-all', 'output', 'timestamps', 'read-out', 'table', 'schedule', 'memory', 'program', 'event', 'cli', 'stop-tree'] as const;
+export const BENCHES = ['restart', 'start-all', 'output', 'timestamps', 'read-out', 'table', 'schedule', 'memory', 'program', 'event', 'cli', 'import', 'stop-all', 'stop-tree', 'install'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 /** The benches chosen by `BENCH_ONLY` (comma-separated names), or null for all of them. */
@@ -67,27 +73,26 @@ async function main(): Promise<void> {
     return result;
   };
   try {
-    const restart = await step('restart', 'restart latency', benchRestart);
-    const startAll = await step('start-all', 'startAll', benchStartAll);
-    const output = await step('output', 'output throughput', benchOutput);
+    await step('restart', 'restart latency (with PM2)', benchRestart);
+    await step('start-all', 'startAll (with PM2)', benchStartAll);
+    await step('output', 'output throughput (with PM2)', benchOutput);
     await step('timestamps', 'timestamp-mode throughput', benchTimestamps);
     await step('read-out', 'readOut', benchReadOut);
     await step('table', 'tick, startTask, stopTask with 10,000 tasks', benchTable);
     await step('schedule', 'schedule lateness', benchSchedule);
-    const memory = await step('memory', 'supervisor RSS', benchMemory);
+    await step('memory', 'supervisor RSS and PSS (with PM2)', benchMemory);
     await step('program', 'program step overhead', benchProgram);
     await step('event', 'event fan-out', benchEvent);
-    await step('cli', 'executor CLI commands', benchCli);
+    await step('cli', 'executor CLI commands (with PM2)', benchCli);
+    await step('import', 'import cost', benchImport);
+    await step('stop-all', 'stopAll of running tasks (with PM2)', benchStopAll);
     await step('stop-tree', 'stopping a 700-process tree', benchStopTree);
-    if (!restart || !startAll || !output || !memory) {
+    await step('install', 'npm install footprint', benchInstall);
+    if (chosen) {
       process.stdout.write(`${renderPartial(figures)}\nPartial run (BENCH_ONLY=${process.env.BENCH_ONLY}, ${((Date.now() - t0) / 1000).toFixed(0)} s): docs/benchmarks.md not written.\n`);
       return;
     }
-    const doc = renderReport(figures, NOTES, {
-      restart, output,
-      startAll: { ...startAll, tasks: START_TASKS },
-      memory: { ...memory, tasks: MEMORY_TASKS },
-    }, { date: new Date(), durationMs: Date.now() - t0, caCertsWasSet });
+    const doc = renderReport(figures, NOTES, { date: new Date(), durationMs: Date.now() - t0, caCertsWasSet });
     writeFileSync(DOC, doc);
     process.stdout.write(`${doc}\nWritten to ${DOC}\n`);
   } finally {
