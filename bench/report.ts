@@ -31,15 +31,18 @@ function pm2Section(): string {
     'kills it at the end (`pm2 kill`, then SIGKILL of the daemon\'s pid and of every process still carrying the session\'s',
     'marker in its environment; also on SIGINT/SIGTERM). No PM2 process survives the bench.',
     '',
-    `- Settings: ${settings} (no network check; SIGTERM, the signal ours sends, instead of PM2's SIGINT, which the`,
-    '  background children of a non-interactive `sh` ignore, so that every PM2 stop would wait its 1.6 s kill_timeout).',
-    '  Everything else is PM2\'s default: fork mode, treekill on, 2 concurrent actions, autorestart on unless said.',
+    `- Settings: ${settings}. No version check (it calls home); SIGTERM, the signal ours sends, as the stop signal: PM2's`,
+    '  default, SIGINT, is ignored by the background children of a non-interactive `sh`, so each of its stops would wait',
+    '  its 1.6 s kill_timeout. Everything else is PM2\'s default: fork mode, treekill on, 2 concurrent actions, autorestart',
+    '  on unless a row says otherwise.',
     '- CLI figures (`pm2 jlist`, `pm2 ls`, `pm2 --version`, `pm2 delete all`, `pm2 start <ecosystem>`) are timed like ours,',
     '  from spawn to exit, against a daemon that is already running (every PM2 command connects to it first, even',
     '  `--version`); they include the PM2 CLI\'s own start-up, as ours include the `executor` CLI\'s where ours is a command.',
     '- Where ours is an API call (`stopAll()`, `startAll()`), PM2\'s is still its CLI, as the issue states its figures.',
     '- Output and restart use PM2\'s programmatic API (`require(\'pm2\')` in `bench/fixtures/pm2-api.mjs`, connected to the',
     '  session\'s daemon), so that its bus\'s `exit` event can be seen.',
+    '- Memory: PM2\'s daemon\'s VmRSS, and the PSS of every process of its session that is not an app; the import rows\'',
+    '  PM2 column is `require(\'pm2\')` in a bare Node, for scale.',
   ].join('\n');
 }
 
