@@ -18,6 +18,9 @@ export interface StopOutcome {
 /** A look at /proc may take at most this share of the time between looks (a big table is looked at less often). */
 export const MAX_SCAN_SHARE = 0.5;
 
+/** The share of the time before the first look after a SIGTERM that the look before it may take. */
+export const FIRST_CHECK_SHARE = 1;
+
 /** One run being stopped by the loop. */
 interface Stopping extends StopState {
   killTimeoutMs: number;
@@ -26,6 +29,15 @@ interface Stopping extends StopState {
   rootAloneSince: number | undefined;
   resolve: (outcome: StopOutcome) => void;
   reject: (error: unknown) => void;
+}
+
+const MICROS_PER_MS = 1_000;
+
+let looks = 0;
+
+/** How many looks at /proc the stops of this process have made so far (one per round, however many runs it served). */
+export function stopLooks(): number {
+  return looks;
 }
 
 const NOT_SIGNALLED: StopOutcome = Object.freeze({ signalled: false, forced: false });
@@ -65,10 +77,14 @@ export class StopLoop {
   async #run(): Promise<void> {
     try {
       for (;;) {
-        const started = performance.now();
-        await this.#look();
+        // The look's cost is the CPU it took, not its wall time: under load, or with other work interleaved between
+        // its slices, the wall time grows while the look costs the same.
+        const started = process.cpuUsage();
+        const signalled = await this.#look();
         if (this.#joining.length === 0 && this.#active.length === 0) return;
-        await this.#pause((performance.now() - started) / MAX_SCAN_SHARE);
+        const { user, system } = process.cpuUsage(started);
+        // Trees just signalled are usually gone at once: the next look may come sooner (taking up to half the time).
+        await this.#pause((user + system) / MICROS_PER_MS / (signalled ? FIRST_CHECK_SHARE : MAX_SCAN_SHARE));
       }
     } catch (error) {
       for (const s of [...this.#joining.splice(0), ...this.#active.splice(0)]) s.reject(error);
@@ -96,11 +112,13 @@ export class StopLoop {
     });
   }
 
-  // One look: one /proc pass for every stop; new stops are signalled, the others checked and, past their deadline, forced.
-  async #look(): Promise<void> {
+  // One look: one /proc pass for every stop; new stops are signalled, the others checked and, past their deadline,
+  // forced. True when it signalled new trees.
+  async #look(): Promise<boolean> {
     const joined = this.#joining.splice(0);
     const ongoing = this.#active.length;
     const all = [...this.#active, ...joined];
+    looks++;
     const table = await readProcTableSliced();
     const scopes = all.map((s) => s.scope);
     await readMarkersAhead(scopes, table, this.#environs);
@@ -108,15 +126,18 @@ export class StopLoop {
     this.#environs.forgetGone(table);
     const now = Date.now();
     const active: Stopping[] = [];
+    let begun = false;
     for (const [i, s] of all.entries()) {
       try {
         const going = i < ongoing ? await this.#check(s, members[i]!, table, now) : await this.#begin(s, members[i]!, table);
         if (going) active.push(s);
+        begun ||= going && i >= ongoing;
       } catch (error) {
         s.reject(error);
       }
     }
     this.#active = active;
+    return begun;
   }
 
   // A new stop: SIGTERM to what is there (false when nothing is).
