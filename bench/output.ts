@@ -20,7 +20,7 @@ export const ROUNDS = envInt('BENCH_OUTPUT_ROUNDS', 5);
 export const GOAL_RATIO = 0.95;
 
 /** Pause after each PM2 run, before the other sides' runs. */
-export const SETTLE_MS = 1_000;
+export const SETTLE_MS = 200;
 
 const SCRIPT = join(FIXTURES, 'writer.mjs');
 const BYTES = MIB * 1024 * 1024;
@@ -88,16 +88,19 @@ export async function benchOutput(): Promise<{ figures: Figure[]; ours: number; 
   try {
     const api = await openPm2Api(pm2);
     for (let i = -1; i < ROUNDS; i++) { // round -1: warm-up (page cache, first Node start)
-      // PM2 first, then a pause so its daemon's after-work does not slow the next run; the other three sides' order
-      // flips every round (the first write after a pause was seen slower on a busy machine).
+      // PM2 first, a short pause for its daemon's after-work, then one unmeasured shell run: on this machine the first
+      // 200 MiB write after a pause was often several times slower, whoever made it. The other three sides then run
+      // in an order that rotates every round, so no side is always first.
       const theirs = await pm2Round(api, dir, i + 1);
       await pause(SETTLE_MS);
+      await shellRound(dir);
       const sides = [
         async () => { const s = await shellRound(dir); if (i >= 0) runs.shell.push(s); },
         async () => { const s = await oursRound(ex, folder, 'writer', env('writer').BENCH_STAMPS); if (i >= 0) runs.ours.push(s); },
         async () => { const s = await oursRound(ex, folder, 'bare', env('bare').BENCH_STAMPS); if (i >= 0) runs.bare.push(s); },
       ];
-      for (const side of i % 2 === 0 ? sides : sides.reverse()) await side();
+      const first = (i + 1) % sides.length;
+      for (const side of [...sides.slice(first), ...sides.slice(0, first)]) await side();
       if (i >= 0) runs.pm2.push(theirs);
     }
     await api.close();
