@@ -18,9 +18,6 @@ export interface StopOutcome {
 /** A look at /proc may take at most this share of the time between looks (a big table is looked at less often). */
 export const MAX_SCAN_SHARE = 0.5;
 
-/** The share of the time before the first look after a SIGTERM that the look before it may take. */
-export const FIRST_CHECK_SHARE = 1;
-
 /** One run being stopped by the loop. */
 interface Stopping extends StopState {
   killTimeoutMs: number;
@@ -75,6 +72,7 @@ export class StopLoop {
   }
 
   async #run(): Promise<void> {
+    let quick = false;
     try {
       for (;;) {
         // The look's cost is the CPU it took, not its wall time: under load, or with other work interleaved between
@@ -83,8 +81,10 @@ export class StopLoop {
         const signalled = await this.#look();
         if (this.#joining.length === 0 && this.#active.length === 0) return;
         const { user, system } = process.cpuUsage(started);
-        // Trees just signalled are usually gone at once: the next look may come sooner (taking up to half the time).
-        await this.#pause((user + system) / MICROS_PER_MS / (signalled ? FIRST_CHECK_SHARE : MAX_SCAN_SHARE));
+        // Trees just signalled are usually gone at once: the look after a SIGTERM comes after `pollMs` whatever the look
+        // cost, but never twice in a row (stops joining one by one must not keep /proc walked back to back).
+        quick = signalled && !quick;
+        await this.#pause((user + system) / MICROS_PER_MS / MAX_SCAN_SHARE, quick);
       }
     } catch (error) {
       for (const s of [...this.#joining.splice(0), ...this.#active.splice(0)]) s.reject(error);
@@ -94,8 +94,9 @@ export class StopLoop {
     }
   }
 
-  // Waits `pollMs` (the shortest asked for), or only `minMs` (the scan's share) once a new stop is waiting.
-  #pause(minMs: number): Promise<void> {
+  // Waits `pollMs` (the shortest asked for) and at least `minMs` (the look's share), except: only `minMs` once a new stop
+  // is waiting, only `pollMs` when `quick` (right after a SIGTERM).
+  #pause(minMs: number, quick: boolean): Promise<void> {
     const pollMs = Math.min(...this.#active.map((s) => s.pollMs));
     const since = performance.now();
     return new Promise((resolve) => {
@@ -103,7 +104,7 @@ export class StopLoop {
         this.#wake = null;
         resolve();
       };
-      let timer = setTimeout(done, this.#joining.length > 0 ? minMs : Math.max(pollMs, minMs));
+      let timer = setTimeout(done, this.#joining.length > 0 ? minMs : quick ? pollMs : Math.max(pollMs, minMs));
       this.#wake = () => {
         clearTimeout(timer);
         timer = setTimeout(done, Math.max(0, minMs - (performance.now() - since)));

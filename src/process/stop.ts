@@ -6,7 +6,7 @@ import { hasProc } from './proc-table.js';
 import { StopLoop, type StopOutcome } from './stop-loop.js';
 import { sendSignal } from './stop-steps.js';
 
-export { FIRST_CHECK_SHARE, MAX_SCAN_SHARE, stopLooks } from './stop-loop.js';
+export { MAX_SCAN_SHARE, stopLooks } from './stop-loop.js';
 export { ROOT_GRACE_MS, SIGNALS_PER_SLICE } from './stop-steps.js';
 
 /** Time between SIGTERM and SIGKILL. */
