@@ -145,8 +145,8 @@ function ticksOf(pid: number): number {
   return parseProcUsage(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.ticks ?? 0;
 }
 
-/** A Node process that spins for `ms`, writes `file`, then idles. */
-const SPIN_THEN_IDLE = 'const end = Date.now() + Number(process.argv[2]); while (Date.now() < end); require("fs").writeFileSync(process.argv[1], "idle"); setInterval(() => {}, 1e9)';
+/** A Node process that spins until it has used `ms` of CPU time (however long that takes on a loaded machine), writes `file`, then idles. */
+const SPIN_THEN_IDLE = 'const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; }; while (cpu() < Number(process.argv[2])); require("fs").writeFileSync(process.argv[1], "idle"); setInterval(() => {}, 1e9)';
 
 describe('UsageSampler', () => {
   it('shows, at the first sample of a process, its average CPU since it started (busy near a core, idle near 0)', async () => {
@@ -162,7 +162,7 @@ describe('UsageSampler', () => {
 
   it('keeps its own history: once a process goes idle, a later sample shows it idle while a first sample still shows its past', async () => {
     const flag = path.join(sandbox.dir, 'idle');
-    const { id } = await start(process.execPath, ['-e', SPIN_THEN_IDLE, flag, '1500']);
+    const { id } = await start(process.execPath, ['-e', SPIN_THEN_IDLE, flag, '1000']);
     await waitUntil(() => existsSync(flag), { what: 'the spin to end', timeoutMs: 20_000 });
     const sampler = new UsageSampler();
     expect((await sampler.sample(id))!.cpu).toBeGreaterThan(IDLE_CPU_PERCENT); // its average since start: mostly spinning
