@@ -18,6 +18,7 @@ async function seenRecords(rt: Runtime): Promise<TaskRecord[]> {
 /** `listTasks()`: every task (or those tagged `tag`) with its usage and the folder's supervisor. */
 export async function listTaskRows(rt: Runtime, tag: string | undefined): Promise<TaskRow[]> {
   const records = (await seenRecords(rt)).filter((r) => tag === undefined || r.task.tags.includes(tag));
+  // Every taskUsage asks the sampler in this same tick: one /proc pass serves all the tasks' trees (UsageSampler.sample).
   const [usage, supervisor] = await Promise.all([Promise.all(records.map((r) => taskUsage(rt, r))), readSupervisor(rt.folder)]);
   const now = rt.now();
   return records.map((r, i) => taskRow(rt.id, r, now, usage[i], supervisor));
