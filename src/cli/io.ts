@@ -36,7 +36,11 @@ export function nodeIo(): CliIo {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
-    stdin: process.stdin,
+    // A getter: Node builds process.stdin (a stream over the terminal, pipe or file) on first access, and only
+    // `repl` reads it.
+    get stdin() {
+      return process.stdin;
+    },
     env: process.env,
     cwd: process.cwd(),
     onStopSignal(handler) {
