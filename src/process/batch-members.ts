@@ -16,21 +16,37 @@ export interface BatchScope {
   readonly marker: RunMarker | null;
 }
 
+/** The largest of the ascending `sorted` that is <= `value`, or -Infinity. */
+function floorOf(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo === 0 ? -Infinity : sorted[lo - 1]!;
+}
+
 /**
- * Which processes may need their environment read for these scopes: a superset of what `markerCandidate` asks for
- * each scope (a process that started after some root, whose parent started before the latest root or is gone), so
- * that a pass reads each environment at most once. Null when no scope has a marker.
+ * Which processes need their environment read for these scopes: those `markerCandidate` asks about for at least one
+ * scope (a process that started after the root, whose parent started before that root or is gone; for a scope with no
+ * root, any process that started after its start), so that a pass reads each environment at most once. Null when no
+ * scope has a marker.
  */
 function environFilter(scopes: readonly BatchScope[], table: ProcTable): ((stat: ProcStat) => boolean) | null {
   const marked = scopes.filter((s) => s.marker !== null);
   if (marked.length === 0) return null;
-  const minStart = Math.min(...marked.map((s) => s.root.startTime));
-  if (marked.some((s) => s.root.pid <= 0)) return (stat) => stat.startTime >= minStart;
-  const maxStart = Math.max(...marked.map((s) => s.root.startTime));
+  const rootless = Math.min(...marked.filter((s) => s.root.pid <= 0).map((s) => s.root.startTime));
+  const starts = marked.filter((s) => s.root.pid > 0).map((s) => s.root.startTime).sort((a, b) => a - b);
   return (stat) => {
-    if (stat.startTime < minStart || stat.ppid === process.pid) return false;
+    if (stat.startTime >= rootless) return true;
+    if (stat.ppid === process.pid) return false;
+    // The latest root that started no later than this process: its parent must have started before it.
+    const root = floorOf(starts, stat.startTime);
+    if (root === -Infinity) return false;
     const parent = table.stats.get(stat.ppid);
-    return parent === undefined || parent.startTime < maxStart;
+    return parent === undefined || parent.startTime < root;
   };
 }
 

@@ -3,6 +3,8 @@
 import { entriesOf, markerEntriesOf, type RunMarker } from './marker.js';
 import { readProcTableSliced, type ProcTable } from './proc-table.js';
 
+const NO_ENTRIES: ReadonlySet<string> = new Set();
+
 /** A cache of /proc snapshots and of the marker entries of each process (an environment never changes after exec). */
 export class ProcCache {
   #table: ProcTable | null = null;
@@ -57,6 +59,7 @@ export class ProcCache {
     let entries = this.#markers.get(key);
     if (entries === undefined) {
       entries = markerEntriesOf(pid);
+      if (entries.size === 0) entries = NO_ENTRIES; // most processes: one shared empty set
       this.#markers.set(key, entries);
     }
     return entries;

@@ -48,8 +48,8 @@ export class StopLoop {
   #active: Stopping[] = [];
   #running = false;
   #wake: (() => void) | null = null;
-  // Environments read once per process for as long as the loop runs (a process's environment never changes after exec).
-  #environs = new ProcCache();
+  // Environments read once per process (one never changes after exec); each look forgets the processes gone since.
+  readonly #environs = new ProcCache();
 
   /**
    * Stops the processes of `scope` (SIGTERM; SIGKILL after `killTimeoutMs`); resolves once all are gone.
@@ -90,7 +90,6 @@ export class StopLoop {
       for (const s of [...this.#joining.splice(0), ...this.#active.splice(0)]) s.reject(error);
     } finally {
       this.#running = false;
-      this.#environs = new ProcCache();
     }
   }
 
