@@ -1,8 +1,8 @@
 // Borderless tables of tasks, runs and program steps, and the key/value details of one run (pure: returns text).
-import Table from 'cli-table3';
 import type { RunRecord, StepRecord } from '../store/records.js';
 import type { TaskRow } from '../task/rows.js';
 import { statusPaint, type Paint } from './color.js';
+import { GRID_GAP, renderGrid } from './grid.js';
 import {
   DUE, EMPTY_CELL, formatBytes, formatCpu, formatElapsed, formatExit, formatLocal, formatRunExit, formatStamp, formatUptime, formatWhen,
 } from './format.js';
@@ -22,7 +22,7 @@ export const MIN_NAME_WIDTH = 8;
 /** What ends a truncated cell. */
 export const ELLIPSIS = '…';
 /** Spaces between two columns. */
-export const COLUMN_GAP = '  ';
+export const COLUMN_GAP = GRID_GAP;
 /** Longest compact JSON of a run's data shown by `renderRunDetails`. */
 export const MAX_DATA_CHARS = 200;
 /** Header words of the task table. */
@@ -34,11 +34,6 @@ export const STEP_HEADERS = ['STEP', 'STATUS', 'STARTED', 'DURATION', 'EXIT', 'R
 
 // One cell: its plain text (widths are measured on it) and how it is painted.
 interface Cell { text: string; color?: (paint: Paint, text: string) => string }
-
-const BLANK_CHARS = {
-  top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-  left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: COLUMN_GAP,
-};
 
 const byStatus = (paint: Paint, text: string): string => statusPaint(paint, text);
 const red = (paint: Paint, text: string): string => paint.red(text);
@@ -69,14 +64,10 @@ function fitColumn(headers: readonly string[], rows: Cell[][], col: number, widt
 
 /** Renders a borderless table, bold headers, cells painted; lines without trailing spaces, joined by '\n'. */
 function render(headers: readonly string[], rows: Cell[][], paint: Paint): string {
-  const table = new Table({
-    head: headers.map((h) => paint.bold(h)),
-    chars: BLANK_CHARS,
-    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
-    wordWrap: false,
-  });
-  for (const row of rows) table.push(row.map((c) => (c.color ? c.color(paint, c.text) : c.text)));
-  return table.toString().split('\n').map((line) => line.trimEnd()).join('\n');
+  return renderGrid(
+    headers.map((h) => ({ text: h, paint: paint.bold })),
+    rows.map((row) => row.map(({ text, color: c }) => (c ? { text, paint: (line: string) => c(paint, line) } : { text }))),
+  );
 }
 
 /** The STATUS word of a task row: `disabled` for a disabled task that is not running. */
