@@ -23,23 +23,36 @@ function orphanReapers(): number[] {
   return out;
 }
 
-/**
- * False when a run spawned by this process (its shim `root`, now gone) surely left nothing running: its process group is
- * empty, and no child of init or of this process's ancestors started after it. Anything it left is in its group, or is
- * (or descends from) an orphan reparented to one of those. True means: look closer (a /proc scan).
- *
- * @example
- * ```ts
- * if (mayHaveLeftovers(shim)) await scanForLeftovers(run);
- * ```
- */
-export function mayHaveLeftovers(root: ProcessIdentity): boolean {
-  if (groupAlive(root.pid)) return true;
+/** Start times (clock ticks since boot) of the children of init and of this process's ancestors, except this process. */
+function orphanStartTimes(): number[] {
+  const out: number[] = [];
   for (const reaper of orphanReapers()) {
     for (const child of listChildren(reaper)) {
       const stat = readProcStat(child);
-      if (stat !== null && stat.startTime >= root.startTime && stat.pid !== process.pid) return true;
+      if (stat !== null && stat.pid !== process.pid) out.push(stat.startTime);
     }
   }
-  return false;
+  return out;
+}
+
+/**
+ * A cheap first look for runs spawned by this process whose shims are gone. The returned check answers false when
+ * run `root` surely left nothing running: its process group is empty, and no child of init or of this process's
+ * ancestors started after it. Anything it left is in its group, or is (or descends from) an orphan reparented to one
+ * of those. True means: look closer (a /proc scan). The reapers' children are read once, at the first run whose
+ * group is empty, and serve every later call of the same check: make one per batch of ended runs.
+ *
+ * @example
+ * ```ts
+ * const mayHaveLeftovers = orphanCheck();
+ * const suspects = ended.filter((shim) => mayHaveLeftovers(shim));
+ * ```
+ */
+export function orphanCheck(): (root: ProcessIdentity) => boolean {
+  let latest: number | null = null; // the latest start time among the reapers' children, read on first need
+  return (root) => {
+    if (groupAlive(root.pid)) return true;
+    latest ??= Math.max(-1, ...orphanStartTimes());
+    return latest >= root.startTime;
+  };
 }

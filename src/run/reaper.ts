@@ -2,7 +2,7 @@
 // snapshot serves every run that ended in the same short window, so a supervisor closing a hundred runs a second does
 // not scan /proc a hundred times, and no close waits for a scan.
 import { leftovers } from '../process/members.js';
-import { mayHaveLeftovers } from '../process/orphans.js';
+import { orphanCheck } from '../process/orphans.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun } from '../store/records.js';
 import { runIdentity, runMarker, stopRun } from './tree.js';
@@ -43,6 +43,7 @@ export class LeftoverReaper {
   }
 
   async #reap(all: Ended[]): Promise<void> {
+    const mayHaveLeftovers = orphanCheck(); // one look at the orphans for the whole batch
     const batch = all.filter((e) => !e.spawnedHere || mayHaveLeftovers(runIdentity(e.run)));
     if (batch.length === 0) return;
     const rt = this.#rt();
