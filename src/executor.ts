@@ -33,7 +33,7 @@ import { assertTaskName } from './task/name.js';
 import { followTaskOutput, type FollowOutOptions } from './task/follow.js';
 import type { AddTaskOptions } from './task/options.js';
 import { checkListRunning, type RunningRow, type TaskRow } from './task/rows.js';
-import { interruptibleFollow, interruptibleWait, raceInterrupt } from './task/interrupt.js';
+import { interruptibleFollow, interruptibleWait } from './task/interrupt.js';
 import { checkWaitArgs, waitForStatus, type WaitForOptions } from './task/wait.js';
 
 export { DEFAULT_KEEP_ARCHIVES, type ExecutorOptions } from './executor-runtime.js';
@@ -111,7 +111,9 @@ export class Executor extends EventEmitter<ExecutorEvents> {
 
   /** Starts every task; one row per task saying what happened. */
   async startAll(): Promise<StartResult[]> {
-    return this.#flushed(await eachTask(await this.#allNames(), (name) => startTask(this.#rt, name), (name, e) => ({ id: this.id, name, result: 'error', pid: null, ...e })));
+    // One batch: locks in name order, intents and final records in group commits, spawns in between (task/start-batch.ts).
+    const { startAllTasks } = await import('./task/start-batch.js');
+    return this.#flushed(await startAllTasks(this.#rt, await this.#allNames()));
   }
 
   // Every task name, including those whose record is unreadable (they get an 'error' row).
@@ -306,11 +308,12 @@ export class Executor extends EventEmitter<ExecutorEvents> {
 
   /**
    * Resolves with the task's row once its status is `state` (or one of them); rejects with `WaitTimeoutError`. Keeps Node
-   * alive while waiting; Ctrl-C in a Node REPL stops waiting (an `AbortError`).
+   * alive while waiting; `options.signal`, or Ctrl-C in a Node REPL, stops waiting (an `AbortError`).
+   * @example `await ex.waitFor('web', 'running', { timeout: 10_000, signal: AbortSignal.timeout(5_000) })`
    */
   async waitFor(name: string, state: TaskStatus | TaskStatus[], options?: WaitForOptions): Promise<TaskRow> {
-    const args = checkWaitArgs(name, state, options);
-    const row = await raceInterrupt(waitForStatus(this.#rt, args));
+    checkWaitArgs(name, state, options); // before anything, REPL or not
+    const row = await interruptibleWait(options, (o) => waitForStatus(this.#rt, checkWaitArgs(name, state, o)));
     return { ...row, supervisor: await readSupervisor(this.folder) };
   }
 }

@@ -132,18 +132,3 @@ export async function interruptibleWait<O, T>(options: O, wait: (options: O) => 
   }
 }
 
-/**
- * Races `promise` against Ctrl-C at a REPL of this process (for a wait that takes no signal): rejects with an
- * `AbortError` on Ctrl-C; outside a REPL, `promise` as is.
- */
-export async function raceInterrupt<T>(promise: Promise<T>): Promise<T> {
-  const stop = replInterrupt();
-  if (!stop) return promise;
-  const { signal } = stop;
-  const interrupted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
-  try {
-    return await Promise.race([promise, interrupted]);
-  } finally {
-    stop.release();
-  }
-}

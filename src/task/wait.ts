@@ -8,6 +8,7 @@ import { reconcileTask } from '../supervisor/reconcile.js';
 import { assertTaskName } from './name.js';
 import { taskRow, type TaskRow } from './rows.js';
 import { taskNotFound } from './suggest.js';
+import type { AbortSignalLike } from '../signal-types.js';
 
 /** Options of `waitFor`. */
 export interface WaitForOptions {
@@ -16,6 +17,12 @@ export interface WaitForOptions {
    * @defaultValue 60000
    */
   timeout?: number;
+  /**
+   * Stop waiting: rejects with the signal's reason (an `AbortError`); the task is left as it is. In a Node REPL,
+   * Ctrl-C does the same.
+   * @defaultValue none
+   */
+  signal?: AbortSignalLike;
 }
 
 /** Default `timeout` of `waitFor`. */
@@ -25,7 +32,7 @@ export const WAIT_POLL_MS = 25;
 const STATUSES: readonly TaskStatus[] = ['idle', 'running', 'backoff', 'scheduled', 'succeeded', 'failed', 'stopped'];
 
 /** Checked arguments of `waitFor`. */
-export interface WaitArgs { name: string; states: TaskStatus[]; timeoutMs: number }
+export interface WaitArgs { name: string; states: TaskStatus[]; timeoutMs: number; signal: AbortSignalLike | null }
 
 /** Validates `waitFor(name, state, options)`. */
 export function checkWaitArgs(name: unknown, state: unknown, options: unknown): WaitArgs {
@@ -33,16 +40,19 @@ export function checkWaitArgs(name: unknown, state: unknown, options: unknown): 
   const states = Array.isArray(state) ? state : [state];
   if (states.length === 0 || !states.every((s) => STATUSES.includes(s as TaskStatus))) throw new InvalidOptionError('state', `one of ${STATUSES.join(', ')} (or an array of them)`, state);
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) throw new InvalidOptionError('options', 'an object', options);
-  for (const key of Object.keys(options ?? {})) if (key !== 'timeout') throw new InvalidOptionError('options', 'made of known options (timeout)', key);
-  const timeout = checkTimerMs((options as WaitForOptions | undefined)?.timeout ?? DEFAULT_WAIT_TIMEOUT_MS, 'timeout');
-  return { name, states: states as TaskStatus[], timeoutMs: timeout };
+  for (const key of Object.keys(options ?? {})) if (key !== 'timeout' && key !== 'signal') throw new InvalidOptionError('options', 'made of known options (timeout, signal)', key);
+  const o = (options ?? {}) as WaitForOptions;
+  const timeout = checkTimerMs(o.timeout ?? DEFAULT_WAIT_TIMEOUT_MS, 'timeout');
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new InvalidOptionError('signal', 'an AbortSignal', o.signal);
+  return { name, states: states as TaskStatus[], timeoutMs: timeout, signal: o.signal ?? null };
 }
 
 /** Waits until task `name` has one of `states`; the pending timer keeps Node alive meanwhile. */
-export async function waitForStatus(rt: Runtime, { name, states, timeoutMs }: WaitArgs): Promise<TaskRow> {
+export async function waitForStatus(rt: Runtime, { name, states, timeoutMs, signal }: WaitArgs): Promise<TaskRow> {
   const deadline = Date.now() + timeoutMs;
   let last: TaskStatus | null = null;
   for (;;) {
+    if (signal?.aborted) throw signal.reason;
     let record = await rt.store.readTask(name);
     const run = record?.state.run;
     if (run && !runLive(rt, run)) {
@@ -59,9 +69,11 @@ export async function waitForStatus(rt: Runtime, { name, states, timeoutMs }: Wa
       const done = () => {
         clearTimeout(timer);
         for (const ev of ['start', 'exit', 'stop', 'backoff'] as const) rt.emitter.off(ev, wake);
+        signal?.removeEventListener('abort', done);
         resolveWait();
       };
       for (const ev of ['start', 'exit', 'stop', 'backoff'] as const) rt.emitter.on(ev, wake);
+      signal?.addEventListener('abort', done, { once: true });
     });
   }
 }
