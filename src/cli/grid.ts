@@ -20,14 +20,22 @@ const C0_LAST = 0x1f;
 const C1_FIRST = 0x7f;
 const C1_LAST = 0x9f;
 const BMP_LAST = 0xffff;
-/** An emoji (a whole sequence where the engine knows them) counts as two columns. */
-const EMOJI = ((): RegExp => {
-  try {
-    return new RegExp('\\p{RGI_Emoji}', 'gv');
-  } catch {
-    return /\p{Extended_Pictographic}\uFE0F?/gu;
+let emoji: RegExp | undefined;
+
+/**
+ * An emoji (a whole sequence where the engine knows them) counts as two columns. Compiled on first need: the
+ * `\p{RGI_Emoji}` set costs about 10 ms to build, which a table of plain ASCII never pays.
+ */
+function emojiPattern(): RegExp {
+  if (emoji === undefined) {
+    try {
+      emoji = new RegExp('\\p{RGI_Emoji}', 'gv');
+    } catch {
+      emoji = /\p{Extended_Pictographic}\uFE0F?/gu;
+    }
   }
-})();
+  return emoji;
+}
 
 // East Asian wide and fullwidth ranges (inclusive), as terminals draw them two columns wide.
 const WIDE: readonly (readonly [number, number])[] = [
@@ -56,7 +64,7 @@ function codePointWidth(code: number): number {
 export function displayWidth(text: string): number {
   if (PRINTABLE_ASCII.test(text)) return text.length;
   let width = 0;
-  const plain = text.replace(EMOJI, '  ');
+  const plain = text.replace(emojiPattern(), '  ');
   for (let i = 0; i < plain.length; i++) {
     const code = plain.codePointAt(i)!;
     if (code > BMP_LAST) i++;
