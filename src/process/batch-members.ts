@@ -6,7 +6,7 @@ import { identityOf, readBootId, type ProcessIdentity, type ProcStat } from './i
 import { entriesOf, type RunMarker } from './marker.js';
 import { MARKER_CHECKS_PER_SLICE, markerCandidate, rootStatusIn, type Member, type RootStatus } from './members.js';
 import type { ProcCache } from './proc-cache.js';
-import { descendantsIn, type ProcTable } from './proc-table.js';
+import { descendantsIn, type BusyTime, type ProcTable } from './proc-table.js';
 
 /** One run to look for: its root (the shim; pid 0 for a run without one) and its marker, if any. */
 export interface BatchScope {
@@ -52,7 +52,8 @@ function environFilter(scopes: readonly BatchScope[], table: ProcTable): ((stat:
 
 /**
  * Reads ahead the environments {@link membersOfAll} will need from `table` into `cache`, yielding to the event loop
- * every {@link MARKER_CHECKS_PER_SLICE} reads, so a big table never blocks the caller for long.
+ * every {@link MARKER_CHECKS_PER_SLICE} reads, so a big table never blocks the caller for long. With `busy`, the time
+ * its slices took is added to `busy.ms`.
  *
  * @example
  * ```ts
@@ -60,15 +61,20 @@ function environFilter(scopes: readonly BatchScope[], table: ProcTable): ((stat:
  * const members = membersOfAll(scopes, table, cache);
  * ```
  */
-export async function readMarkersAhead(scopes: readonly BatchScope[], table: ProcTable, cache: ProcCache): Promise<void> {
-  const wanted = environFilter(scopes, table);
-  if (wanted === null) return;
+export async function readMarkersAhead(scopes: readonly BatchScope[], table: ProcTable, cache: ProcCache, busy?: BusyTime): Promise<void> {
+  let sliceStart = performance.now();
+  const wanted = environFilter(scopes, table) ?? ((): boolean => false);
   let reads = 0;
   for (const [pid, stat] of table.stats) {
     if (!wanted(stat) || cache.knows(pid, stat.startTime)) continue;
     cache.markerEntries(pid, stat.startTime);
-    if (++reads % MARKER_CHECKS_PER_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+    if (++reads % MARKER_CHECKS_PER_SLICE === 0) {
+      if (busy) busy.ms += performance.now() - sliceStart;
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
   }
+  if (busy) busy.ms += performance.now() - sliceStart;
 }
 
 /** A scope being looked for: its root's status, and the pids found to head its tree so far. */

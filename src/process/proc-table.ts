@@ -36,17 +36,29 @@ export function readProcTable(): ProcTable {
 /** Stat files read between two yields to the event loop by {@link readProcTableSliced} (~15 µs each). */
 export const STATS_PER_SLICE = 250;
 
+/** Time a sliced pass kept the event loop busy: the sum of its slices, not the wall time between its start and end. */
+export interface BusyTime {
+  /** Milliseconds, added to by each slice. */
+  ms: number;
+}
+
 /**
  * {@link readProcTable}, yielding to the event loop every {@link STATS_PER_SLICE} processes, so a machine with
  * thousands of processes never blocks the caller for long. (A process forked during the pass may be missed; the
- * next pass sees it.)
+ * next pass sees it.) With `busy`, the time its slices took is added to `busy.ms`.
  */
-export async function readProcTableSliced(): Promise<ProcTable> {
+export async function readProcTableSliced(busy?: BusyTime): Promise<ProcTable> {
+  let sliceStart = performance.now();
   const table = emptyTable();
   for (const [i, pid] of listPids().entries()) {
     addProc(table, pid);
-    if ((i + 1) % STATS_PER_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+    if ((i + 1) % STATS_PER_SLICE === 0) {
+      if (busy) busy.ms += performance.now() - sliceStart;
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
   }
+  if (busy) busy.ms += performance.now() - sliceStart;
   return table;
 }
 

@@ -4,7 +4,7 @@
 import { membersOfAll, readMarkersAhead, type BatchScope } from './batch-members.js';
 import { rootStatusIn, type Member } from './members.js';
 import { ProcCache } from './proc-cache.js';
-import { readProcTableSliced, type ProcTable } from './proc-table.js';
+import { readProcTableSliced, type BusyTime, type ProcTable } from './proc-table.js';
 import { forceStep, refresh, signalVerified, terminate, type StopState } from './stop-steps.js';
 
 /** Outcome of one run's stop. */
@@ -28,7 +28,6 @@ interface Stopping extends StopState {
   reject: (error: unknown) => void;
 }
 
-const MICROS_PER_MS = 1_000;
 
 let looks = 0;
 
@@ -75,16 +74,15 @@ export class StopLoop {
     let quick = false;
     try {
       for (;;) {
-        // The look's cost is the CPU it took, not its wall time: under load, or with other work interleaved between
-        // its slices, the wall time grows while the look costs the same.
-        const started = process.cpuUsage();
-        const signalled = await this.#look();
+        // The look's cost is the time its slices kept the event loop busy, not its wall time: with other work
+        // interleaved between its slices (a stopAll's record writes), the wall time grows while the look costs the same.
+        const busy: BusyTime = { ms: 0 };
+        const signalled = await this.#look(busy);
         if (this.#joining.length === 0 && this.#active.length === 0) return;
-        const { user, system } = process.cpuUsage(started);
         // Trees just signalled are usually gone at once: the look after a SIGTERM comes after `pollMs` whatever the look
         // cost, but never twice in a row (stops joining one by one must not keep /proc walked back to back).
         quick = signalled && !quick;
-        await this.#pause((user + system) / MICROS_PER_MS / MAX_SCAN_SHARE, quick);
+        await this.#pause(busy.ms / MAX_SCAN_SHARE, quick);
       }
     } catch (error) {
       for (const s of [...this.#joining.splice(0), ...this.#active.splice(0)]) s.reject(error);
@@ -114,14 +112,15 @@ export class StopLoop {
 
   // One look: one /proc pass for every stop; new stops are signalled, the others checked and, past their deadline,
   // forced. True when it signalled new trees.
-  async #look(): Promise<boolean> {
+  async #look(busy: BusyTime): Promise<boolean> {
     const joined = this.#joining.splice(0);
     const ongoing = this.#active.length;
     const all = [...this.#active, ...joined];
     looks++;
-    const table = await readProcTableSliced();
+    const table = await readProcTableSliced(busy);
     const scopes = all.map((s) => s.scope);
-    await readMarkersAhead(scopes, table, this.#environs);
+    await readMarkersAhead(scopes, table, this.#environs, busy);
+    const started = performance.now();
     const members = membersOfAll(scopes, table, this.#environs);
     this.#environs.forgetGone(table);
     const now = Date.now();
@@ -137,6 +136,7 @@ export class StopLoop {
       }
     }
     this.#active = active;
+    busy.ms += performance.now() - started;
     return begun;
   }
 
