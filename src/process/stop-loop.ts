@@ -79,7 +79,7 @@ export class StopLoop {
         const busy: BusyTime = { ms: 0 };
         const signalled = await this.#look(busy);
         if (this.#joining.length === 0 && this.#active.length === 0) return;
-        // Trees just signalled are usually gone at once: the look after a SIGTERM comes after `pollMs` whatever the look
+        // Trees just signalled are usually gone at once: the look after a SIGTERM comes right away whatever the look
         // cost, but never twice in a row (stops joining one by one must not keep /proc walked back to back).
         quick = signalled && !quick;
         await this.#pause(busy.ms / MAX_SCAN_SHARE, quick);
@@ -92,7 +92,7 @@ export class StopLoop {
   }
 
   // Waits `pollMs` (the shortest asked for) and at least `minMs` (the look's share), except: only `minMs` once a new stop
-  // is waiting, only `pollMs` when `quick` (right after a SIGTERM).
+  // is waiting, not at all when `quick` (right after a SIGTERM).
   #pause(minMs: number, quick: boolean): Promise<void> {
     const pollMs = Math.min(...this.#active.map((s) => s.pollMs));
     const since = performance.now();
@@ -101,7 +101,7 @@ export class StopLoop {
         this.#wake = null;
         resolve();
       };
-      let timer = setTimeout(done, this.#joining.length > 0 ? minMs : quick ? pollMs : Math.max(pollMs, minMs));
+      let timer = setTimeout(done, this.#joining.length > 0 ? minMs : quick ? 0 : Math.max(pollMs, minMs));
       this.#wake = () => {
         clearTimeout(timer);
         timer = setTimeout(done, Math.max(0, minMs - (performance.now() - since)));
