@@ -1,6 +1,6 @@
 // `npm run bench`: runs every benchmark against the built package, writes docs/benchmarks.md and prints it.
 // `BENCH_ONLY=schedule,timestamps npm run bench` runs only those (names in BENCHES) and prints their rows, leaving the doc alone.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanUp, cleanUpSync, type Figure } from './lib.js';
@@ -41,6 +41,16 @@ const NOTES = [
   '**npm install**: `npm pack --ignore-scripts` of the built package into a temp folder, then in an empty temp project `npm i --prefer-offline --no-audit --no-fund <tarball>` (install scripts allowed, as for a user). Size: `du -sk node_modules`. Packages: every package root under node_modules (`node_modules/<name>/package.json`, `node_modules/@scope/<name>/package.json`, nested ones too, the package itself included). Install scripts: any of those with `preinstall`, `install` or `postinstall`, or a `binding.gyp`.',
   `**Stopping a big tree**: a task whose script (\`bench/fixtures/big-tree.sh\`) starts ${STOP_PROCESSES} processes that all ignore SIGTERM (7 subshells of 99 \`sleep\`s each); \`stopTask\` with \`killTimeout: ${STOP_KILL_TIMEOUT_MS}\`, timed from the call to its return, with every process found gone (by the run marker in \`/proc/<pid>/environ\`). The floor is the killTimeout itself: a stop that must wait it cannot be faster. The event loop of the calling process is watched with \`perf_hooks.monitorEventLoopDelay\` (resolution 5 ms) for the whole stop; its max is the longest block.`,
 ];
+
+/** Everything after this line of docs/benchmarks.md is written by hand and kept by each run. */
+export const KEPT_MARKER = '<!-- Written by hand below this line: npm run bench keeps it. -->';
+
+// The hand-written tail of the current doc (from KEPT_MARKER on), or nothing.
+function keptByHand(): string {
+  const old = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '';
+  const at = old.indexOf(KEPT_MARKER);
+  return at < 0 ? '' : `\n${old.slice(at)}`;
+}
 
 /** Bench names, in run order; `BENCH_ONLY=schedule,timestamps` runs a subset (printed, docs/benchmarks.md left alone). */
 export const BENCHES = ['restart', 'start-all', 'output', 'timestamps', 'read-out', 'table', 'schedule', 'memory', 'program', 'event', 'cli', 'import', 'stop-all', 'stop-tree', 'install'] as const;
@@ -93,7 +103,7 @@ async function main(): Promise<void> {
       return;
     }
     const doc = renderReport(figures, NOTES, { date: new Date(), durationMs: Date.now() - t0, caCertsWasSet });
-    writeFileSync(DOC, doc);
+    writeFileSync(DOC, doc + keptByHand());
     process.stdout.write(`${doc}\nWritten to ${DOC}\n`);
   } finally {
     await cleanUp();
