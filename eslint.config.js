@@ -25,7 +25,7 @@ export default tseslint.config(
   },
   {
     // The bin is CommonJS (bin/package.json): Node starts it without its ESM loader.
-    files: ['bin/**'],
+    files: ['bin/**', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
