@@ -111,7 +111,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
 
   /** Starts every task; one row per task saying what happened. */
   async startAll(): Promise<StartResult[]> {
-    // One batch: locks in name order, intents and final records in group commits, spawns in between (task/start-batch.ts).
+    // One batch (task/start-batch.ts): task locks taken in bulk, intents and final records in group commits, spawns in between.
     const { startAllTasks } = await import('./task/start-batch.js');
     return this.#flushed(await startAllTasks(this.#rt, await this.#allNames()));
   }

@@ -10,7 +10,8 @@ import type { Runtime } from '../runtime.js';
 import type { CurrentRun, RunRecord, TaskRecord, TaskStatus } from '../store/records.js';
 import { isPeriodic } from '../store/records.js';
 import { holdAlerts, raiseAlerts, withTail, type PendingAlert } from './alerts.js';
-import { appendFooter, runFooter } from './header.js';
+import { appendFooterSync } from './footer-sync.js';
+import { runFooter } from './header.js';
 import { pruneRuns } from './prune-runs.js';
 import { announceStepEnd, wakeWaiting } from './step-notice.js';
 import { ledgerOf } from './launch.js';
@@ -149,7 +150,8 @@ async function closeWith(rt: Runtime, record: TaskRecord, run: CurrentRun, resul
   const ledger = await endedLedger(rt, record, run, base, program, failed, stopped);
   const decided = alertsFor(record, ledger, failed, stopped);
   const alerts = await withTail(rt, decided.alerts, run.outputFile); // the run's own last lines, before its footer
-  const footer = record.task.header && !program ? appendFooter(join(rt.folder, run.outputFile), runFooter({ ...ledger }, run.startedAt, endedMs)).catch(() => undefined) : null;
+  // Synchronous: the footer is in the output file before a restart (in this same locked step) archives that file.
+  if (record.task.header && !program) appendFooterSync(join(rt.folder, run.outputFile), runFooter({ ...ledger }, run.startedAt, endedMs));
   const { outputFile: _o, errorFile: _e, createdAt: _c, data: _d, event: _v, saved: _s, ...patch } = ledger;
   const write = program ? rt.store.writeRun(ledger) : rt.store.updateRun(name, run.runId, patch, ledger);
   holdAlerts(rt, alerts);
@@ -159,7 +161,7 @@ async function closeWith(rt: Runtime, record: TaskRecord, run: CurrentRun, resul
     ? { ...record.state, ...last, run: null, status: statusAfter(record, run, result, userStopped, failed), lastKill: run.kill }
     : { ...record.state, ...last, extraRuns: record.state.extraRuns.filter((r) => r.runId !== run.runId) };
   // Pruned after this run's own record is written, counting it as ended.
-  const ledgerWrite = Promise.all([write, footer]).then(() => pruneRuns(rt, { ...record, state })).then(() => undefined);
+  const ledgerWrite = write.then(() => pruneRuns(rt, { ...record, state })).then(() => undefined);
   ledgerWrite.catch(() => undefined); // awaited by the caller through sideWrites
   const event: ExitEvent = {
     name, runId: run.runId, exitCode: result.exitCode, signal: result.signal,

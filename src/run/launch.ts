@@ -1,11 +1,9 @@
-// Starting one run of a task: archive the previous output, spawn through the exit shim, record it.
-import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
-import { mkdir, rename, unlink } from 'node:fs/promises';
+// Starting one run of a task: archive the previous output, record the intent, spawn through the exit shim, record it.
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ScriptNotFoundError, SpawnError, WorkingDirectoryNotFoundError } from '../errors.js';
 import { archiveFileName, currentErrorFileName, currentOutputFileName, errorFileOf } from '../output/archive.js';
 import { pruneArchives } from '../output/prune.js';
-import { nextArchiveFileName } from '../output/rotate.js';
 import { loadExeca } from '../process/load-execa.js';
 import { spawnRun, type SpawnedRun } from '../process/spawn.js';
 import type { Runtime } from '../runtime.js';
@@ -15,9 +13,12 @@ import { freshRunExtras, type ArchiveEntry, type CurrentRun, type RunExtras, typ
 import { assertRunnable, builtinNames } from '../task/interpreter.js';
 import { commandForRun } from '../task/ts-runner.js';
 import { readBootId } from '../process/identity.js';
+import { archivePrevious, liveFiles } from './archive-previous.js';
 import { runHeader } from './header.js';
 import { LAUNCHING_PID } from './tree.js';
 import { newRunId } from './ids.js';
+
+export { liveFiles } from './archive-previous.js';
 
 /** What a launch produced: the record to write and the live child. */
 export interface Launched {
@@ -74,58 +75,6 @@ export function assertStartable(record: TaskRecord): void {
   if (!existsSync(scriptPath)) throw new ScriptNotFoundError(scriptPath);
   assertRunnable(scriptPath, command, Object.keys(builtinNames()));
   commandForRun(record.task.interpreter, command, wd, scriptPath); // a TypeScript runner is looked for again at each start
-}
-
-// Renames `<name>.txt` (and `<name>.err.txt`) to its archive name (never copies) and prunes old archives. An empty
-// `<name>.txt` with no `<name>.err.txt` is left in place (not archived).
-async function archivePrevious(rt: Runtime, record: TaskRecord, ledgerFixes: Promise<void>[]): Promise<ArchiveEntry[]> {
-  const { name } = record.task;
-  const current = join(rt.folder, currentOutputFileName(name));
-  const archives = [...record.state.archives];
-  let startedMs: number;
-  try {
-    const info = statSync(current);
-    // An empty output (and no stderr file) is not worth an archive: the next run appends to the same empty file.
-    if (info.size === 0 && !existsSync(join(rt.folder, currentErrorFileName(name)))) return archives;
-    startedMs = record.state.lastStartedAt ? Date.parse(record.state.lastStartedAt) : info.mtimeMs;
-  } catch {
-    return archives;
-  }
-  const taken = new Set(archives.map((a) => a.file));
-  // With rotation, the last part of a run must sort after its rotated parts: name it after the newest archive.
-  const file = record.task.maxOutputBytes !== null
-    ? nextArchiveFileName(rt.folder, name, startedMs, 'out')
-    : archiveFileName(name, startedMs, (f) => taken.has(f) || existsSync(join(rt.folder, f)));
-  await rename(current, join(rt.folder, file));
-  await rename(join(rt.folder, currentErrorFileName(name)), join(rt.folder, errorFileOf(file))).catch(() => undefined);
-  archives.push({ file, runId: record.state.lastRunId, startedAt: new Date(startedMs).toISOString() });
-  // A saved run's current output keeps its pin under its archive name.
-  const renamed = new Map([[currentOutputFileName(name), file], [currentErrorFileName(name), errorFileOf(file)]]);
-  record.state.pinned = record.state.pinned.map((f) => renamed.get(f) ?? f);
-  if (record.state.lastRunId) ledgerFixes.push(rt.store.updateRun(name, record.state.lastRunId, { outputFile: file, ...(record.task.stderr === 'separate' ? { errorFile: errorFileOf(file) } : {}) }));
-  return pruneByCount(rt, archives, liveFiles(record));
-}
-
-/** Output files of the task's live extra runs (never pruned while written). */
-export function liveFiles(record: TaskRecord): Set<string> {
-  const live = record.state.extraRuns.flatMap((r) => (r.errorFile === null ? [r.outputFile] : [r.outputFile, r.errorFile]));
-  return new Set([...live, ...record.state.pinned]); // saved runs' outputs are never pruned either
-}
-
-// Deletes the oldest archives beyond keepArchives, sparing the files of live extra runs.
-async function pruneByCount(rt: Runtime, archives: ArchiveEntry[], live: Set<string>): Promise<ArchiveEntry[]> {
-  let excess = archives.filter((a) => !live.has(a.file)).length - rt.keepArchives;
-  const kept: ArchiveEntry[] = [];
-  for (const entry of archives) {
-    if (excess > 0 && !live.has(entry.file)) {
-      excess--;
-      await unlink(join(rt.folder, entry.file)).catch(() => undefined);
-      await unlink(join(rt.folder, errorFileOf(entry.file))).catch(() => undefined);
-    } else {
-      kept.push(entry);
-    }
-  }
-  return kept;
 }
 
 // Creates `file` exclusively; if it exists, removes the just-made `partner` and rethrows (the pair must be fresh).
@@ -188,58 +137,118 @@ function spawnFor(rt: Runtime, record: TaskRecord, run: Omit<CurrentRun, 'pid' |
   }
 }
 
+type RunBase = Omit<CurrentRun, 'pid' | 'pidStartTime' | 'bootId'>;
+
+/** A script run made ready under the task's lock (previous output archived, files named): only the spawn is left. */
+export interface PreparedRun {
+  /** The task record before the launch. */
+  record: TaskRecord;
+  req: LaunchRequest;
+  /** True when the run is an extra run next to a live main run. */
+  extra: boolean;
+  /** The run, without its process yet. */
+  base: RunBase;
+  archives: ArchiveEntry[];
+  /** The run's input file (`EXECUTOR_RUN_FILE`), if it has one. */
+  inputFile: string | null;
+  /** Other ledger writes the launch started (the previous run's archive name, archive pruning). */
+  ledgerFixes: Promise<void>[];
+  /** The record naming the run as launching (no pid yet): written durably before the spawn. */
+  intent: TaskRecord;
+}
+
+/** A prepared run once spawned: the launch (its ledger write not started yet) and the run's ledger record. */
+export interface SpawnedPrepared {
+  launched: Omit<Launched, 'ledgerWrite'>;
+  ledger: RunRecord;
+}
+
+// Before anything is recorded: execa loaded (the spawn is synchronous), the run folder there (the shim writes into it),
+// the clock at `notBefore`. Returns the fields every run has.
+async function readyToLaunch(rt: Runtime, record: TaskRecord, req: LaunchRequest, extra: boolean) {
+  mkdirSync(dirname(rt.store.statusFile(record.task.name, 'x')), { recursive: true });
+  if (req.notBefore !== undefined) await until(rt, req.notBefore);
+  const now = rt.now();
+  return {
+    now,
+    common: {
+      runId: req.runId ?? newRunId(now), trigger: req.trigger, startedAt: new Date(now).toISOString(), stopRequested: false,
+      scheduledFor: req.scheduledFor === null ? null : new Date(req.scheduledFor).toISOString(),
+      triggerTime: req.triggerTime ?? null, queuedAt: req.queuedAt ?? null, kill: null,
+      resumeStatus: req.oneOff === true && !extra ? record.state.status : null,
+    },
+  };
+}
+
+/**
+ * Prepares a script run of `record` (call under the task's lock): the main run, or an extra run when one is live. The
+ * previous output is archived first; with `req.notBefore`, this resolves at that time. Nothing is recorded yet.
+ */
+export async function prepareScriptRun(rt: Runtime, record: TaskRecord, req: LaunchRequest): Promise<PreparedRun> {
+  assertStartable(record);
+  const { task } = record;
+  const extra = record.state.run !== null;
+  const ledgerFixes: Promise<void>[] = [];
+  await loadExeca(); // before anything is recorded: the spawn is synchronous
+  const archives = extra ? [...record.state.archives] : await archivePrevious(rt, record, ledgerFixes);
+  const { now, common } = await readyToLaunch(rt, record, req, extra);
+  const base: RunBase = {
+    ...common, ...outputFilesOf(rt, record, extra, now), program: null,
+    deadline: task.timeoutMs === null ? null : new Date(now + task.timeoutMs).toISOString(),
+  };
+  const inputFile = wantsInput(record, req.data ?? null, req.event ?? null) ? await writeRunInput(rt, record, common, req.data ?? null, req.event ?? null) : null;
+  if (extra) archives.push({ file: base.outputFile, runId: base.runId, startedAt: base.startedAt });
+  return { record, req, extra, base, archives, inputFile, ledgerFixes, intent: launchedRecord(record, launchingRun(base), archives, extra, req) };
+}
+
+/** Spawns a prepared run (once its intent is durable). Synchronous; throws `SpawnError`. */
+export function spawnPrepared(rt: Runtime, prepared: PreparedRun): SpawnedPrepared {
+  const { record, req, extra, base, archives } = prepared;
+  const spawned = spawnFor(rt, record, base, req, prepared.inputFile);
+  const { pid, startTime, bootId } = spawned.identity;
+  const run: CurrentRun = { ...base, pid, pidStartTime: startTime, bootId };
+  const { task } = record;
+  if (!extra && task.maxArchiveBytes !== null) {
+    const live = liveFiles(record);
+    prepared.ledgerFixes.push(pruneArchives(rt.folder, task.name, { maxBytes: task.maxArchiveBytes, keep: rt.keepArchives }, (f) => live.has(f)).then(() => undefined, () => undefined));
+  }
+  const ledger = ledgerOf(record, run, freshRunExtras(run.queuedAt ?? run.startedAt, req.data ?? null, req.event ?? null));
+  return { launched: { record: launchedRecord(record, run, archives, extra, req), run, spawned, extra }, ledger };
+}
+
+// Side writes of a launch, awaited by the caller through sideWrites (an early rejection is not left unhandled).
+function sideWrite(writes: Promise<unknown>[]): Promise<void> {
+  const all = Promise.all(writes).then(() => undefined);
+  all.catch(() => undefined);
+  return all;
+}
+
 /**
  * Spawns a run of `record` (call under the task's lock): the main run, or an extra run when one is live. The previous
  * output is archived first; with `req.notBefore`, the spawn then waits until that time.
  */
 export async function launchRun(rt: Runtime, record: TaskRecord, req: LaunchRequest): Promise<Launched> {
+  if (record.task.steps !== null) return launchProgram(rt, record, req);
+  const prepared = await prepareScriptRun(rt, record, req);
+  // The intent, durable before the spawn: a crash right after it leaves a record that names the run (by its marker).
+  await rt.store.stageTask(prepared.intent);
+  const { launched, ledger } = await unstageOnError(rt, record, () => spawnPrepared(rt, prepared));
+  return { ...launched, ledgerWrite: sideWrite([rt.store.writeRun(ledger), ...prepared.ledgerFixes]) };
+}
+
+// launchRun for a program: its first step is spawned (after its intent is staged) by startProgram.
+async function launchProgram(rt: Runtime, record: TaskRecord, req: LaunchRequest): Promise<Launched> {
   assertStartable(record);
-  const { task } = record;
   const extra = record.state.run !== null;
-  const program = task.steps !== null;
-  const ledgerFixes: Promise<void>[] = [];
   await loadExeca(); // before anything is recorded: the spawn below is synchronous
-  const archives = extra || program ? [...record.state.archives] : await archivePrevious(rt, record, ledgerFixes);
-  await mkdir(dirname(rt.store.statusFile(task.name, 'x')), { recursive: true });
-  if (req.notBefore !== undefined) await until(rt, req.notBefore);
-  const now = rt.now();
-  const runId = req.runId ?? newRunId(now);
-  const startedAt = new Date(now).toISOString();
-  const common = {
-    runId, trigger: req.trigger, startedAt, stopRequested: false,
-    scheduledFor: req.scheduledFor === null ? null : new Date(req.scheduledFor).toISOString(),
-    triggerTime: req.triggerTime ?? null, queuedAt: req.queuedAt ?? null, kill: null,
-    resumeStatus: req.oneOff === true && !extra ? record.state.status : null,
-  };
+  const archives = [...record.state.archives];
+  const { common } = await readyToLaunch(rt, record, req, extra);
   const data = req.data ?? null;
   const event = req.event ?? null;
-  let run: CurrentRun;
-  let spawned: SpawnedRun;
-  if (program) {
-    const stage = (intent: CurrentRun): Promise<void> => rt.store.stageTask(launchedRecord(record, intent, archives, extra, req));
-    ({ run, spawned } = await unstageOnError(rt, record, () => startProgram(rt, record, common, data, event, stage)));
-  } else {
-    const base = {
-      ...common, ...outputFilesOf(rt, record, extra, now), program: null,
-      deadline: task.timeoutMs === null ? null : new Date(now + task.timeoutMs).toISOString(),
-    };
-    const inputFile = wantsInput(record, data, event) ? await writeRunInput(rt, record, common, data, event) : null;
-    if (extra) archives.push({ file: base.outputFile, runId, startedAt });
-    // The intent, durable before the spawn: a crash right after it leaves a record that names the run (by its marker).
-    await rt.store.stageTask(launchedRecord(record, launchingRun(base), archives, extra, req));
-    spawned = await unstageOnError(rt, record, () => spawnFor(rt, record, base, req, inputFile));
-    const { pid, startTime, bootId } = spawned.identity;
-    run = { ...base, pid, pidStartTime: startTime, bootId };
-  }
-  if (!extra && !program && task.maxArchiveBytes !== null) {
-    const live = liveFiles(record);
-    ledgerFixes.push(pruneArchives(rt.folder, task.name, { maxBytes: task.maxArchiveBytes, keep: rt.keepArchives }, (f) => live.has(f)).then(() => undefined, () => undefined));
-  }
-  const scriptLedger = ledgerOf(record, run, freshRunExtras(run.queuedAt ?? startedAt, data, event));
-  const ledger = program ? programLedger(record, run, scriptLedger, data, event) : scriptLedger;
-  const ledgerWrite = Promise.all([rt.store.writeRun(ledger), ...ledgerFixes]).then(() => undefined);
-  ledgerWrite.catch(() => undefined); // awaited by the caller through sideWrites
-  return { record: launchedRecord(record, run, archives, extra, req), run, spawned, extra, ledgerWrite };
+  const stage = (intent: CurrentRun): Promise<void> => rt.store.stageTask(launchedRecord(record, intent, archives, extra, req));
+  const { run, spawned } = await unstageOnError(rt, record, () => startProgram(rt, record, common, data, event, stage));
+  const ledger = programLedger(record, run, ledgerOf(record, run, freshRunExtras(run.queuedAt ?? run.startedAt, data, event)), data, event);
+  return { record: launchedRecord(record, run, archives, extra, req), run, spawned, extra, ledgerWrite: sideWrite([rt.store.writeRun(ledger)]) };
 }
 
 // Runs the spawn; if it fails after the intent was staged, puts the record back as it was (no run is launching).

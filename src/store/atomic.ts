@@ -1,45 +1,23 @@
 // Crash-safe file writes: temp file in the same folder, fsync, rename over the target.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFile, rename } from 'node:fs/promises';
 import { CorruptRecordError } from '../errors.js';
 import { writeError } from '../fs-errors.js';
+import { RECORD_FILE_MODE, removeQuietly, tempPathFor, writeTempFile } from './temp-file.js';
 
-/** Suffix of in-flight temp files; readers ignore them and the supervisor sweeps old ones. */
-export const TEMP_SUFFIX = '.tmp';
-/** Mode of record files. */
-export const RECORD_FILE_MODE = 0o644;
-const TEMP_RANDOM_BYTES = 4;
-
-/** A unique temp name beside `file` (`<file>.<pid>.<random>.tmp`): ignored by readers, swept when old. */
-export function tempPathFor(file: string): string {
-  return `${file}.${process.pid}.${process.getBuiltinModule('node:crypto').randomBytes(TEMP_RANDOM_BYTES).toString('hex')}${TEMP_SUFFIX}`;
-}
-
-function removeQuietly(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch {
-    // already gone, or never created
-  }
-}
+export { RECORD_FILE_MODE, TEMP_SUFFIX, tempPathFor } from './temp-file.js';
 
 /**
  * Writes `data` to `file` atomically: a reader sees the old or the new content, never a mix. A failed write leaves no
  * temp file and rejects with `NoSpaceError` / `ReadOnlyError` (naming `file`) on ENOSPC, EDQUOT or EROFS.
  */
 export async function writeFileAtomic(file: string, data: string): Promise<void> {
-  const tmp = tempPathFor(file);
+  let tmp = '';
   try {
-    const handle = await open(tmp, 'w', RECORD_FILE_MODE);
-    try {
-      await handle.writeFile(data, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, file);
+    tmp = await writeTempFile(file, data);
+    await rename(tmp, file); // on the thread pool: it may free the replaced file's inode
   } catch (error) {
-    await unlink(tmp).catch(() => undefined);
+    if (tmp !== '') removeQuietly(tmp);
     throw writeError(error, file);
   }
 }

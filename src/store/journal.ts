@@ -1,5 +1,6 @@
 // An append-only list of changed task names, so readers reload only what changed
 // instead of re-reading every record on each pass.
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { open, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { tempPathFor } from './atomic.js';
 import { BatchWriter } from './batch.js';
@@ -55,7 +56,7 @@ export class Journal {
   async #write(names: string[]): Promise<void> {
     let size: number;
     try {
-      size = await this.#appendLines(names.map((n) => `${n}\n`).join(''));
+      size = this.#appendLines(names.map((n) => `${n}\n`).join(''));
     } catch (error) {
       throw storeWriteError(error, this.#file);
     }
@@ -63,22 +64,23 @@ export class Journal {
     if (size > JOURNAL_COMPACT_BYTES) await this.#compact().catch(() => undefined);
   }
 
-  // Appends `text`, after a newline if the file does not end with one (a torn line); returns the size after.
-  async #appendLines(text: string): Promise<number> {
-    const handle = await open(this.#file, 'a+');
+  // Appends `text`, after a newline if the file does not end with one (a torn line); returns the size after. Synchronous
+  // (five small system calls, once per batch): cheaper than five round trips to the thread pool, which the record
+  // writes' fsyncs need.
+  #appendLines(text: string): number {
+    const fd = openSync(this.#file, 'a+');
     try {
-      const { size } = await handle.stat();
+      const { size } = fstatSync(fd);
       let prefix = '';
       if (size > 0) {
         const last = Buffer.alloc(1);
-        const { bytesRead } = await handle.read(last, 0, 1, size - 1);
-        if (bytesRead === 1 && last[0] !== NEWLINE) prefix = '\n';
+        if (readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== NEWLINE) prefix = '\n';
       }
       const data = Buffer.from(`${prefix}${text}`);
-      await handle.write(data);
+      for (let done = 0; done < data.length;) done += writeSync(fd, data, done, data.length - done);
       return size + data.length;
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   }
 

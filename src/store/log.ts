@@ -1,5 +1,6 @@
 // The executor log: one human-readable line per event, shared by every process on the folder.
-import { appendFile, rename, stat } from 'node:fs/promises';
+import { appendFileSync } from 'node:fs';
+import { rename, stat } from 'node:fs/promises';
 import dayjs from 'dayjs';
 import { BatchWriter } from './batch.js';
 import { storeWriteError } from './write-error.js';
@@ -43,7 +44,7 @@ export class ExecutorLog {
   async #write(lines: string[]): Promise<void> {
     const text = lines.map((l) => `${l}\n`).join('');
     try {
-      await appendFile(this.#file, text);
+      appendFileSync(this.#file, text); // one small append per batch: no thread-pool round trips for the record writes to wait behind
     } catch (error) {
       throw storeWriteError(error, this.#file);
     }

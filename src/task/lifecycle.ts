@@ -1,4 +1,6 @@
 // addTask / removeTask / startTask: each one locked mutation of a task record.
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { CorruptRecordError } from '../errors.js';
 import { taskNotFound } from './suggest.js';
 import { announceExit, finalizeRun, liveRuns, type Finalized } from '../run/close.js';
@@ -46,10 +48,20 @@ export async function addTask(rt: Runtime, name: unknown, script: unknown, optio
     const record: TaskRecord = { formatVersion: FORMAT_VERSION, rev: current?.rev ?? 0, updatedAt: '', task: current ? { ...spec, addedAt: current.task.addedAt } : spec, state };
     return { record, result: { record, skipped: false } };
   }, { corrupt: replace ? 'absent' : 'throw' }); // replace overwrites a record that cannot be read; add alone refuses it
-  if (outcome.skipped) rt.warn(`Skipping ${spec.name} because a task named ${spec.name} already exists`, spec.name, 'ERR_DUPLICATE_TASK');
-  else rt.log(`${replace ? 'Replacing' : 'Adding'} ${spec.name} ${spec.steps ? `(steps: ${spec.steps.map((s) => s.name).join(', ')})` : spec.script}`);
+  if (outcome.skipped) {
+    rt.warn(`Skipping ${spec.name} because a task named ${spec.name} already exists`, spec.name, 'ERR_DUPLICATE_TASK');
+  } else {
+    await ensureRunFolder(rt, spec.name);
+    rt.log(`${replace ? 'Replacing' : 'Adding'} ${spec.name} ${spec.steps ? `(steps: ${spec.steps.map((s) => s.name).join(', ')})` : spec.script}`);
+  }
   rt.supervisor?.onChanged();
   return taskRow(rt.id, outcome.record, rt.now(), null, await readSupervisor(rt.folder));
+}
+
+// The task's run folder (runs/<name>/, where the shim writes each run's status), made when the task is added rather
+// than at its first start: a start only finds it there (a launch still makes it if it went missing).
+async function ensureRunFolder(rt: Runtime, name: string): Promise<void> {
+  await mkdir(dirname(rt.store.statusFile(name, 'x')), { recursive: true }).catch(() => undefined);
 }
 
 /** What a schedule left to itself does not do, for the `ERR_NO_SUPERVISOR` warning. */
@@ -94,7 +106,8 @@ function adoptOneOff(record: TaskRecord, now: number): TaskRecord {
   return { ...record, state: { ...record.state, run, lastScheduledAt, gaveUp: false, failStreak: 0 } };
 }
 
-function resetForStart(record: TaskRecord): TaskRecord {
+/** The record a manual start launches from: a start by hand clears a give-up, the failure streak and a backoff. */
+export function resetForStart(record: TaskRecord): TaskRecord {
   return { ...record, state: { ...record.state, gaveUp: false, failStreak: 0, backoffUntil: null } };
 }
 
