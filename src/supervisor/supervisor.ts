@@ -11,6 +11,7 @@ import { MAX_TIMER_S } from '../schedule/timer.js';
 import type { HeldLease } from '../store/lease.js';
 import { reconcileTask } from './reconcile.js';
 import type { TickReport } from './reconcile.js';
+import { TableStamps } from './table-stamps.js';
 import { runPass } from './tick.js';
 
 /** Default `sleep` of keepRestarting, in seconds (ExecutoR's 60). */
@@ -27,6 +28,7 @@ export const PREPARE_LEAD_MS = 100;
 export interface KeepRestartingOptions {
   /**
    * Seconds between full re-reads of the table (> 0, at most `MAX_TIMER_S`, 2147483 s); foreign runs are checked every `min(sleep, 1 s)`.
+   * A full re-read is skipped while no file in `tasks/` has changed since the last one (inode, size and times, by `stat`).
    * @defaultValue 60
    */
   sleep?: number;
@@ -87,6 +89,8 @@ class Supervisor implements SupervisorHooks {
   #passing = false;
   #again = false;
   #lastFull = 0;
+  // Stamps of the record files at the last full pass: a full pass re-reads the records only if one changed since.
+  readonly #stamps: TableStamps;
   #resolveDone!: () => void;
   #rejectDone!: (e: Error) => void;
   /** See {@link SupervisorHandle.done}. */
@@ -102,6 +106,7 @@ class Supervisor implements SupervisorHooks {
     this.#sleepMs = options.sleep * MS_PER_SECOND;
     this.#pollMs = Math.min(this.#sleepMs, MAX_POLL_MS);
     this.#leadMs = rt.realClock ? PREPARE_LEAD_MS : 0;
+    this.#stamps = new TableStamps(rt.folder);
     this.done = new Promise<void>((res, rej) => { this.#resolveDone = res; this.#rejectDone = rej; });
     this.done.catch(() => undefined); // callers may ignore `done`; the rejection stays observable to those who await it
     // Settles with the lease: resolved by #begin, or rejected with done's error (a stop before the lease resolves it).
@@ -168,12 +173,16 @@ class Supervisor implements SupervisorHooks {
     if (this.#passing) { this.#again = true; return; }
     this.#passing = true;
     const rt = this.#rt;
-    const full = rt.now() - this.#lastFull >= this.#sleepMs;
-    if (full) this.#lastFull = rt.now();
+    const due = rt.now() - this.#lastFull >= this.#sleepMs;
+    if (due) this.#lastFull = rt.now();
+    // Every `sleep`, all records are re-read (changes that bypassed the journal), unless no record file has changed
+    // since the last time (stat only): re-reading an unchanged table was most of an idle supervisor's garbage.
+    const full = due && this.#stamps.changed();
     let wakeAt: number | null = null;
     try {
       wakeAt = (await runPass(rt, true, full, this.#leadMs)).nextWakeAt;
     } catch (error) {
+      if (full) this.#stamps.forget(); // the records may not have been re-read: the next due pass re-reads them
       rt.emitter.emit('error', error as Error);
     } finally {
       this.#passing = false;
