@@ -1,9 +1,14 @@
 // One /proc pass and one environment read per process, shared by every look of an Executor: a supervisor closing a
 // hundred runs a second must not scan /proc a hundred times (the leftover check runs at every close).
+import { closeSync, openSync, readSync } from 'node:fs';
+import { isAlive, PROC_ROOT, readBootId, type ProcessIdentity } from './identity.js';
 import { entriesOf, markerEntriesOf, type RunMarker } from './marker.js';
 import { readProcTableSliced, type ProcTable } from './proc-table.js';
+import { statBytes } from './stat-bytes.js';
 
 const NO_ENTRIES: ReadonlySet<string> = new Set();
+/** Bytes of /proc/<pid>/stat read by {@link ProcCache.isAlive}: field 22 (the start time) ends well before. */
+export const STAT_PROBE_BYTES = 1_024;
 
 /** A cache of /proc snapshots and of the marker entries of each process (an environment never changes after exec). */
 export class ProcCache {
@@ -11,6 +16,39 @@ export class ProcCache {
   #takenAt = 0;
   #reading: { startedAt: number; table: Promise<ProcTable> } | null = null;
   readonly #markers = new Map<string, ReadonlySet<string>>();
+  #statBuffer: Buffer | null = null;
+
+  /**
+   * True when process `id` still runs: same boot, not a zombie, same start time (what `isAlive` answers), read into a
+   * buffer this cache keeps, with no string made of the stat line: a supervisor asks it for every run it did not
+   * start, on every pass. A line it cannot parse is left to `isAlive`.
+   *
+   * @example
+   * ```ts
+   * if (!rt.procs.isAlive({ pid: run.pid, startTime: run.pidStartTime, bootId: run.bootId })) closeIt();
+   * ```
+   */
+  isAlive(id: ProcessIdentity): boolean {
+    if (id.bootId !== readBootId() || !Number.isSafeInteger(id.pid) || id.pid <= 0) return false;
+    let fd: number;
+    try {
+      fd = openSync(`${PROC_ROOT}/${id.pid}/stat`, 'r');
+    } catch {
+      return false; // ENOENT/ESRCH: gone (isAlive reads any failure as gone too)
+    }
+    const buffer = (this.#statBuffer ??= Buffer.allocUnsafeSlow(STAT_PROBE_BYTES));
+    let length: number;
+    try {
+      length = readSync(fd, buffer, 0, buffer.length, 0);
+    } catch {
+      return false;
+    } finally {
+      closeSync(fd);
+    }
+    const stat = statBytes(buffer, length);
+    if (stat === null) return isAlive(id);
+    return !stat.dead && stat.startTime === id.startTime;
+  }
 
   /**
    * A snapshot of /proc read no earlier than `notBefore` (epoch ms): the cached one if it is recent enough, the one

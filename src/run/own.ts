@@ -1,5 +1,4 @@
 // Which live runs this process spawned itself, and whether a recorded run is still live.
-import { isAlive } from '../process/identity.js';
 import type { SpawnedRun } from '../process/spawn.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun } from '../store/records.js';
@@ -24,7 +23,7 @@ export function isWaiting(run: CurrentRun): boolean {
 export function runLive(rt: Runtime, run: CurrentRun): boolean {
   if (ownSpawn(rt, run) !== undefined || isWaiting(run)) return true;
   if (isLaunching(run)) return findLaunched(rt, run) !== null;
-  return isAlive({ pid: run.pid, startTime: run.pidStartTime, bootId: run.bootId });
+  return rt.procs.isAlive({ pid: run.pid, startTime: run.pidStartTime, bootId: run.bootId });
 }
 
 /** True when `run` waits for a step or attempt that is due by `now` (and is not being cancelled). */
