@@ -1,12 +1,11 @@
 // A full pass over the table, using the cache so an idle table of 10,000 tasks costs little.
 import { processInbox } from '../event/inbox.js';
 import type { Runtime } from '../runtime.js';
-import { liveRuns } from '../run/close.js';
 import { killRun, resumeKill } from '../run/kill.js';
 import { isDeadRun } from './wake.js';
 import { ownSpawn } from '../run/own.js';
 import { runIdentity } from '../run/tree.js';
-import type { TaskRecord } from '../store/records.js';
+import type { CurrentRun, TaskRecord } from '../store/records.js';
 import { needsAttention, nextWakeOf, reconcileTask, type StepKind, type TickReport } from './reconcile.js';
 
 // Logs each distinct corrupt-record error once per Executor, so a bad file does not flood the log.
@@ -24,34 +23,57 @@ const REPORT_KEY: Partial<Record<StepKind, keyof Pick<TickReport, 'closed' | 're
 };
 
 // Runs past their `timeout` are stopped by the supervisor, or by the process that started them.
-function enforceLimits(rt: Runtime, records: Iterable<TaskRecord>, supervise: boolean, now: number): void {
-  for (const record of records) {
-    for (const run of liveRuns(record)) {
-      if (!supervise && ownSpawn(rt, run) === undefined) continue;
-      // Marked for a kill that never finished (its killer died in between): finish it.
-      if (run.kill !== null) { if (supervise && !isDeadRun(rt, run)) resumeKill(rt, record.task.name, run); continue; }
-      if (run.deadline === null || Date.parse(run.deadline) > now) continue;
-      if (rt.killing.has(run.runId)) continue;
-      rt.killing.add(run.runId);
-      void killRun(rt, record.task.name, run.runId, 'timeout', { pid: run.pid }).finally(() => rt.killing.delete(run.runId));
-    }
+function enforceRunLimits(rt: Runtime, name: string, run: CurrentRun, supervise: boolean, now: number): void {
+  if (!supervise && ownSpawn(rt, run) === undefined) return;
+  // Marked for a kill that never finished (its killer died in between): finish it.
+  if (run.kill !== null) { if (supervise && !isDeadRun(rt, run)) resumeKill(rt, name, run); return; }
+  if (run.deadline === null || Date.parse(run.deadline) > now) return;
+  if (rt.killing.has(run.runId)) return;
+  rt.killing.add(run.runId);
+  void killRun(rt, name, run.runId, 'timeout', { pid: run.pid }).finally(() => rt.killing.delete(run.runId));
+}
+
+// The per-pass loops below walk arrays by index and never copy a record's runs: a pass runs about once a second,
+// in code V8 leaves unoptimized, where every `for…of` step and every spread is an allocation.
+function enforceLimits(rt: Runtime, records: readonly TaskRecord[], supervise: boolean, now: number): void {
+  for (let i = 0; i < records.length; i++) {
+    const { task, state } = records[i]!;
+    if (state.run !== null) enforceRunLimits(rt, task.name, state.run, supervise, now);
+    for (let j = 0; j < state.extraRuns.length; j++) enforceRunLimits(rt, task.name, state.extraRuns[j]!, supervise, now);
   }
 }
 
 // maxMemory: sample the trees of live runs that have a limit (supervisor only).
-async function enforceMemory(rt: Runtime, records: Iterable<TaskRecord>): Promise<void> {
-  const checks: Promise<void>[] = [];
-  for (const record of records) {
-    const { maxMemory, name } = record.task;
-    const run = record.state.run;
+async function enforceMemory(rt: Runtime, records: readonly TaskRecord[]): Promise<void> {
+  let checks: Promise<void>[] | null = null;
+  for (let i = 0; i < records.length; i++) {
+    const { maxMemory, name } = records[i]!.task;
+    const run = records[i]!.state.run;
     if (maxMemory === null || !run || run.kill !== null || rt.killing.has(run.runId)) continue;
-    checks.push(rt.usage.sample(runIdentity(run)).then((usage) => {
+    (checks ??= []).push(rt.usage.sample(runIdentity(run)).then((usage) => {
       if (!usage || usage.rss <= maxMemory || rt.killing.has(run.runId)) return;
       rt.killing.add(run.runId);
       void killRun(rt, name, run.runId, 'memory', { rss: usage.rss, maxMemory, pid: run.pid }).finally(() => rt.killing.delete(run.runId));
     }, () => undefined));
   }
-  await Promise.all(checks);
+  if (checks !== null) await Promise.all(checks);
+}
+
+// Names of the tasks a pass must lock: those needsAttention picks, less those with a reconciliation in flight (it
+// re-reads the record under the lock anyway).
+function attentionList(rt: Runtime, records: readonly TaskRecord[], supervise: boolean, now: number, leadMs: number): string[] {
+  const todo: string[] = [];
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i]!;
+    let needed: boolean;
+    try {
+      needed = needsAttention(rt, record, supervise, now, leadMs);
+    } catch {
+      needed = true; // reconcileTask re-reads it under the lock and reports what is wrong
+    }
+    if (needed && !rt.reconciling.has(record.task.name)) todo.push(record.task.name);
+  }
+  return todo;
 }
 
 /** Runs one pass; `supervise` enables restarts and schedules (lease holders only). */
@@ -62,15 +84,10 @@ export async function runPass(rt: Runtime, supervise: boolean, full = false, lea
   reportErrors(rt, table.errors);
   report.errors.push(...table.errors.keys());
   const now = rt.now();
-  enforceLimits(rt, table.records.values(), supervise, now);
-  if (supervise) await enforceMemory(rt, table.records.values());
-  const todo = [...table.records.values()].filter((r) => {
-    try {
-      return needsAttention(rt, r, supervise, now, leadMs);
-    } catch {
-      return true; // reconcileTask re-reads it under the lock and reports what is wrong
-    }
-  }).map((r) => r.task.name).filter((name) => !rt.reconciling.has(name)); // one in flight already re-reads it under the lock
+  const records = recordsOf(table.records);
+  enforceLimits(rt, records, supervise, now);
+  if (supervise) await enforceMemory(rt, records);
+  const todo = attentionList(rt, records, supervise, now, leadMs);
   await Promise.all(todo.map(async (name) => {
     try {
       for (const kind of new Set(await reconcileTask(rt, name, supervise, null, leadMs))) {
@@ -87,12 +104,20 @@ export async function runPass(rt: Runtime, supervise: boolean, full = false, lea
   return report;
 }
 
+// The records of a table, as an array (Map.prototype.forEach makes no iterator result per entry).
+function recordsOf(map: ReadonlyMap<string, TaskRecord>): TaskRecord[] {
+  const records: TaskRecord[] = [];
+  map.forEach((record) => { records.push(record); });
+  return records;
+}
+
 async function nextWake(rt: Runtime): Promise<number | null> {
-  const after = await rt.store.table({ refresh: false }); // our own writes are already in the cache
+  const after = recordsOf((await rt.store.table({ refresh: false })).records); // our own writes are already in the cache
+  const now = rt.now();
   let next: number | null = null;
-  for (const record of after.records.values()) {
+  for (let i = 0; i < after.length; i++) {
     let wake: number | null = null;
-    try { wake = nextWakeOf(record, rt.now()); } catch { wake = null; }
+    try { wake = nextWakeOf(after[i]!, now); } catch { wake = null; }
     if (wake !== null && (next === null || wake < next)) next = wake;
   }
   return next;

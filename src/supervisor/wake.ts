@@ -72,9 +72,17 @@ export function preparable(record: TaskRecord): boolean {
   return record.state.run === null && record.state.queue.length === 0;
 }
 
+// True when a live run needs its task locked: launching (maybe orphaned), ended unseen, a step due, or stopped while waiting.
+function runNeedsLook(rt: Runtime, run: CurrentRun, now: number): boolean {
+  return isLaunching(run) || isDeadRun(rt, run) || stepDue(run, now) || (isWaiting(run) && run.stopRequested);
+}
+
 /** True when a pass must lock this task (cheap for an idle table: time-based checks go through the wake cache). */
 export function needsAttention(rt: Runtime, record: TaskRecord, supervise: boolean, now: number, leadMs = 0): boolean {
-  if (liveRuns(record).some((run) => isLaunching(run) || isDeadRun(rt, run) || stepDue(run, now) || (isWaiting(run) && run.stopRequested))) return true;
+  // Runs looked at in place (no array of them, no closure): this runs for every task on every pass.
+  const { run, extraRuns } = record.state;
+  if (run !== null && runNeedsLook(rt, run, now)) return true;
+  for (let i = 0; i < extraRuns.length; i++) if (runNeedsLook(rt, extraRuns[i]!, now)) return true;
   if (queueReady(record, supervise)) return true;
   if (!supervise) return false;
   if (needsRestart(record, now)) return true;
