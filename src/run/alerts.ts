@@ -6,6 +6,7 @@ import type { AlertConfig, AlertKind } from '../alert/types.js';
 import { readTail } from '../output/tail.js';
 import type { Runtime } from '../runtime.js';
 import type { RunRecord } from '../store/records.js';
+import { HEADER_PAD_PREFIX } from '../output/header.js';
 
 /** An alert decided under a task's lock, raised once its record is written. */
 export interface PendingAlert {
@@ -31,10 +32,13 @@ export function wantsDelivery(rt: Runtime, alert: PendingAlert): boolean {
   return config !== null && config.on.includes(alert.kind) && config.channels.length > 0;
 }
 
+// The header's padding line (4 KiB of spaces) says nothing: an alert's last lines leave it out.
+const withoutPadding = (lines: string[]): string[] => lines.filter((line) => !line.startsWith(HEADER_PAD_PREFIX));
+
 /** Reads the run's output tail into alerts that will be delivered (call under the task's lock). */
 export async function withTail(rt: Runtime, alerts: PendingAlert[], outputFile: string): Promise<PendingAlert[]> {
   if (!alerts.some((a) => wantsDelivery(rt, a))) return alerts;
-  const tail = await readTail(join(rt.folder, outputFile), ALERT_TAIL_LINES).catch(() => [] as string[]);
+  const tail = withoutPadding(await readTail(join(rt.folder, outputFile), ALERT_TAIL_LINES).catch(() => [] as string[]));
   return alerts.map((a) => ({ ...a, tail }));
 }
 
@@ -78,7 +82,7 @@ function raiseOne(rt: Runtime, alert: PendingAlert): void {
   const output = alert.run ? join(rt.folder, alert.run.outputFile) : null;
   const sending = sendAlert(payload, config.channels, {
     log: (message) => rt.log(message),
-    tailLines: (n) => (alert.tail ? Promise.resolve(alert.tail.slice(-n)) : output ? readTail(output, n) : Promise.resolve([])),
+    tailLines: (n) => (alert.tail ? Promise.resolve(alert.tail.slice(-n)) : output ? readTail(output, n).then(withoutPadding) : Promise.resolve([])),
   }).then(() => undefined, () => undefined);
   rt.alertsInFlight.add(sending);
   void sending.finally(() => rt.alertsInFlight.delete(sending));

@@ -147,6 +147,7 @@ describe('channels', () => {
     expect(got).toEqual(Array.from({ length: got.length }, (_, i) => 80 - got.length + i));
     expect(markedLines(two!, 'second')).toEqual([...Array(10).keys()]);
     expect(two).toContain(`# run: ${second.run.runId}`);
+    expect(two).not.toContain('# padding:'); // the header's 4 KiB of padding is not mailed
     expect(markedLines(two!, 'first')).toEqual([]);
     expect(two).not.toContain(first.run.runId);
   });
