@@ -4,6 +4,7 @@ import type { ExitEvent } from '../events.js';
 import { endedAt as recordedEnd, UPTIME_RESOLUTION_MS } from '../process/clock.js';
 import { readStatusFile, type RunExit } from '../process/spawn.js';
 import { lastErrorLine } from '../program/error-line.js';
+import { lastErrorLineSync } from './error-line-sync.js';
 import { pendingSteps, programView, withStep } from '../program/ledger.js';
 import { endOf, settleStep, type Settled, type StepNotice } from '../program/settle.js';
 import type { Runtime } from '../runtime.js';
@@ -97,8 +98,15 @@ export async function failToAdvance(rt: Runtime, record: TaskRecord, run: Curren
 async function endedLedger(rt: Runtime, record: TaskRecord, run: CurrentRun, base: RunRecord, program: Ended | null, failed: boolean, stopped: boolean): Promise<RunRecord> {
   if (program) return { ...program.ledger, ...base, ...pickProgram(program.ledger), status: program.status };
   const ok = !failed && !stopped;
-  const errorMessage = failed ? await lastErrorLine(rt.folder, run.outputFile, run.errorFile, record.task.timestamps) : null;
+  const errorMessage = failed ? await errorLineOf(rt, record, run) : null;
   return { ...base, status: stopped ? 'cancelled' : ok ? 'succeeded' : 'failed', finishedAt: ok ? base.endedAt : null, erroredAt: failed ? base.endedAt : null, errorMessage };
+}
+
+// A failed script run's error message, read synchronously when its last lines fit in one chunk (a restart spawns
+// right after this, in the same locked step), else as programs read theirs.
+async function errorLineOf(rt: Runtime, record: TaskRecord, run: CurrentRun): Promise<string | null> {
+  const now = lastErrorLineSync(rt.folder, run.outputFile, run.errorFile, record.task.timestamps);
+  return now !== undefined ? now : lastErrorLine(rt.folder, run.outputFile, run.errorFile, record.task.timestamps);
 }
 
 // The fields of a program ledger that the script-run base must not overwrite.

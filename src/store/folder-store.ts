@@ -1,19 +1,20 @@
 // The JSON-folder implementation of TaskStore: one file per task, one per run, atomic writes,
 // per-task lock directories, an append-only change journal and an in-memory cache.
-import { mkdir, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptRecordError, ExecutorError } from '../errors.js';
 import { errnoOf, FolderError } from '../fs-errors.js';
-import { readJson, readJsonIfPresent, readJsonIfPresentSync, TEMP_SUFFIX, writeFileAtomic } from './atomic.js';
+import { readJsonIfPresent, readJsonIfPresentSync, TEMP_SUFFIX } from './atomic.js';
 import { ensureSubfolders, prepareFolder } from './folder-check.js';
 import { Journal } from './journal.js';
 import { acquireLease, type HeldLease, type LeaseHolder } from './lease.js';
 import { LockSet, type CompromisedHandler } from './lock.js';
 import { ExecutorLog } from './log.js';
-import { checkRunRecord, checkTaskRecord } from './record-check.js';
+import { checkTaskRecord } from './record-check.js';
 import { FORMAT_VERSION, type RunRecord, type TaskRecord } from './records.js';
 import type { Mutation, TaskStore, TaskTable } from './store.js';
 import { FOLDER_LAYOUT, JSON_EXT } from './layout.js';
+import { RunLedger } from './run-ledger.js';
 import { deleteRecord, publishRecord, publishRecords } from './record-write.js';
 import type { GroupStore, HeldTask } from './group.js';
 import { storeWriteError } from './write-error.js';
@@ -46,8 +47,7 @@ export class FolderStore implements TaskStore, GroupStore {
   #loaded = false;
   // table() calls run one at a time, so a reload is never seen half-done and journal offsets never race.
   #tableQueue: Promise<unknown> = Promise.resolve();
-  // Ledger writes of one run file are serialised, so a later update never overwrites a newer one.
-  readonly #runQueue = new Map<string, Promise<void>>();
+  readonly #runs: RunLedger;
   // Per task: clean-ups of its published changes still running (old entries kept aside being removed).
   readonly #cleanups = new Map<string, Promise<void>[]>();
 
@@ -59,6 +59,7 @@ export class FolderStore implements TaskStore, GroupStore {
     this.#locks = new LockSet(onCompromised);
     this.#journal = new Journal(join(folder, FOLDER_LAYOUT.journal));
     this.#log = new ExecutorLog(join(folder, FOLDER_LAYOUT.log));
+    this.#runs = new RunLedger(folder);
   }
 
   get logFile(): string {
@@ -204,10 +205,10 @@ export class FolderStore implements TaskStore, GroupStore {
     const updatedAt = new Date().toISOString();
     const next = records.map((r): TaskRecord => ({ ...r, rev: r.rev + 1, formatVersion: FORMAT_VERSION, updatedAt }));
     const files = next.map((r) => ({ file: this.#taskFile(r.task.name), data: `${JSON.stringify(r, null, 2)}\n` }));
-    const ledgers = runs.map((run) => ({ file: join(this.#runDir(run.task), `${run.runId}${JSON_EXT}`), data: `${JSON.stringify(run, null, 2)}\n` }));
+    const ledgers = runs.map((run) => ({ file: this.#runs.runFile(run.task, run.runId), data: `${JSON.stringify(run, null, 2)}\n` }));
     const journal = (): Promise<void> => Promise.all(next.map((r) => this.#journal.append(r.task.name))).then(() => undefined);
     const commit = publishRecords(files, ledgers, journal);
-    for (const { file } of ledgers) void this.#serialRun(file, () => commit.then(() => undefined, () => undefined)); // readRun waits for it
+    for (const { file } of ledgers) void this.#runs.serial(file, () => commit.then(() => undefined, () => undefined)); // readRun waits for it
     const published = await commit;
     next.forEach((r, i) => {
       this.#track(r.task.name, [published[i]!.cleanup]);
@@ -274,71 +275,28 @@ export class FolderStore implements TaskStore, GroupStore {
     return { records: new Map([...this.#cache].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), errors: new Map(this.#errors) };
   }
 
-  #runDir(task: string): string {
-    return join(this.#folder, FOLDER_LAYOUT.runs, task);
-  }
-
   statusFile(task: string, runId: string): string {
-    return join(this.#runDir(task), `${runId}.exit`);
-  }
-
-  #serialRun(file: string, fn: () => Promise<void>): Promise<void> {
-    const next = (this.#runQueue.get(file) ?? Promise.resolve()).catch(() => undefined).then(fn);
-    this.#runQueue.set(file, next);
-    void next.catch(() => undefined).then(() => {
-      if (this.#runQueue.get(file) === next) this.#runQueue.delete(file);
-    });
-    return next;
+    return join(this.#runs.runDir(task), `${runId}.exit`);
   }
 
   writeRun(run: RunRecord): Promise<void> {
-    const file = join(this.#runDir(run.task), `${run.runId}${JSON_EXT}`);
-    return this.#serialRun(file, async () => {
-      await this.#writeRunFile(run.task, file, run);
-    });
+    return this.#runs.write(run);
   }
 
   updateRun(task: string, runId: string, patch: Partial<RunRecord>, fallback?: RunRecord): Promise<void> {
-    const file = join(this.#runDir(task), `${runId}${JSON_EXT}`);
-    return this.#serialRun(file, async () => {
-      const run = await this.#readRunFile(file).catch(() => null);
-      const next = run ? { ...run, ...patch } : fallback;
-      if (!next) return;
-      await this.#writeRunFile(task, file, next);
-    });
+    return this.#runs.update(task, runId, patch, fallback);
   }
 
-  // Writes a run ledger file (creating the task's run folder), errors typed and naming the file.
-  async #writeRunFile(task: string, file: string, run: RunRecord): Promise<void> {
-    const dir = this.#runDir(task);
-    await mkdir(dir, { recursive: true }).catch((error: unknown) => {
-      throw storeWriteError(error, dir);
-    });
-    await writeFileAtomic(file, `${JSON.stringify(run, null, 2)}\n`).catch((error: unknown) => {
-      throw storeWriteError(error, file);
-    });
+  readRun(task: string, runId: string): Promise<RunRecord | null> {
+    return this.#runs.read(task, runId);
   }
 
-  async readRun(task: string, runId: string): Promise<RunRecord | null> {
-    const file = join(this.#runDir(task), `${runId}${JSON_EXT}`);
-    await this.#runQueue.get(file)?.catch(() => undefined); // read after this process's own pending writes of it
-    return this.#readRunFile(file);
+  listRuns(task: string): Promise<RunRecord[]> {
+    return this.#runs.list(task);
   }
 
-  async #readRunFile(file: string): Promise<RunRecord | null> {
-    const value = await readJson(file);
-    return value === null ? null : checkRunRecord(file, value);
-  }
-
-  async listRuns(task: string): Promise<RunRecord[]> {
-    const files = await readdir(this.#runDir(task)).catch(() => [] as string[]);
-    const ids = files.filter((f) => f.endsWith(JSON_EXT)).map((f) => f.slice(0, -JSON_EXT.length)).sort();
-    const runs = await Promise.all(ids.map((id) => this.readRun(task, id).catch(() => null)));
-    return runs.filter((r): r is RunRecord => r !== null);
-  }
-
-  async deleteRuns(task: string): Promise<void> {
-    await rm(this.#runDir(task), { recursive: true, force: true });
+  deleteRuns(task: string): Promise<void> {
+    return this.#runs.delete(task);
   }
 
   acquireLease(holder: Omit<LeaseHolder, 'hostname' | 'since'>, isHolderAlive: (h: LeaseHolder) => boolean, onLost: (e: Error) => void): Promise<HeldLease> {
