@@ -204,7 +204,9 @@ export class FolderStore implements TaskStore, GroupStore {
   async publishTasks(records: TaskRecord[], runs: RunRecord[] = []): Promise<void> {
     const updatedAt = new Date().toISOString();
     const next = records.map((r): TaskRecord => ({ ...r, rev: r.rev + 1, formatVersion: FORMAT_VERSION, updatedAt }));
-    const files = next.map((r) => ({ file: this.#taskFile(r.task.name), data: `${JSON.stringify(r, null, 2)}\n` }));
+    // Each record's temp file is made in its task's run folder: one folder's creations wait for each other, so the
+    // group's are spread over folders (its rename moves it into tasks/).
+    const files = next.map((r) => ({ file: this.#taskFile(r.task.name), data: `${JSON.stringify(r, null, 2)}\n`, tempDir: this.#runs.runDir(r.task.name) }));
     const ledgers = runs.map((run) => ({ file: this.#runs.runFile(run.task, run.runId), data: `${JSON.stringify(run, null, 2)}\n` }));
     const journal = (): Promise<void> => Promise.all(next.map((r) => this.#journal.append(r.task.name))).then(() => undefined);
     const commit = publishRecords(files, ledgers, journal);

@@ -1,6 +1,7 @@
 // Group commits: several files written atomically together, each fsync'd once, all renamed once all are durable.
 import { renameSync } from 'node:fs';
-import { writeError } from '../fs-errors.js';
+import { basename, dirname, join } from 'node:path';
+import { errnoOf, writeError } from '../fs-errors.js';
 import { createForWrite, removeQuietly, syncTemp, tempPathFor } from './temp-file.js';
 
 /** One file of a {@link writeGroupAtomic} group. */
@@ -9,23 +10,50 @@ export interface GroupFile {
   file: string;
   /** Its new content. */
   data: string;
+  /**
+   * Folder to make the temp file in, on the same file system (the rename into `file` then moves it): creations in one
+   * folder wait for each other (its lock), so a group spread over folders creates its files in parallel. If that
+   * folder is missing, the temp file is made beside `file`.
+   * @default the folder of `file`
+   */
+  tempDir?: string;
 }
 
-// Creates and writes each temp file in turn (creations in one folder take its lock one after the other anyway, and
-// waiting for it in parallel only burns CPU), starting each one's fsync at once: the fsyncs run together.
-async function writeTemps(files: GroupFile[]): Promise<PromiseSettledResult<string>[]> {
-  const written: Promise<string>[] = [];
-  for (const { file, data } of files) {
-    const tmp = tempPathFor(file);
-    let one: Promise<string>;
+// Creates the temp file of `f` (in its tempDir, else beside it) and writes it; resolves once it is created, with its
+// fsync under way (wrapped, so that awaiting the creation does not wait for the fsync).
+async function createTemp(f: GroupFile): Promise<{ synced: Promise<string> }> {
+  if (f.tempDir !== undefined) {
+    const tmp = tempPathFor(join(f.tempDir, basename(f.file)));
     try {
-      one = syncTemp(await createForWrite(tmp), tmp, data);
+      return { synced: syncTemp(await createForWrite(tmp), tmp, f.data) };
     } catch (error) {
-      one = Promise.reject(error as Error);
+      if (errnoOf(error) !== 'ENOENT') throw error;
     }
-    one.catch(() => undefined); // settled below; this only keeps a rejection from counting as unhandled meanwhile
-    written.push(one);
   }
+  const tmp = tempPathFor(f.file);
+  return { synced: syncTemp(await createForWrite(tmp), tmp, f.data) };
+}
+
+// Creates and writes the temp files, one folder's after the other (creations in one folder take its lock in turn
+// anyway; waiting for it in parallel only burns CPU) and the folders in parallel, each fsync started as soon as its
+// file is written: the fsyncs run together. Resolves with each file's outcome, in order.
+async function writeTemps(files: GroupFile[]): Promise<PromiseSettledResult<string>[]> {
+  const written: Promise<string>[] = files.map(() => Promise.resolve(''));
+  const lanes = new Map<string, number[]>();
+  files.forEach((f, i) => {
+    const dir = f.tempDir ?? dirname(f.file);
+    lanes.set(dir, [...(lanes.get(dir) ?? []), i]);
+  });
+  await Promise.all([...lanes.values()].map(async (lane) => {
+    for (const i of lane) {
+      try {
+        written[i] = (await createTemp(files[i]!)).synced;
+      } catch (error) {
+        written[i] = Promise.reject(error as Error);
+      }
+      written[i]!.catch(() => undefined); // settled below; this only keeps a rejection from counting as unhandled meanwhile
+    }
+  }));
   return Promise.allSettled(written);
 }
 

@@ -17,7 +17,7 @@ import { resetForStart, startTask, type StartResult } from './lifecycle.js';
 import { eachTask } from './read-options.js';
 
 /** Task locks a batch takes at once: enough to keep its writes and spawns fed, few enough not to queue ahead of them. */
-export const LOCKS_IN_FLIGHT = 2;
+export const LOCKS_IN_FLIGHT = 8;
 
 /** What a manual start asks for. */
 const MANUAL: LaunchRequest = { trigger: 'manual', scheduledFor: null };

@@ -57,6 +57,22 @@ describe('writeGroupAtomic', () => {
   });
 });
 
+describe('writeGroupAtomic with temp folders', () => {
+  it('makes each temp file in its tempDir (renamed across into place), or beside the file when that folder is missing', async () => {
+    const dir = kit.tmpDir();
+    mkdirSync(path.join(dir, 'spare'));
+    writeFileSync(path.join(dir, 'a.json'), 'old a');
+    await writeGroupAtomic([
+      { file: path.join(dir, 'a.json'), data: 'new a', tempDir: path.join(dir, 'spare') },
+      { file: path.join(dir, 'b.json'), data: 'new b', tempDir: path.join(dir, 'no-such-folder') },
+    ]);
+    expect(readFileSync(path.join(dir, 'a.json'), 'utf8')).toBe('new a');
+    expect(readFileSync(path.join(dir, 'b.json'), 'utf8')).toBe('new b');
+    expect(readdirSync(dir).sort()).toEqual(['a.json', 'b.json', 'spare']);
+    expect(readdirSync(path.join(dir, 'spare'))).toEqual([]);
+  });
+});
+
 describe('FolderStore group commits', () => {
   it('publishTasks writes every record (rev + 1) and run ledger record at once, journals each name, and a second store sees them', async () => {
     const folder = path.join(kit.tmpDir(), 'exec');
