@@ -7,13 +7,18 @@ import type { CurrentRun, TaskRecord } from '../store/records.js';
 /** `\n`. */
 const NEWLINE_BYTE = 0x0a;
 
-// The user name, or the uid when the passwd entry is missing (containers).
+// The user name, or the uid when the passwd entry is missing (containers). Read once per process: userInfo() reads
+// /etc/passwd at each call, and every spawn with a header asked for it.
+let user: string | undefined;
 function currentUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return String(process.getuid?.() ?? 'unknown');
+  if (user === undefined) {
+    try {
+      user = userInfo().username;
+    } catch {
+      user = String(process.getuid?.() ?? 'unknown');
+    }
   }
+  return user;
 }
 
 // The interpreter command, with the extension or name it was chosen by: `/usr/bin/node (.js)`; null when run directly.
