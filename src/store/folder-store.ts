@@ -36,6 +36,9 @@ function unreadable(file: string, error: unknown): unknown {
   return new CorruptRecordError(file, code === 'EISDIR' ? 'a folder, not a file (EISDIR)' : `an unreadable file (${code})`);
 }
 
+/** Records a full table load reads synchronously before it lets the event loop run (see `#loadAll`). */
+export const TABLE_READS_PER_TURN = 64;
+
 /** The JSON-folder store. */
 export class FolderStore implements TaskStore, GroupStore {
   readonly #folder: string;
@@ -235,6 +238,23 @@ export class FolderStore implements TaskStore, GroupStore {
     }
   }
 
+  // Reads every record of a full load synchronously, TABLE_READS_PER_TURN at a time: a small file costs three system
+  // calls that way instead of four thread-pool round trips (100 records: ~3 ms instead of ~10), and the event loop
+  // is let go between slices, so a table of 10,000 never holds it long.
+  async #loadAll(names: string[], cache: Map<string, TaskRecord>, errors: Map<string, CorruptRecordError>): Promise<void> {
+    for (let i = 0; i < names.length; i++) {
+      if (i > 0 && i % TABLE_READS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+      const name = names[i]!;
+      try {
+        const record = this.#readTaskSync(name);
+        if (record) cache.set(name, record);
+      } catch (error) {
+        if (!(error instanceof CorruptRecordError)) throw error;
+        errors.set(name, error);
+      }
+    }
+  }
+
   table(options: { full?: boolean; refresh?: boolean } = {}): Promise<TaskTable> {
     const next = this.#tableQueue.catch(() => undefined).then(() => this.#table(options));
     this.#tableQueue = next;
@@ -251,7 +271,7 @@ export class FolderStore implements TaskStore, GroupStore {
       // Load into fresh maps and swap them in at once.
       const cache = new Map<string, TaskRecord>();
       const errors = new Map<string, CorruptRecordError>();
-      await Promise.all(names.map((n) => this.#reload(n, cache, errors)));
+      await this.#loadAll(names, cache, errors);
       this.#cache = cache;
       this.#errors = errors;
       this.#loaded = true;
