@@ -154,3 +154,15 @@ export function newExecutor(folder: string, options?: ExecutorOptions): Executor
   onCleanUp(() => ex.stopAll());
   return ex;
 }
+
+/** Resolves with the exit code of task `name`'s next `exit` event on `ex` (listen before starting the task). */
+export function nextExit(ex: Executor, name: string): Promise<number | null> {
+  return new Promise((resolve) => {
+    const on = (e: { name: string; exitCode: number | null }) => {
+      if (e.name !== name) return;
+      ex.off('exit', on);
+      resolve(e.exitCode);
+    };
+    ex.on('exit', on);
+  });
+}

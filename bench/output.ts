@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Executor } from '../dist/index.js';
-import { envInt, FIXTURES, fmtMs, lines, median, nowMs, newExecutor, pause, tempFolder, type Figure } from './lib.js';
+import { envInt, FIXTURES, fmtMs, lines, median, nowMs, newExecutor, pause, tempFolder, type Figure, nextExit } from './lib.js';
 import { openPm2, openPm2Api, type Pm2Api } from './pm2.js';
 
 /** MiB written per run. */
@@ -52,10 +52,7 @@ async function shellRound(dir: string): Promise<Split> {
 }
 
 async function oursRound(ex: Executor, folder: string, name: string, stamps: string): Promise<Split> {
-  const exited = new Promise<number | null>((resolve) => {
-    const on = (e: { name: string; exitCode: number | null }) => { if (e.name === name) { ex.off('exit', on); resolve(e.exitCode); } };
-    ex.on('exit', on);
-  });
+  const exited = nextExit(ex, name);
   const t0 = nowMs();
   await ex.startTask(name);
   const code = await exited;

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Executor } from '../dist/index.js';
-import { FIXTURES, fmtMs, lines, median, newExecutor, nowMs, tempFolder, type Figure } from './lib.js';
+import { FIXTURES, fmtMs, lines, median, newExecutor, nowMs, tempFolder, type Figure, nextExit } from './lib.js';
 
 /** MiB written per run (`BENCH_TIMESTAMPS_MB`), rounded down to whole lines. */
 export const MIB = Number.isInteger(Number(process.env.BENCH_TIMESTAMPS_MB)) && Number(process.env.BENCH_TIMESTAMPS_MB) > 0
@@ -48,10 +48,7 @@ async function shellRound(dir: string): Promise<Run> {
 
 /** One startTask -> exit event run of `name`; checks the output's size (stamped or not) and removes it. */
 async function taskRound(ex: Executor, name: string, stamps: string, stamped: boolean): Promise<Run> {
-  const exited = new Promise<number | null>((resolve) => {
-    const on = (e: { name: string; exitCode: number | null }) => { if (e.name === name) { ex.off('exit', on); resolve(e.exitCode); } };
-    ex.on('exit', on);
-  });
+  const exited = nextExit(ex, name);
   const t0 = nowMs();
   await ex.startTask(name);
   const code = await exited;

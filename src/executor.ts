@@ -312,8 +312,9 @@ export class Executor extends EventEmitter<ExecutorEvents> {
    * @example `await ex.waitFor('web', 'running', { timeout: 10_000, signal: AbortSignal.timeout(5_000) })`
    */
   async waitFor(name: string, state: TaskStatus | TaskStatus[], options?: WaitForOptions): Promise<TaskRow> {
-    checkWaitArgs(name, state, options); // before anything, REPL or not
-    const row = await interruptibleWait(options, (o) => waitForStatus(this.#rt, checkWaitArgs(name, state, o)));
+    const args = checkWaitArgs(name, state, options);
+    // In a REPL, the options' signal also aborts on Ctrl-C.
+    const row = await interruptibleWait(options, (o) => waitForStatus(this.#rt, { ...args, signal: o?.signal ?? null }));
     return { ...row, supervisor: await readSupervisor(this.folder) };
   }
 }

@@ -4,7 +4,7 @@
 /**
  * An `AbortSignal`, as the SDK's `signal` options take it: pass Node's (or the DOM's) `AbortSignal`, e.g.
  * `AbortSignal.timeout(5_000)` or an `AbortController`'s `signal`. Checked with `instanceof AbortSignal` at run time.
- * @example `for await (const line of ex.followOut('web', { signal: AbortSignal.timeout(10_000) })) console.log(line);`
+ * @example `for await (const line of ex.followOut('web', { signal: AbortSignal.timeout(10_000) })) lines.push(line);`
  */
 export interface AbortSignalLike {
   /** True once aborted. */

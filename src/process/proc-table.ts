@@ -43,15 +43,22 @@ export interface BusyTime {
 }
 
 /**
+ * Called with each live process's stat line as a pass reads it, to keep more of it than the table does (CPU time,
+ * RSS); returning false leaves the process out of the table (a line the hook finds malformed).
+ */
+export type StatLineHook = (pid: number, line: string) => boolean;
+
+/**
  * {@link readProcTable}, yielding to the event loop every {@link STATS_PER_SLICE} processes, so a machine with
  * thousands of processes never blocks the caller for long. (A process forked during the pass may be missed; the
- * next pass sees it.) With `busy`, the time its slices took is added to `busy.ms`.
+ * next pass sees it.) With `busy`, the time its slices took is added to `busy.ms`; with `keep`, each live process's
+ * stat line is handed to it as it is read.
  */
-export async function readProcTableSliced(busy?: BusyTime): Promise<ProcTable> {
+export async function readProcTableSliced(busy?: BusyTime, keep?: StatLineHook): Promise<ProcTable> {
   let sliceStart = performance.now();
   const table = emptyTable();
   for (const [i, pid] of listPids().entries()) {
-    addProc(table, pid);
+    addProc(table, pid, keep);
     if ((i + 1) % STATS_PER_SLICE === 0) {
       if (busy) busy.ms += performance.now() - sliceStart;
       await new Promise((resolve) => setImmediate(resolve));
@@ -77,8 +84,8 @@ export function listPids(): number[] {
   return names.map(Number).filter((pid) => Number.isSafeInteger(pid) && pid > 0);
 }
 
-// Reads one process's stat into the table (skipped when gone since the listing, or a zombie).
-function addProc(table: MutableTable, pid: number): void {
+// Reads one process's stat into the table (skipped when gone since the listing, a zombie, or refused by `keep`).
+function addProc(table: MutableTable, pid: number, keep?: StatLineHook): void {
   let text: string;
   try {
     text = readFileSync(`${PROC_ROOT}/${pid}/stat`, 'utf8');
@@ -86,7 +93,7 @@ function addProc(table: MutableTable, pid: number): void {
     return;
   }
   const stat = parseProcStat(text);
-  if (!stat || isDeadState(stat.state)) return;
+  if (!stat || isDeadState(stat.state) || (keep !== undefined && !keep(pid, text))) return;
   table.stats.set(pid, stat);
   const siblings = table.children.get(stat.ppid);
   if (siblings) siblings.push(pid);

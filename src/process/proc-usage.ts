@@ -1,9 +1,9 @@
 // One pass over /proc that also keeps each process's CPU time and resident memory: what cpu% and RSS of many process
 // trees need, read once per sample for all of them (no `ps`, no `getconf`, no process spawned).
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { readUptime } from './clock.js';
-import { isDeadState, parseProcStat, PROC_ROOT, STAT_FIRST_FIELD_AFTER_COMM, type ProcStat } from './identity.js';
-import { listPids, STATS_PER_SLICE, type ProcTable } from './proc-table.js';
+import { PROC_ROOT, STAT_FIRST_FIELD_AFTER_COMM } from './identity.js';
+import { readProcTableSliced, type ProcTable } from './proc-table.js';
 
 /** 1-based `/proc/<pid>/stat` field: user-mode CPU time, in clock ticks (USER_HZ). */
 export const STAT_FIELD_UTIME = 14;
@@ -87,12 +87,10 @@ export function parseProcUsage(text: string): ProcUsage | null {
   return { ticks: utime + stime, rss: pages * pageSize() };
 }
 
-interface MutableUsageTable { stats: Map<number, ProcStat>; children: Map<number, number[]>; usage: Map<number, ProcUsage>; uptime: number | null; at: number }
-
 /**
  * Reads `/proc/<pid>/stat` of every process once (about 15 µs each), keeping its identity fields, parent, CPU time and
- * RSS; zombies and processes gone since the listing are left out. Yields to the event loop every
- * {@link STATS_PER_SLICE} processes, so thousands of processes never block the caller for long. Empty without /proc.
+ * RSS; zombies and processes gone since the listing are left out. The pass is {@link readProcTableSliced}'s (it yields
+ * to the event loop every few hundred processes), with each line's CPU time and RSS kept. Empty without /proc.
  *
  * @example
  * ```ts
@@ -101,28 +99,13 @@ interface MutableUsageTable { stats: Map<number, ProcStat>; children: Map<number
  * ```
  */
 export async function readUsageTable(): Promise<UsageTable> {
-  const table: MutableUsageTable = { stats: new Map(), children: new Map(), usage: new Map(), uptime: readUptime(), at: performance.now() };
-  for (const [i, pid] of listPids().entries()) {
-    addProc(table, pid);
-    if ((i + 1) % STATS_PER_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
-  }
-  return table;
-}
-
-// Reads one process's stat into the table (skipped when gone since the listing, a zombie, or malformed).
-function addProc(table: MutableUsageTable, pid: number): void {
-  let text: string;
-  try {
-    text = readFileSync(`${PROC_ROOT}/${pid}/stat`, 'utf8');
-  } catch {
-    return;
-  }
-  const stat = parseProcStat(text);
-  const usage = parseProcUsage(text);
-  if (!stat || !usage || isDeadState(stat.state)) return;
-  table.stats.set(pid, stat);
-  table.usage.set(pid, usage);
-  const siblings = table.children.get(stat.ppid);
-  if (siblings) siblings.push(pid);
-  else table.children.set(stat.ppid, [pid]);
+  const uptime = readUptime();
+  const at = performance.now();
+  const usage = new Map<number, ProcUsage>();
+  const table = await readProcTableSliced(undefined, (pid, line) => {
+    const used = parseProcUsage(line);
+    if (used !== null) usage.set(pid, used);
+    return used !== null;
+  });
+  return { ...table, usage, uptime, at };
 }

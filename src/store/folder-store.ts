@@ -2,15 +2,14 @@
 // per-task lock directories, an append-only change journal and an in-memory cache.
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CorruptRecordError, ExecutorError } from '../errors.js';
+import { CorruptRecordError } from '../errors.js';
 import { errnoOf, FolderError } from '../fs-errors.js';
-import { readJsonIfPresent, readJsonIfPresentSync, TEMP_SUFFIX } from './atomic.js';
+import { TEMP_SUFFIX } from './atomic.js';
 import { ensureSubfolders, prepareFolder } from './folder-check.js';
 import { Journal } from './journal.js';
 import { acquireLease, type HeldLease, type LeaseHolder } from './lease.js';
 import { LockSet, type CompromisedHandler } from './lock.js';
 import { ExecutorLog } from './log.js';
-import { checkTaskRecord } from './record-check.js';
 import { FORMAT_VERSION, type RunRecord, type TaskRecord } from './records.js';
 import type { Mutation, TaskStore, TaskTable } from './store.js';
 import { FOLDER_LAYOUT, JSON_EXT } from './layout.js';
@@ -18,6 +17,7 @@ import { RunLedger } from './run-ledger.js';
 import { deleteRecord, publishRecord, publishRecords } from './record-write.js';
 import type { GroupStore, HeldTask } from './group.js';
 import { storeWriteError } from './write-error.js';
+import { loadTaskFiles, readTaskFile, readTaskFileSync, taskFileOf } from './task-files.js';
 
 export { FOLDER_LAYOUT } from './layout.js';
 /** The lock a batch of tasks (startAll) holds while it takes their locks: in locks/, named as no task can be. */
@@ -27,17 +27,6 @@ export const TEMP_MAX_AGE_MS = 60_000;
 
 /** What `mutateTask` does with a record that cannot be read: throw its `CorruptRecordError`, or treat it as absent (and overwrite or delete it). */
 export type CorruptPolicy = 'throw' | 'absent';
-
-// A record file that cannot be read (a folder in its place, no permission…) is a corrupt record, naming the file.
-function unreadable(file: string, error: unknown): unknown {
-  if (error instanceof ExecutorError) return error;
-  const code = errnoOf(error);
-  if (code === null) return error;
-  return new CorruptRecordError(file, code === 'EISDIR' ? 'a folder, not a file (EISDIR)' : `an unreadable file (${code})`);
-}
-
-/** Records a full table load reads synchronously before it lets the event loop run (see `#loadAll`). */
-export const TABLE_READS_PER_TURN = 64;
 
 /** The JSON-folder store. */
 export class FolderStore implements TaskStore, GroupStore {
@@ -75,35 +64,18 @@ export class FolderStore implements TaskStore, GroupStore {
   }
 
   #taskFile(name: string): string {
-    return join(this.#folder, FOLDER_LAYOUT.tasks, `${name}${JSON_EXT}`);
+    return taskFileOf(this.#folder, name);
   }
 
   /** Reads one task; `null` if absent. A file that is not a valid record (`null`, a folder…) throws `CorruptRecordError`. */
-  async readTask(name: string): Promise<TaskRecord | null> {
-    const file = this.#taskFile(name);
-    const value = await readJsonIfPresent(file).catch((error: unknown) => {
-      throw unreadable(file, error);
-    });
-    return value === undefined ? null : checkTaskRecord(file, value, name);
-  }
-
-  // Reads one task synchronously (under its lock: a small file, read in three system calls rather than four
-  // thread-pool round trips); errors as readTask's.
-  #readTaskSync(name: string): TaskRecord | null {
-    const file = this.#taskFile(name);
-    let value: unknown;
-    try {
-      value = readJsonIfPresentSync(file);
-    } catch (error) {
-      throw unreadable(file, error);
-    }
-    return value === undefined ? null : checkTaskRecord(file, value, name);
+  readTask(name: string): Promise<TaskRecord | null> {
+    return readTaskFile(this.#taskFile(name), name);
   }
 
   // The record a mutation starts from; with `corrupt: 'absent'`, an unreadable one is null (and is then overwritten or deleted).
   #current(name: string, corrupt: CorruptPolicy): TaskRecord | null {
     try {
-      return this.#readTaskSync(name);
+      return readTaskFileSync(this.#taskFile(name), name);
     } catch (error) {
       if (corrupt === 'absent' && error instanceof CorruptRecordError) return null;
       throw error;
@@ -190,7 +162,7 @@ export class FolderStore implements TaskStore, GroupStore {
       const held = this.#locks.with(lockPath, async () => {
         let record: TaskRecord | null = null;
         try {
-          if (name !== null) record = this.#readTaskSync(name);
+          if (name !== null) record = readTaskFileSync(this.#taskFile(name), name);
         } catch (error) {
           reject(error as Error);
           return;
@@ -238,23 +210,6 @@ export class FolderStore implements TaskStore, GroupStore {
     }
   }
 
-  // Reads every record of a full load synchronously, TABLE_READS_PER_TURN at a time: a small file costs three system
-  // calls that way instead of four thread-pool round trips (100 records: ~3 ms instead of ~10), and the event loop
-  // is let go between slices, so a table of 10,000 never holds it long.
-  async #loadAll(names: string[], cache: Map<string, TaskRecord>, errors: Map<string, CorruptRecordError>): Promise<void> {
-    for (let i = 0; i < names.length; i++) {
-      if (i > 0 && i % TABLE_READS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
-      const name = names[i]!;
-      try {
-        const record = this.#readTaskSync(name);
-        if (record) cache.set(name, record);
-      } catch (error) {
-        if (!(error instanceof CorruptRecordError)) throw error;
-        errors.set(name, error);
-      }
-    }
-  }
-
   table(options: { full?: boolean; refresh?: boolean } = {}): Promise<TaskTable> {
     const next = this.#tableQueue.catch(() => undefined).then(() => this.#table(options));
     this.#tableQueue = next;
@@ -271,7 +226,7 @@ export class FolderStore implements TaskStore, GroupStore {
       // Load into fresh maps and swap them in at once.
       const cache = new Map<string, TaskRecord>();
       const errors = new Map<string, CorruptRecordError>();
-      await this.#loadAll(names, cache, errors);
+      await loadTaskFiles(this.#folder, names, cache, errors);
       this.#cache = cache;
       this.#errors = errors;
       this.#loaded = true;
