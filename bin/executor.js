@@ -2,7 +2,8 @@
 // The `executor` binary: runs one command line and leaves the exit code to Node (no forced exit, so piped output drains).
 // CommonJS (bin/package.json), so Node starts it without its ESM loader. `--version` and the top-level help are answered
 // here without loading the CLI or the SDK: the version from package.json, the help from the copy `npm run build` wrote
-// (dist/cli/help.txt, the same text the CLI prints when not on a terminal).
+// (dist/cli/help.txt, the same text the CLI prints when not on a terminal). A command line naming `ls` or `list` goes
+// to dist/cli/list-main.js first, which runs a plain `ls` without commander and the other commands (else the full CLI).
 'use strict';
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -22,7 +23,20 @@ if (fast !== null) {
 }
 if (text !== null) process.stdout.write(text);
 else {
-  import(pathToFileURL(join(__dirname, '..', 'dist', 'cli', 'main.js')).href)
-    .then(({ nodeIo, runCli }) => runCli(argv, nodeIo()))
+  const cli = (file) => import(pathToFileURL(join(__dirname, '..', 'dist', 'cli', file)).href);
+  // `ls` from its CommonJS copy with a code cache (see compile-cache.js), else from its ES module.
+  const listCli = () => {
+    let cached = null;
+    try {
+      cached = require('./compile-cache.js').requireCached(join(__dirname, '..', 'dist', 'cli', 'list.cjs'));
+    } catch {
+      cached = null; // no CommonJS copy (a build without it): the ES module does the same
+    }
+    return cached === null ? cli('list-main.js') : Promise.resolve(cached);
+  };
+  const full = () => cli('main.js').then(({ nodeIo, runCli }) => runCli(argv, nodeIo()));
+  const listing = argv.includes('ls') || argv.includes('list');
+  (listing ? listCli().then(({ nodeIo, runListCli }) => runListCli(argv, nodeIo())) : Promise.resolve(null))
+    .then((code) => (code === null ? full() : code))
     .then((code) => { process.exitCode = code; });
 }

@@ -1,14 +1,18 @@
 // `npm run build`: bundles src/ into dist/ with esbuild (ESM, code-split so heavy dependencies load only when used),
 // after `tsc` has written the declaration files; then writes the top-level help the bin prints without loading the CLI.
-import { rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Files Node runs or imports by path: the package entry, the CLI, and the writer process the shim starts. */
-export const ENTRY_POINTS = ['src/index.ts', 'src/cli/main.ts', 'src/output/writer-main.ts'];
+/**
+ * Files Node runs or imports by path: the package entry, the CLI, the bin's fast path for `ls` (the CLI's `ls`
+ * without commander), and the writer process the shim starts.
+ */
+export const ENTRY_POINTS = ['src/index.ts', 'src/cli/main.ts', 'src/cli/list-main.ts', 'src/output/writer-main.ts'];
 /** Kept as real dependencies: the public `.d.ts` files import their types. */
 export const EXTERNAL = [];
 // Bundled CommonJS code calls `require` for Node's built-ins: give every ESM chunk one.
@@ -38,6 +42,33 @@ export async function bundle(outdir = join(ROOT, 'dist')) {
   });
 }
 
+/**
+ * The bin's `ls` as one CommonJS file (`outdir/cli/list.cjs`): Node 20 keeps no compile cache for ES modules, so the
+ * bin runs this file through `vm.Script` with a V8 code cache of its own (bin/compile-cache.js). `import.meta.url` is
+ * the file's own URL; it sits one folder under `outdir`, as the chunks do, so relative paths resolve the same.
+ */
+export async function bundleListCjs(outdir = join(ROOT, 'dist')) {
+  const outfile = join(outdir, 'cli', 'list.cjs');
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: ['src/cli/list-main.ts'],
+    outfile,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    define: { 'import.meta.url': '__executorImportMetaUrl' },
+    banner: { js: "const __executorImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    legalComments: 'eof',
+    minify: process.env.EXECUTOR_BUILD_MINIFY !== '0',
+    keepNames: true,
+    logLevel: 'warning',
+  });
+  // The key bin/compile-cache.js files the code cache under: the cache is only ever used for these very bytes.
+  const code = readFileSync(outfile, 'utf8');
+  writeFileSync(outfile, `//# executor-cache-key=${createHash('sha1').update(code).digest('hex')}\n${code}`);
+}
+
 /** Writes `outdir/cli/help.txt`: `executor --help` as the built CLI prints it on a stream that is not a terminal. */
 export async function writeHelp(outdir = join(ROOT, 'dist')) {
   const { runCli } = await import(pathToFileURL(join(outdir, 'cli', 'main.js')).href);
@@ -51,5 +82,6 @@ export async function writeHelp(outdir = join(ROOT, 'dist')) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await bundle();
+  await bundleListCjs();
   await writeHelp();
 }

@@ -6,9 +6,8 @@ import { checkFolderPath } from '../store/folder-check.js';
 import { FOLDER_LAYOUT } from '../store/layout.js';
 import { META_FILE } from '../store/meta.js';
 import { colorEnabled, paintFor, type Paint } from './color.js';
-import { EXIT_OK } from './errors.js';
+import { errorReport, EXIT_FAILED, EXIT_OK, exitCodeOf, FolderNotFoundError, isCommanderError } from './errors.js';
 import type { CliIo } from './io.js';
-import { FolderNotFoundError } from './errors.js';
 
 /** Folder used without `--folder` and `$EXECUTOR_FOLDER`, relative to the working directory. */
 export const DEFAULT_FOLDER = '.executor';
@@ -70,6 +69,16 @@ export class CliContext {
     } catch {
       // the folder could not be used (e.g. a path through a file): nothing of it was created
     }
+  }
+
+  /**
+   * Ends a command that threw: reports the error on stderr (commander has printed its own), removes a folder this
+   * invocation created for nothing, and returns the exit code.
+   */
+  fail(error: unknown, argv: readonly string[]): number {
+    if (!isCommanderError(error)) this.io.stderr.write(errorReport(error, this.debug || argv.includes('--debug')));
+    this.discardCreatedFolder();
+    return this.operationFailed ? EXIT_FAILED : exitCodeOf(error);
   }
 
   /** Colours for stdout (none unless it is a terminal, by NO_COLOR / FORCE_COLOR). */

@@ -1,8 +1,8 @@
 // The `executor` command line: builds the commander program, runs one command, returns the exit code.
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import { CliContext } from './context.js';
-import { errorReport, exitCodeOf, EXIT_FAILED, EXIT_OK } from './errors.js';
+import { EXIT_OK } from './errors.js';
 import type { CliIo } from './io.js';
 
 export { nodeIo } from './io.js';
@@ -88,9 +88,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     await program.parseAsync([...argv], { from: 'user' });
     return ctx.exitCode;
   } catch (error) {
-    // Commander has already printed its own errors (and help or the version, with exit code 0).
-    if (!(error instanceof CommanderError)) io.stderr.write(errorReport(error, ctx.debug || argv.includes('--debug')));
-    ctx.discardCreatedFolder();
-    return ctx.operationFailed ? EXIT_FAILED : exitCodeOf(error);
+    return ctx.fail(error, argv); // commander has already printed its own errors (and help or the version, with exit code 0)
   }
 }
