@@ -71,8 +71,8 @@ export function parseProcStat(text: string): ProcStat | null {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return null;
-  const rest = text.slice(close + 2).split(' ');
-  // rest[0] is field 3 (state), so field n is rest[n - 3].
+  // rest[0] is field 3 (state), so field n is rest[n - 3]; split no further than the last field used (of 52).
+  const rest = text.slice(close + 2).split(' ', STAT_FIELD_START_TIME - STAT_FIRST_FIELD_AFTER_COMM + 1);
   const field = (n: number): string | undefined => rest[n - STAT_FIRST_FIELD_AFTER_COMM];
   const pid = Number(text.slice(0, open).trim());
   const state = field(STAT_FIRST_FIELD_AFTER_COMM);

@@ -17,6 +17,27 @@ export class ProcCache {
   #reading: { startedAt: number; table: Promise<ProcTable> } | null = null;
   readonly #markers = new Map<string, ReadonlySet<string>>();
   #statBuffer: Buffer | null = null;
+  #seen: ProcTable | null = null;
+
+  /**
+   * Runs `fn` with `table` (a pass over /proc the caller has just made) answering {@link isAlive} for the processes
+   * it holds, so that a look at many runs right after a walk reads nothing again. Only "alive" is taken from it: a
+   * process it does not hold (started since, or gone) is read as usual.
+   *
+   * @example
+   * ```ts
+   * const rows = await rt.procs.whileSeen(await readUsageTable(), () => listAfterPass(rt));
+   * ```
+   */
+  async whileSeen<T>(table: ProcTable, fn: () => Promise<T>): Promise<T> {
+    const outer = this.#seen;
+    this.#seen = table;
+    try {
+      return await fn();
+    } finally {
+      if (this.#seen === table) this.#seen = outer;
+    }
+  }
 
   /**
    * True when process `id` still runs: same boot, not a zombie, same start time (what `isAlive` answers), read into a
@@ -30,6 +51,7 @@ export class ProcCache {
    */
   isAlive(id: ProcessIdentity): boolean {
     if (id.bootId !== readBootId() || !Number.isSafeInteger(id.pid) || id.pid <= 0) return false;
+    if (this.#seen?.stats.get(id.pid)?.startTime === id.startTime) return true; // alive in the walk just made
     let fd: number;
     try {
       fd = openSync(`${PROC_ROOT}/${id.pid}/stat`, 'r');

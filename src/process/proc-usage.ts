@@ -78,7 +78,7 @@ function readPageSize(): number | null {
 
 /** The CPU time and RSS of a `/proc/<pid>/stat` text, or null when those fields are malformed. */
 export function parseProcUsage(text: string): ProcUsage | null {
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ', STAT_FIELD_RSS - STAT_FIRST_FIELD_AFTER_COMM + 1); // no further than RSS
   const field = (n: number): number => Number(rest[n - STAT_FIRST_FIELD_AFTER_COMM]);
   const utime = field(STAT_FIELD_UTIME);
   const stime = field(STAT_FIELD_STIME);

@@ -102,10 +102,13 @@ export class UsageSampler {
     return this.#batch.result.then((all) => all[index] ?? null);
   }
 
-  /** Samples every tree of `roots` from one pass over /proc: one entry per root, in order, null for a root that is gone. */
-  async sampleAll(roots: readonly ProcessIdentity[]): Promise<(TreeUsage | null)[]> {
+  /**
+   * Samples every tree of `roots` from one pass over /proc: one entry per root, in order, null for a root that is gone.
+   * With `table`, from that pass (one the caller has just read with `readUsageTable`) instead of a new one.
+   */
+  async sampleAll(roots: readonly ProcessIdentity[], table?: UsageTable): Promise<(TreeUsage | null)[]> {
     if (roots.length === 0 || !hasProc()) return roots.map(() => null);
-    const table = await readUsageTable();
+    table ??= await readUsageTable();
     const out = roots.map((root) => {
       const pids = treeOf(table, root);
       if (pids === null) return null;

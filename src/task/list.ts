@@ -1,11 +1,13 @@
 // The task table as listTasks and listRunningTasks show it: runs that ended unseen recorded first, restarts due without a
 // supervisor warned about, then one row per task.
+import { readUsageTable } from '../process/proc-usage.js';
+import { hasProc } from '../process/proc-table.js';
 import type { Runtime } from '../runtime.js';
 import type { TaskRecord } from '../store/records.js';
 import { readSupervisor, warnDueRestarts } from '../supervisor/presence.js';
 import { runPass } from '../supervisor/tick.js';
 import { runningRow, taskRow, type RunningRow, type TaskRow } from './rows.js';
-import { taskUsage } from './usage.js';
+import { tasksUsage } from './usage.js';
 
 // The table after a (non-supervising) pass, as that pass left it (no second read); due restarts warned about.
 async function seenRecords(rt: Runtime): Promise<TaskRecord[]> {
@@ -15,11 +17,15 @@ async function seenRecords(rt: Runtime): Promise<TaskRecord[]> {
   return records;
 }
 
-/** `listTasks()`: every task (or those tagged `tag`) with its usage and the folder's supervisor. */
+/**
+ * `listTasks()`: every task (or those tagged `tag`) with its usage and the folder's supervisor. One pass over /proc,
+ * made first, serves both the look for runs that ended (a run alive in it is not read again) and every row's usage.
+ */
 export async function listTaskRows(rt: Runtime, tag: string | undefined): Promise<TaskRow[]> {
-  const records = (await seenRecords(rt)).filter((r) => tag === undefined || r.task.tags.includes(tag));
-  // Every taskUsage asks the sampler in this same tick: one /proc pass serves all the tasks' trees (UsageSampler.sample).
-  const [usage, supervisor] = await Promise.all([Promise.all(records.map((r) => taskUsage(rt, r))), readSupervisor(rt.folder)]);
+  const walk = hasProc() ? await readUsageTable() : undefined;
+  const seen = await (walk ? rt.procs.whileSeen(walk, () => seenRecords(rt)) : seenRecords(rt));
+  const records = seen.filter((r) => tag === undefined || r.task.tags.includes(tag));
+  const [usage, supervisor] = await Promise.all([tasksUsage(rt, records, walk), readSupervisor(rt.folder)]);
   const now = rt.now();
   return records.map((r, i) => taskRow(rt.id, r, now, usage[i], supervisor));
 }
