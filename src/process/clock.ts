@@ -4,6 +4,8 @@ import { PROC_ROOT } from './identity.js';
 
 /** Clock ticks per second of `/proc/<pid>/stat`'s start time (`sysconf(_SC_CLK_TCK)`: 100 on Linux). */
 export const CLOCK_TICKS_PER_SECOND = 100;
+/** Nanoseconds in a millisecond. */
+const NS_PER_MS = 1e6;
 
 /** Resolution of `/proc/uptime` (hundredths of a second): a time read from it may be this much early. */
 export const UPTIME_RESOLUTION_MS = 10;
@@ -66,4 +68,13 @@ export function ticksAt(epochMs: number): number {
 export function endedAt(now: number, realClock: boolean, startedMs: number, exit: { endedAtMs?: number } | null): number {
   if (!realClock || exit?.endedAtMs === undefined) return now;
   return Math.min(now, Math.max(startedMs, exit.endedAtMs));
+}
+
+/**
+ * A monotonic clock in milliseconds (the same as `performance.now()` up to its origin), from `process.hrtime`, so that
+ * a short command such as `executor ls` does not load `perf_hooks` to read it.
+ * @example `const t0 = monotonicMs(); work(); const ms = monotonicMs() - t0;`
+ */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / NS_PER_MS;
 }

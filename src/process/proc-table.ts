@@ -1,5 +1,6 @@
 // One pass over /proc: every live process's stat line, so a whole tree is built without a read per process per question.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { monotonicMs } from './clock.js';
 import { isDeadState, parseProcStat, PROC_ROOT, type ProcStat } from './identity.js';
 
 /** The live (non-zombie) processes seen in one pass over /proc, by pid, with their children by parent pid. */
@@ -55,17 +56,17 @@ export type StatLineHook = (pid: number, line: string) => boolean;
  * stat line is handed to it as it is read.
  */
 export async function readProcTableSliced(busy?: BusyTime, keep?: StatLineHook): Promise<ProcTable> {
-  let sliceStart = performance.now();
+  let sliceStart = busy ? monotonicMs() : 0;
   const table = emptyTable();
   for (const [i, pid] of listPids().entries()) {
     addProc(table, pid, keep);
     if ((i + 1) % STATS_PER_SLICE === 0) {
-      if (busy) busy.ms += performance.now() - sliceStart;
+      if (busy) busy.ms += monotonicMs() - sliceStart;
       await new Promise((resolve) => setImmediate(resolve));
-      sliceStart = performance.now();
+      if (busy) sliceStart = monotonicMs();
     }
   }
-  if (busy) busy.ms += performance.now() - sliceStart;
+  if (busy) busy.ms += monotonicMs() - sliceStart;
   return table;
 }
 

@@ -1,7 +1,8 @@
 // One pass over /proc that also keeps each process's CPU time and resident memory: what cpu% and RSS of many process
 // trees need, read once per sample for all of them (no `ps`, no `getconf`, no process spawned).
 import { closeSync, openSync, readSync } from 'node:fs';
-import { readUptime } from './clock.js';
+import { endianness } from 'node:os';
+import { monotonicMs, readUptime } from './clock.js';
 import { PROC_ROOT, STAT_FIRST_FIELD_AFTER_COMM } from './identity.js';
 import { readProcTableSliced, type ProcTable } from './proc-table.js';
 
@@ -16,11 +17,14 @@ export const STAT_FIELD_RSS = 24;
  * reads the real one (16 KiB and 64 KiB kernels exist on arm64 and ppc64).
  */
 export const DEFAULT_PAGE_SIZE = 4096;
-/** Largest page size believed (a larger `KernelPageSize` would be a huge-page mapping, not the base page). */
+/** Largest page size believed. */
 const MAX_PAGE_SIZE = 65_536;
-/** Bytes of `/proc/self/smaps` read to find the first mapping's `KernelPageSize` line (it is in the first entry). */
-const SMAPS_HEAD_BYTES = 4096;
-const BYTES_PER_KB = 1024;
+/** The aux vector entry that holds the page size (`AT_PAGESZ`, from <elf.h>). */
+const AT_PAGESZ = 6n;
+/** Bytes read of `/proc/self/auxv` (a few hundred: about 20 pairs of machine words). */
+const AUXV_BYTES = 1024;
+/** Architectures whose machine word (an auxv field) is 4 bytes; every other is 8. */
+const WORD32_ARCHES: ReadonlySet<string> = new Set(['arm', 'ia32', 'mips', 'mipsel', 'ppc']);
 
 /** CPU time and resident memory of one process, from its stat line. */
 export interface ProcUsage {
@@ -36,15 +40,15 @@ export interface UsageTable extends ProcTable {
   readonly usage: ReadonlyMap<number, ProcUsage>;
   /** Seconds since boot when the pass started (`/proc/uptime`), or null when it could not be read. */
   readonly uptime: number | null;
-  /** `performance.now()` when the pass started. */
+  /** When the pass started, in `monotonicMs()` milliseconds. */
   readonly at: number;
 }
 
 let cachedPageSize: number | undefined;
 
 /**
- * The kernel's page size in bytes, the unit of stat's RSS field: the `KernelPageSize` of this process's first mapping
- * (its executable, never a huge-page mapping) in `/proc/self/smaps`, read once per process. Falls back to
+ * The kernel's page size in bytes, the unit of stat's RSS field: `AT_PAGESZ` of this process's aux vector
+ * (`/proc/self/auxv`, what the kernel handed the program at exec), read once per process. Falls back to
  * {@link DEFAULT_PAGE_SIZE} when it cannot be read or is not a power of two between 4 KiB and 64 KiB.
  *
  * @example
@@ -58,22 +62,30 @@ export function pageSize(): number {
 }
 
 function readPageSize(): number | null {
-  let head: string;
+  const buffer = Buffer.alloc(AUXV_BYTES);
+  let length: number;
   try {
-    const fd = openSync(`${PROC_ROOT}/self/smaps`, 'r');
+    const fd = openSync(`${PROC_ROOT}/self/auxv`, 'r');
     try {
-      const buffer = Buffer.alloc(SMAPS_HEAD_BYTES);
-      head = buffer.toString('utf8', 0, readSync(fd, buffer, 0, SMAPS_HEAD_BYTES, null));
+      length = readSync(fd, buffer, 0, AUXV_BYTES, null);
     } finally {
       closeSync(fd);
     }
   } catch {
     return null;
   }
-  const kb = Number(/^KernelPageSize:\s+(\d+) kB$/m.exec(head)?.[1]);
-  const bytes = kb * BYTES_PER_KB;
-  const powerOfTwo = Number.isSafeInteger(bytes) && (bytes & (bytes - 1)) === 0;
-  return powerOfTwo && bytes >= DEFAULT_PAGE_SIZE && bytes <= MAX_PAGE_SIZE ? bytes : null;
+  const word = WORD32_ARCHES.has(process.arch) ? 4 : 8;
+  const little = endianness() === 'LE';
+  const at = (offset: number): bigint => word === 8
+    ? (little ? buffer.readBigUInt64LE(offset) : buffer.readBigUInt64BE(offset))
+    : BigInt(little ? buffer.readUInt32LE(offset) : buffer.readUInt32BE(offset));
+  for (let offset = 0; offset + 2 * word <= length; offset += 2 * word) {
+    if (at(offset) !== AT_PAGESZ) continue;
+    const bytes = Number(at(offset + word));
+    const powerOfTwo = Number.isSafeInteger(bytes) && (bytes & (bytes - 1)) === 0;
+    return powerOfTwo && bytes >= DEFAULT_PAGE_SIZE && bytes <= MAX_PAGE_SIZE ? bytes : null;
+  }
+  return null;
 }
 
 /** The CPU time and RSS of a `/proc/<pid>/stat` text, or null when those fields are malformed. */
@@ -100,7 +112,7 @@ export function parseProcUsage(text: string): ProcUsage | null {
  */
 export async function readUsageTable(): Promise<UsageTable> {
   const uptime = readUptime();
-  const at = performance.now();
+  const at = monotonicMs();
   const usage = new Map<number, ProcUsage>();
   const table = await readProcTableSliced(undefined, (pid, line) => {
     const used = parseProcUsage(line);
