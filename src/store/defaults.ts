@@ -20,19 +20,38 @@ const LEDGER_DEFAULTS = {
 } as const;
 const RUN_DEFAULTS = { errorFile: null, deadline: null, triggerTime: null, queuedAt: null, kill: null, resumeStatus: null, program: null } as const;
 
+// The defaults as [key, value] pairs, made once: every record of a table load goes through fillDefaults.
+type Entries = readonly (readonly [string, unknown])[];
+const TASK_ENTRIES: Entries = Object.entries(TASK_DEFAULTS);
+const STATE_ENTRIES: Entries = Object.entries(STATE_DEFAULTS);
+const RUN_ENTRIES: Entries = Object.entries(RUN_DEFAULTS);
+const QUEUE_ENTRIES: Entries = Object.entries(QUEUE_DEFAULTS);
+const LEDGER_ENTRIES: Entries = Object.entries(LEDGER_DEFAULTS);
+
+// Sets each missing key of `target` to its default (a copy of an array or object default).
+function fill(target: Record<string, unknown>, entries: Entries): void {
+  for (let i = 0; i < entries.length; i++) {
+    const [key, value] = entries[i]!;
+    if (!(key in target)) target[key] = copy(value);
+  }
+}
+
 // Records written before a field existed get its default (in place), so older folders keep working.
 /** Fills, in place, the fields a task record written before they existed lacks. */
 export function fillDefaults(name: string, task: Record<string, unknown>, state: Record<string, unknown>): void {
-  for (const [key, value] of Object.entries(TASK_DEFAULTS)) if (!(key in task)) task[key] = copy(value);
-  for (const [key, value] of Object.entries(STATE_DEFAULTS)) if (!(key in state)) state[key] = copy(value);
-  const runs = [state.run, ...(Array.isArray(state.extraRuns) ? state.extraRuns : [])];
-  for (const run of runs) {
+  fill(task, TASK_ENTRIES);
+  fill(state, STATE_ENTRIES);
+  const extra = Array.isArray(state.extraRuns) ? (state.extraRuns as unknown[]) : [];
+  for (let i = -1; i < extra.length; i++) {
+    const run = i < 0 ? state.run : extra[i];
     if (!isObject(run)) continue;
-    for (const [key, value] of Object.entries(RUN_DEFAULTS)) if (!(key in run)) run[key] = value;
+    fill(run, RUN_ENTRIES);
     if (!('outputFile' in run)) run.outputFile = `${name}.txt`;
   }
-  for (const item of Array.isArray(state.queue) ? state.queue : []) {
-    if (isObject(item)) for (const [key, value] of Object.entries(QUEUE_DEFAULTS)) if (!(key in item)) item[key] = value;
+  const queue = Array.isArray(state.queue) ? (state.queue as unknown[]) : [];
+  for (let i = 0; i < queue.length; i++) {
+    const item = queue[i];
+    if (isObject(item)) fill(item, QUEUE_ENTRIES);
   }
 }
 
@@ -43,7 +62,7 @@ function copy<T>(value: T): T {
 
 /** Fills, in place, the fields a run ledger record written before they existed lacks (status and times derived from the exit). */
 export function fillLedgerDefaults(value: Record<string, unknown>): void {
-  for (const [key, fallback] of Object.entries(LEDGER_DEFAULTS)) if (!(key in value)) value[key] = copy(fallback);
+  fill(value, LEDGER_ENTRIES);
   if (!('createdAt' in value)) value.createdAt = value.queuedAt ?? value.startedAt ?? null;
   const ended = typeof value.endedAt === 'string' ? value.endedAt : null;
   const ok = ended !== null && value.exitCode === 0 && value.stopped !== true && value.timedOut !== true && value.killedFor === null;
