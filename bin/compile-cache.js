@@ -6,8 +6,8 @@
 // - The cache lives in `$XDG_CACHE_HOME/executor-sdk` (else `~/.cache/executor-sdk`), in a folder per Node and V8
 //   version and architecture, made 0700; a folder not owned by this user, or writable by others, is not used.
 // - `NODE_DISABLE_COMPILE_CACHE` or `EXECUTOR_NO_COMPILE_CACHE` set to anything turns it off.
-// - A missing or rejected cache is written once the command is done (temp file, then rename), replacing the
-//   caches of older builds. Any failure just means no cache: the file is compiled as usual.
+// - A missing or rejected cache is written once the command is done (temp file, then rename),
+//   and the caches other builds wrote over a day ago are removed. Any failure just means no cache: the file is compiled as usual.
 'use strict';
 const { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = require('node:fs');
 const { createRequire, wrap } = require('node:module');
@@ -18,6 +18,8 @@ const { Script } = require('node:vm');
 const KEY_LINE = /^\/\/# executor-cache-key=([0-9a-f]{40})\n/;
 const OWNER_ONLY = 0o700;
 const WRITABLE_BY_OTHERS = 0o022;
+/** Age after which another build's cache is removed when a new one is written: a day. */
+const STALE_MS = 24 * 60 * 60 * 1000;
 
 /** The cache folder for this Node, or null when caching is off or no safe folder can be had. */
 function cacheFolder(env) {
@@ -35,14 +37,19 @@ function cacheFolder(env) {
   }
 }
 
-/** Writes `data` as `file` (temp file, rename) and removes the other builds' caches of `prefix`; errors ignored. */
+/**
+ * Writes `data` as `file` (temp file, rename) and removes the caches of `prefix` from other builds written over a
+ * day ago (two installs of different versions on one machine keep theirs); errors ignored.
+ */
 function saveCache(folder, prefix, file, data) {
   try {
     const temp = `${file}.${process.pid}.tmp`;
     writeFileSync(temp, data, { mode: 0o600 });
     renameSync(temp, file);
+    const before = Date.now() - STALE_MS;
     for (const name of readdirSync(folder)) {
-      if (name.startsWith(prefix) && join(folder, name) !== file && name.endsWith('.v8')) unlinkSync(join(folder, name));
+      const path = join(folder, name);
+      if (name.startsWith(prefix) && name.endsWith('.v8') && path !== file && statSync(path).mtimeMs < before) unlinkSync(path);
     }
   } catch {
     // no cache this time

@@ -1,7 +1,7 @@
 // The bin runs a plain `executor ls` without commander (cli/list-main.ts), from a CommonJS copy with a V8 code cache
 // (bin/compile-cache.js): same output and exit codes as the full CLI, and a cache that is only ever used for the same
 // build, in a folder of this user's own.
-import { chmodSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseListArgv } from '../../src/cli/list-main.js';
@@ -105,11 +105,19 @@ describe('executor ls through the fast path', () => {
     expect(file).toMatch(/list\.cjs-[0-9a-f]{40}\.v8$/);
     expect(statSync(join(file!, '..')).mode & 0o777).toBe(0o700);
     expect(statSync(file!).size).toBeGreaterThan(0);
+    const dir = join(file!, '..');
+    const [stale, recent] = [join(dir, `list.cjs-${'0'.repeat(40)}.v8`), join(dir, `list.cjs-${'1'.repeat(40)}.v8`)];
+    writeFileSync(stale, 'another build');
+    writeFileSync(recent, 'another build');
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600 * 1000);
+    utimesSync(stale, twoDaysAgo, twoDaysAgo);
     writeFileSync(file!, 'not a code cache');
     const damaged = await cli.run(folder, ['ls', '--json'], { env });
     expect(damaged).toMatchObject({ exitCode: 0, stderr: '' });
     expect((JSON.parse(damaged.stdout) as { name: string }[]).map((r) => r.name)).toEqual((JSON.parse(first.stdout) as { name: string }[]).map((r) => r.name));
     expect(statSync(file!).size, 'rewritten').toBeGreaterThan('not a code cache'.length);
+    expect(existsSync(stale), "another build's cache written two days ago is removed").toBe(false);
+    expect(existsSync(recent), "another build's recent cache is kept").toBe(true);
   });
 
   it('writes no cache when turned off, or into a folder others can write', async () => {
