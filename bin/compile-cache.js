@@ -6,8 +6,8 @@
 // - The cache lives in `$XDG_CACHE_HOME/executor-sdk` (else `~/.cache/executor-sdk`), in a folder per Node and V8
 //   version and architecture, made 0700; a folder not owned by this user, or writable by others, is not used.
 // - `NODE_DISABLE_COMPILE_CACHE` or `EXECUTOR_NO_COMPILE_CACHE` set to anything turns it off.
-// - A missing or rejected cache is written once the command is done (temp file, then rename),
-//   and the caches other builds wrote over a day ago are removed. Any failure just means no cache: the file is compiled as usual.
+// - A missing or rejected cache is written once the command is done (temp file, then rename), and the caches other
+//   builds wrote over a day ago are removed. Any failure just means no cache: the file is compiled as usual.
 'use strict';
 const { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } = require('node:fs');
 const { createRequire, wrap } = require('node:module');
