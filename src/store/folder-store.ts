@@ -16,6 +16,7 @@ import { FOLDER_LAYOUT, JSON_EXT } from './layout.js';
 import { RunLedger } from './run-ledger.js';
 import { deleteRecord, publishRecord, publishRecords } from './record-write.js';
 import type { GroupStore, HeldTask } from './group.js';
+import { SPARE_NAME } from './spare.js';
 import { storeWriteError } from './write-error.js';
 import { loadTaskFiles, readTaskFile, readTaskFileSync, taskFileOf } from './task-files.js';
 
@@ -181,7 +182,11 @@ export class FolderStore implements TaskStore, GroupStore {
     const next = records.map((r): TaskRecord => ({ ...r, rev: r.rev + 1, formatVersion: FORMAT_VERSION, updatedAt }));
     // Each record's temp file is made in its task's run folder: one folder's creations wait for each other, so the
     // group's are spread over folders (its rename moves it into tasks/).
-    const files = next.map((r) => ({ file: this.#taskFile(r.task.name), data: `${JSON.stringify(r, null, 2)}\n`, tempDir: this.#runs.runDir(r.task.name) }));
+    // A record's spare (its previous replaced inode) is written instead when there is one (see store/spare.ts).
+    const files = next.map((r) => {
+      const runDir = this.#runs.runDir(r.task.name);
+      return { file: this.#taskFile(r.task.name), data: `${JSON.stringify(r, null, 2)}\n`, tempDir: runDir, spare: join(runDir, SPARE_NAME) };
+    });
     const ledgers = runs.map((run) => ({ file: this.#runs.runFile(run.task, run.runId), data: `${JSON.stringify(run, null, 2)}\n` }));
     const journal = (): Promise<void> => Promise.all(next.map((r) => this.#journal.append(r.task.name))).then(() => undefined);
     const commit = publishRecords(files, ledgers, journal);

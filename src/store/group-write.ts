@@ -2,6 +2,7 @@
 import { renameSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { errnoOf, writeError } from '../fs-errors.js';
+import { openSpare } from './spare.js';
 import { createForWrite, removeQuietly, syncTemp, tempPathFor } from './temp-file.js';
 
 /** One file of a {@link writeGroupAtomic} group. */
@@ -17,11 +18,20 @@ export interface GroupFile {
    * @default the folder of `file`
    */
   tempDir?: string;
+  /**
+   * A spare file to write the new content into instead of creating a temp file (see store/spare.ts): used when it is
+   * a plain file with no other name, else a temp file is created as usual. Only for files written under a lock that
+   * also covers the spare.
+   * @default none
+   */
+  spare?: string;
 }
 
-// Creates the temp file of `f` (in its tempDir, else beside it) and writes it; resolves once it is created, with its
-// fsync under way (wrapped, so that awaiting the creation does not wait for the fsync).
+// Creates the temp file of `f` (its spare if usable, else in its tempDir, else beside it) and writes it; resolves
+// once it is created, with its fsync under way (wrapped, so that awaiting the creation does not wait for the fsync).
 async function createTemp(f: GroupFile): Promise<{ synced: Promise<string> }> {
+  const spareFd = f.spare === undefined ? null : openSpare(f.spare);
+  if (spareFd !== null) return { synced: syncTemp(spareFd, f.spare!, f.data, true) };
   if (f.tempDir !== undefined) {
     const tmp = tempPathFor(join(f.tempDir, basename(f.file)));
     try {

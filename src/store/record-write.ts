@@ -5,6 +5,7 @@ import { rename, rm, unlink } from 'node:fs/promises';
 import { errnoOf } from '../fs-errors.js';
 import { tempPathFor } from './atomic.js';
 import { writeGroupAtomic, type GroupFile } from './group-write.js';
+import { keepAsSpare } from './spare.js';
 import { removeQuietly, writeTempFile } from './temp-file.js';
 import { storeWriteError } from './write-error.js';
 
@@ -107,6 +108,7 @@ export async function publishRecord(file: string, text: string, side: Promise<un
  * by {@link writeGroupAtomic} (one fsync per file, then the renames), then `journal` runs once. If any of it fails,
  * every record of the group is put back as it was and the error (typed, naming its file) thrown: the group is written
  * whole or not at all. `extra` files (e.g. run ledger records) are written in the same group but never put back.
+ * A record with a `spare` is written into it when it is usable, and its replaced entry becomes the spare afterwards.
  * Resolves with each record's clean-up, in order.
  */
 export async function publishRecords(records: GroupFile[], extra: GroupFile[], journal: () => Promise<void>): Promise<Published[]> {
@@ -119,7 +121,14 @@ export async function publishRecords(records: GroupFile[], extra: GroupFile[], j
     asides.forEach((aside, i) => restoreAside(records[i]!.file, aside));
     throw error;
   }
-  return asides.map((aside) => ({ cleanup: discardAside(aside) }));
+  return asides.map((aside, i) => ({ cleanup: spareOrDiscard(aside, records[i]!.spare) }));
+}
+
+// A replaced record's kept entry becomes its file's spare (no inode freed, none to create at the next write) when the
+// file has one and the entry is a file; else it is dropped (see discardAside).
+function spareOrDiscard(aside: AsideEntry | null, spare: string | undefined): Promise<void> {
+  if (aside !== null && !aside.folder && spare !== undefined && keepAsSpare(aside.path, spare)) return Promise.resolve();
+  return discardAside(aside);
 }
 
 /** Deletes `file` (a record, or a folder in its place), then runs `journal`; puts it back if that fails. */
