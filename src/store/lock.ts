@@ -1,6 +1,7 @@
 // Cross-process locks (proper-lockfile, stale-aware) plus an in-process queue per key,
 // so calls from one process never spin on the lock directory against each other.
 import { setTimeout as delay } from 'node:timers/promises';
+import { FastLocks } from './fast-lock.js';
 import { loadLockfile } from './load-lockfile.js';
 import { LockError } from '../errors.js';
 import { errnoOf, writeError } from '../fs-errors.js';
@@ -28,6 +29,7 @@ export type CompromisedHandler = (file: string, error: Error) => void;
 export class LockSet {
   readonly #queues = new Map<string, Promise<unknown>>();
   readonly #onCompromised: CompromisedHandler;
+  readonly #fast = new FastLocks(LOCK_UPDATE_MS);
 
   constructor(onCompromised: CompromisedHandler) {
     this.#onCompromised = onCompromised;
@@ -54,8 +56,11 @@ export class LockSet {
     }
   }
 
-  // Takes the lock directory, retrying while it is held (or on a passing error) by LOCK_RETRIES' schedule.
+  // Takes the lock directory: at once when it is free (see FastLocks), else by proper-lockfile, retrying while it is
+  // held (or on a passing error) by LOCK_RETRIES' schedule.
   async #acquire(lockPath: string): Promise<() => Promise<void>> {
+    const fast = this.#fast.take(lockPath, (file, error) => this.#onCompromised(file, error));
+    if (fast) return fast;
     const lockfile = await loadLockfile();
     for (let attempt = 0; ; attempt++) {
       try {
