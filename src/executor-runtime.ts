@@ -18,6 +18,7 @@ import { MAX_TIMER_DELAY_MS } from './supervisor/announce.js';
 import { reconcileTask } from './supervisor/reconcile.js';
 import { runPass } from './supervisor/tick.js';
 import { formatLogLine } from './store/log.js';
+import type { TaskRecord } from './store/records.js';
 import { checkInterpreterMap, type InterpreterMap } from './task/interpreter.js';
 
 /** Options of `new Executor(folder, options)`. */
@@ -74,11 +75,17 @@ export function checkExecutorOptions(options: unknown): ExecutorOptions {
   return o;
 }
 
+// True when some record has a queued run (a loop, not an array of 10,000 records made at every run's end).
+function anyQueued(records: ReadonlyMap<string, TaskRecord>): boolean {
+  for (const record of records.values()) if (record.state.queue.length > 0) return true;
+  return false;
+}
+
 // After a run ends in this process: let the supervisor re-check, or start this process's queued manual runs.
 // (The supervisor already reconciled the run's own task: a pass is needed only for runs queued elsewhere.)
 function nudge(rt: Runtime): void {
   void rt.store.table({ refresh: false }).then(async (table) => {
-    if (![...table.records.values()].some((r) => r.state.queue.length > 0)) return;
+    if (!anyQueued(table.records)) return;
     if (rt.supervisor) rt.supervisor.onChanged();
     else await runPass(rt, false);
   }).catch((error: unknown) => rt.emitter.emit('error', error as Error));

@@ -14,9 +14,9 @@ export interface Mutation<T> {
 
 /** A snapshot of the task table. */
 export interface TaskTable {
-  records: Map<string, TaskRecord>;
+  records: ReadonlyMap<string, TaskRecord>;
   /** Records that could not be read, by task name. */
-  errors: Map<string, CorruptRecordError>;
+  errors: ReadonlyMap<string, CorruptRecordError>;
 }
 
 /** Storage of the task table, run ledger, supervisor lease and executor log. */

@@ -9,7 +9,7 @@ import type { CurrentRun, TaskRecord } from '../store/records.js';
 import { needsAttention, nextWakeOf, reconcileTask, type StepKind, type TickReport } from './reconcile.js';
 
 // Logs each distinct corrupt-record error once per Executor, so a bad file does not flood the log.
-function reportErrors(rt: Runtime, errors: Map<string, Error>): void {
+function reportErrors(rt: Runtime, errors: ReadonlyMap<string, Error>): void {
   for (const [name, error] of errors) {
     const key = `${name}:${error.message}`;
     if (rt.reportedErrors.has(key)) continue;

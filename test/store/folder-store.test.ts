@@ -160,14 +160,18 @@ describe('FolderStore: tasks', () => {
 });
 
 describe('FolderStore: table()', () => {
-  it('returns records sorted by name, as copies', async () => {
+  it('returns records sorted by name, one read-only view until the table changes', async () => {
     const store = open(newFolder());
     for (const name of ['b', 'C', 'a', 'a.2']) await put(store, name);
     const table = await store.table();
     expect([...table.records.keys()]).toEqual(['C', 'a', 'a.2', 'b']);
     expect(table.errors.size).toBe(0);
-    table.records.clear();
-    expect((await store.table()).records.size).toBe(4);
+    expect(await store.table(), 'unchanged: the same view, not a new sorted copy').toBe(table);
+    await put(store, 'a.1');
+    const after = await store.table();
+    expect(after).not.toBe(table);
+    expect([...after.records.keys()]).toEqual(['C', 'a', 'a.1', 'a.2', 'b']);
+    expect([...table.records.keys()], 'a view handed out earlier is left as it was').toEqual(['C', 'a', 'a.2', 'b']);
   });
 
   it('a second store on the folder sees another store\'s changes incrementally, through the journal', async () => {
