@@ -3,7 +3,9 @@
 // CommonJS (bin/package.json), so Node starts it without its ESM loader. `--version` and the top-level help are answered
 // here without loading the CLI or the SDK: the version from package.json, the help from the copy `npm run build` wrote
 // (dist/cli/help.txt, the same text the CLI prints when not on a terminal). A command line naming `ls` or `list` goes
-// to dist/cli/list-main.js first, which runs a plain `ls` without commander and the other commands (else the full CLI).
+// first to the fast `ls` (src/cli/list-main.ts: a plain `ls` without commander and the other commands), loaded from its
+// CommonJS copy dist/cli/list.cjs with a code cache (compile-cache.js), else from dist/cli/list-main.js; a line it
+// does not take (`ls --help`, a bad flag) goes on to the full CLI.
 'use strict';
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
