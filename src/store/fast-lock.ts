@@ -1,8 +1,10 @@
-// The uncontended case of a lock directory, taken without proper-lockfile: one synchronous mkdir (what proper-lockfile
-// does on the thread pool, followed there by a stat and a timer per lock), the lock then kept fresh by one timer for
-// every lock held this way. The directory is the same as proper-lockfile's, so other processes (and this one's
+// The uncontended case of a lock directory, taken without proper-lockfile: one mkdir on the thread pool (proper-lockfile
+// follows it there with a stat, and keeps a timer per lock), the lock then kept fresh by one timer for every lock held
+// this way. The mkdir stays off the event loop: creating a directory can cost a millisecond of kernel CPU on a file
+// system after much churn, and the loop is what a batch of starts waits on. The directory is the same as proper-lockfile's, so other processes (and this one's
 // proper-lockfile locks) see it as held, judge it stale by its mtime, and take it over after a crash, as before.
-import { mkdirSync, rmdirSync, statSync, utimesSync } from 'node:fs';
+import { statSync, utimesSync } from 'node:fs';
+import { mkdir, rmdir } from 'node:fs/promises';
 
 /** Called when a held lock was compromised (another process took it over, e.g. after a stall past its stale time). */
 export type FastLockCompromised = (file: string, error: Error) => void;
@@ -42,13 +44,13 @@ export class FastLocks {
   }
 
   /**
-   * Takes the lock directory `lockPath` if it is free (one `mkdir`); returns its release, or null when it is not
+   * Takes the lock directory `lockPath` if it is free (one `mkdir`); resolves with its release, or null when it is not
    * taken this way (held by someone, or any error: the caller then takes the usual path, which also reports errors).
    * The release removes the directory only if it is still the one made here; it never rejects.
    */
-  take(lockPath: string, onCompromised: FastLockCompromised): (() => Promise<void>) | null {
+  async take(lockPath: string, onCompromised: FastLockCompromised): Promise<(() => Promise<void>) | null> {
     try {
-      mkdirSync(lockPath);
+      await mkdir(lockPath);
     } catch {
       return null;
     }
@@ -57,22 +59,15 @@ export class FastLocks {
     const held: Held = { ...stamp, onCompromised };
     this.#held.set(lockPath, held);
     this.#timer ??= setInterval(() => this.#refresh(), this.#updateMs).unref();
-    return () => {
-      this.#release(lockPath, held);
-      return Promise.resolve();
-    };
+    return () => this.#release(lockPath, held);
   }
 
-  #release(lockPath: string, held: Held): void {
+  async #release(lockPath: string, held: Held): Promise<void> {
     if (this.#held.get(lockPath) !== held) return; // compromised, or released already
     this.#held.delete(lockPath);
     this.#stopIfIdle();
     if (!sameStamp(stampOf(lockPath), held)) return; // another holder's directory now
-    try {
-      rmdirSync(lockPath);
-    } catch {
-      // gone already
-    }
+    await rmdir(lockPath).catch(() => undefined); // gone already: nothing to do
   }
 
   // Bumps every held lock's mtime; a lock whose directory is gone or another one is reported compromised and dropped.

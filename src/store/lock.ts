@@ -59,7 +59,7 @@ export class LockSet {
   // Takes the lock directory: at once when it is free (see FastLocks), else by proper-lockfile, retrying while it is
   // held (or on a passing error) by LOCK_RETRIES' schedule.
   async #acquire(lockPath: string): Promise<() => Promise<void>> {
-    const fast = this.#fast.take(lockPath, (file, error) => this.#onCompromised(file, error));
+    const fast = await this.#fast.take(lockPath, (file, error) => this.#onCompromised(file, error));
     if (fast) return fast;
     const lockfile = await loadLockfile();
     for (let attempt = 0; ; attempt++) {

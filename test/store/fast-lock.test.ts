@@ -1,4 +1,4 @@
-// Issue 13: a free task lock is taken with one synchronous mkdir (FastLocks) instead of proper-lockfile's mkdir, stat
+// Issue 13: a free task lock is taken with one mkdir (FastLocks) instead of proper-lockfile's mkdir, stat
 // and timer on the thread pool. The lock directory is the same, so proper-lockfile (other processes, older versions)
 // still sees it held while it is fresh, and takes it over once stale (a crashed holder).
 import { existsSync, mkdirSync, renameSync, statSync, utimesSync } from 'node:fs';
@@ -19,10 +19,10 @@ describe('FastLocks', () => {
   it('takes a free lock directory, refuses a held one, and removes it on release', async () => {
     const locks = new FastLocks(1_000);
     const lockPath = path.join(kit.tmpDir(), 'a.lock');
-    const release = locks.take(lockPath, never);
+    const release = await locks.take(lockPath, never);
     expect(release).not.toBeNull();
     expect(statSync(lockPath).isDirectory()).toBe(true);
-    expect(locks.take(lockPath, never)).toBeNull(); // held: the caller takes proper-lockfile's path
+    expect(await locks.take(lockPath, never)).toBeNull(); // held: the caller takes proper-lockfile's path
     await release!();
     expect(existsSync(lockPath)).toBe(false);
     await release!(); // idempotent
@@ -32,7 +32,7 @@ describe('FastLocks', () => {
     const locks = new FastLocks(50);
     const dir = kit.tmpDir();
     const [a, b] = [path.join(dir, 'a.lock'), path.join(dir, 'b.lock')];
-    const releases = [locks.take(a, never)!, locks.take(b, never)!];
+    const releases = [(await locks.take(a, never))!, (await locks.take(b, never))!];
     const made = statSync(a).mtimeMs;
     await waitUntil(() => [a, b].every((lock) => statSync(lock).mtimeMs >= made + 200), { what: 'both lock mtimes to be refreshed' });
     const lockfile = await loadLockfile();
@@ -45,7 +45,7 @@ describe('FastLocks', () => {
     const locks = new FastLocks(50);
     const lockPath = path.join(kit.tmpDir(), 'a.lock');
     const compromised: string[] = [];
-    const release = locks.take(lockPath, (file) => compromised.push(file))!;
+    const release = (await locks.take(lockPath, (file) => compromised.push(file)))!;
     renameSync(lockPath, `${lockPath}.old`); // kept, so the new directory cannot reuse its inode
     mkdirSync(lockPath); // the other holder's
     await waitUntil(() => compromised.length > 0, { what: 'the compromise to be noticed' });
