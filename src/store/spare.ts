@@ -3,6 +3,8 @@
 // walks past every inode freed in the last minutes), and freeing one makes later creations slower still; a write that
 // reuses the spare creates and frees nothing. A leaf module.
 import { constants, fstatSync, openSync, renameSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
 import { closeQuietly } from './temp-file.js';
 
 /**
@@ -48,5 +50,18 @@ export function keepAsSpare(path: string, file: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Makes an empty spare in the run folder `runDir` (if there is none), so that even a task's first record write in a
+ * batch (its first startAll) creates no file: meant for when the task is added. Best effort: never rejects.
+ * @example `await createSpare(join(folder, 'runs', name));`
+ */
+export async function createSpare(runDir: string): Promise<void> {
+  try {
+    await (await open(join(runDir, SPARE_NAME), 'wx')).close();
+  } catch {
+    // there already, or no run folder: the first write then creates a temp file as before
   }
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FolderStore } from '../../src/store/folder-store.js';
 import type { TaskRecord } from '../../src/store/records.js';
-import { SPARE_NAME } from '../../src/store/spare.js';
+import { createSpare, SPARE_NAME } from '../../src/store/spare.js';
 import { taskRecord, useStoreKit } from '../fixtures/store/kit.js';
 
 const kit = useStoreKit();
@@ -93,5 +93,19 @@ describe('spare record files (group commits)', () => {
     expect(readRecord(folder, 'a')).toMatchObject({ rev: 2, state: { restarts: 4 } });
     expect(existsSync(path.join(folder, 'runs', 'a'))).toBe(false);
     expect(readdirSync(path.join(folder, 'tasks'))).toEqual(['a.json']);
+  });
+
+  it('createSpare (when a task is added) gives even the first batch write a spare to fill, and never fails', async () => {
+    const { folder, store } = await withTask();
+    await createSpare(path.join(folder, 'runs', 'a'));
+    const spare = inode(spareFile(folder, 'a'));
+    const original = inode(recordFile(folder, 'a'));
+    await publish(store, 'a', 1);
+    expect(inode(recordFile(folder, 'a'))).toBe(spare);
+    expect(inode(spareFile(folder, 'a'))).toBe(original);
+    await createSpare(path.join(folder, 'runs', 'a')); // one there already: left as it is
+    expect(inode(spareFile(folder, 'a'))).toBe(original);
+    await createSpare(path.join(folder, 'runs', 'missing')); // no run folder: nothing happens
+    expect(existsSync(path.join(folder, 'runs', 'missing'))).toBe(false);
   });
 });
