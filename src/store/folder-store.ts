@@ -1,11 +1,9 @@
 // The JSON-folder implementation of TaskStore: one file per task, one per run, atomic writes,
 // per-task lock directories, an append-only change journal and an in-memory cache.
-import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptRecordError } from '../errors.js';
-import { errnoOf, FolderError } from '../fs-errors.js';
-import { TEMP_SUFFIX } from './atomic.js';
 import { ensureSubfolders, prepareFolder } from './folder-check.js';
+import { listTaskFiles, reloadRecord, sweepTempFiles } from './folder-files.js';
 import { Journal } from './journal.js';
 import { acquireLease, type HeldLease, type LeaseHolder } from './lease.js';
 import { LockSet, type CompromisedHandler } from './lock.js';
@@ -17,14 +15,12 @@ import { RunLedger } from './run-ledger.js';
 import { deleteRecord, publishRecord, publishRecords } from './record-write.js';
 import type { GroupStore, HeldTask } from './group.js';
 import { SPARE_NAME } from './spare.js';
-import { storeWriteError } from './write-error.js';
 import { loadTaskFiles, readTaskFile, readTaskFileSync, taskFileOf } from './task-files.js';
 
 export { FOLDER_LAYOUT } from './layout.js';
 /** The lock a batch of tasks (startAll) holds while it takes their locks: in locks/, named as no task can be. */
 export const BATCH_LOCK = '.batch.lock';
-/** Temp files older than this are leftovers of a killed writer. */
-export const TEMP_MAX_AGE_MS = 60_000;
+export { TEMP_MAX_AGE_MS } from './folder-files.js';
 
 /** What `mutateTask` does with a record that cannot be read: throw its `CorruptRecordError`, or treat it as absent (and overwrite or delete it). */
 export type CorruptPolicy = 'throw' | 'absent';
@@ -139,7 +135,8 @@ export class FolderStore implements TaskStore, GroupStore {
   async #publish(record: TaskRecord, side: Promise<unknown>): Promise<void> {
     const { name } = record.task;
     const next: TaskRecord = { ...record, formatVersion: FORMAT_VERSION, updatedAt: new Date().toISOString() };
-    const { cleanup } = await publishRecord(this.#taskFile(name), `${JSON.stringify(next, null, 2)}\n`, side, () => this.#journal.append(name));
+    const spare = join(this.#runs.runDir(name), SPARE_NAME); // written instead of a new temp file (see store/spare.ts)
+    const { cleanup } = await publishRecord(this.#taskFile(name), `${JSON.stringify(next, null, 2)}\n`, side, () => this.#journal.append(name), spare);
     this.#track(name, [cleanup]);
     this.#remember(next);
   }
@@ -212,22 +209,6 @@ export class FolderStore implements TaskStore, GroupStore {
     });
   }
 
-  // Re-reads one record into the given maps; a read older than what is cached (lower rev) is dropped.
-  async #reload(name: string, cache: Map<string, TaskRecord>, errors: Map<string, CorruptRecordError>): Promise<void> {
-    try {
-      const record = await this.readTask(name);
-      const cached = cache.get(name);
-      if (record && cached && record.task.addedAt === cached.task.addedAt && record.rev < cached.rev) return;
-      if (record) cache.set(name, record);
-      else cache.delete(name);
-      errors.delete(name);
-    } catch (error) {
-      if (!(error instanceof CorruptRecordError)) throw error;
-      cache.delete(name);
-      errors.set(name, error);
-    }
-  }
-
   table(options: { full?: boolean; refresh?: boolean } = {}): Promise<TaskTable> {
     const next = this.#tableQueue.catch(() => undefined).then(() => this.#table(options));
     this.#tableQueue = next;
@@ -239,7 +220,7 @@ export class FolderStore implements TaskStore, GroupStore {
     const changes = this.#loaded && !options.full ? await this.#journal.changes() : ({ kind: 'reset' } as const);
     if (changes.kind === 'reset') {
       await this.#journal.markSeen();
-      const files = await this.#taskFiles();
+      const files = await listTaskFiles(this.#folder);
       const names = files.filter((f) => f.endsWith(JSON_EXT)).map((f) => f.slice(0, -JSON_EXT.length));
       // Load into fresh maps and swap them in at once.
       const cache = new Map<string, TaskRecord>();
@@ -250,21 +231,10 @@ export class FolderStore implements TaskStore, GroupStore {
       this.#loaded = true;
       this.#view = null;
     } else if (changes.names.size > 0) {
-      await Promise.all([...changes.names].map((n) => this.#reload(n, this.#cache, this.#errors)));
+      await Promise.all([...changes.names].map((n) => reloadRecord((r) => this.readTask(r), n, this.#cache, this.#errors)));
       this.#view = null;
     }
     return this.#snapshot();
-  }
-
-  // Names in tasks/; a missing or wrong tasks/ is a FolderError naming it.
-  async #taskFiles(): Promise<string[]> {
-    const dir = join(this.#folder, FOLDER_LAYOUT.tasks);
-    try {
-      return await readdir(dir);
-    } catch (error) {
-      if (errnoOf(error) === 'ENOENT') throw new FolderError(dir, 'no such folder (ENOENT): the executor folder was moved or removed', error);
-      throw storeWriteError(error, dir);
-    }
   }
 
   // A copy of the cache, sorted by name (the same object until the cache changes: callers only read it).
@@ -305,20 +275,8 @@ export class FolderStore implements TaskStore, GroupStore {
     });
   }
 
-  async sweep(): Promise<number> {
-    const dirs = [join(this.#folder, FOLDER_LAYOUT.tasks), this.#folder];
-    const runDirs = await readdir(join(this.#folder, FOLDER_LAYOUT.runs)).catch(() => [] as string[]);
-    dirs.push(...runDirs.map((d) => join(this.#folder, FOLDER_LAYOUT.runs, d)));
-    const cutoff = Date.now() - TEMP_MAX_AGE_MS;
-    let removed = 0;
-    for (const dir of dirs) {
-      for (const f of await readdir(dir).catch(() => [] as string[])) {
-        if (!f.endsWith(TEMP_SUFFIX)) continue;
-        const info = await stat(join(dir, f)).catch(() => null);
-        if (info && info.mtimeMs < cutoff && (await unlink(join(dir, f)).then(() => true, () => false))) removed++;
-      }
-    }
-    return removed;
+  sweep(): Promise<number> {
+    return sweepTempFiles(this.#folder);
   }
 
   appendLog(line: string): Promise<void> {

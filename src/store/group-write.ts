@@ -91,14 +91,14 @@ export async function writeGroupAtomic(files: GroupFile[], mapError: (error: unk
   const temps = written.map((r) => (r.status === 'fulfilled' ? r.value : ''));
   const unwritten = firstFailure(written, files);
   if (unwritten) {
-    for (const tmp of temps) if (tmp !== '') removeQuietly(tmp);
+    temps.forEach((tmp, i) => { if (tmp !== '' && tmp !== files[i]!.spare) removeQuietly(tmp); }); // a spare stays
     throw mapError(unwritten.reason, unwritten.file);
   }
   for (const [i, tmp] of temps.entries()) {
     try {
       renameSync(tmp, files[i]!.file);
     } catch (error) {
-      for (const left of temps.slice(i)) removeQuietly(left);
+      temps.forEach((left, j) => { if (j >= i && left !== files[j]!.spare) removeQuietly(left); });
       throw mapError(error, files[i]!.file);
     }
   }

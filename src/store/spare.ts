@@ -2,9 +2,10 @@
 // Creating a file costs up to ~1 ms of kernel CPU on an ext4 without a journal after much file churn (the allocator
 // walks past every inode freed in the last minutes), and freeing one makes later creations slower still; a write that
 // reuses the spare creates and frees nothing. A leaf module.
-import { constants, fstatSync, openSync, renameSync } from 'node:fs';
+import { constants, fstatSync, linkSync, openSync, renameSync, unlinkSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errnoOf } from '../fs-errors.js';
 import { closeQuietly } from './temp-file.js';
 
 /**
@@ -12,6 +13,13 @@ import { closeQuietly } from './temp-file.js';
  * those) nor `.tmp` (the sweep removes old ones). Only touched under the task's lock.
  */
 export const SPARE_NAME = '.record.spare';
+
+/**
+ * Name of a task's spare run ledger file, in its run folder (`runs/<task>/.ledger.spare`): a replaced run record's
+ * inode, kept for the next run record write of the task. Unlike the record spare it is taken by renaming it away
+ * first ({@link claimSpare}), so ledger writes need no lock of their own: whoever renames it owns it.
+ */
+export const LEDGER_SPARE_NAME = '.ledger.spare';
 
 // Write-only, never created (a missing spare means: create a temp file as before), never through a symbolic link.
 // Not truncated: the new content is written over the old and the file then cut to its length (see syncTemp), so its
@@ -38,6 +46,49 @@ export function openSpare(file: string): number | null {
   }
   closeQuietly(fd);
   return null;
+}
+
+/** A spare taken for one write: its open descriptor and the temp name it now has. */
+export interface ClaimedSpare {
+  fd: number;
+  path: string;
+}
+
+/**
+ * Takes the spare `file` for one write by renaming it to `tmp` (a temp name on the same file system, e.g.
+ * `tempPathFor(target)`), then opens it: only one writer can win the rename, so no lock is needed. Returns null (and
+ * leaves nothing at `tmp`) when there is no usable spare: missing, not a plain file, or linked elsewhere too (a crash
+ * between {@link keepReplaced} and its rename can leave it so). Never throws: the caller then creates a temp file.
+ */
+export function claimSpare(file: string, tmp: string): ClaimedSpare | null {
+  try {
+    renameSync(file, tmp);
+  } catch {
+    return null;
+  }
+  const fd = openSpare(tmp);
+  if (fd !== null) return { fd, path: tmp };
+  try {
+    unlinkSync(tmp); // drops one name: a file linked elsewhere too keeps its other name
+  } catch {
+    try { renameSync(tmp, file); } catch { /* a folder or the like, left under its temp name */ }
+  }
+  return null;
+}
+
+/**
+ * Before `file` is replaced by a rename, gives its current inode a second name, the spare `spare` (when there is no
+ * spare yet), so the rename frees nothing and the old inode is the next write's temp file. A spare taken while it
+ * still has two names is refused by {@link claimSpare}. For a spare in `file`'s folder. Returns `'kept'`, `'absent'`
+ * (no `file`, or no folder: the rename frees nothing either) or `'not kept'` (a spare already there…); never throws.
+ */
+export function keepReplaced(file: string, spare: string): 'kept' | 'absent' | 'not kept' {
+  try {
+    linkSync(file, spare);
+    return 'kept';
+  } catch (error) {
+    return errnoOf(error) === 'ENOENT' ? 'absent' : 'not kept';
+  }
 }
 
 /**

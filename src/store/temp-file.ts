@@ -87,7 +87,8 @@ export async function writeTempFile(file: string, data: string): Promise<string>
 
 /**
  * Writes `data` to the temp file `fd` (at `tmp`, open at offset 0) and fsyncs it, then closes it; removes it if that
- * fails. `reused`: the file held older content, which is written over and then cut off (see store/spare.ts).
+ * fails. `reused`: the file held older content, which is written over and then cut off (see store/spare.ts); it is
+ * not removed if that fails (a spare's content is junk anyway: it stays for the next write).
  */
 export async function syncTemp(fd: number, tmp: string, data: string, reused = false): Promise<string> {
   try {
@@ -95,7 +96,7 @@ export async function syncTemp(fd: number, tmp: string, data: string, reused = f
     if (reused) ftruncateSync(fd, size);
     await fsyncFd(fd);
   } catch (error) {
-    removeQuietly(tmp);
+    if (!reused) removeQuietly(tmp);
     throw error;
   } finally {
     closeQuietly(fd);
