@@ -48,7 +48,7 @@ export async function reloadRecord(read: (name: string) => Promise<TaskRecord | 
 
 /**
  * Removes temp files older than {@link TEMP_MAX_AGE_MS} in tasks/, every runs/<task>/ and the folder itself; resolves
- * with how many. Spares (`.record.spare`, `.ledger.spare`) are not temp files: they stay.
+ * with how many.
  * @example `const removed = await sweepTempFiles(folder);`
  */
 export async function sweepTempFiles(folder: string): Promise<number> {

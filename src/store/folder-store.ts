@@ -14,7 +14,6 @@ import { FOLDER_LAYOUT, JSON_EXT } from './layout.js';
 import { RunLedger } from './run-ledger.js';
 import { deleteRecord, publishRecord, publishRecords } from './record-write.js';
 import type { GroupStore, HeldTask } from './group.js';
-import { SPARE_NAME } from './spare.js';
 import { loadTaskFiles, readTaskFile, readTaskFileSync, taskFileOf } from './task-files.js';
 
 export { FOLDER_LAYOUT } from './layout.js';
@@ -135,8 +134,7 @@ export class FolderStore implements TaskStore, GroupStore {
   async #publish(record: TaskRecord, side: Promise<unknown>): Promise<void> {
     const { name } = record.task;
     const next: TaskRecord = { ...record, formatVersion: FORMAT_VERSION, updatedAt: new Date().toISOString() };
-    const spare = join(this.#runs.runDir(name), SPARE_NAME); // written instead of a new temp file (see store/spare.ts)
-    const { cleanup } = await publishRecord(this.#taskFile(name), `${JSON.stringify(next, null, 2)}\n`, side, () => this.#journal.append(name), spare);
+    const { cleanup } = await publishRecord(this.#taskFile(name), `${JSON.stringify(next, null, 2)}\n`, side, () => this.#journal.append(name));
     this.#track(name, [cleanup]);
     this.#remember(next);
   }
@@ -193,11 +191,7 @@ export class FolderStore implements TaskStore, GroupStore {
     const next = records.map((r): TaskRecord => ({ ...r, rev: r.rev + 1, formatVersion: FORMAT_VERSION, updatedAt }));
     // Each record's temp file is made in its task's run folder: one folder's creations wait for each other, so the
     // group's are spread over folders (its rename moves it into tasks/).
-    // A record's spare (its previous replaced inode) is written instead when there is one (see store/spare.ts).
-    const files = next.map((r) => {
-      const runDir = this.#runs.runDir(r.task.name);
-      return { file: this.#taskFile(r.task.name), data: `${JSON.stringify(r, null, 2)}\n`, tempDir: runDir, spare: join(runDir, SPARE_NAME) };
-    });
+    const files = next.map((r) => ({ file: this.#taskFile(r.task.name), data: `${JSON.stringify(r, null, 2)}\n`, tempDir: this.#runs.runDir(r.task.name) }));
     const ledgers = runs.map((run) => ({ file: this.#runs.runFile(run.task, run.runId), data: `${JSON.stringify(run, null, 2)}\n` }));
     const journal = (): Promise<void> => Promise.all(next.map((r) => this.#journal.append(r.task.name))).then(() => undefined);
     const commit = publishRecords(files, ledgers, journal);

@@ -2,7 +2,6 @@
 import { renameSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { errnoOf, writeError } from '../fs-errors.js';
-import { openSpare } from './spare.js';
 import { createForWrite, removeQuietly, syncTemp, tempPathFor } from './temp-file.js';
 
 /** One file of a {@link writeGroupAtomic} group. */
@@ -18,20 +17,11 @@ export interface GroupFile {
    * @default the folder of `file`
    */
   tempDir?: string;
-  /**
-   * A spare file to write the new content into instead of creating a temp file (see store/spare.ts): used when it is
-   * a plain file with no other name, else a temp file is created as usual. Only for files written under a lock that
-   * also covers the spare.
-   * @default none
-   */
-  spare?: string;
 }
 
-// Creates the temp file of `f` (its spare if usable, else in its tempDir, else beside it) and writes it; resolves
-// once it is created, with its fsync under way (wrapped, so that awaiting the creation does not wait for the fsync).
+// Creates the temp file of `f` (in its tempDir, else beside it) and writes it; resolves once it is created, with its
+// fsync under way (wrapped, so that awaiting the creation does not wait for the fsync).
 async function createTemp(f: GroupFile): Promise<{ synced: Promise<string> }> {
-  const spareFd = f.spare === undefined ? null : openSpare(f.spare);
-  if (spareFd !== null) return { synced: syncTemp(spareFd, f.spare!, f.data, true) };
   if (f.tempDir !== undefined) {
     const tmp = tempPathFor(join(f.tempDir, basename(f.file)));
     try {
@@ -91,14 +81,14 @@ export async function writeGroupAtomic(files: GroupFile[], mapError: (error: unk
   const temps = written.map((r) => (r.status === 'fulfilled' ? r.value : ''));
   const unwritten = firstFailure(written, files);
   if (unwritten) {
-    temps.forEach((tmp, i) => { if (tmp !== '' && tmp !== files[i]!.spare) removeQuietly(tmp); }); // a spare stays
+    for (const tmp of temps) if (tmp !== '') removeQuietly(tmp);
     throw mapError(unwritten.reason, unwritten.file);
   }
   for (const [i, tmp] of temps.entries()) {
     try {
       renameSync(tmp, files[i]!.file);
     } catch (error) {
-      temps.forEach((left, j) => { if (j >= i && left !== files[j]!.spare) removeQuietly(left); });
+      for (const left of temps.slice(i)) removeQuietly(left);
       throw mapError(error, files[i]!.file);
     }
   }

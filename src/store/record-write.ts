@@ -5,8 +5,7 @@ import { rename, rm, unlink } from 'node:fs/promises';
 import { errnoOf } from '../fs-errors.js';
 import { tempPathFor } from './atomic.js';
 import { writeGroupAtomic, type GroupFile } from './group-write.js';
-import { keepAsSpare, keepReplaced, openSpare } from './spare.js';
-import { removeQuietly, syncTemp, writeTempFile } from './temp-file.js';
+import { removeQuietly, writeTempFile } from './temp-file.js';
 import { storeWriteError } from './write-error.js';
 
 /** The entry a record file had before a change: a hard link to the old file, or the moved-away folder. */
@@ -73,42 +72,34 @@ export interface Published {
 }
 
 // Writes `text` to `file` atomically, its old entry kept aside (or absent): the rename then frees no inode, so it is a
-// small system call, made synchronously. Written into `spare` when it is usable (see store/spare.ts), else a temp
-// file; resolves with whether the spare became the record. A spare that fails is left where it is (its content is junk
-// anyway), a temp file is removed.
-async function writeKeptAside(file: string, text: string, spare: string | undefined): Promise<boolean> {
-  const spareFd = spare === undefined ? null : openSpare(spare);
-  const tmp = spareFd === null ? await writeTempFile(file, text) : await syncTemp(spareFd, spare!, text, true);
+// small system call, made synchronously.
+async function writeKeptAside(file: string, text: string): Promise<void> {
+  const tmp = await writeTempFile(file, text);
   try {
     renameSync(tmp, file);
   } catch (error) {
-    if (spareFd === null) removeQuietly(tmp);
+    removeQuietly(tmp);
     throw error;
   }
-  return spareFd !== null;
 }
 
 /**
  * Writes `text` to `file` atomically, then runs `journal` (the change's journal append), waiting for `side` too. If
  * the write or the journal append fails, `file` is put back as it was and the error (typed, naming its file) thrown:
- * a rejected change changes nothing. With a `spare` (only under a lock that covers it), the record is written into it
- * when it is usable, and the replaced record becomes the spare once the change is journalled: nothing created or
- * freed. A rejected change that filled the spare gives it back (its inode, under the spare's name).
+ * a rejected change changes nothing.
  */
-export async function publishRecord(file: string, text: string, side: Promise<unknown>, journal: () => Promise<void>, spare?: string): Promise<Published> {
+export async function publishRecord(file: string, text: string, side: Promise<unknown>, journal: () => Promise<void>): Promise<Published> {
   const aside = setAside(file);
-  let filled = false;
   try {
     // Wait for both even if one fails, so the lock is never released with a rename still in flight.
-    const [written] = await Promise.allSettled([writeKeptAside(file, text, spare).then((used) => { filled = used; }), side]);
+    const [written] = await Promise.allSettled([writeKeptAside(file, text), side]);
     if (written.status === 'rejected') throw written.reason;
     await journal();
   } catch (error) {
-    if (filled) keepReplaced(file, spare!); // a second name for the rejected record, which restoreAside then replaces
     restoreAside(file, aside);
     throw storeWriteError(error, file);
   }
-  return { cleanup: spareOrDiscard(aside, spare) };
+  return { cleanup: discardAside(aside) };
 }
 
 /**
@@ -116,7 +107,6 @@ export async function publishRecord(file: string, text: string, side: Promise<un
  * by {@link writeGroupAtomic} (one fsync per file, then the renames), then `journal` runs once. If any of it fails,
  * every record of the group is put back as it was and the error (typed, naming its file) thrown: the group is written
  * whole or not at all. `extra` files (e.g. run ledger records) are written in the same group but never put back.
- * A record with a `spare` is written into it when it is usable, and its replaced entry becomes the spare afterwards.
  * Resolves with each record's clean-up, in order.
  */
 export async function publishRecords(records: GroupFile[], extra: GroupFile[], journal: () => Promise<void>): Promise<Published[]> {
@@ -129,14 +119,7 @@ export async function publishRecords(records: GroupFile[], extra: GroupFile[], j
     asides.forEach((aside, i) => restoreAside(records[i]!.file, aside));
     throw error;
   }
-  return asides.map((aside, i) => ({ cleanup: spareOrDiscard(aside, records[i]!.spare) }));
-}
-
-// A replaced record's kept entry becomes its file's spare (no inode freed, none to create at the next write) when the
-// file has one and the entry is a file; else it is dropped (see discardAside).
-function spareOrDiscard(aside: AsideEntry | null, spare: string | undefined): Promise<void> {
-  if (aside !== null && !aside.folder && spare !== undefined && keepAsSpare(aside.path, spare)) return Promise.resolve();
-  return discardAside(aside);
+  return asides.map((aside) => ({ cleanup: discardAside(aside) }));
 }
 
 /** Deletes `file` (a record, or a folder in its place), then runs `journal`; puts it back if that fails. */

@@ -1,18 +1,12 @@
 // The run ledger of a JSON folder: one file per run (runs/<task>/<runId>.json), writes of one file in order, and
 // patches of one file that are waiting to be written merged into one write.
 import { mkdir, readdir, rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { CorruptRecordError } from '../errors.js';
-import { readJson } from './atomic.js';
+import { join } from 'node:path';
+import { readJson, writeFileAtomic } from './atomic.js';
 import { FOLDER_LAYOUT, JSON_EXT } from './layout.js';
-import { writeWithSpare } from './ledger-write.js';
 import { checkRunRecord } from './record-check.js';
 import type { RunRecord } from './records.js';
-import { LEDGER_SPARE_NAME } from './spare.js';
 import { storeWriteError } from './write-error.js';
-
-// Reads of one run file before a wrong or torn content is taken as it is (see RunLedger's #readFile).
-const READ_ATTEMPTS = 3;
 
 /** Patches of one run file waiting for their write, applied in order (each with its fallback for an absent file). */
 interface PendingPatches {
@@ -83,14 +77,13 @@ export class RunLedger {
     return entry.done;
   }
 
-  // Writes a run ledger file (creating the task's run folder), errors typed and naming the file. Through the task's
-  // ledger spare (see store/ledger-write.ts): a run's later writes, and the next run's first, create and free nothing.
+  // Writes a run ledger file (creating the task's run folder), errors typed and naming the file.
   async #writeFile(task: string, file: string, run: RunRecord): Promise<void> {
     const dir = this.runDir(task);
     await mkdir(dir, { recursive: true }).catch((error: unknown) => {
       throw storeWriteError(error, dir);
     });
-    await writeWithSpare(file, `${JSON.stringify(run, null, 2)}\n`, join(dir, LEDGER_SPARE_NAME)).catch((error: unknown) => {
+    await writeFileAtomic(file, `${JSON.stringify(run, null, 2)}\n`).catch((error: unknown) => {
       throw storeWriteError(error, file);
     });
   }
@@ -102,20 +95,9 @@ export class RunLedger {
     return this.#readFile(file);
   }
 
-  // Reads a run file. A read that met a replaced inode being reused as another record's temp file (see
-  // store/ledger-write.ts: a reader opened the old inode, it became the spare, and a later write filled it) shows
-  // another run's record or a torn one: the file is read again, by name, which then gives the current record.
   async #readFile(file: string): Promise<RunRecord | null> {
-    const runId = basename(file, JSON_EXT);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const value = await readJson(file);
-        const run = value === null ? null : checkRunRecord(file, value);
-        if (run === null || run.runId === runId || attempt >= READ_ATTEMPTS) return run;
-      } catch (error) {
-        if (!(error instanceof CorruptRecordError) || attempt >= READ_ATTEMPTS) throw error;
-      }
-    }
+    const value = await readJson(file);
+    return value === null ? null : checkRunRecord(file, value);
   }
 
   /** Every readable run record of `task`, oldest first (by run id). */

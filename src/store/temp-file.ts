@@ -1,5 +1,5 @@
 // Temp files of atomic writes: their names, and creating, writing and fsyncing one. A leaf module.
-import { closeSync, fsync, ftruncateSync, open, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsync, open, openSync, unlinkSync, writeSync } from 'node:fs';
 
 /** Suffix of in-flight temp files; readers ignore them and the supervisor sweeps old ones. */
 export const TEMP_SUFFIX = '.tmp';
@@ -41,11 +41,10 @@ export function fsyncFd(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
 }
 
-/** Writes all of `data` at the fd's position (a short write is continued; a failing one throws); returns its bytes. */
-export function writeAll(fd: number, data: string | Buffer): number {
+/** Writes all of `data` at the fd's position (a short write is continued; a failing one throws). */
+export function writeAll(fd: number, data: string | Buffer): void {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
-  return bytes.length;
 }
 
 /**
@@ -85,18 +84,13 @@ export async function writeTempFile(file: string, data: string): Promise<string>
   return syncTemp(await createForWrite(tmp), tmp, data);
 }
 
-/**
- * Writes `data` to the temp file `fd` (at `tmp`, open at offset 0) and fsyncs it, then closes it; removes it if that
- * fails. `reused`: the file held older content, which is written over and then cut off (see store/spare.ts); it is
- * not removed if that fails (a spare's content is junk anyway: it stays for the next write).
- */
-export async function syncTemp(fd: number, tmp: string, data: string, reused = false): Promise<string> {
+/** Writes `data` to the fresh temp file `fd` (at `tmp`) and fsyncs it, then closes it; removes it if that fails. */
+export async function syncTemp(fd: number, tmp: string, data: string): Promise<string> {
   try {
-    const size = writeAll(fd, data);
-    if (reused) ftruncateSync(fd, size);
+    writeAll(fd, data);
     await fsyncFd(fd);
   } catch (error) {
-    if (!reused) removeQuietly(tmp);
+    removeQuietly(tmp);
     throw error;
   } finally {
     closeQuietly(fd);

@@ -1,6 +1,5 @@
 // addTask / removeTask / startTask: each one locked mutation of a task record.
 import { mkdir } from 'node:fs/promises';
-import { createSpare } from '../store/spare.js';
 import { dirname } from 'node:path';
 import { CorruptRecordError } from '../errors.js';
 import { taskNotFound } from './suggest.js';
@@ -59,13 +58,10 @@ export async function addTask(rt: Runtime, name: unknown, script: unknown, optio
   return taskRow(rt.id, outcome.record, rt.now(), null, await readSupervisor(rt.folder));
 }
 
-// The task's run folder (runs/<name>/, where the shim writes each run's status) and its spare record file, made when
-// the task is added rather than at its first start: a start only finds them there (a launch still makes the folder if
-// it went missing, and writes a temp file when there is no spare).
+// The task's run folder (runs/<name>/, where the shim writes each run's status), made when the task is added rather
+// than at its first start: a start only finds it there (a launch still makes it if it went missing).
 async function ensureRunFolder(rt: Runtime, name: string): Promise<void> {
-  const runDir = dirname(rt.store.statusFile(name, 'x'));
-  await mkdir(runDir, { recursive: true }).catch(() => undefined);
-  await createSpare(runDir);
+  await mkdir(dirname(rt.store.statusFile(name, 'x')), { recursive: true }).catch(() => undefined);
 }
 
 /** What a schedule left to itself does not do, for the `ERR_NO_SUPERVISOR` warning. */
