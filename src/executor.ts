@@ -35,6 +35,9 @@ import type { AddTaskOptions } from './task/options.js';
 import { checkListRunning, type RunningRow, type TaskRow } from './task/rows.js';
 import { interruptibleFollow, interruptibleWait } from './task/interrupt.js';
 import { checkWaitArgs, waitForStatus, type WaitForOptions } from './task/wait.js';
+import { executorBundle, executorInspect, outputView, statusTable } from './display/executor-view.js';
+import { INSPECT_CUSTOM, JUPYTER_DISPLAY, type MimeBundle } from './display/mime.js';
+import type { OutputView, StatusTable } from './display/views.js';
 
 export { DEFAULT_KEEP_ARCHIVES, type ExecutorOptions } from './executor-runtime.js';
 export { DEFAULT_NEXT_RUNS, DEFAULT_READ_OUT_LINES, type ReadOutOptions } from './task/read-options.js';
@@ -167,6 +170,38 @@ export class Executor extends EventEmitter<ExecutorEvents> {
   async readOut(name: string, nTail: number = DEFAULT_READ_OUT_LINES, options: ReadOutOptions = {}): Promise<string[]> {
     const checked = checkReadOut(nTail, options);
     return readTaskOutput(this.folder, this.#rt.store, await this.#existing(name), nTail, options, checked);
+  }
+
+  /**
+   * The task table in short: one row per task with the columns of `executor ls`, every value printable (`3m 12s`,
+   * `41 MB`), so `console.table(await ex.status())` fits a terminal. Renders as a table with status badges in a notebook
+   * (`await display(ex.status())`) and as a text table in a REPL.
+   * @example `console.table(await ex.status())`
+   */
+  async status(): Promise<StatusTable> {
+    return statusTable(await this.listTasks(), this.#rt.now());
+  }
+
+  /**
+   * The last `n` lines a task printed (as `readOut`), under a one-line summary of its run: a monospace block in a
+   * notebook, text in a REPL.
+   * @defaultValue n = 50
+   * @example `await display(ex.out('web', 20))`
+   */
+  async out(name: string, n: number = DEFAULT_READ_OUT_LINES): Promise<OutputView> {
+    const lines = await this.readOut(name, n);
+    const row = (await this.listTasks()).find((r) => r.name === name);
+    return outputView(row, name, lines, this.#rt.now());
+  }
+
+  /** The notebook view of the Executor: its folder and supervisor over its task table (Jupyter's object protocol). */
+  [JUPYTER_DISPLAY](): Promise<MimeBundle> {
+    return executorBundle(this);
+  }
+
+  /** What a REPL prints for `ex`: its id and folder, not its internals. */
+  [INSPECT_CUSTOM](): string {
+    return executorInspect(this);
   }
 
   /** A task's archived outputs with their times, newest first. */

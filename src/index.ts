@@ -39,3 +39,7 @@ export { MIN_OUTPUT_BYTES } from './task/run-options.js';
 export { FORMAT_VERSION } from './store/records.js';
 export type { TaskStore } from './store/store.js';
 export type { AbortSignalLike, SignalName } from './signal-types.js';
+export { display, type DisplayOptions } from './display/display.js';
+export { JUPYTER_DISPLAY, type MimeBundle } from './display/mime.js';
+export { StatusTable, OutputView } from './display/views.js';
+export type { StatusRow } from './display/status.js';

@@ -2,10 +2,11 @@
 import type { RunRecord, StepRecord } from '../store/records.js';
 import type { TaskRow } from '../task/rows.js';
 import { statusPaint, type Paint } from './color.js';
-import { GRID_GAP, renderGrid } from './grid.js';
-import {
-  DUE, EMPTY_CELL, formatBytes, formatCpu, formatElapsed, formatExit, formatLocal, formatRunExit, formatStamp, formatUptime, formatWhen,
-} from './format.js';
+import { GRID_GAP, renderGrid } from '../display/grid.js';
+import { EMPTY_CELL, formatBytes, formatElapsed, formatLocal, formatRunExit, formatStamp } from '../display/format.js';
+import { badExit, statusRow, STATUS_HEADERS } from '../display/status.js';
+
+export { DUE_UNSUPERVISED } from '../display/status.js';
 
 /** Options of the render functions. */
 export interface TableOptions {
@@ -26,7 +27,7 @@ export const COLUMN_GAP = GRID_GAP;
 /** Longest compact JSON of a run's data shown by `renderRunDetails`. */
 export const MAX_DATA_CHARS = 200;
 /** Header words of the task table. */
-export const TASK_HEADERS = ['NAME', 'STATUS', 'PID', 'UPTIME', 'RESTARTS', 'LAST EXIT', 'NEXT RUN', 'CPU', 'MEM'] as const;
+export const TASK_HEADERS = STATUS_HEADERS;
 /** Header words of the run table. */
 export const RUN_HEADERS = ['RUN ID', 'TASK', 'TRIGGER', 'STATUS', 'STARTED', 'DURATION', 'EXIT', 'SAVED'] as const;
 /** Header words of a program run's steps table. */
@@ -70,38 +71,18 @@ function render(headers: readonly string[], rows: Cell[][], paint: Paint): strin
   );
 }
 
-/** The STATUS word of a task row: `disabled` for a disabled task that is not running. */
-function taskStatus(row: TaskRow): string {
-  return !row.enabled && row.status !== 'running' ? 'disabled' : row.status;
-}
-
-/** True when a task's last exit was not a clean 0 (a non-zero code, a signal or a kill). */
-function badExit(row: TaskRow): boolean {
-  if (row.lastKill !== null) return true;
-  return row.lastExitCode !== null ? row.lastExitCode !== 0 : row.lastSignal !== null;
-}
-
-/** What a NEXT RUN that is due says instead of `(due)` when no supervisor holds the folder's lease: nothing will run it. */
-export const DUE_UNSUPERVISED = `${DUE}, no supervisor`;
-
-/** The NEXT RUN cell: the next fire time, or a backoff restart's; `(due, no supervisor)` when due and nobody supervises. */
-function nextRunCell(row: TaskRow, now: number): string {
-  const next = row.nextRun ?? (row.status === 'backoff' ? row.backoffUntil : null); // a backoff restart is the next run too
-  const text = formatWhen(next, now);
-  return row.supervisor === null && text.endsWith(`(${DUE})`) ? `${text.slice(0, -DUE.length - 1)}${DUE_UNSUPERVISED})` : text;
-}
-
-/** The cells of one task row. */
+/** The cells of one task row: the texts of `statusRow`, the status painted by its colour, a bad exit in red. */
 function taskCells(row: TaskRow, now: number): Cell[] {
+  const r = statusRow(row, now);
   return [
-    { text: row.name },
-    { text: taskStatus(row), color: byStatus },
-    { text: row.pid === null ? EMPTY_CELL : String(row.pid) },
-    { text: formatUptime(row, now) },
-    { text: String(row.restarts) },
-    badExit(row) ? { text: formatExit(row), color: red } : { text: formatExit(row) },
-    { text: nextRunCell(row, now) },
-    { text: formatCpu(row.cpu) },
+    { text: r.name },
+    { text: r.status, color: byStatus },
+    { text: r.pid },
+    { text: r.uptime },
+    { text: r.restarts },
+    badExit(row) ? { text: r.lastExit, color: red } : { text: r.lastExit },
+    { text: r.nextRun },
+    { text: r.cpu },
     { text: formatBytes(row.rss) },
   ];
 }

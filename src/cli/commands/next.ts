@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_NEXT_RUNS } from '../../task/read-options.js';
 import type { CliContext } from '../context.js';
-import { formatLocal, relativeIn } from '../format.js';
+import { formatLocal, relativeIn } from '../../display/format.js';
 import { integerAtLeast } from '../parse.js';
 
 /** Registers `next`. */

@@ -5,7 +5,7 @@ import type { RunRecord } from '../../store/records.js';
 import type { RunTaskOptions } from '../../task/manual.js';
 import type { CliContext } from '../context.js';
 import { CliUsageError, EXIT_FAILED, RunFailedError } from '../errors.js';
-import { formatElapsed, formatRunExit } from '../format.js';
+import { formatElapsed, formatRunExit } from '../../display/format.js';
 import { integerAtLeast, jsonValue, readFlagFile } from '../parse.js';
 import { startProgress } from '../progress.js';
 

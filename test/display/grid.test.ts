@@ -1,6 +1,6 @@
 // The borderless table renderer behind `ls`, `runs` and `show`: widths, gaps, painting, wide characters, line breaks.
 import { describe, expect, it } from 'vitest';
-import { displayWidth, renderGrid, type GridCell } from '../../src/cli/grid.js';
+import { displayWidth, renderGrid, type GridCell } from '../../src/display/grid.js';
 
 const cell = (text: string, paint?: (line: string) => string): GridCell => (paint ? { text, paint } : { text });
 const cells = (...texts: string[]): GridCell[] => texts.map((t) => cell(t));

@@ -3,7 +3,7 @@ import { colorEnabled, paintFor, statusPaint } from '../../src/cli/color.js';
 import {
   EMPTY_CELL, formatBytes, formatCpu, formatDuration, formatElapsed, formatExit, formatLocal, formatRunExit, formatStamp,
   formatUptime, formatWhen, relativeIn,
-} from '../../src/cli/format.js';
+} from '../../src/display/format.js';
 
 // Local noon: adding minutes or a few hours stays on the same local day in any zone; +15h is the next day.
 const NOW = new Date(2024, 2, 5, 12, 0, 0).getTime();

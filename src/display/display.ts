@@ -1,0 +1,54 @@
+// display(x): shows a value's rich view where the host can (tslab, Deno's Jupyter kernel), else prints its text.
+import { escapeHtml } from './html.js';
+import { isDisplayable, JUPYTER_DISPLAY, type MimeBundle } from './mime.js';
+
+/** Options of {@link display}. */
+export interface DisplayOptions {
+  /**
+   * Where the text goes when no notebook kernel shows HTML.
+   * @defaultValue writes to `process.stdout`, with a newline
+   */
+  write?: (text: string) => void;
+}
+
+// tslab's display API, as the kernel exposes its own copy (a second copy of tslab is "Not ready").
+interface TslabDisplay { display: { html(html: string): void; text(text: string): void } }
+// Deno's Jupyter API (present only under `deno jupyter`).
+interface DenoJupyter { jupyter?: { display(bundle: MimeBundle, options: { raw: boolean }): Promise<void> | void } }
+
+function tslabOf(): TslabDisplay | null {
+  const candidate = (globalThis as { __tslab__?: unknown }).__tslab__ as Partial<TslabDisplay> | undefined;
+  return typeof candidate?.display?.html === 'function' ? (candidate as TslabDisplay) : null;
+}
+
+function denoJupyterOf(): DenoJupyter['jupyter'] | null {
+  try {
+    return (globalThis as { Deno?: DenoJupyter }).Deno?.jupyter ?? null; // throws outside `deno jupyter`
+  } catch {
+    return null;
+  }
+}
+
+/** The MIME bundle of a value: its own view when it has one, else its text. */
+async function bundleOf(value: unknown): Promise<MimeBundle> {
+  const resolved: unknown = await value;
+  if (isDisplayable(resolved)) return resolved[JUPYTER_DISPLAY]();
+  const text = typeof resolved === 'string' ? resolved : JSON.stringify(resolved, null, 2) ?? String(resolved);
+  return { 'text/plain': text, 'text/html': `<pre>${escapeHtml(text)}</pre>` };
+}
+
+/**
+ * Shows `value` (or what the promise `value` resolves to) under the running cell: as HTML in tslab and in Deno's
+ * Jupyter kernel, as text elsewhere (a REPL, a script). The views of `ex` itself, `ex.status()`, `ex.getRun()` and
+ * `ex.out()` render as tables with status badges.
+ * @example `await display(ex.status())`
+ */
+export async function display(value: unknown, options: DisplayOptions = {}): Promise<void> {
+  const bundle = await bundleOf(value);
+  const tslab = tslabOf();
+  if (tslab) return tslab.display.html(bundle['text/html']);
+  const deno = denoJupyterOf();
+  if (deno) return void (await deno.display(bundle, { raw: true }));
+  const write = options.write ?? ((text: string) => void process.stdout.write(`${text}\n`));
+  write(bundle['text/plain']);
+}

@@ -1,0 +1,59 @@
+// The Executor's own views, on a real folder with real processes: status() rows, out() with its summary, the notebook
+// bundle of `ex` (folder, supervisor, badges) and what a REPL prints for `ex`.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { JUPYTER_DISPLAY, OutputView, StatusTable, type MimeBundle } from '../../src/index.js';
+import { useExecutors } from '../helpers/executor.js';
+import { waitUntil } from '../helpers/wait.js';
+
+const kit = useExecutors();
+
+describe('Executor views', () => {
+  it('status() gives printable rows; out() the last lines under a summary, escaped in HTML', async () => {
+    const { ex, dir } = kit.make();
+    const script = path.join(dir, 'talk.sh');
+    writeFileSync(script, 'echo "<script>alert(1)</script>"\necho "line 2"\nexec sleep 30\n');
+    await ex.addTask('talk', script, { interpreter: 'sh' });
+    await ex.addTask('idle', script, { interpreter: 'sh', infiniteLoop: false });
+    const started = await ex.startTask('talk');
+    await waitUntil(async () => (await ex.readOut('talk', 5)).includes('line 2'), { what: 'the two lines' });
+
+    const status = await ex.status();
+    expect(status).toBeInstanceOf(StatusTable);
+    expect(status.map((r) => [r.name, r.status, r.pid])).toEqual([['idle', 'idle', '-'], ['talk', 'running', String(started.pid)]]);
+    expect(Object.values(status[1]!).every((v) => typeof v === 'string')).toBe(true);
+    expect(status[1]!.mem).toMatch(/^\d+(\.\d)? (B|KB|MB|GB)$/);
+
+    const out = await ex.out('talk', 5);
+    expect(out).toBeInstanceOf(OutputView);
+    expect(out.lines).toEqual(['<script>alert(1)</script>', 'line 2']);
+    expect(out.summary).toMatch(new RegExp(`^talk · running · pid ${started.pid} · up `));
+    const bundle = out[JUPYTER_DISPLAY]();
+    expect(bundle['text/html']).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(bundle['text/html']).not.toContain('<script>');
+  });
+
+  it('renders `ex` as its folder and supervisor over the task table, and prints a short line in a REPL', async () => {
+    const { ex, dir } = kit.make();
+    await ex.addTask('job', path.join(dir, 'none.sh'), { interpreter: 'sh', infiniteLoop: false });
+    const bundle = (await ex[JUPYTER_DISPLAY]()) as MimeBundle;
+    expect(bundle['text/plain'].split('\n')[0]).toBe(`Executor ${ex.id} · ${ex.folder} · supervisor: none`);
+    expect(bundle['text/html']).toMatch(/<table[^>]*>.*NAME.*job.*<\/table>/s);
+    const sup = ex.keepRestarting({ sleep: 1 });
+    try {
+      await waitUntil(async () => (await ex.getSupervisor()) !== null, { what: 'the supervisor lease' });
+      expect(((await ex[JUPYTER_DISPLAY]()) as MimeBundle)['text/plain']).toContain(`supervisor: pid ${process.pid} on `);
+    } finally {
+      await sup.stop();
+    }
+    expect(inspect(ex)).toBe(`Executor ${ex.id} { folder: ${JSON.stringify(ex.folder)} }`);
+  });
+
+  it('out() of an unknown task is a typed error', async () => {
+    const { ex } = kit.make();
+    await expect(ex.out('nope', 5)).rejects.toMatchObject({ code: 'ERR_TASK_NOT_FOUND' });
+    await expect(ex.out('nope', -1)).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_/) });
+  });
+});
