@@ -38,6 +38,7 @@ import { checkWaitArgs, waitForStatus, type WaitForOptions } from './task/wait.j
 import { executorBundle, executorInspect, outputView, statusTable } from './display/executor-view.js';
 import { INSPECT_CUSTOM, JUPYTER_DISPLAY, type MimeBundle } from './display/mime.js';
 import type { OutputView, StatusTable } from './display/views.js';
+import { withRunView } from './display/run-view.js';
 
 export { DEFAULT_KEEP_ARCHIVES, type ExecutorOptions } from './executor-runtime.js';
 export { DEFAULT_NEXT_RUNS, DEFAULT_READ_OUT_LINES, type ReadOutOptions } from './task/read-options.js';
@@ -306,7 +307,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
   async getRun(runId: string): Promise<RunRecord> {
     assertRunId(runId);
     await runPass(this.#rt, false); // runs that ended unseen are recorded first
-    return getRun(this.#rt, runId);
+    return withRunView(await getRun(this.#rt, runId), this.#rt.now); // a table in a notebook or REPL; JSON unchanged
   }
 
   /** Runs of one task (`task`) or all, newest first, by `status` and `saved`; at most `limit` (100). */

@@ -57,3 +57,22 @@ describe('Executor views', () => {
     await expect(ex.out('nope', -1)).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_/) });
   });
 });
+
+describe('the view of a run', () => {
+  it('getRun() renders a program run with its steps, and stays a plain record for JSON and equality', async () => {
+    const { ex, dir } = kit.make();
+    const step = path.join(dir, 'step.sh');
+    writeFileSync(step, 'echo "step <1>"\n');
+    await ex.addTask('etl', { steps: [{ name: 'extract', script: step, interpreter: 'sh' }, { name: 'load', script: step, interpreter: 'sh' }] });
+    const runId = await ex.runTask('etl');
+    await ex.waitRun(runId, { timeout: 20_000 });
+    const run = await ex.getRun(runId);
+    expect(Object.keys(JSON.parse(JSON.stringify(run)) as object).sort()).toEqual(Object.keys(run).sort());
+    expect({ ...run }).toEqual(run);
+    const bundle = (run as unknown as Record<symbol, () => MimeBundle>)[JUPYTER_DISPLAY]!();
+    expect(bundle['text/plain'], bundle['text/plain']).toMatch(/STEP.*STATUS.*extract.*completed.*load.*completed/s);
+    expect(bundle['text/html']).toMatch(/STEP.*STATUS.*extract.*completed.*load.*completed/s);
+    expect(bundle['text/plain']).toMatch(new RegExp(`^run\\s+${runId}\\ntask\\s+etl\\nstatus\\s+succeeded`));
+    expect(inspect(run)).toBe(bundle['text/plain']);
+  });
+});
