@@ -60,6 +60,8 @@ export class Executor extends EventEmitter<ExecutorEvents> {
   /** Absolute path of the folder. */
   readonly folder: string;
   readonly #rt: Runtime;
+  readonly #closing = new AbortController();
+  readonly #supervisors = new Set<SupervisorHandle>();
 
   /**
    * Opens (creating if needed) the folder. Throws `IdMismatchError` if `options.id` differs from the stored id.
@@ -220,7 +222,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
    * ```
    */
   followOut(name: string, options: FollowOutOptions = {}): AsyncIterableIterator<string> {
-    return interruptibleFollow(options, (o) => followTaskOutput(this.folder, name, o, (n) => this.#existing(n), (n, runId) => this.#rt.store.readRun(n, runId)));
+    return interruptibleFollow(options, (o) => followTaskOutput(this.folder, name, o, (n) => this.#existing(n), (n, runId) => this.#rt.store.readRun(n, runId)), this.#closing.signal);
   }
 
   /**
@@ -229,12 +231,12 @@ export class Executor extends EventEmitter<ExecutorEvents> {
    * @example `for await (const line of ex.followRun(await ex.runTask('job'))) lines.push(line);`
    */
   followRun(runId: string, options: FollowRunOptions = {}): AsyncIterableIterator<string> {
-    return interruptibleFollow(options, (o) => followRunOutput(this.#rt, runId, o));
+    return interruptibleFollow(options, (o) => followRunOutput(this.#rt, runId, o), this.#closing.signal);
   }
 
   /** New lines of the executor log as any process writes them (rotation followed); Ctrl-C in a Node REPL ends it. @example `for await (const l of ex.followLog({ signal })) seen.push(l);` */
   followLog(options: FollowOptions = {}): AsyncIterableIterator<string> {
-    return interruptibleFollow(options, (o) => followFile(this.#rt.store.logFile, o));
+    return interruptibleFollow(options, (o) => followFile(this.#rt.store.logFile, o), this.#closing.signal);
   }
 
   /** Lines of the executor log (all of the current file, or the last `nTail`). */
@@ -246,7 +248,22 @@ export class Executor extends EventEmitter<ExecutorEvents> {
 
   /** Supervises the folder: restarts crashed loops, fires schedules. Non-blocking; keeps Node alive unless `unref`. */
   keepRestarting(options?: KeepRestartingOptions): SupervisorHandle {
-    return startSupervisor(this.#rt, checkSupervisorOptions(options));
+    const handle = startSupervisor(this.#rt, checkSupervisorOptions(options));
+    this.#supervisors.add(handle);
+    void handle.done.catch(() => undefined).finally(() => this.#supervisors.delete(handle));
+    return handle;
+  }
+
+  /**
+   * Lets go of everything this Executor holds in this process: its `keepRestarting` supervisors stop (releasing the
+   * folder's lease), its followers end and its waits reject with an `AbortError`, its log is flushed. Tasks keep
+   * running. Re-running `new Executor(folder)` in a notebook cell leaves nothing behind once the old one is closed.
+   * @example `await ex.close(); // the REPL or kernel may now exit at once`
+   */
+  async close(): Promise<void> {
+    this.#closing.abort(new DOMException(`The Executor on ${this.folder} was closed`, 'AbortError'));
+    await Promise.all([...this.#supervisors].map((handle) => handle.stop()));
+    await this.#rt.store.flushLog();
   }
 
   /** One reconciliation pass (restarts and schedules only if this process can hold the lease). */
@@ -291,7 +308,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
    * waiting; `options.signal`, or Ctrl-C in a Node REPL, stops waiting (an `AbortError`).
    */
   async waitRun(runId: string, options?: WaitRunOptions): Promise<RunRecord> {
-    return interruptibleWait(options, (o) => waitRun(this.#rt, runId, o));
+    return interruptibleWait(options, (o) => waitRun(this.#rt, runId, o), this.#closing.signal);
   }
 
   /**
@@ -350,7 +367,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
   async waitFor(name: string, state: TaskStatus | TaskStatus[], options?: WaitForOptions): Promise<TaskRow> {
     const args = checkWaitArgs(name, state, options);
     // In a REPL, the options' signal also aborts on Ctrl-C.
-    const row = await interruptibleWait(options, (o) => waitForStatus(this.#rt, { ...args, signal: o?.signal ?? null }));
+    const row = await interruptibleWait(options, (o) => waitForStatus(this.#rt, { ...args, signal: o?.signal ?? null }), this.#closing.signal);
     return { ...row, supervisor: await readSupervisor(this.folder) };
   }
 }

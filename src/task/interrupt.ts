@@ -99,12 +99,22 @@ function cutOnInterrupt<T>(inner: AsyncIterableIterator<T>, stop: ReplInterrupt)
   };
 }
 
+// What ends a follower or wait besides its own signal: Ctrl-C at a REPL of this process, and `also` (the Executor's
+// close()); null when neither can happen.
+function stopsFor(also: AbortSignal | undefined): ReplInterrupt | null {
+  const repl = replInterrupt();
+  if (also === undefined) return repl;
+  if (repl === null) return { signal: also, release: () => undefined };
+  return { signal: AbortSignal.any([repl.signal, also]), release: repl.release };
+}
+
 /**
- * `make(options)`, a follower that Ctrl-C at a REPL of this process also ends (outside a REPL: `make(options)` as is).
- * @example `return interruptibleFollow(options, (o) => followFile(file, o));`
+ * `make(options)`, a follower that Ctrl-C at a REPL of this process, or `also` aborting, also ends (with neither:
+ * `make(options)` as is).
+ * @example `return interruptibleFollow(options, (o) => followFile(file, o), closing.signal);`
  */
-export function interruptibleFollow<O, T>(options: O, make: (options: O) => AsyncIterableIterator<T>): AsyncIterableIterator<T> {
-  const stop = replInterrupt();
+export function interruptibleFollow<O, T>(options: O, make: (options: O) => AsyncIterableIterator<T>, also?: AbortSignal): AsyncIterableIterator<T> {
+  const stop = stopsFor(also);
   const combined = stop && withSignal(options, stop.signal);
   if (!stop || !combined) {
     stop?.release();
@@ -119,11 +129,11 @@ export function interruptibleFollow<O, T>(options: O, make: (options: O) => Asyn
 }
 
 /**
- * `wait(options)` with a signal that Ctrl-C at a REPL of this process also aborts (then it rejects with an
- * `AbortError`); outside a REPL, `wait(options)` as is.
+ * `wait(options)` with a signal that Ctrl-C at a REPL of this process, or `also` aborting, also aborts (then it
+ * rejects with an `AbortError`); with neither, `wait(options)` as is.
  */
-export async function interruptibleWait<O, T>(options: O, wait: (options: O) => Promise<T>): Promise<T> {
-  const stop = replInterrupt();
+export async function interruptibleWait<O, T>(options: O, wait: (options: O) => Promise<T>, also?: AbortSignal): Promise<T> {
+  const stop = stopsFor(also);
   const combined = stop && withSignal(options, stop.signal);
   try {
     return await wait(combined ?? options);
