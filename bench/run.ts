@@ -7,6 +7,7 @@ import { cleanUp, cleanUpSync, type Figure } from './lib.js';
 import { benchCli, REPS as CLI_REPS, TASKS as CLI_TASKS } from './cli.js';
 import { benchEvent, ROUNDS as EVENT_ROUNDS, TASKS as EVENT_TASKS } from './event.js';
 import { benchImport, REPS as IMPORT_REPS } from './import.js';
+import { benchDisplay } from './display.js';
 import { benchInstall } from './install.js';
 import { benchMemory } from './memory.js';
 import { benchOutput, ROUNDS as OUTPUT_ROUNDS } from './output.js';
@@ -53,7 +54,7 @@ function keptByHand(): string {
 }
 
 /** Bench names, in run order; `BENCH_ONLY=schedule,timestamps` runs a subset (printed, docs/benchmarks.md left alone). */
-export const BENCHES = ['schedule', 'restart', 'start-all', 'output', 'timestamps', 'read-out', 'table', 'memory', 'program', 'event', 'cli', 'import', 'stop-all', 'stop-tree', 'install'] as const;
+export const BENCHES = ['schedule', 'restart', 'start-all', 'output', 'timestamps', 'read-out', 'table', 'memory', 'program', 'event', 'cli', 'import', 'stop-all', 'stop-tree', 'install', 'display'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 /** The benches chosen by `BENCH_ONLY` (comma-separated names), or null for all of them. */
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
     await step('stop-all', 'stopAll of running tasks (with PM2)', benchStopAll);
     await step('stop-tree', 'stopping a 700-process tree', benchStopTree);
     await step('install', 'npm install footprint', benchInstall);
+    await step('display', 'notebook views with 1,000 tasks', benchDisplay);
     if (chosen) {
       process.stdout.write(`${renderPartial(figures)}\nPartial run (BENCH_ONLY=${process.env.BENCH_ONLY}, ${((Date.now() - t0) / 1000).toFixed(0)} s): docs/benchmarks.md not written.\n`);
       return;
