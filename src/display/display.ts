@@ -11,14 +11,22 @@ export interface DisplayOptions {
   write?: (text: string) => void;
 }
 
-// tslab's display API, as the kernel exposes its own copy (a second copy of tslab is "Not ready").
+// tslab's display API (a second copy of tslab, e.g. one installed next to this package, is "Not ready").
 interface TslabDisplay { display: { html(html: string): void; text(text: string): void } }
 // Deno's Jupyter API (present only under `deno jupyter`).
 interface DenoJupyter { jupyter?: { display(bundle: MimeBundle, options: { raw: boolean }): Promise<void> | void } }
 
+// Under tslab, `globalThis.__tslab__` is `{ exports, require }`, and its `require('tslab')` gives the kernel's own copy
+// (the only one that can display); anywhere else there is no `__tslab__`.
 function tslabOf(): TslabDisplay | null {
-  const candidate = (globalThis as { __tslab__?: unknown }).__tslab__ as Partial<TslabDisplay> | undefined;
-  return typeof candidate?.display?.html === 'function' ? (candidate as TslabDisplay) : null;
+  const host = (globalThis as { __tslab__?: { require?: (id: string) => unknown } }).__tslab__;
+  if (typeof host?.require !== 'function') return null;
+  try {
+    const tslab = host.require('tslab') as Partial<TslabDisplay> | undefined;
+    return typeof tslab?.display?.html === 'function' ? (tslab as TslabDisplay) : null;
+  } catch {
+    return null;
+  }
 }
 
 function denoJupyterOf(): DenoJupyter['jupyter'] | null {

@@ -11,7 +11,8 @@ import { T } from '../helpers/time.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PKG = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
-const TSC = path.join(ROOT, 'node_modules', '.bin', 'tsc');
+// The project's own TypeScript (tslab, a devDependency, brings a TypeScript 5.0 whose `tsc` may take node_modules/.bin/tsc).
+const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
 let dir = '';
 let project = '';
