@@ -20,10 +20,20 @@ const watched = new WeakSet<object>();
 const open = new Set<object>();
 const pending = new Set<AbortController>();
 
-function onSigint(): void {
+function interruptAll(reason: DOMException): void {
   const controllers = [...pending];
   pending.clear();
-  for (const c of controllers) c.abort(new DOMException('Interrupted by Ctrl-C in the REPL', 'AbortError'));
+  for (const c of controllers) c.abort(reason);
+}
+
+function onSigint(): void {
+  interruptAll(new DOMException('Interrupted by Ctrl-C in the REPL', 'AbortError'));
+}
+
+// tslab ends the interrupted cell itself ("Interrupted asynchronously"); its followers then end quietly and its waits
+// reject, with no one left awaiting them, as in a REPL.
+function onKernelSigint(): void {
+  interruptAll(new DOMException('Interrupted: the notebook kernel was interrupted (SIGINT)', 'AbortError'));
 }
 
 /**
@@ -45,10 +55,26 @@ function watchNodeRepl(): void {
   if (server) watchReplInterrupts(server);
 }
 
-/** A signal for one follower or wait, aborted by the next Ctrl-C at a REPL; null when this process runs no REPL. */
+// A notebook kernel (tslab) interrupts a cell by a SIGINT to the kernel's process group: the awaited cell ends, but
+// what it awaited would go on, so SIGINT ends the SDK's followers and waits there too. The listener is added from a
+// microtask, never while a cell's synchronous part runs (tslab runs cells with vm's breakOnSigint, and a SIGINT
+// listener added then makes the next interrupt kill the kernel).
+let kernelListening = false;
+
+function watchKernel(): void {
+  if (kernelListening || (globalThis as { __tslab__?: unknown }).__tslab__ === undefined) return;
+  kernelListening = true;
+  queueMicrotask(() => process.on('SIGINT', onKernelSigint));
+}
+
+/**
+ * A signal for one follower or wait, aborted by the next Ctrl-C at a REPL (or interrupt of a tslab kernel); null when
+ * this process runs neither.
+ */
 export function replInterrupt(): ReplInterrupt | null {
   watchNodeRepl();
-  if (open.size === 0) return null;
+  watchKernel();
+  if (open.size === 0 && !kernelListening) return null;
   const controller = new AbortController();
   pending.add(controller);
   return { signal: controller.signal, release: () => pending.delete(controller) };
