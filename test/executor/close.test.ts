@@ -1,7 +1,7 @@
 // ex.close(): a process that opened 5 Executors on one folder (a supervisor, a follower and a wait among them) exits
 // by itself right after closing them, with its task still running; the follower ended, the wait rejected, the lease
 // is free. Real processes, the built package.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { pidAlive } from '../helpers/wait.js';
 
 const kit = useExecutors();
 const FIXTURE = fileURLToPath(new URL('../fixtures/executor/close-five.mjs', import.meta.url));
+const RERUN = fileURLToPath(new URL('../fixtures/executor/rerun-cells.mjs', import.meta.url));
 
 describe('Executor.close()', () => {
   it('lets a process with 5 Executors exit by itself within 100 ms, tasks still running', async () => {
@@ -37,5 +38,19 @@ describe('Executor.close()', () => {
     expect(exitMs).toBeLessThanOrEqual(T(100));
     expect(pidAlive(pid), 'the task keeps running').toBe(true);
     kit.open(path.join(dir, 'exec')); // stopped after the test
+  });
+
+  it('re-running `new Executor(folder)` 20 times leaves nothing behind once closed; a second supervisor is refused, naming the holder', async () => {
+    const dir = kit.tmpDir();
+    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
+      execFile(process.execPath, [RERUN, path.join(dir, 'exec')], { timeout: T(30_000) }, (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve({ stdout: out, stderr: err })));
+    });
+    const result = JSON.parse(stdout.trim()) as { second: { code: string; message: string }; before: string[]; after: string[] };
+    expect(result.second.code).toBe('ERR_LEASE_HELD');
+    expect(result.second.message).toMatch(/held by pid \d+/);
+    // The process's own stdin/stdout/stderr (execa, loaded by the supervisor to spawn, opens them at import) are not
+    // the Executor's: every other handle or timer is.
+    const stdio = new Set(['PipeWrap', 'TTYWrap']);
+    expect(result.after.filter((r) => !result.before.includes(r) && !stdio.has(r)), `no timer or handle left (stderr: ${stderr})`).toEqual([]);
   });
 });
