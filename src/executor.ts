@@ -39,6 +39,7 @@ import { executorBundle, executorInspect, outputView, statusTable } from './disp
 import { INSPECT_CUSTOM, JUPYTER_DISPLAY, type MimeBundle } from './display/mime.js';
 import type { OutputView, StatusTable } from './display/views.js';
 import { withRunView } from './display/run-view.js';
+import { checkWatchOptions, watchView, type WatchOptions } from './display/watch.js';
 
 export { DEFAULT_KEEP_ARCHIVES, type ExecutorOptions } from './executor-runtime.js';
 export { DEFAULT_NEXT_RUNS, DEFAULT_READ_OUT_LINES, type ReadOutOptions } from './task/read-options.js';
@@ -200,6 +201,19 @@ export class Executor extends EventEmitter<ExecutorEvents> {
   /** The notebook view of the Executor: its folder and supervisor over its task table (Jupyter's object protocol). */
   [JUPYTER_DISPLAY](): Promise<MimeBundle> {
     return executorBundle(this);
+  }
+
+  /**
+   * The Executor's view (its supervisor and task table), refreshed every `intervalMs` while the cell or prompt waits:
+   * in place in a notebook kernel, reprinted when it changed elsewhere. Resolves when `signal` aborts, on an interrupt
+   * (the kernel's ■, Ctrl-C in a REPL: the await ends) or on `close()`.
+   * @example `await ex.watch({ signal: AbortSignal.timeout(60_000), intervalMs: 1000 })`
+   */
+  async watch(options?: WatchOptions): Promise<void> {
+    const checked = checkWatchOptions(options);
+    await interruptibleWait(checked, (o) => watchView(() => executorBundle(this), o), this.#closing.signal).catch((error: unknown) => {
+      if ((error as Error).name !== 'AbortError') throw error;
+    });
   }
 
   /** What a REPL prints for `ex`: its id and folder, not its internals. */

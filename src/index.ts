@@ -43,3 +43,4 @@ export { display, type DisplayOptions } from './display/display.js';
 export { JUPYTER_DISPLAY, type MimeBundle } from './display/mime.js';
 export { StatusTable, OutputView } from './display/views.js';
 export type { StatusRow } from './display/status.js';
+export { DEFAULT_WATCH_INTERVAL_MS, MIN_WATCH_INTERVAL_MS, type WatchOptions } from './display/watch.js';

@@ -12,13 +12,18 @@ export interface DisplayOptions {
 }
 
 // tslab's display API (a second copy of tslab, e.g. one installed next to this package, is "Not ready").
-interface TslabDisplay { display: { html(html: string): void; text(text: string): void } }
+interface TslabDisplay {
+  display: { html(html: string): void; text(text: string): void };
+  /** A display that each call overwrites in place (tslab's update_display_data). */
+  newDisplay?: () => { html(html: string): void };
+}
 // Deno's Jupyter API (present only under `deno jupyter`).
-interface DenoJupyter { jupyter?: { display(bundle: MimeBundle, options: { raw: boolean }): Promise<void> | void } }
+interface DenoJupyter { jupyter?: { display(bundle: MimeBundle, options: { raw: boolean; update?: boolean; display_id?: string }): Promise<void> | void } }
 
 // Under tslab, `globalThis.__tslab__` is `{ exports, require }`, and its `require('tslab')` gives the kernel's own copy
 // (the only one that can display); anywhere else there is no `__tslab__`.
-function tslabOf(): TslabDisplay | null {
+/** tslab's display API when this code runs in a tslab kernel, else null. */
+export function tslabOf(): TslabDisplay | null {
   const host = (globalThis as { __tslab__?: { require?: (id: string) => unknown } }).__tslab__;
   if (typeof host?.require !== 'function') return null;
   try {
@@ -29,7 +34,8 @@ function tslabOf(): TslabDisplay | null {
   }
 }
 
-function denoJupyterOf(): DenoJupyter['jupyter'] | null {
+/** Deno's Jupyter API when this code runs in `deno jupyter`, else null. */
+export function denoJupyterOf(): DenoJupyter['jupyter'] | null {
   try {
     return (globalThis as { Deno?: DenoJupyter }).Deno?.jupyter ?? null; // throws outside `deno jupyter`
   } catch {

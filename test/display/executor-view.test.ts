@@ -76,3 +76,33 @@ describe('the view of a run', () => {
     expect(inspect(run)).toBe(bundle['text/plain']);
   });
 });
+
+describe('watch()', () => {
+  it('prints the table again when it changes, and ends on its signal or on close()', async () => {
+    const { ex, dir } = kit.make();
+    const script = path.join(dir, 'sleep.sh');
+    writeFileSync(script, 'exec sleep 30\n');
+    await ex.addTask('job', script, { interpreter: 'sh' });
+    const printed: string[] = [];
+    const stop = new AbortController();
+    const watching = ex.watch({ signal: stop.signal, intervalMs: 100, write: (t) => printed.push(t) });
+    await waitUntil(() => printed.length === 1, { what: 'the first table' });
+    expect(printed[0]).toMatch(/supervisor: none\nNAME\s+STATUS.*\njob\s+idle/s);
+    await ex.startTask('job');
+    await waitUntil(() => printed.some((t) => /\njob\s+running/.test(t)), { what: 'the table with job running' });
+    stop.abort();
+    await expect(watching).resolves.toBeUndefined();
+    const count = printed.length;
+    const again = ex.watch({ intervalMs: 100, write: (t) => printed.push(t) });
+    await waitUntil(() => printed.length > count, { what: 'a second watch' });
+    await ex.close();
+    await expect(again).resolves.toBeUndefined();
+  });
+
+  it('refuses bad options with typed errors', async () => {
+    const { ex } = kit.make();
+    await expect(ex.watch({ intervalMs: 10 })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+    await expect(ex.watch({ signal: 'soon' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+    await expect(ex.watch('fast' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+  });
+});

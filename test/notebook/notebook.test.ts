@@ -28,5 +28,9 @@ describe('examples/notebook.ipynb in tslab', () => {
     expect(html.find((h) => h.includes('STEP')), 'the program run').toMatch(/extract.*completed.*load.*completed/s);
     expect(html.find((h) => h.includes('<pre')), 'the output view').toMatch(/web · running · pid \d+.*<pre[^>]*>(tick \d+\n?)+<\/pre>/s);
     expect(text, 'the followed lines').toMatch(/tick \d+\n/);
+    const watchCell = nb.cells.findIndex((c) => c.cell_type === 'code' && joined((c as { source?: string | string[] }).source).includes('ex.watch('));
+    const watched = outputs.filter((o) => o.cell === watchCell && o.data?.['text/html'] !== undefined);
+    expect(watched, 'one display, updated in place').toHaveLength(1);
+    expect(joined(watched[0]!.data!['text/html'])).toMatch(/supervisor: none.*<table[^>]*>.*web.*running/s);
   });
 });
