@@ -55,14 +55,25 @@ function watchNodeRepl(): void {
   if (server) watchReplInterrupts(server);
 }
 
-// A notebook kernel (tslab) interrupts a cell by a SIGINT to the kernel's process group: the awaited cell ends, but
-// what it awaited would go on, so SIGINT ends the SDK's followers and waits there too. The listener is added from a
+// A notebook kernel (tslab, Deno) interrupts a cell by a SIGINT to the kernel's process group: tslab ends the awaited
+// cell but what it awaited would go on, and Deno ends nothing, so SIGINT ends the SDK's followers and waits there. The listener is added from a
 // microtask, never while a cell's synchronous part runs (tslab runs cells with vm's breakOnSigint, and a SIGINT
 // listener added then makes the next interrupt kill the kernel).
 let kernelListening = false;
 
+// True in a notebook kernel whose interrupt is a SIGINT to this process: tslab's (`globalThis.__tslab__`), or Deno's
+// (`Deno.jupyter`, which throws outside `deno jupyter`; with no SIGINT listener at all, an interrupt kills that kernel).
+function inKernel(): boolean {
+  if ((globalThis as { __tslab__?: unknown }).__tslab__ !== undefined) return true;
+  try {
+    return (globalThis as { Deno?: { jupyter?: unknown } }).Deno?.jupyter !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 function watchKernel(): void {
-  if (kernelListening || (globalThis as { __tslab__?: unknown }).__tslab__ === undefined) return;
+  if (kernelListening || !inKernel()) return;
   kernelListening = true;
   queueMicrotask(() => process.on('SIGINT', onKernelSigint));
 }
