@@ -1,4 +1,5 @@
 // display(x): shows a value's rich view where the host can (tslab, Deno's Jupyter kernel), else prints its text.
+import { InvalidOptionError } from '../errors.js';
 import { escapeHtml } from './html.js';
 import { isDisplayable, JUPYTER_DISPLAY, type MimeBundle } from './mime.js';
 
@@ -47,8 +48,26 @@ export function denoJupyterOf(): DenoJupyter['jupyter'] | null {
 async function bundleOf(value: unknown): Promise<MimeBundle> {
   const resolved: unknown = await value;
   if (isDisplayable(resolved)) return resolved[JUPYTER_DISPLAY]();
-  const text = typeof resolved === 'string' ? resolved : JSON.stringify(resolved, null, 2) ?? String(resolved);
+  const text = typeof resolved === 'string' ? resolved : plainText(resolved);
   return { 'text/plain': text, 'text/html': `<pre>${escapeHtml(text)}</pre>` };
+}
+
+// A value with no view of its own, as text: indented JSON, else (a cycle, a BigInt, a function) String().
+function plainText(value: unknown): string {
+  try {
+    return JSON.stringify(value, null, 2) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+// Checks display()'s options (nothing is shown on a bad one).
+function checkDisplayOptions(options: unknown): DisplayOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new InvalidOptionError('options', 'an object', options);
+  const { write } = options as DisplayOptions;
+  if (write !== undefined && typeof write !== 'function') throw new InvalidOptionError('write', 'a function', write);
+  return options as DisplayOptions;
 }
 
 /**
@@ -57,12 +76,13 @@ async function bundleOf(value: unknown): Promise<MimeBundle> {
  * `ex.out()` render as tables with status badges.
  * @example `await display(ex.status())`
  */
-export async function display(value: unknown, options: DisplayOptions = {}): Promise<void> {
+export async function display(value: unknown, options?: DisplayOptions): Promise<void> {
+  const { write: userWrite } = checkDisplayOptions(options);
   const bundle = await bundleOf(value);
   const tslab = tslabOf();
   if (tslab) return tslab.display.html(bundle['text/html']);
   const deno = denoJupyterOf();
   if (deno) return void (await deno.display(bundle, { raw: true }));
-  const write = options.write ?? ((text: string) => void process.stdout.write(`${text}\n`));
+  const write = userWrite ?? ((text: string) => void process.stdout.write(`${text}\n`));
   write(bundle['text/plain']);
 }

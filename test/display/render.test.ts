@@ -80,3 +80,17 @@ describe('StatusTable and OutputView', () => {
     expect(printed).toEqual(['web · running\none\ntwo', '{\n  "plain": 1\n}']);
   });
 });
+
+describe('display() input', () => {
+  it('refuses bad options with a typed error, and shows values with no view of their own as text', async () => {
+    await expect(display(1, 'loud' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+    await expect(display(1, { write: 'stdout' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+    const printed: string[] = [];
+    const loop: Record<string, unknown> = {};
+    loop.self = loop;
+    await display(loop, { write: (t) => printed.push(t) });
+    await display(10n, { write: (t) => printed.push(t) });
+    await display('plain', { write: (t) => printed.push(t) });
+    expect(printed).toEqual(['[object Object]', '10', 'plain']);
+  });
+});
