@@ -7,7 +7,7 @@ import { cleanUp, cleanUpSync, type Figure } from './lib.js';
 import { benchCli, REPS as CLI_REPS, TASKS as CLI_TASKS } from './cli.js';
 import { benchEvent, ROUNDS as EVENT_ROUNDS, TASKS as EVENT_TASKS } from './event.js';
 import { benchImport, REPS as IMPORT_REPS } from './import.js';
-import { benchDisplay } from './display.js';
+import { benchDisplay, CALLS as DISPLAY_CALLS, TASKS as DISPLAY_TASKS } from './display.js';
 import { benchInstall } from './install.js';
 import { benchMemory } from './memory.js';
 import { benchOutput, ROUNDS as OUTPUT_ROUNDS } from './output.js';
@@ -41,6 +41,7 @@ const NOTES = [
   `**stopAll**: ${STOP_TASKS} running tasks, each \`sh sh-child.sh\` (\`sleep 600 &\`, then \`wait\`; \`interpreter: 'sh'\`), started with \`startAll()\` and all up (each wrote its child's pid); \`stopAll()\` timed from the call until every one of those processes is gone (found by a marker in \`/proc/<pid>/environ\`; the time the call returned, when later, counts). Floor: the same scripts spawned raw (detached), then \`kill(-pgid, SIGTERM)\` for each and a wait until every pid (each \`sh\` and its \`sleep\`) is gone. PM2: ${STOP_TASKS} apps of the same script from an ecosystem file, then \`pm2 delete all\` (the CLI, spawn → exit, daemon running), every process checked gone the same way. The three sides alternate, ${STOP_ROUNDS} rounds; medians (\`BENCH_STOP_ROUNDS\`, \`BENCH_STOP_TASKS\`).`,
   '**npm install**: `npm pack --ignore-scripts` of the built package into a temp folder, then in an empty temp project `npm i --prefer-offline --no-audit --no-fund <tarball>` (install scripts allowed, as for a user). Size: `du -sk node_modules`. Packages: every package root under node_modules (`node_modules/<name>/package.json`, `node_modules/@scope/<name>/package.json`, nested ones too, the package itself included). Install scripts: any of those with `preinstall`, `install` or `postinstall`, or a `binding.gyp`.',
   `**Stopping a big tree**: a task whose script (\`bench/fixtures/big-tree.sh\`) starts ${STOP_PROCESSES} processes that all ignore SIGTERM (7 subshells of 99 \`sleep\`s each); \`stopTask\` with \`killTimeout: ${STOP_KILL_TIMEOUT_MS}\`, timed from the call to its return, with every process found gone (by the run marker in \`/proc/<pid>/environ\`). The floor is the killTimeout itself: a stop that must wait it cannot be faster. The event loop of the calling process is watched with \`perf_hooks.monitorEventLoopDelay\` (resolution 5 ms) for the whole stop; its max is the longest block.`,
+  `**Notebook views**: a folder of ${DISPLAY_TASKS} idle tasks filled through \`addTask\`; \`status()\` (the \`ls\` columns as printable strings) against the \`listTasks()\` it formats, both in the same process, median of ${DISPLAY_CALLS} calls after a warm-up; the HTML of that table (\`(await ex.status())[Symbol.for('Jupyter.display')]()\`: escaped cells, inline-styled badges, what \`display()\` sends to a kernel) against \`JSON.stringify\` of the same rows; and \`close()\` of a second Executor on the folder that holds the supervisor lease (\`keepRestarting\`) and follows the log, median of 5 (\`BENCH_ONLY=display\`, \`BENCH_DISPLAY_TASKS\`).`,
 ];
 
 /** Everything after this line of docs/benchmarks.md is written by hand and kept by each run. */
