@@ -30,8 +30,8 @@ function onSigint(): void {
   interruptAll(new DOMException('Interrupted by Ctrl-C in the REPL', 'AbortError'));
 }
 
-// tslab ends the interrupted cell itself ("Interrupted asynchronously"); its followers then end quietly and its waits
-// reject, with no one left awaiting them, as in a REPL.
+// tslab ends the interrupted cell itself ("Interrupted asynchronously"), Deno ends it once what it awaited ends: the
+// followers end quietly and the waits reject, as in a REPL.
 function onKernelSigint(): void {
   interruptAll(new DOMException('Interrupted: the notebook kernel was interrupted (SIGINT)', 'AbortError'));
 }
@@ -56,9 +56,9 @@ function watchNodeRepl(): void {
 }
 
 // A notebook kernel (tslab, Deno) interrupts a cell by a SIGINT to the kernel's process group: tslab ends the awaited
-// cell but what it awaited would go on, and Deno ends nothing, so SIGINT ends the SDK's followers and waits there. The listener is added from a
-// microtask, never while a cell's synchronous part runs (tslab runs cells with vm's breakOnSigint, and a SIGINT
-// listener added then makes the next interrupt kill the kernel).
+// cell but what it awaited would go on, and Deno ends nothing, so SIGINT ends the SDK's followers and waits there.
+// The listener is added from a microtask, never while a cell's synchronous part runs (tslab runs cells with vm's
+// breakOnSigint, and a SIGINT listener added then makes the next interrupt kill the kernel).
 let kernelListening = false;
 
 // True in a notebook kernel whose interrupt is a SIGINT to this process: tslab's (`globalThis.__tslab__`), or Deno's
@@ -79,7 +79,7 @@ function watchKernel(): void {
 }
 
 /**
- * A signal for one follower or wait, aborted by the next Ctrl-C at a REPL (or interrupt of a tslab kernel); null when
+ * A signal for one follower or wait, aborted by the next Ctrl-C at a REPL or interrupt of a notebook kernel; null when
  * this process runs neither.
  */
 export function replInterrupt(): ReplInterrupt | null {
