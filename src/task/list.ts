@@ -17,12 +17,19 @@ async function seenRecords(rt: Runtime): Promise<TaskRecord[]> {
   return records;
 }
 
+// True when some task of the table has a live run (only then is /proc worth a walk: no live run, no usage to show).
+async function anyLiveRun(rt: Runtime): Promise<boolean> {
+  for (const record of (await rt.store.table()).records.values()) if (record.state.run !== null || record.state.extraRuns.length > 0) return true;
+  return false;
+}
+
 /**
- * `listTasks()`: every task (or those tagged `tag`) with its usage and the folder's supervisor. One pass over /proc,
- * made first, serves both the look for runs that ended (a run alive in it is not read again) and every row's usage.
+ * `listTasks()`: every task (or those tagged `tag`) with its usage and the folder's supervisor. When some run is live,
+ * one pass over /proc, made first, serves both the look for runs that ended (a run alive in it is not read again) and
+ * every row's usage.
  */
 export async function listTaskRows(rt: Runtime, tag: string | undefined): Promise<TaskRow[]> {
-  const walk = hasProc() ? await readUsageTable() : undefined;
+  const walk = hasProc() && (await anyLiveRun(rt)) ? await readUsageTable() : undefined;
   const seen = await (walk ? rt.procs.whileSeen(walk, () => seenRecords(rt)) : seenRecords(rt));
   const records = seen.filter((r) => tag === undefined || r.task.tags.includes(tag));
   const [usage, supervisor] = await Promise.all([tasksUsage(rt, records, walk), readSupervisor(rt.folder)]);

@@ -9,26 +9,7 @@ WAIT (seconds to wait for the interrupted cell), NEXT (a cell to run after it, w
 """
 import json, os, queue, time
 from jupyter_client.manager import KernelManager
-
-
-def drain(kc, msg_id, timeout):
-    """Messages of one request until its status goes idle (True), or until the timeout (False)."""
-    got, deadline = [], time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            m = kc.get_iopub_msg(timeout=max(0.05, deadline - time.monotonic()))
-        except queue.Empty:
-            break
-        if m['parent_header'].get('msg_id') != msg_id:
-            continue
-        got.append((m['msg_type'], m['content']))
-        if m['msg_type'] == 'status' and m['content']['execution_state'] == 'idle':
-            return got, True
-    return got, False
-
-
-def texts(msgs):
-    return ''.join(c.get('text', '') for t, c in msgs if t == 'stream')
+from kernel_client import drain, texts, wait_for_text
 
 
 def errors(msgs):
@@ -45,14 +26,7 @@ try:
     msgs, idle = drain(kc, kc.execute(os.environ['SETUP']), 60)
     result['setup'] = 'ok' if idle and not errors(msgs) else 'failed: ' + '; '.join(errors(msgs))
     msg_id = kc.execute(os.environ['LONG'])
-    seen, deadline = [], time.monotonic() + 20
-    while 'tick' not in ''.join(seen) and time.monotonic() < deadline:  # the follower is printing: interrupt it now
-        try:
-            m = kc.get_iopub_msg(timeout=0.5)
-        except queue.Empty:
-            continue
-        if m['msg_type'] == 'stream':
-            seen.append(m['content']['text'])
+    seen = [wait_for_text(kc, 'tick', 20)]  # the follower is printing: interrupt it now
     result['followed'] = 'tick' in ''.join(seen)
     km.interrupt_kernel()  # interrupt_mode 'signal': SIGINT to the kernel's process group
     t0 = time.monotonic()

@@ -9,24 +9,16 @@ AFTER (seconds to watch for late output). Prints one JSON line: {"ok": bool, ...
 import json, os, queue, sys, time
 from jupyter_client.manager import KernelManager
 
+from kernel_client import drain as drain_until_idle, texts, wait_for_text
+
 STRAY = []  # stream text parented to other requests (a follower that kept printing)
 
 
 def drain(kc, msg_id, timeout):
-    got, deadline = [], time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            m = kc.get_iopub_msg(timeout=max(0.05, deadline - time.monotonic()))
-        except queue.Empty:
-            break
-        if m['parent_header'].get('msg_id') != msg_id:
-            if m['msg_type'] == 'stream':
-                STRAY.append(m['content']['text'])
-            continue
-        got.append((m['msg_type'], m['content']))
-        if m['msg_type'] == 'status' and m['content']['execution_state'] == 'idle':
-            return got
-    raise TimeoutError(f'no idle for {msg_id} within {timeout}s; got {got}')
+    got, idle = drain_until_idle(kc, msg_id, timeout, STRAY)
+    if not idle:
+        raise TimeoutError(f'no idle for {msg_id} within {timeout}s; got {got}')
+    return got
 
 
 def reply_to(kc, msg_id, timeout):
@@ -43,10 +35,6 @@ def run(kc, code, timeout=30):
     return msgs, reply_to(kc, msg_id, timeout)
 
 
-def texts(msgs):
-    return ''.join(c.get('text', '') for t, c in msgs if t == 'stream')
-
-
 km = KernelManager(kernel_name='jslab')
 km.start_kernel(cwd=os.environ['KERNEL_CWD'])
 kc = km.client()
@@ -58,15 +46,7 @@ try:
     result['setup'] = reply['status']
     result['setupText'] = texts(msgs)
     msg_id = kc.execute(os.environ['LONG'])
-    seen = []
-    deadline = time.monotonic() + 20
-    while 'tick' not in ''.join(seen) and time.monotonic() < deadline:  # the follower is printing: interrupt it now
-        try:
-            m = kc.get_iopub_msg(timeout=0.5)
-        except queue.Empty:
-            continue
-        if m['msg_type'] == 'stream':
-            seen.append(m['content']['text'])
+    seen = [wait_for_text(kc, 'tick', 20)]  # the follower is printing: interrupt it now
     km.interrupt_kernel()  # interrupt_mode 'signal': SIGINT to the kernel's process group
     msgs = drain(kc, msg_id, 20)
     reply = reply_to(kc, msg_id, 20)
