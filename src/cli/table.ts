@@ -5,6 +5,7 @@ import { statusPaint, type Paint } from './color.js';
 import { GRID_GAP, renderGrid } from '../display/grid.js';
 import { EMPTY_CELL, formatBytes, formatElapsed, formatLocal, formatRunExit, formatStamp } from '../display/format.js';
 import { badExit, statusRow, STATUS_HEADERS } from '../display/status.js';
+import { neverStarted, stepCells as stepViewCells } from '../display/run-view.js';
 
 export { DUE_UNSUPERVISED } from '../display/status.js';
 
@@ -103,11 +104,6 @@ export function renderTaskTable(rows: TaskRow[], o: TableOptions): string {
   return render(TASK_HEADERS, cells, o.paint);
 }
 
-/** True for a run that never started a process (queued, or dropped from the queue). */
-function neverStarted(run: RunRecord): boolean {
-  return run.status === 'queued' || (run.pid === 0 && run.bootId === '');
-}
-
 /** The cells of one run row. */
 function runCells(run: RunRecord, now: number): Cell[] {
   const started = !neverStarted(run);
@@ -143,14 +139,14 @@ function exitCell(exit: string): Cell {
 
 /** The cells of one step row. */
 function stepCells(step: StepRecord, now: number): Cell[] {
-  const exit = formatRunExit({ ...step, exitUnknown: false });
+  const [name, status, started, duration, exit, retries] = stepViewCells(step, now);
   return [
-    { text: step.name },
-    { text: step.status, color: byStatus },
-    { text: formatStamp(step.startedAt) },
-    { text: formatElapsed(step.startedAt, step.endedAt, now) },
+    { text: name },
+    { text: status, color: byStatus },
+    { text: started },
+    { text: duration },
     exitCell(exit),
-    { text: String(step.retries) },
+    { text: retries },
     { text: step.outputFile ?? EMPTY_CELL },
   ];
 }

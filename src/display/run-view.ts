@@ -9,8 +9,10 @@ import { textTable } from './text.js';
 /** Header words of a program run's steps table. */
 export const STEP_VIEW_HEADERS = ['STEP', 'STATUS', 'STARTED', 'DURATION', 'EXIT', 'RETRIES'] as const;
 
-// A run that never started a process (queued, or dropped from the queue) has no start, duration or exit to show.
-const neverStarted = (run: RunRecord): boolean => run.status === 'queued' || (run.pid === 0 && run.bootId === '');
+/** True for a run that never started a process (queued, or dropped from the queue): no start, duration or exit. */
+export function neverStarted(run: RunRecord): boolean {
+  return run.status === 'queued' || (run.pid === 0 && run.bootId === '');
+}
 
 /** The run's facts, in order: `[key, value]`, values printable (`-` when there is none). */
 export function runFacts(run: RunRecord, now: number): [string, string][] {
@@ -24,8 +26,11 @@ export function runFacts(run: RunRecord, now: number): [string, string][] {
   ];
 }
 
+/** One step's printable cells: name, status, started, duration, exit, retries. */
+export type StepCells = [string, string, string, string, string, string];
+
 /** One step as printable cells, in {@link STEP_VIEW_HEADERS} order. */
-export function stepCells(step: StepRecord, now: number): string[] {
+export function stepCells(step: StepRecord, now: number): StepCells {
   return [step.name, step.status, formatStamp(step.startedAt), formatElapsed(step.startedAt, step.endedAt, now), formatRunExit({ ...step, exitUnknown: false }), String(step.retries)];
 }
 
