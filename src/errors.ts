@@ -37,7 +37,8 @@ export type ExecutorErrorCode =
   | 'ERR_RUN_FAILED'
   | 'ERR_NO_SPACE'
   | 'ERR_READ_ONLY'
-  | 'ERR_FOLDER';
+  | 'ERR_FOLDER'
+  | 'ERR_SERVE';
 
 // How much of a bad value an error message shows.
 const MAX_SHOWN_CHARS = 120;

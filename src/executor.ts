@@ -40,6 +40,7 @@ import { INSPECT_CUSTOM, JUPYTER_DISPLAY, type MimeBundle } from './display/mime
 import type { OutputView, StatusTable } from './display/views.js';
 import { withRunView } from './display/run-view.js';
 import { checkWatchOptions, watchView, type WatchOptions } from './display/watch.js';
+import { checkServeOptions, type ServeHandle, type ServeOptions } from './ui/options.js';
 
 export { DEFAULT_KEEP_ARCHIVES, type ExecutorOptions } from './executor-runtime.js';
 export { DEFAULT_NEXT_RUNS, DEFAULT_READ_OUT_LINES, type ReadOutOptions } from './task/read-options.js';
@@ -278,6 +279,25 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     this.#closing.abort(new DOMException(`The Executor on ${this.folder} was closed`, 'AbortError'));
     await Promise.all([...this.#supervisors].map((handle) => handle.stop()));
     await this.#rt.store.flushLog();
+  }
+
+  /**
+   * Serves the web dashboard of this folder: the task table, runs with their steps, live output and the log, with
+   * controls that call this Executor's methods. Binds to 127.0.0.1:7070 by default; any other host requires a token
+   * (given, or generated and returned). Not a supervisor: it shows whether one holds the folder. Resolves once it listens.
+   * @example
+   * ```ts
+   * const { url, close } = await ex.serve({ port: 0 });
+   * // open url in a browser …
+   * await close();
+   * ```
+   */
+  async serve(options?: ServeOptions): Promise<ServeHandle> {
+    const checked = checkServeOptions(options);
+    const { serveDashboard } = await import('./ui/serve.js');
+    const handle = await serveDashboard(this, checked);
+    this.#closing.signal.addEventListener('abort', () => void handle.close(), { once: true });
+    return handle;
   }
 
   /** One reconciliation pass (restarts and schedules only if this process can hold the lease). */

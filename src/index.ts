@@ -44,3 +44,7 @@ export { JUPYTER_DISPLAY, type MimeBundle } from './display/mime.js';
 export { StatusTable, OutputView } from './display/views.js';
 export type { StatusRow } from './display/status.js';
 export { DEFAULT_WATCH_INTERVAL_MS, MIN_WATCH_INTERVAL_MS, type WatchOptions } from './display/watch.js';
+export { ServeError } from './ui/serve-error.js';
+export { DEFAULT_UI_PORT, DEFAULT_UI_HOST, type ServeOptions, type ServeHandle } from './ui/options.js';
+export type { TaskDetail, UpcomingItem } from './ui/api.js';
+export type { Decision, DecisionKind } from './ui/decisions.js';

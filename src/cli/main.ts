@@ -16,6 +16,7 @@ import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSupervise } from './commands/supervise.js';
 import { registerTasks } from './commands/tasks.js';
+import { registerUi } from './commands/ui.js';
 
 /** Help text width when the stream is not a terminal (commander's own default). */
 export const HELP_WIDTH = 80;
@@ -47,7 +48,7 @@ export function buildProgram(ctx: CliContext): Command {
       ctx.folderOption = opts.folder;
       ctx.debug = opts.debug === true;
     });
-  for (const register of [registerTasks, registerAdd, registerLifecycle, registerRun, registerLogs, registerRuns, registerNext, registerEmit, registerSupervise, registerRepl]) register(program, ctx);
+  for (const register of [registerTasks, registerAdd, registerLifecycle, registerRun, registerLogs, registerRuns, registerNext, registerEmit, registerSupervise, registerUi, registerRepl]) register(program, ctx);
   configure(program, ctx);
   return program;
 }

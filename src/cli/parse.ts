@@ -17,6 +17,19 @@ export function integerAtLeast(min: number): (value: string) => number {
   };
 }
 
+/** The highest TCP port. */
+export const MAX_PORT = 65_535;
+
+/**
+ * A TCP port: an integer from 0 (any free port) to 65535.
+ * @example `.option('--port <port>', 'TCP port', portNumber, 7070)`
+ */
+export function portNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d{1,5}$/.test(value.trim()) || n > MAX_PORT) throw new InvalidArgumentError(`Expected a port from 0 to ${MAX_PORT}, got ${formatValue(value)}.`);
+  return n;
+}
+
 /**
  * A number > 0 (seconds).
  * @example `.option('--sleep <s>', 'seconds', positiveNumber, 60)`

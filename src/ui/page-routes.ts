@@ -1,0 +1,48 @@
+// The dashboard's pages: each reads what its API route reads and hands it to a pure renderer (src/ui/pages/).
+import type { Context, Hono } from 'hono';
+import type { Executor } from '../executor.js';
+import { assertTaskName } from '../task/name.js';
+import { outQuery, taskDetail, upcoming } from './api.js';
+import { renderLogPage, renderOutputPage, renderRunPage, renderTablePage, renderTaskPage, renderUpcomingPage, type PageContext, type RunOutputs } from './pages/index.js';
+import type { RunRecord } from '../store/records.js';
+
+/** Lines of each output shown on a run page. */
+export const RUN_PAGE_LINES = 200;
+/** Lines of the executor log shown on the log page. */
+export const LOG_PAGE_LINES = 500;
+/** Lines of output shown on an output page when `n` is not given. */
+export const OUTPUT_PAGE_LINES = 500;
+
+async function runOutputs(ex: Executor, run: RunRecord): Promise<RunOutputs> {
+  const read = (options: { run: string; step?: string }): Promise<string[]> => ex.readOut(run.task, RUN_PAGE_LINES, options).catch(() => []);
+  if (!run.steps) return { lines: await read({ run: run.runId }) };
+  const entries = await Promise.all(run.steps.map(async (step) => [step.name, step.status === 'pending' || step.status === 'unprocessed' ? [] : await read({ run: run.runId, step: step.name })] as const));
+  return { steps: Object.fromEntries(entries) };
+}
+
+/**
+ * Registers the HTML routes: `/`, `/upcoming`, `/tasks/:name`, `/tasks/:name/out`, `/runs/:runId`, `/log`.
+ * @example `registerPages(app, ex, () => pageContext)`
+ */
+export function registerPages(app: Hono, ex: Executor, context: () => Promise<PageContext>): void {
+  const html = async (c: Context, render: (ctx: PageContext) => Promise<string> | string): Promise<Response> => {
+    c.header('Cache-Control', 'no-store');
+    return c.html(await render(await context()));
+  };
+  app.get('/', (c) => html(c, async (ctx) => renderTablePage(ctx, await ex.listTasks())));
+  app.get('/upcoming', (c) => html(c, async (ctx) => renderUpcomingPage(ctx, await upcoming(ex))));
+  app.get('/tasks/:name', (c) => html(c, async (ctx) => renderTaskPage(ctx, await taskDetail(ex, c.req.param('name')))));
+  app.get('/tasks/:name/out', (c) => html(c, async (ctx) => {
+    const name = c.req.param('name');
+    assertTaskName(name);
+    const q = c.req.query();
+    const { n, options } = outQuery({ ...q, n: q.n ?? String(OUTPUT_PAGE_LINES) });
+    const [lines, archives] = await Promise.all([ex.readOut(name, n, options), ex.listOutputs(name)]);
+    return renderOutputPage(ctx, { name, lines, archives, run: options.run === undefined ? null : String(options.run) });
+  }));
+  app.get('/runs/:runId', (c) => html(c, async (ctx) => {
+    const run = await ex.getRun(c.req.param('runId'));
+    return renderRunPage(ctx, run, await runOutputs(ex, run));
+  }));
+  app.get('/log', (c) => html(c, async (ctx) => renderLogPage(ctx, await ex.readLog(LOG_PAGE_LINES))));
+}
