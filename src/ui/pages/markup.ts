@@ -1,0 +1,59 @@
+// Small HTML pieces the pages share: escaped text, links to task and run pages, badges, output lines.
+import { escapeHtml } from '../../display/html.js';
+
+export { escapeHtml };
+
+/** The URL of a task's page. */
+export function taskHref(name: string): string {
+  return `/tasks/${encodeURIComponent(name)}`;
+}
+
+/** The URL of a run's page. */
+export function runHref(runId: string): string {
+  return `/runs/${encodeURIComponent(runId)}`;
+}
+
+/** A task name as a link to its page. */
+export function taskLink(name: string): string {
+  return `<a href="${escapeHtml(taskHref(name))}">${escapeHtml(name)}</a>`;
+}
+
+/** A run id as a link to its page. */
+export function runLink(runId: string): string {
+  return `<a href="${escapeHtml(runHref(runId))}" class="mono">${escapeHtml(runId)}</a>`;
+}
+
+/** The CSS class of a status word's badge (`badge-running`); unknown words get their own class and grey. */
+export function badgeClass(status: string): string {
+  return `badge badge-${status.replace(/[^a-z-]/g, '')}`;
+}
+
+/**
+ * A status badge: `<span class="badge badge-WORD" data-badge data-status="STATUS">WORD</span>`; the word shown is the
+ * status unless given (a disabled task's badge says `disabled`, its `data-status` stays its status).
+ * @example `badgeHtml('running')`
+ */
+export function badgeHtml(status: string, word = status): string {
+  return `<span class="${badgeClass(word)}" data-badge data-status="${escapeHtml(status)}">${escapeHtml(word)}</span>`;
+}
+
+/** Output or log lines: one `<span data-line>` per line, each followed by a newline. */
+export function lineSpans(lines: readonly string[]): string {
+  let html = '';
+  for (const line of lines) html += `<span data-line>${escapeHtml(line)}</span>\n`;
+  return html;
+}
+
+/** A time element: the ISO time as `datetime`, the given text shown. */
+export function timeHtml(iso: string, text: string): string {
+  return `<time datetime="${escapeHtml(iso)}">${escapeHtml(text)}</time>`;
+}
+
+/** A control button (`data-action`, with `data-task` or `data-run`). */
+export function actionButton(action: string, target: { task: string } | { run: string }, label = action): string {
+  const attr = 'task' in target ? `data-task="${escapeHtml(target.task)}"` : `data-run="${escapeHtml(target.run)}"`;
+  return `<button type="button" data-action="${action}" ${attr}>${escapeHtml(label)}</button>`;
+}
+
+/** Where the controls write their result (`data-result-status` is set by the client). */
+export const RESULT_HTML = '<div data-result role="status" aria-live="polite"></div>';

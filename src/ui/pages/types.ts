@@ -1,0 +1,47 @@
+// Shapes the page renderers take (data in, HTML out): the same JSON the dashboard's API answers.
+import type { Decision, DecisionKind } from '../decisions.js';
+import type { OutputInfo } from '../../output/files.js';
+import type { RunRecord } from '../../store/records.js';
+import type { SupervisorInfo } from '../../supervisor/presence.js';
+import type { TaskRow } from '../../task/rows.js';
+
+/** What every page renderer is told besides its data. */
+export interface PageContext {
+  /** True in `--read-only` mode: no control is rendered. */
+  readOnly: boolean;
+  /** The time the page is rendered at (ms since the epoch): uptimes and "in 4m" are relative to it. */
+  now: number;
+  /** The folder's live supervisor, or null (then the no-supervisor banner shows). */
+  supervisor: SupervisorInfo | null;
+}
+
+/** One scheduled run of the next hours (`GET /api/upcoming`). */
+export interface UpcomingItem {
+  task: string;
+  /** Fire time, ISO. */
+  at: string;
+}
+
+/** A task page's data: exactly the JSON of `GET /api/tasks/:name`. */
+export interface TaskDetail {
+  task: TaskRow;
+  /** The next 5 fire times, ISO. */
+  nextRuns: string[];
+  /** Newest first, at most 50. */
+  runs: RunRecord[];
+  decisions: Decision[];
+}
+
+/** A run page's output: a script run's lines, or each step's (last 200 lines each). */
+export type RunOutputs = { lines: string[] } | { steps: Record<string, string[]> };
+
+/** An output page's data. */
+export interface OutputPage {
+  name: string;
+  lines: string[];
+  archives: OutputInfo[];
+  /** The archive shown (file name or number, as in the URL), or null for the current output. */
+  run: string | null;
+}
+
+export type { Decision, DecisionKind, OutputInfo, RunRecord, SupervisorInfo, TaskRow };
