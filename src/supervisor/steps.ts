@@ -42,11 +42,19 @@ export function queuedRun(rt: Runtime, req: LaunchRequest, reason: QueuedRun['re
   };
 }
 
-/** Appends a queued run and announces it. */
-export function enqueue(rt: Runtime, record: TaskRecord, item: QueuedRun, ctx: StepContext, front = false): TaskRecord {
+/** Why a run is queued, in words for the log, by its reason (a `concurrency` run says which limit it waits for). */
+export const QUEUE_REASON_WORDS: Readonly<Record<QueuedRun['reason'], string>> = {
+  concurrency: 'waiting for a free slot',
+  overlap: 'the previous run is still running (overlap: queue)',
+  'catch-up': 'an earlier missed slot runs first (catch-up)',
+  replace: 'it starts once the live run is stopped (overlap: replace)',
+};
+
+/** Appends a queued run and announces it; `why` says in words what it waits for (default: by its reason). */
+export function enqueue(rt: Runtime, record: TaskRecord, item: QueuedRun, ctx: StepContext, front = false, why = QUEUE_REASON_WORDS[item.reason]): TaskRecord {
   const queue = front ? [item, ...record.state.queue] : [...record.state.queue, item];
   ctx.deferred.push(() => {
-    rt.log(`Queued a run of ${record.task.name} (${item.reason}${item.scheduledFor ? `, slot ${item.scheduledFor}` : ''})`);
+    rt.log(`Queued a run of ${record.task.name} (${item.reason}${item.scheduledFor ? `, slot ${item.scheduledFor}` : ''}): ${why}`);
     rt.emitter.emit('queue', { name: record.task.name, runId: item.runId, reason: item.reason, queuedAt: item.queuedAt, scheduledFor: item.scheduledFor });
   });
   return { ...record, state: { ...record.state, queue } };
@@ -58,8 +66,10 @@ export function enqueue(rt: Runtime, record: TaskRecord, item: QueuedRun, ctx: S
  */
 export async function launchOrQueue(rt: Runtime, record: TaskRecord, req: LaunchRequest, ctx: StepContext, dequeued: QueuedRun | null = null): Promise<[TaskRecord, StepKind]> {
   // The task's own `concurrency` first, then the Executor's `maxConcurrent`.
-  if (taskFull(record) || !(await reserveSlot(rt, dequeued))) {
-    return dequeued ? [record, 'queued'] : [enqueue(rt, record, queuedRun(rt, req, 'concurrency'), ctx), 'queued'];
+  const full = taskFull(record) ? `waiting for a slot under the task's concurrency (${record.task.concurrency})`
+    : !(await reserveSlot(rt, dequeued)) ? `waiting for a slot under maxConcurrent (${rt.maxConcurrent})` : null;
+  if (full !== null) {
+    return dequeued ? [record, 'queued'] : [enqueue(rt, record, queuedRun(rt, req, 'concurrency'), ctx, false, full), 'queued'];
   }
   ctx.reserved++;
   try {
@@ -115,7 +125,11 @@ export async function drainStep(rt: Runtime, record: TaskRecord, supervise: bool
   if (!head || (!supervise && !byHand)) return null;
   if (!headMayStart(record)) return null;
   if (!record.state.enabled && !byHand) {
-    ctx.deferred.push(() => rt.emitter.emit('skip', { name: record.task.name, scheduledFor: head.scheduledFor ?? head.queuedAt, reason: 'the task is disabled' }));
+    const slot = head.scheduledFor ?? head.queuedAt;
+    ctx.deferred.push(() => {
+      rt.log(`Skipping the ${slot} run of ${record.task.name}: the task is disabled`);
+      rt.emitter.emit('skip', { name: record.task.name, scheduledFor: slot, reason: 'the task is disabled' });
+    });
     return [{ ...record, state: { ...record.state, queue: rest } }, 'skipped'];
   }
   const req: LaunchRequest = {
