@@ -16,8 +16,10 @@ export const TASK_PAGE_NEXT_RUNS = 5;
 export const DEFAULT_LOG_LINES = 200;
 /** How far ahead `GET /api/upcoming` looks when `hours` is not given. */
 export const DEFAULT_UPCOMING_HOURS = 24;
-/** The most fire times of one task that the upcoming list holds (a task every minute fills a day with 1,440). */
-export const MAX_UPCOMING_PER_TASK = 1_440;
+/** The most runs the upcoming list holds (1,000 tasks every minute would fill a day with 1.44 million). */
+export const MAX_UPCOMING_ITEMS = 1_000;
+/** Fire times asked of each task at first; doubled for the tasks that may have more before the list's cut-off. */
+export const FIRST_UPCOMING_BATCH = 8;
 
 /** `GET /api/tasks/:name`: the task's row (its settings and state), its next fire times, its last runs and decisions. */
 export interface TaskDetail { task: TaskRow; nextRuns: string[]; runs: RunRecord[]; decisions: Decision[] }
@@ -47,12 +49,33 @@ export async function taskDetail(ex: Executor, name: string): Promise<TaskDetail
   return { task: task!, nextRuns, runs, decisions };
 }
 
-/** Every scheduled run of the next `hours`, merged across tasks, soonest first. */
+/**
+ * Every scheduled run of the next `hours`, merged across tasks, soonest first, at most `MAX_UPCOMING_ITEMS`. Each
+ * task's fire times are computed a few at a time, and more only for tasks that could still fall before the list's
+ * cut-off, so 1,000 tasks on a one-minute period cost about as much as the list shown.
+ */
 export async function upcoming(ex: Executor, hours: number = DEFAULT_UPCOMING_HOURS): Promise<UpcomingItem[]> {
   const until = Date.now() + hours * 3_600_000;
-  const rows = (await ex.listTasks()).filter((row) => row.enabled && (row.period !== null || row.cron !== null));
-  const lists = await Promise.all(rows.map(async (row) => (await ex.nextRuns(row.name, MAX_UPCOMING_PER_TASK).catch(() => [])).filter((at) => Date.parse(at) <= until).map((at) => ({ task: row.name, at }))));
-  return lists.flat().sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.task < b.task ? -1 : 1));
+  const names = (await ex.listTasks()).filter((row) => row.enabled && (row.period !== null || row.cron !== null)).map((row) => row.name);
+  const asked = new Map(names.map((name) => [name, FIRST_UPCOMING_BATCH]));
+  const times = new Map<string, string[]>();
+  let pending = names;
+  while (pending.length > 0) {
+    await Promise.all(pending.map(async (name) => times.set(name, await ex.nextRuns(name, asked.get(name)!).catch(() => []))));
+    const merged = [...times].flatMap(([task, list]) => list.filter((at) => Date.parse(at) <= until).map((at) => ({ task, at })));
+    merged.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.task < b.task ? -1 : 1));
+    const cutoff = merged.length >= MAX_UPCOMING_ITEMS ? Date.parse(merged[MAX_UPCOMING_ITEMS - 1]!.at) : until;
+    // A task that gave all it was asked for, whose last time is still before the cut-off, may have more to show.
+    pending = names.filter((name) => {
+      const list = times.get(name)!;
+      const n = asked.get(name)!;
+      const more = list.length === n && n < MAX_UPCOMING_ITEMS && Date.parse(list[list.length - 1]!) < cutoff;
+      if (more) asked.set(name, Math.min(n * 2, MAX_UPCOMING_ITEMS));
+      return more;
+    });
+    if (pending.length === 0) return merged.slice(0, MAX_UPCOMING_ITEMS);
+  }
+  return [];
 }
 
 /** `?hours=` of the upcoming list: a number of hours from 1 to 168. */
