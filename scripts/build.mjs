@@ -1,7 +1,7 @@
 // `npm run build`: bundles src/ into dist/ with esbuild (ESM, code-split so heavy dependencies load only when used),
 // after `tsc` has written the declaration files; then writes the top-level help the bin prints without loading the CLI.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -70,14 +70,14 @@ export async function bundleListCjs(outdir = join(ROOT, 'dist')) {
 }
 
 /**
- * The dashboard's browser script and style sheet (`outdir/ui/app.js`, `outdir/ui/app.css`): one minified ES module for
- * current browsers, with the pure page renderers it shares with the server. The server reads them from dist/ui/.
+ * The dashboard's browser script and style sheet (`outdir/assets/app.js`, `outdir/assets/app.css`): one minified ES module for
+ * current browsers, with the pure page renderers it shares with the server. The server reads them from dist/assets/.
  */
 export async function bundleDashboard(outdir = join(ROOT, 'dist')) {
   await build({
     absWorkingDir: ROOT,
     entryPoints: { app: 'src/ui/client/app.ts' },
-    outdir: join(outdir, 'ui'),
+    outdir: join(outdir, 'assets'),
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -89,7 +89,7 @@ export async function bundleDashboard(outdir = join(ROOT, 'dist')) {
   await build({
     absWorkingDir: ROOT,
     entryPoints: { app: 'src/ui/client/app.css' },
-    outdir: join(outdir, 'ui'),
+    outdir: join(outdir, 'assets'),
     bundle: true,
     minify: process.env.EXECUTOR_BUILD_MINIFY !== '0',
     logLevel: 'warning',
@@ -110,6 +110,6 @@ export async function writeHelp(outdir = join(ROOT, 'dist')) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await bundle();
   await bundleListCjs();
-  if (existsSync(join(ROOT, 'src/ui/client/app.ts'))) await bundleDashboard(); // TEMP until the client lands
+  await bundleDashboard();
   await writeHelp();
 }

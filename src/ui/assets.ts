@@ -1,4 +1,4 @@
-// The page's script and style sheet, as `npm run build` wrote them to dist/ui/ (read once, served from memory).
+// The page's script and style sheet, as `npm run build` wrote them to dist/assets/ (read once, served from memory).
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,13 +10,13 @@ export const ASSETS: Readonly<Record<string, string>> = { 'app.js': 'text/javasc
 /** How long a browser may keep an asset, seconds (a new build changes its ETag). */
 export const ASSET_MAX_AGE_S = 300;
 
-// dist/ui/ of this package: walk up from this module (dist/chunks/… when built, src/ui/ under tsx) to package.json.
+// dist/assets/ of this package: walk up from this module (dist/chunks/… when built, src/ui/ under tsx) to package.json.
 function assetDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'dist', 'ui'))) return join(dir, 'dist', 'ui');
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'dist', 'assets'))) return join(dir, 'dist', 'assets');
     const parent = dirname(dir);
-    if (parent === dir) return join(dirname(fileURLToPath(import.meta.url)), '..', 'ui');
+    if (parent === dir) return join(dirname(fileURLToPath(import.meta.url)), '..', 'assets');
     dir = parent;
   }
 }
