@@ -21,6 +21,8 @@ export interface SseStream {
   readonly comments: string[];
   /** The number of events so far: pass it as `after` to wait only for later events. */
   mark(): number;
+  /** Why the stream ended (the server ended it, or it failed), or null while it is open. */
+  ended(): string | null;
   /**
    * Resolves with the first event at index >= `after` named `event` whose JSON satisfies `match`; throws after
    * `timeoutMs` (unscaled: waitUntil scales it) or as soon as the stream has ended without one.
@@ -94,6 +96,7 @@ export async function openStream(url: string, headers: Record<string, string> = 
     events,
     comments,
     mark: () => events.length,
+    ended: () => ended,
     async next<T>(event: string, match: (json: T) => boolean = () => true, options: { after?: number; timeoutMs?: number; what?: string } = {}) {
       const { after = 0, timeoutMs = 10_000, what = `a '${event}' event` } = options;
       const found = (): (SseEvent & { json: T }) | undefined => {
