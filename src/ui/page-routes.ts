@@ -15,7 +15,7 @@ export const OUTPUT_PAGE_LINES = 500;
 
 async function runOutputs(ex: Executor, run: RunRecord): Promise<RunOutputs> {
   const read = (options: { run: string; step?: string }): Promise<string[]> => ex.readOut(run.task, RUN_PAGE_LINES, options).catch(() => []);
-  if (!run.steps) return { lines: await read({ run: run.runId }) };
+  if (run.steps.length === 0) return { lines: await read({ run: run.runId }) }; // a script run
   const entries = await Promise.all(run.steps.map(async (step) => [step.name, step.status === 'pending' || step.status === 'unprocessed' ? [] : await read({ run: run.runId, step: step.name })] as const));
   return { steps: Object.fromEntries(entries) };
 }

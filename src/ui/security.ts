@@ -60,6 +60,7 @@ export function guard(options: CheckedServeOptions, token: string | null): Middl
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'no-referrer');
     c.header('X-Frame-Options', 'DENY');
+    c.header('Cache-Control', 'no-store'); // live data; the assets say otherwise
     const host = c.req.header('host');
     if (loopback && (host === undefined || !LOOPBACK_HOSTS.includes(hostName(host)))) {
       throw new HttpRefusal(403, 'ERR_FORBIDDEN_HOST', `Expected the Host header to be localhost, 127.0.0.1 or [::1], got ${JSON.stringify(host ?? null)}.`);
