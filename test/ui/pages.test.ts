@@ -68,8 +68,8 @@ describe('dashboard pages', () => {
     expect(html).toContain('<a href="/tasks/ok">ok</a>');
     for (const f of ['text', 'tag', 'status']) expect(html).toContain(`data-filter="${f}"`);
     expect(html).toContain('<option value="nightly">nightly</option>');
-    for (const a of ['start', 'stop', 'restart', 'run', 'disable']) expect(html).toContain(`<button type="button" data-action="${a}" data-task="ok">`);
-    expect(html).toContain('<button type="button" data-action="enable" data-task="bad">');
+    for (const a of ['start', 'stop', 'restart', 'run', 'disable']) expect(html).toContain(`<button data-action="${a}" data-task="ok">`);
+    expect(html).toContain('<button data-action="enable" data-task="bad">');
     for (const i of ['event-type', 'event-payload']) expect(html).toContain(`data-input="${i}"`);
     expect(html).toContain('data-action="emit"');
     expect(html).toContain('<div data-result role="status"');

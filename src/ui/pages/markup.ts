@@ -49,10 +49,10 @@ export function timeHtml(iso: string, text: string): string {
   return `<time datetime="${escapeHtml(iso)}">${escapeHtml(text)}</time>`;
 }
 
-/** A control button (`data-action`, with `data-task` or `data-run`). */
+/** A control button (`data-action`, with `data-task` or `data-run`); no `type`: no page has a form. */
 export function actionButton(action: string, target: { task: string } | { run: string }, label = action): string {
   const attr = 'task' in target ? `data-task="${escapeHtml(target.task)}"` : `data-run="${escapeHtml(target.run)}"`;
-  return `<button type="button" data-action="${action}" ${attr}>${escapeHtml(label)}</button>`;
+  return `<button data-action="${action}" ${attr}>${escapeHtml(label)}</button>`;
 }
 
 /** Where the controls write their result (`data-result-status` is set by the client). */

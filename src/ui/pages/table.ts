@@ -38,10 +38,10 @@ export function taskRowHtml(row: TaskRow, now: number, readOnly: boolean): strin
   const since = row.status === 'running' && row.lastStartedAt !== null ? ` data-since="${escapeHtml(row.lastStartedAt)}"` : '';
   const tags = row.tags.map((t) => `<span class="tag">${escapeHtml(t)}</span>`).join(' ');
   return `<tr data-task="${name}" data-status="${escapeHtml(row.status)}" data-tags="${escapeHtml(row.tags.join(' '))}"${row.enabled ? '' : ' data-enabled="false"'} data-sig="${rowSignature(row)}">`
-    + `<td>${taskLink(row.name)}</td><td>${badgeHtml(row.status, taskStatus(row))}</td><td class="num">${escapeHtml(s.pid)}</td>`
-    + `<td class="num" data-col="uptime"${since}>${escapeHtml(formatUptime(row, now))}</td><td class="num">${escapeHtml(s.restarts)}</td>`
+    + `<td>${taskLink(row.name)}</td><td>${badgeHtml(row.status, taskStatus(row))}</td><td>${escapeHtml(s.pid)}</td>`
+    + `<td data-col="uptime"${since}>${escapeHtml(formatUptime(row, now))}</td><td>${escapeHtml(s.restarts)}</td>`
     + `<td${badExit(row) ? ' class="bad"' : ''}>${escapeHtml(s.lastExit)}</td><td data-col="next">${escapeHtml(s.nextRun)}</td>`
-    + `<td class="num">${escapeHtml(s.cpu)}</td><td class="num">${escapeHtml(s.mem)}</td><td>${tags}</td>`
+    + `<td>${escapeHtml(s.cpu)}</td><td>${escapeHtml(s.mem)}</td><td>${tags}</td>`
     + `${readOnly ? '' : controlsCell(row)}</tr>`;
 }
 
@@ -59,7 +59,7 @@ function emitHtml(): string {
   return '<details class="emit"><summary>Emit an event</summary><div class="form-row" data-controls>'
     + '<input data-input="event-type" placeholder="event type" aria-label="Event type">'
     + '<textarea data-input="event-payload" rows="2" placeholder="payload JSON (optional)" aria-label="Event payload"></textarea>'
-    + '<button type="button" data-action="emit">emit</button></div></details>';
+    + '<button data-action="emit">emit</button></div></details>';
 }
 
 /**
