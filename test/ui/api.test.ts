@@ -1,5 +1,6 @@
 // The dashboard's JSON API (issue 15): every GET and POST under /api answers what the SDK call it wraps gives, and a
 // failed call answers the SDK error's code and message with status 400 or 404 (docs/internal/dashboard-contract.md).
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -95,6 +96,9 @@ describe('GET /api/tasks and /api/tasks/:name', () => {
       expect(DECISION_KINDS).toContain(d.kind);
       expect(typeof d.text).toBe('string');
     }
+    // Decisions come from what the folder keeps: another process (a new Executor and server) sees the same ones.
+    const again = await kit.serve(kit.open(ex.folder));
+    expect(ok(await again.get<Detail>('/api/tasks/job')).decisions).toEqual(job.decisions);
   });
 
   it('answers 404 ERR_TASK_NOT_FOUND for an unknown task and 400 ERR_INVALID_TASK_NAME for a malformed name', async () => {
@@ -392,6 +396,17 @@ describe('POST controls', () => {
     expectError(await ui.post('/api/events/bad%20type', { a: 1 }), 400, 'ERR_INVALID_EVENT_TYPE');
     expectError(await ui.post('/api/events/file-arrived', '{oops'), 400, 'ERR_INVALID_PAYLOAD');
     expect(await ex.listRuns()).toHaveLength(before);
+  });
+});
+
+describe('conflicts', () => {
+  it('answers 409 ERR_CORRUPT_RECORD for a task whose record cannot be read, on reads and controls', async () => {
+    const { ex } = kit.make();
+    await ex.addTask('broken', script('lines.js'));
+    writeFileSync(path.join(ex.folder, 'tasks', 'broken.json'), '{not json');
+    const ui = await kit.serve(ex);
+    for (const read of ['/api/tasks/broken', '/api/tasks/broken/out', '/api/tasks/broken/outputs']) expectError(await ui.get(read), 409, 'ERR_CORRUPT_RECORD');
+    for (const control of ['start', 'disable', 'run']) expectError(await ui.post(`/api/tasks/broken/${control}`), 409, 'ERR_CORRUPT_RECORD');
   });
 });
 
