@@ -1,5 +1,7 @@
 // The dashboard's run page in a real browser (issue 15): a failed program's steps with their statuses, exit codes,
 // error message and output; saving a run with a name and description; cancelling a live run.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Executor, RunRecord } from '../../../src/index.js';
 import { T } from '../../helpers/time.js';
@@ -61,6 +63,34 @@ describe('the run page', () => {
     expect(await page.locator('a[href="/tasks/etl"]').count()).toBeGreaterThan(0);
   });
 
+  it('follows a program run live: its steps change status on the open page, without a reload, until the run fails', async () => {
+    const { ex, dir } = kit.make();
+    const go = path.join(dir, 'go');
+    await ex.addTask('etl', {
+      wd: BROWSER_FIXTURES,
+      steps: [
+        { name: 'extract', script: 'step.js', env: { GO_FILE: go } },
+        { name: 'load', script: 'step.js', env: { EXIT_CODE: 3, MESSAGE } },
+        { name: 'report', script: 'step.js' },
+      ],
+    });
+    const runId = await ex.runTask('etl');
+    await waitUntil(async () => (await ex.getRun(runId)).steps[0]?.status === 'running', { what: 'extract running' });
+    const ui = await kit.serve(ex);
+    const page = await kit.page();
+    await page.goto(new URL(`/runs/${runId}`, ui.url).href);
+    expect(await page.locator('[data-step]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status')))).toEqual(['running', 'pending', 'pending']);
+    await page.evaluate('window.__executorSameDocument = true');
+
+    writeFileSync(go, '');
+    await page.locator('body[data-run-status="failed"]').waitFor({ timeout: T(15_000) });
+    await page.locator('[data-step="report"][data-status="unprocessed"]').waitFor({ timeout: T(5_000) });
+    expect(await page.locator('[data-step]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status')))).toEqual(['completed', 'failed', 'unprocessed']);
+    await page.locator('[data-step="load"]', { hasText: MESSAGE }).waitFor({ timeout: T(5_000) });
+    await page.locator('[data-step-output="load"] [data-line]', { hasText: MESSAGE }).waitFor({ timeout: T(5_000) });
+    expect(await page.evaluate('window.__executorSameDocument === true')).toBe(true);
+  });
+
   it('saves a run with a name and a description: the result shows on the page and listRuns({ saved: true }) has it', async () => {
     const { ex } = kit.make();
     await ex.addTask('report', { script: 'once.js', wd: BROWSER_FIXTURES, infiniteLoop: false });
@@ -114,6 +144,7 @@ describe('the run page', () => {
     const run = await ex.waitRun(runId, { timeout: T(15_000) });
     expect(run.status).toBe('cancelled');
     expect(run.steps.map((s) => s.status)).toEqual(['cancelled', 'unprocessed']);
+    await page.locator('body[data-run-status="cancelled"]').waitFor({ timeout: T(10_000) }); // live, then after a reload
 
     await page.reload();
     expect(await page.locator('body').getAttribute('data-run-status')).toBe('cancelled');
