@@ -31,7 +31,8 @@ async function ui(ctx: CliContext, flags: UiFlags): Promise<void> {
   try {
     const handle = await ex.serve({ port: flags.port, host: flags.host, readOnly: flags.readOnly === true, ...(flags.token === undefined ? {} : { token: flags.token }) });
     ctx.out(`Dashboard of ${ctx.folder}: ${handle.url}${flags.readOnly ? ' (read-only)' : ''}`);
-    if (handle.token !== null && flags.token === undefined) ctx.out(`Token (shown once): ${handle.token}\nOpen: ${handle.url}?token=${handle.token}`);
+    // Printed this once and nowhere else (not in the log): open the page with ?token=<token>, or send it as a Bearer token.
+    if (handle.token !== null && flags.token === undefined) ctx.out(`Token (shown once): ${handle.token}`);
     ctx.err('Ctrl-C or SIGTERM to stop.');
     if (flags.open) await openBrowser(handle.token === null ? handle.url : `${handle.url}?token=${handle.token}`);
     const signal = await signalled;
