@@ -45,6 +45,56 @@ describe('the task table', () => {
     expect(await stillSameDocument(page)).toBe(true);
   });
 
+  it('restarts, disables and enables a task from its row, each result shown on the page and the row kept live', async () => {
+    const { ex } = kit.make();
+    await ex.addTask('web', { script: 'tick.js', wd: BROWSER_FIXTURES });
+    const first = await ex.startTask('web');
+    await ex.waitFor('web', 'running', { timeout: T(10_000) });
+    const ui = await kit.serve(ex);
+    const page = await kit.page();
+    await page.goto(ui.url);
+    await markDocument(page);
+
+    await page.click(`${rowSelector('web')} button[data-action="restart"]`);
+    await resultOf(page, 'ok', /restart web/);
+    const restarted = await waitUntil(async () => { const row = (await ex.listTasks()).find((r) => r.name === 'web' && r.status === 'running' && r.pid !== first.pid); return row; }, { what: 'web running again' });
+    await page.locator(rowSelector('web', '[data-status="running"]')).filter({ hasText: String(restarted.pid) }).waitFor({ timeout: T(10_000) });
+
+    await page.click(`${rowSelector('web')} button[data-action="stop"]`);
+    await page.locator(rowSelector('web', '[data-status="stopped"]')).waitFor({ timeout: T(10_000) });
+    await page.click(`${rowSelector('web')} button[data-action="disable"]`);
+    // data-status stays the SDK's status (stopped); the row says disabled with data-enabled and its badge.
+    await page.locator(rowSelector('web', '[data-status="stopped"][data-enabled="false"]')).waitFor({ timeout: T(10_000) });
+    expect(await page.locator(`${rowSelector('web')} [data-badge]`).textContent()).toBe('disabled');
+    expect((await ex.listTasks())[0]).toMatchObject({ name: 'web', enabled: false });
+    await page.click(`${rowSelector('web')} button[data-action="enable"]`);
+    await page.locator(rowSelector('web', ':not([data-enabled="false"])')).locator('button[data-action="disable"]').waitFor({ timeout: T(10_000) });
+    expect((await ex.listTasks())[0]).toMatchObject({ name: 'web', enabled: true });
+    expect(await stillSameDocument(page)).toBe(true);
+  });
+
+  it('runs a task now with JSON data from its task page, and reports data that is not JSON as ERR_INVALID_PAYLOAD without sending it', async () => {
+    const { ex } = kit.make();
+    await ex.addTask('job', { script: 'once.js', wd: BROWSER_FIXTURES, infiniteLoop: false });
+    const ui = await kit.serve(ex);
+    const page = await kit.page();
+    await page.goto(new URL('/tasks/job', ui.url).href);
+    expect(await page.locator('body').getAttribute('data-task-page')).toBe('job');
+
+    await page.locator('textarea[data-input="data"]').fill('{ not json');
+    await page.click('button[data-action="run"][data-task="job"]');
+    expect(await resultOf(page, 'error')).toMatch(/^ERR_INVALID_PAYLOAD: /);
+    expect(await ex.listRuns({ task: 'job' })).toEqual([]);
+
+    await page.locator('textarea[data-input="data"]').fill('{"day": "2026-01-15", "rows": [1, 2]}');
+    await page.click('button[data-action="run"][data-task="job"]');
+    await resultOf(page, 'ok');
+    const [run] = await waitUntil(async () => { const runs = await ex.listRuns({ task: 'job' }); return runs.length > 0 && runs; }, { what: 'the run' });
+    expect(run).toMatchObject({ trigger: 'manual', data: { day: '2026-01-15', rows: [1, 2] } });
+    await ex.waitRun(run!.runId, { timeout: T(15_000) });
+    await page.locator(`[data-run-row="${run!.runId}"] a[href="/runs/${run!.runId}"]`).waitFor({ timeout: T(10_000) }); // the history, live
+  });
+
   it('emits an event with a JSON payload from the form, and the subscribed task runs with that payload as its data', async () => {
     const { ex } = kit.make();
     await ex.addTask('deployer', { script: 'once.js', wd: BROWSER_FIXTURES, infiniteLoop: false, on: ['deploy'] });
