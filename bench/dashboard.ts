@@ -97,7 +97,7 @@ async function launchBrowser(): Promise<Browser> {
 
 // ---- 1. first paint, response times, weight --------------------------------------------------------------------
 
-interface Paint { fcp: number; responseEnd: number }
+interface Paint { fcp: number; responseEnd: number; dcl: number }
 
 // A fresh context (empty cache) and page; FCP and the navigation's responseEnd, ms from navigation start.
 async function paintOnce(browser: Browser, url: string): Promise<Paint> {
@@ -107,7 +107,8 @@ async function paintOnce(browser: Browser, url: string): Promise<Paint> {
     await page.goto(url, { waitUntil: 'load' });
     await pageUntil(page, "performance.getEntriesByName('first-contentful-paint').length > 0", 'the first contentful paint');
     return await page.evaluate(`({ fcp: performance.getEntriesByName('first-contentful-paint')[0].startTime,
-      responseEnd: performance.getEntriesByType('navigation')[0].responseEnd })`) as Paint;
+      responseEnd: performance.getEntriesByType('navigation')[0].responseEnd,
+      dcl: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd })`) as Paint;
   } finally {
     await context.close();
   }
@@ -151,7 +152,7 @@ async function weigh(url: string, fullHtml: string): Promise<Weight & { js: stri
   };
 }
 
-interface PaintResult { ours: number[]; floor: number[]; oursEnd: number[]; floorEnd: number[]; getPage: number[]; getFloor: number[]; getApi: number[]; getApiFloor: number[]; weight: Weight }
+interface PaintResult { ours: number[]; floor: number[]; oursEnd: number[]; floorEnd: number[]; oursDcl: number[]; floorDcl: number[]; getPage: number[]; getFloor: number[]; getApi: number[]; getApiFloor: number[]; weight: Weight }
 
 async function firstPaint(browser: Browser): Promise<PaintResult> {
   const dir = tempFolder('dash-paint');
@@ -169,7 +170,7 @@ async function firstPaint(browser: Browser): Promise<PaintResult> {
     writeFileSync(join(saved, 'app.css'), weight.css);
     const floor = await spawnStatic(saved);
     try {
-      const r: PaintResult = { ours: [], floor: [], oursEnd: [], floorEnd: [], getPage: [], getFloor: [], getApi: [], getApiFloor: [], weight };
+      const r: PaintResult = { ours: [], floor: [], oursEnd: [], floorEnd: [], oursDcl: [], floorDcl: [], getPage: [], getFloor: [], getApi: [], getApiFloor: [], weight };
       for (let i = -1; i < PAINTS; i++) {
         // The sides alternate, the first of each pair swapped every round; round -1 is the warm-up.
         const order = i % 2 === 0 ? [true, false] : [false, true];
@@ -178,6 +179,7 @@ async function firstPaint(browser: Browser): Promise<PaintResult> {
           if (i < 0) continue;
           (isOurs ? r.ours : r.floor).push(p.fcp);
           (isOurs ? r.oursEnd : r.floorEnd).push(p.responseEnd);
+          (isOurs ? r.oursDcl : r.floorDcl).push(p.dcl);
         }
         const [page, pageFloor, api, apiFloor] = [await getTime(ui.url), await getTime(floor.url), await getTime(`${ui.url}api/tasks`), await getTime(`${floor.url}api/tasks`)];
         if (i < 0) continue;
@@ -267,7 +269,16 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
 }
 
-interface Idle { cpuPct: number; floorPct: number; rss: number; pss: number; floorRss: number; floorPss: number; rows: number }
+// CPU used by `pid` and by `floorPid` over IDLE_S seconds, % of one core.
+async function cpuShare(pid: number, floorPid: number): Promise<{ ours: number; floor: number }> {
+  const [c0, f0, t0] = [cpuSeconds(pid), cpuSeconds(floorPid), performance.now()];
+  await pause(IDLE_S * 1000);
+  const [c1, f1, t1] = [cpuSeconds(pid), cpuSeconds(floorPid), performance.now()];
+  const wall = (t1 - t0) / 1000;
+  return { ours: ((c1 - c0) / wall) * 100, floor: ((f1 - f0) / wall) * 100 };
+}
+
+interface Idle { cpuPct: number; noPagePct: number; floorPct: number; rss: number; pss: number; floorRss: number; floorPss: number; rows: number }
 
 async function idle(browser: Browser): Promise<Idle> {
   const ex = newExecutor(join(tempFolder('dash-idle'), 'folder'));
@@ -277,16 +288,15 @@ async function idle(browser: Browser): Promise<Idle> {
   const bare = await spawnServer(['-e', "process.stdout.write('up\\n'); setInterval(() => {}, 1000)"], (line) => (line === 'up' ? '' : null), 'an idle node');
   const context = await browser.newContext();
   try {
+    await pause(SETTLE_S * 1000);
+    const noPage = await cpuShare(ui.pid, bare.pid);
     const page = await context.newPage();
     await page.goto(ui.url, { waitUntil: 'load' });
     const rows = await page.evaluate("document.querySelectorAll('tr[data-task]').length") as number;
     await pause(SETTLE_S * 1000);
-    const [c0, f0, t0] = [cpuSeconds(ui.pid), cpuSeconds(bare.pid), performance.now()];
-    await pause(IDLE_S * 1000);
-    const [c1, f1, t1] = [cpuSeconds(ui.pid), cpuSeconds(bare.pid), performance.now()];
-    const wall = (t1 - t0) / 1000;
+    const open = await cpuShare(ui.pid, bare.pid);
     return {
-      cpuPct: ((c1 - c0) / wall) * 100, floorPct: ((f1 - f0) / wall) * 100, rows,
+      cpuPct: open.ours, noPagePct: noPage.ours, floorPct: open.floor, rows,
       rss: rssBytes(ui.pid), pss: pssBytes(ui.pid), floorRss: rssBytes(bare.pid), floorPss: pssBytes(bare.pid),
     };
   } finally {
@@ -328,7 +338,8 @@ function paintFigures(p: PaintResult): Figure[] {
     figure: `First contentful paint of / with ${TASKS} tasks (headless Chromium, median of ${PAINTS})`, ours: fmtMs(ours),
     floor: `${fmtMs(floor)} (same HTML, static node:http)`, ratio: `${(ours / floor).toFixed(2)}× (+${fmtMs(ours - floor)})`,
     goal: `≤ ${GOAL_PAINT_MS} ms`, pass: ours <= GOAL_PAINT_MS,
-    note: `ours ${spread(p.ours)}; floor ${spread(p.floor)}; navigation responseEnd ${fmtMs(median(p.oursEnd))} (floor ${fmtMs(median(p.floorEnd))}).`,
+    note: `ours ${spread(p.ours)}; floor ${spread(p.floor)}; medians from navigation start: HTML received (responseEnd) ${fmtMs(median(p.oursEnd))} (floor ${fmtMs(median(p.floorEnd))}), `
+      + `DOMContentLoaded ${fmtMs(median(p.oursDcl))} (floor ${fmtMs(median(p.floorDcl))}). Each sample a fresh browser context (empty cache).`,
     cause: 'The server\'s listTasks() and the rendering of every row before the first byte, then the parse and layout of the rows.',
   }, {
     figure: `GET / with ${TASKS} tasks (median of ${PAINTS})`, ours: fmtMs(median(p.getPage)), floor: `${fmtMs(median(p.getFloor))} (static)`,
@@ -357,7 +368,7 @@ function idleFigures(i: Idle, pm2: Pm2Memory): Figure[] {
   return [{
     figure: `Idle CPU of executor ui, ${IDLE_TASKS} running tasks, one open page (${IDLE_S} s)`, ours: `${i.cpuPct.toFixed(2)}%`,
     floor: `${i.floorPct.toFixed(2)}% (idle node)`, ratio: '—', goal: `≤ ${GOAL_IDLE_CPU_PCT}% of a core`, pass: i.cpuPct <= GOAL_IDLE_CPU_PCT,
-    note: `utime + stime from /proc/<pid>/stat; the page showed ${i.rows} rows.`,
+    note: `utime + stime from /proc/<pid>/stat; the page showed ${i.rows} rows. Before the page opened (no subscriber, ${IDLE_S} s): ${i.noPagePct.toFixed(2)}%.`,
     cause: 'The table feed\'s 2 s re-listing (a /proc pass for the running tasks\' cpu and memory) while a page is open.',
   }, {
     figure: `Memory of executor ui, ${IDLE_TASKS} running tasks, one open page (RSS)`, ours: fmtMb(i.rss), floor: `${fmtMb(i.floorRss)} (idle node)`,
