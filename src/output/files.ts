@@ -70,10 +70,10 @@ export async function resolveOutput(folder: string, store: TaskStore, record: Ta
 }
 
 /** Last `n` lines of a run's output file, without its header and footer blocks (unless `raw`). */
-export async function readRunLines(file: string, n: number, raw = false): Promise<string[]> {
-  if (raw || n === 0) return readTail(file, n);
+export async function readRunLines(file: string, n: number, raw = false, end?: number): Promise<string[]> {
+  if (raw || n === 0) return readTail(file, n, end);
   const want = n + FOOTER_LINES + HEADER_MAX_LINES;
-  const lines = await readTail(file, want);
+  const lines = await readTail(file, want, end);
   return stripRunBlocks(lines, lines.length < want).slice(-n);
 }
 

@@ -31,6 +31,24 @@ export interface FollowOptions {
    * @default false
    */
   fromStart?: boolean;
+  /**
+   * Start after this point of the file noted earlier ({@link notePosition}): lines written after it are yielded,
+   * even those written before this call. If the file was replaced meanwhile, the new one is read from its start.
+   * Wins over `fromStart`.
+   */
+  startAt?: FilePosition;
+}
+
+/** A point in a file: its identity and a byte offset (what {@link notePosition} returns). */
+export interface FilePosition { dev: number; ino: number; size: number }
+
+/**
+ * Where `file` ends now (its identity and size), or null when it does not exist: hand it to `followFile`'s `startAt`
+ * to follow from there, and to `readTail`'s `end` to read the lines before it.
+ * @example `const at = notePosition(file); const before = await readTail(file, 50, at?.size);`
+ */
+export function notePosition(file: string): FilePosition | null {
+  return startPoint(file);
 }
 
 // The file currently read: its handle, identity and read position.
@@ -42,11 +60,7 @@ interface OpenFile {
 }
 
 // Identity and size of the file when following began (only new lines are wanted).
-interface StartPoint {
-  dev: number;
-  ino: number;
-  size: number;
-}
+type StartPoint = FilePosition;
 
 /**
  * Follows `file`: an async iterator of the lines appended to it, oldest first, without the
@@ -78,7 +92,11 @@ export function followFile(file: string, opts: FollowOptions = {}): AsyncIterabl
   if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) {
     throw new InvalidOptionError('signal', 'an AbortSignal', opts.signal);
   }
-  return new FileFollower(file, pollMs, opts.fromStart === true ? null : startPoint(file), opts.signal);
+  const at = opts.startAt;
+  if (at !== undefined && !(typeof at === 'object' && at !== null && [at.dev, at.ino, at.size].every((v) => Number.isSafeInteger(v) && v >= 0))) {
+    throw new InvalidOptionError('startAt', 'a position from notePosition() ({ dev, ino, size })', at);
+  }
+  return new FileFollower(file, pollMs, at ?? (opts.fromStart === true ? null : startPoint(file)), opts.signal);
 }
 
 // Snapshot taken synchronously so that "new lines" means lines written after followFile() returned.

@@ -19,13 +19,14 @@ const CR = 0x0d;
  *
  * @param file - Path of the file.
  * @param n - How many lines, a non-negative integer. `0` gives `[]`.
+ * @param end - Read as if the file ended at this byte offset (the lines before a position noted earlier); default its size.
  * @returns The lines, or `[]` when the file does not exist.
  * @example
  * ```ts
  * const last = await readTail('/srv/tasks/job.txt', 20);
  * ```
  */
-export async function readTail(file: string, n: number): Promise<string[]> {
+export async function readTail(file: string, n: number, end = Number.MAX_SAFE_INTEGER): Promise<string[]> {
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidOptionError('n', 'a non-negative integer', n);
   if (n === 0) return [];
   let handle: FileHandle;
@@ -36,14 +37,14 @@ export async function readTail(file: string, n: number): Promise<string[]> {
     throw error;
   }
   try {
-    return await tailOfHandle(handle, n);
+    return await tailOfHandle(handle, n, end);
   } finally {
     await handle.close();
   }
 }
 
-async function tailOfHandle(handle: FileHandle, n: number): Promise<string[]> {
-  const size = (await handle.stat()).size;
+async function tailOfHandle(handle: FileHandle, n: number, endAt: number): Promise<string[]> {
+  const size = Math.min((await handle.stat()).size, endAt);
   if (size === 0) return [];
   const chunks: Buffer[] = [];
   let pos = size;

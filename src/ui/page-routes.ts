@@ -5,6 +5,7 @@ import { assertTaskName } from '../task/name.js';
 import { outQuery, taskDetail, upcoming } from './api.js';
 import { renderLogPage, renderOutputPage, renderRunPage, renderTablePage, renderTaskPage, renderUpcomingPage, type PageContext, type RunOutputs } from './pages/index.js';
 import type { RunRecord } from '../store/records.js';
+import { logSnapshot, outputSnapshot } from './snapshot.js';
 
 /** Lines of each output shown on a run page. */
 export const RUN_PAGE_LINES = 200;
@@ -37,12 +38,19 @@ export function registerPages(app: Hono, ex: Executor, context: () => Promise<Pa
     assertTaskName(name);
     const q = c.req.query();
     const { n, options } = outQuery({ ...q, n: q.n ?? String(OUTPUT_PAGE_LINES) });
-    const [lines, archives] = await Promise.all([ex.readOut(name, n, options), ex.listOutputs(name)]);
-    return renderOutputPage(ctx, { name, lines, archives, run: options.run === undefined ? null : String(options.run) });
+    const archives = await ex.listOutputs(name); // an unknown task: 404 here
+    const followed = options.run === undefined && options.stream === undefined && options.step === undefined;
+    // A script's current output is shown up to a noted point, and followed from it (a program's steps: from now).
+    const script = followed && (await ex.listTasks()).find((row) => row.name === name)?.steps === null;
+    const { lines, mark } = script ? await outputSnapshot(ex, name, n) : { lines: await ex.readOut(name, n, options), mark: null };
+    return renderOutputPage(ctx, { name, lines, archives, run: options.run === undefined ? null : String(options.run), mark });
   }));
   app.get('/runs/:runId', (c) => html(c, async (ctx) => {
     const run = await ex.getRun(c.req.param('runId'));
     return renderRunPage(ctx, run, await runOutputs(ex, run));
   }));
-  app.get('/log', (c) => html(c, async (ctx) => renderLogPage(ctx, await ex.readLog(LOG_PAGE_LINES))));
+  app.get('/log', (c) => html(c, async (ctx) => {
+    const { lines, mark } = await logSnapshot(ex, LOG_PAGE_LINES);
+    return renderLogPage(ctx, lines, mark);
+  }));
 }

@@ -8,6 +8,8 @@ import { isLoopback, LOOPBACK_HOSTS, type CheckedServeOptions } from './options.
 
 /** The cookie that carries the token once a page was opened with `?token=`. */
 export const TOKEN_COOKIE = 'executor_token';
+/** Where the page's static script and style sheet are served (without a token). */
+export const ASSETS_PATH = '/assets/';
 /** The header a POST must carry (unless it carries `Authorization`): a cross-site form cannot set it. */
 export const POST_HEADER = 'X-Executor';
 
@@ -65,7 +67,8 @@ export function guard(options: CheckedServeOptions, token: string | null): Middl
     if (loopback && (host === undefined || !LOOPBACK_HOSTS.includes(hostName(host)))) {
       throw new HttpRefusal(403, 'ERR_FORBIDDEN_HOST', `Expected the Host header to be localhost, 127.0.0.1 or [::1], got ${JSON.stringify(host ?? null)}.`);
     }
-    const authorized = token === null || sameToken(bearer(c), token);
+    // The script and style sheet are the package's own static code: the token page needs them before any token.
+    const authorized = token === null || sameToken(bearer(c), token) || (c.req.method === 'GET' && c.req.path.startsWith(ASSETS_PATH));
     if (token !== null && !authorized) {
       const moved = tokenInQuery(c, token);
       if (moved) return moved;

@@ -47,7 +47,12 @@ function connect(): void {
   const log = $('pre[data-log]');
   const out = $('pre[data-follow]');
   const follow = out?.dataset.follow;
-  const source = new EventSource(`/api/stream${follow === undefined ? '' : `?follow=${encodeURIComponent(follow)}`}`);
+  // Where the page's lines end: the stream starts there, so no line is lost or shown twice.
+  const query = new URLSearchParams();
+  if (follow !== undefined) query.set('follow', follow);
+  if (follow !== undefined && out?.dataset.followFrom !== undefined) query.set('from', out.dataset.followFrom);
+  if (log?.dataset.followFrom !== undefined) query.set('logFrom', log.dataset.followFrom);
+  const source = new EventSource(`/api/stream${query.size === 0 ? '' : `?${query.toString()}`}`);
   const json = (event: Event): unknown => JSON.parse((event as MessageEvent<string>).data);
   source.addEventListener('tasks', (e) => onTasks(json(e) as TasksMessage));
   source.addEventListener('supervisor', (e) => onSupervisor(json(e) as SupervisorInfo | null));

@@ -17,7 +17,8 @@ function archiveItem(name: string, a: OutputInfo, selected: string | null): stri
  */
 export function renderOutputPage(ctx: PageContext, out: OutputPage): string {
   const name = escapeHtml(out.name);
-  const follow = out.run === null ? ` data-follow="${name}"` : '';
+  const from = out.mark ? ` data-follow-from="${escapeHtml(out.mark)}"` : '';
+  const follow = out.run === null ? ` data-follow="${name}"${from}` : '';
   const which = out.run === null ? '<span class="pill live">live</span>' : `<span class="muted">archive ${escapeHtml(out.run)}</span> · <a href="${escapeHtml(taskHref(out.name))}/out">current</a>`;
   const archives = out.archives.map((a) => archiveItem(out.name, a, out.run)).join('');
   const main = `<h1>Output of ${taskLink(out.name)} ${which}</h1><pre data-output${follow} class="out">${lineSpans(out.lines)}</pre>`
@@ -26,10 +27,11 @@ export function renderOutputPage(ctx: PageContext, out: OutputPage): string {
 }
 
 /**
- * The executor log page, followed live.
+ * The executor log page, followed live (from `mark`, where `lines` end, when given).
  * @example `renderLogPage(ctx, await ex.readLog(200))`
  */
-export function renderLogPage(ctx: PageContext, lines: string[]): string {
-  const main = `<h1>Executor log <span class="pill live">live</span></h1><pre data-log class="out">${lineSpans(lines)}</pre>`;
+export function renderLogPage(ctx: PageContext, lines: string[], mark: string | null = null): string {
+  const from = mark ? ` data-follow-from="${escapeHtml(mark)}"` : '';
+  const main = `<h1>Executor log <span class="pill live">live</span></h1><pre data-log${from} class="out">${lineSpans(lines)}</pre>`;
   return pageHtml(ctx, { page: 'log', title: 'Log', main });
 }

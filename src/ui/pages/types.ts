@@ -42,6 +42,8 @@ export interface OutputPage {
   archives: OutputInfo[];
   /** The archive shown (file name or number, as in the URL), or null for the current output. */
   run: string | null;
+  /** Where `lines` end in the followed file (src/ui/snapshot.ts), so the live stream starts there; null: follow from now. */
+  mark?: string | null;
 }
 
 export type { Decision, DecisionKind, OutputInfo, RunRecord, SupervisorInfo, TaskRow };
