@@ -1,5 +1,5 @@
 // The task table ('/'): one row per task, rendered by the same taskRowHtml on the server and in the browser.
-import { formatUptime } from '../../display/format.js';
+import { formatUptime, relativeIn } from '../../display/format.js';
 import { badExit, statusRow, taskStatus } from '../../display/status.js';
 import { pageHtml } from './layout.js';
 import { actionButton, badgeHtml, escapeHtml, RESULT_HTML, taskLink } from './markup.js';
@@ -21,6 +21,19 @@ export function rowSignature(row: TaskRow): string {
   return (h >>> 0).toString(36);
 }
 
+/**
+ * A short reason next to the badge when a task is held back (bull-board's pills): a restart waiting out its backoff,
+ * queued runs, a run the executor killed itself; null when there is nothing to explain.
+ * @example `whyText({ ...row, status: 'backoff', backoffUntil }, now) // 'restart in 12s'`
+ */
+export function whyText(row: TaskRow, now: number): string | null {
+  if (row.status === 'backoff' && row.backoffUntil !== null) return `restart ${relativeIn(row.backoffUntil, now)}`;
+  if (row.queued > 0) return `${row.queued} queued`;
+  if (row.lastKill === 'timeout' && row.status !== 'running') return 'timed out';
+  if (row.lastKill === 'memory') return 'over maxMemory';
+  return null;
+}
+
 function controlsCell(row: TaskRow): string {
   const t = { task: row.name };
   const toggle = row.enabled ? actionButton('disable', t) : actionButton('enable', t);
@@ -37,8 +50,9 @@ export function taskRowHtml(row: TaskRow, now: number, readOnly: boolean): strin
   const name = escapeHtml(row.name);
   const since = row.status === 'running' && row.lastStartedAt !== null ? ` data-since="${escapeHtml(row.lastStartedAt)}"` : '';
   const tags = row.tags.map((t) => `<span class="tag">${escapeHtml(t)}</span>`).join(' ');
+  const why = whyText(row, now);
   return `<tr data-task="${name}" data-status="${escapeHtml(row.status)}" data-tags="${escapeHtml(row.tags.join(' '))}"${row.enabled ? '' : ' data-enabled="false"'} data-sig="${rowSignature(row)}">`
-    + `<td>${taskLink(row.name)}</td><td>${badgeHtml(row.status, taskStatus(row))}</td><td>${escapeHtml(s.pid)}</td>`
+    + `<td>${taskLink(row.name)}</td><td>${badgeHtml(row.status, taskStatus(row))}${why === null ? '' : ` <span class="pill" data-why>${escapeHtml(why)}</span>`}</td><td>${escapeHtml(s.pid)}</td>`
     + `<td data-col="uptime"${since}>${escapeHtml(formatUptime(row, now))}</td><td>${escapeHtml(s.restarts)}</td>`
     + `<td${badExit(row) ? ' class="bad"' : ''}>${escapeHtml(s.lastExit)}</td><td data-col="next">${escapeHtml(s.nextRun)}</td>`
     + `<td>${escapeHtml(s.cpu)}</td><td>${escapeHtml(s.mem)}</td><td>${tags}</td>`
