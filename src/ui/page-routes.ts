@@ -3,7 +3,7 @@ import type { Context, Hono } from 'hono';
 import type { Executor } from '../executor.js';
 import { assertTaskName } from '../task/name.js';
 import { outQuery, taskDetail, upcoming } from './api.js';
-import { renderLogPage, renderOutputPage, renderRunPage, renderTablePage, renderTaskPage, renderUpcomingPage, type PageContext, type RunOutputs } from './pages/index.js';
+import { FIRST_PAINT_ROWS, renderLogPage, renderOutputPage, renderRunPage, renderTablePage, renderTaskPage, renderUpcomingPage, type PageContext, type RunOutputs } from './pages/index.js';
 import type { RunRecord } from '../store/records.js';
 import { logSnapshot, outputSnapshot } from './snapshot.js';
 
@@ -30,7 +30,7 @@ export function registerPages(app: Hono, ex: Executor, context: () => Promise<Pa
     c.header('Cache-Control', 'no-store');
     return c.html(await render(await context()));
   };
-  app.get('/', (c) => html(c, async (ctx) => renderTablePage(ctx, await ex.listTasks())));
+  app.get('/', (c) => html(c, async (ctx) => renderTablePage(ctx, await ex.listTasks(), c.req.query('all') === '1' ? Infinity : FIRST_PAINT_ROWS)));
   app.get('/upcoming', (c) => html(c, async (ctx) => renderUpcomingPage(ctx, await upcoming(ex))));
   app.get('/tasks/:name', (c) => html(c, async (ctx) => renderTaskPage(ctx, await taskDetail(ex, c.req.param('name')))));
   app.get('/tasks/:name/out', (c) => html(c, async (ctx) => {

@@ -21,6 +21,7 @@ export class LiveTable {
   apply(message: TasksMessage): void {
     const now = Date.now();
     const seen = new Set<string>();
+    if (message.full) this.appendTail(message.rows, now);
     for (const row of message.rows) {
       seen.add(row.name);
       this.upsert(row, now);
@@ -43,6 +44,24 @@ export class LiveTable {
     this.index.set(row.name, tr);
     this.filterRow(tr);
     this.addTags(row.tags);
+  }
+
+  // The rows the server left for the script (it renders the first ones, in name order): appended in one piece.
+  private appendTail(rows: readonly TaskRow[], now: number): void {
+    const more = $('[data-more]');
+    if (more !== null) more.hidden = true;
+    let last = '';
+    for (const name of this.index.keys()) if (name > last) last = name;
+    const tail = rows.filter((row) => !this.index.has(row.name) && row.name > last);
+    if (tail.length === 0) return;
+    this.body.insertAdjacentHTML('beforeend', tail.map((row) => taskRowHtml(row, now, this.readOnly)).join(''));
+    const f = this.filters();
+    const added = [...this.body.rows].slice(-tail.length);
+    for (const tr of added) {
+      this.index.set(tr.dataset.task ?? '', tr);
+      this.filterRow(tr, f);
+    }
+    this.addTags([...new Set(tail.flatMap((row) => row.tags))]);
   }
 
   private insert(tr: HTMLTableRowElement, name: string): void {
