@@ -21,11 +21,11 @@ describe('a table of more rows than the server renders', () => {
 
     const page = await kit.page();
     await page.goto(ui.url);
-    await page.waitForFunction((n) => document.querySelectorAll('tr[data-task]').length === n, TASKS, { timeout: T(10_000) });
-    const names = await page.$$eval('tr[data-task]', (rows) => rows.map((r) => r.getAttribute('data-task')));
+    await page.waitForFunction(`document.querySelectorAll('tr[data-task]').length === ${TASKS}`, null, { timeout: T(10_000) });
+    const names = await page.locator('tr[data-task]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-task')));
     expect(names).toEqual(Array.from({ length: TASKS }, (_, i) => name(i)));
     expect(await page.locator('[data-more]').isHidden()).toBe(true);
     await page.selectOption('select[data-filter="tag"]', 'even');
-    await page.waitForFunction((n) => document.querySelectorAll('tr[data-task]:not([hidden])').length === n, Math.ceil(TASKS / 2), { timeout: T(5_000) });
+    await page.waitForFunction(`document.querySelectorAll('tr[data-task]:not([hidden])').length === ${Math.ceil(TASKS / 2)}`, null, { timeout: T(5_000) });
   });
 });
