@@ -160,7 +160,7 @@ async function weigh(url: string, fullHtml: string): Promise<Weight & { js: stri
   };
 }
 
-interface PaintResult { ours: number[]; floor: number[]; oursEnd: number[]; floorEnd: number[]; oursDcl: number[]; floorDcl: number[]; oursAll: number[]; floorAll: number[]; getPage: number[]; getFloor: number[]; getApi: number[]; getApiFloor: number[]; weight: Weight }
+interface PaintResult { ours: number[]; floor: number[]; oursEnd: number[]; floorEnd: number[]; oursDcl: number[]; floorDcl: number[]; oursAll: number[]; floorAll: number[]; pageBytes: number; getPage: number[]; getFloor: number[]; getApi: number[]; getApiFloor: number[]; weight: Weight }
 
 async function firstPaint(browser: Browser): Promise<PaintResult> {
   const dir = tempFolder('dash-paint');
@@ -170,6 +170,7 @@ async function firstPaint(browser: Browser): Promise<PaintResult> {
   try {
     // The floor serves every row in its HTML (what `/?all=1` renders): the page as it stands once ours is complete.
     const html = await getText(`${ui.url}?all=1`);
+    const pageBytes = (await getText(ui.url)).length;
     const weight = await weigh(ui.url, html);
     const saved = join(dir, 'static');
     mkdirSync(saved);
@@ -179,7 +180,7 @@ async function firstPaint(browser: Browser): Promise<PaintResult> {
     writeFileSync(join(saved, 'app.css'), weight.css);
     const floor = await spawnStatic(saved);
     try {
-      const r: PaintResult = { ours: [], floor: [], oursEnd: [], floorEnd: [], oursDcl: [], floorDcl: [], oursAll: [], floorAll: [], getPage: [], getFloor: [], getApi: [], getApiFloor: [], weight };
+      const r: PaintResult = { ours: [], floor: [], oursEnd: [], floorEnd: [], oursDcl: [], floorDcl: [], oursAll: [], floorAll: [], pageBytes, getPage: [], getFloor: [], getApi: [], getApiFloor: [], weight };
       for (let i = -1; i < PAINTS; i++) {
         // The sides alternate, the first of each pair swapped every round; round -1 is the warm-up.
         const order = i % 2 === 0 ? [true, false] : [false, true];
@@ -357,7 +358,7 @@ function paintFigures(p: PaintResult): Figure[] {
   }, {
     figure: `GET / with ${TASKS} tasks (median of ${PAINTS})`, ours: fmtMs(median(p.getPage)), floor: `${fmtMs(median(p.getFloor))} (static)`,
     ratio: `${(median(p.getPage) / median(p.getFloor)).toFixed(1)}×`, goal: 'informational', pass: null,
-    note: `${kb(w.fullRaw)} of HTML (${kb(w.fullGz)} gzipped; sent with content-encoding: ${w.encoding}); ours ${spread(p.getPage)}.`,
+    note: `${kb(p.pageBytes)} of HTML, the first ${FIRST_PAINT_ROWS} rows (every row, /?all=1 and the floor: ${kb(w.fullRaw)}, ${kb(w.fullGz)} gzipped; sent with content-encoding: ${w.encoding}); ours ${spread(p.getPage)}.`,
   }, {
     figure: `GET /api/tasks with ${TASKS} tasks (median of ${PAINTS})`, ours: fmtMs(median(p.getApi)), floor: `${fmtMs(median(p.getApiFloor))} (static)`,
     ratio: `${(median(p.getApi) / median(p.getApiFloor)).toFixed(1)}×`, goal: 'informational', pass: null, note: `ours ${spread(p.getApi)}.`,
