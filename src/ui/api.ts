@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { InvalidOptionError } from '../errors.js';
-import type { Executor } from '../executor.js';
+import type { DashboardSdk } from './sdk.js';
 import { FOLDER_LAYOUT } from '../store/layout.js';
 import type { RunRecord, RunStatus } from '../store/records.js';
 import type { TaskRow } from '../task/rows.js';
@@ -37,7 +37,7 @@ function querySelector(value: string | undefined): number | string | undefined {
 }
 
 /** Reads what `GET /api/tasks/:name` answers with. */
-export async function taskDetail(ex: Executor, name: string): Promise<TaskDetail> {
+export async function taskDetail(ex: DashboardSdk, name: string): Promise<TaskDetail> {
   const nextRuns = await ex.nextRuns(name, TASK_PAGE_NEXT_RUNS); // checks the name first: 400 or 404 before any other read
   const [rows, runs, decisions] = await Promise.all([
     ex.listTasks(),
@@ -54,7 +54,7 @@ export async function taskDetail(ex: Executor, name: string): Promise<TaskDetail
  * task's fire times are computed a few at a time, and more only for tasks that could still fall before the list's
  * cut-off, so 1,000 tasks on a one-minute period cost about as much as the list shown.
  */
-export async function upcoming(ex: Executor, hours: number = DEFAULT_UPCOMING_HOURS): Promise<UpcomingItem[]> {
+export async function upcoming(ex: DashboardSdk, hours: number = DEFAULT_UPCOMING_HOURS): Promise<UpcomingItem[]> {
   const until = Date.now() + hours * 3_600_000;
   const names = (await ex.listTasks()).filter((row) => row.enabled && (row.period !== null || row.cron !== null)).map((row) => row.name);
   const asked = new Map(names.map((name) => [name, FIRST_UPCOMING_BATCH]));
@@ -110,7 +110,7 @@ export function outQuery(q: Record<string, string>): { n: number; options: { run
  * Registers the GET routes of the JSON API on `app`.
  * @example `registerApi(app, ex)`
  */
-export function registerApi(app: Hono, ex: Executor): void {
+export function registerApi(app: Hono, ex: DashboardSdk): void {
   app.get('/api/tasks', async (c) => c.json(await ex.listTasks(c.req.query('tag') === undefined ? {} : { tag: c.req.query('tag')! })));
   app.get('/api/tasks/:name', async (c) => c.json(await taskDetail(ex, c.req.param('name'))));
   app.get('/api/tasks/:name/out', async (c) => {

@@ -1,6 +1,6 @@
 // The dashboard as one Hono app: the guard, the JSON API and its live stream, the controls, the pages and their assets.
 import { Hono, type Context } from 'hono';
-import type { Executor } from '../executor.js';
+import type { DashboardSdk } from './sdk.js';
 import { registerApi } from './api.js';
 import { registerAssets } from './assets.js';
 import { TableFeed } from './changes.js';
@@ -23,7 +23,7 @@ const isApi = (c: Context): boolean => new URL(c.req.url).pathname.startsWith('/
  * under `/api/` and as an error page elsewhere.
  * @example `const { app } = createApp(ex, checkServeOptions({}), null);`
  */
-export function createApp(ex: Executor, options: CheckedServeOptions, token: string | null): DashboardApp {
+export function createApp(ex: DashboardSdk, options: CheckedServeOptions, token: string | null): DashboardApp {
   const app = new Hono();
   const table = new TableFeed(ex);
   const lines = new LineFeeds();

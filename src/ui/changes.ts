@@ -2,7 +2,7 @@
 // changes (fs.watch on tasks/ and runs/) and on a slow poll (cpu, memory, the supervisor's lease), and diffed by row.
 import { watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
-import type { Executor } from '../executor.js';
+import type { DashboardSdk } from './sdk.js';
 import { FOLDER_LAYOUT } from '../store/layout.js';
 import type { SupervisorInfo } from '../supervisor/presence.js';
 import type { TaskRow } from '../task/rows.js';
@@ -32,7 +32,7 @@ type Listener = (change: TableChange) => void;
  * ```
  */
 export class TableFeed {
-  readonly #ex: Executor;
+  readonly #ex: DashboardSdk;
   readonly #listeners = new Set<Listener>();
   readonly #fresh = new Set<Listener>();
   #rows = new Map<string, { json: string; row: TaskRow }>();
@@ -45,7 +45,7 @@ export class TableFeed {
   #running: Promise<void> | null = null;
   #again = false;
 
-  constructor(ex: Executor) {
+  constructor(ex: DashboardSdk) {
     this.#ex = ex;
   }
 

@@ -1,7 +1,7 @@
 // The dashboard's controls: `POST /api/...`, each one SDK call and nothing else (the CLI makes the same calls).
 import type { Context, Hono } from 'hono';
 import { InvalidPayloadError } from '../errors.js';
-import type { Executor } from '../executor.js';
+import type { DashboardSdk } from './sdk.js';
 import type { RunTaskOptions } from '../task/manual.js';
 
 /** Largest request body a control accepts, bytes (the SDK's payload limit is checked after parsing). */
@@ -34,7 +34,7 @@ async function objectBody(c: Context): Promise<Record<string, unknown>> {
  * Registers the POST routes: task start/stop/restart/enable/disable/run, run cancel/save, and event emission.
  * @example `registerControls(app, ex)`
  */
-export function registerControls(app: Hono, ex: Executor): void {
+export function registerControls(app: Hono, ex: DashboardSdk): void {
   const name = (c: Context): string => c.req.param('name')!;
   app.post('/api/tasks/:name/start', async (c) => c.json(await ex.startTask(name(c))));
   app.post('/api/tasks/:name/stop', async (c) => c.json(await ex.stopTask(name(c))));

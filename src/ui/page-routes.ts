@@ -1,6 +1,6 @@
 // The dashboard's pages: each reads what its API route reads and hands it to a pure renderer (src/ui/pages/).
 import type { Context, Hono } from 'hono';
-import type { Executor } from '../executor.js';
+import type { DashboardSdk } from './sdk.js';
 import { assertTaskName } from '../task/name.js';
 import { outQuery, taskDetail, upcoming } from './api.js';
 import { FIRST_PAINT_ROWS, renderLogPage, renderOutputPage, renderRunPage, renderTablePage, renderTaskPage, renderUpcomingPage, type PageContext, type RunOutputs } from './pages/index.js';
@@ -14,7 +14,7 @@ export const LOG_PAGE_LINES = 500;
 /** Lines of output shown on an output page when `n` is not given. */
 export const OUTPUT_PAGE_LINES = 500;
 
-async function runOutputs(ex: Executor, run: RunRecord): Promise<RunOutputs> {
+async function runOutputs(ex: DashboardSdk, run: RunRecord): Promise<RunOutputs> {
   const read = (options: { run: string; step?: string }): Promise<string[]> => ex.readOut(run.task, RUN_PAGE_LINES, options).catch(() => []);
   if (run.steps.length === 0) return { lines: await read({ run: run.runId }) }; // a script run
   const entries = await Promise.all(run.steps.map(async (step) => [step.name, step.status === 'pending' || step.status === 'unprocessed' ? [] : await read({ run: run.runId, step: step.name })] as const));
@@ -25,7 +25,7 @@ async function runOutputs(ex: Executor, run: RunRecord): Promise<RunOutputs> {
  * Registers the HTML routes: `/`, `/upcoming`, `/tasks/:name`, `/tasks/:name/out`, `/runs/:runId`, `/log`.
  * @example `registerPages(app, ex, () => pageContext)`
  */
-export function registerPages(app: Hono, ex: Executor, context: () => Promise<PageContext>): void {
+export function registerPages(app: Hono, ex: DashboardSdk, context: () => Promise<PageContext>): void {
   const html = async (c: Context, render: (ctx: PageContext) => Promise<string> | string): Promise<Response> => {
     c.header('Cache-Control', 'no-store');
     return c.html(await render(await context()));

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { Executor } from '../executor.js';
+import type { DashboardSdk } from './sdk.js';
 import { createApp } from './app.js';
 import { isLoopback, type CheckedServeOptions, type ServeHandle } from './options.js';
 import { ServeError } from './serve-error.js';
@@ -20,7 +20,7 @@ function urlOf(host: string, port: number): string {
  * the given one, or a generated one (in the handle). Rejects with `ServeError` when it cannot listen.
  * @example `const { url, close } = await serveDashboard(ex, checkServeOptions({ port: 0 }));`
  */
-export function serveDashboard(ex: Executor, options: CheckedServeOptions): Promise<ServeHandle> {
+export function serveDashboard(ex: DashboardSdk, options: CheckedServeOptions): Promise<ServeHandle> {
   const token = options.token ?? (isLoopback(options.host) ? null : randomBytes(TOKEN_BYTES).toString('base64url'));
   const dashboard = createApp(ex, options, token);
   return new Promise((resolve, reject) => {

@@ -2,7 +2,7 @@
 // follows from that very point, so a line written between the page's read and the stream's start is shown once.
 import { join } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
-import type { Executor } from '../executor.js';
+import type { DashboardSdk } from './sdk.js';
 import { currentOutputFileName } from '../output/archive.js';
 import { readRunLines } from '../output/files.js';
 import { followFile, notePosition, type FilePosition } from '../output/follow.js';
@@ -36,12 +36,12 @@ export function parseMark(text: string, option: string): FilePosition | null {
 }
 
 /** The current output file of a script task. */
-export function outputFile(ex: Executor, name: string): string {
+export function outputFile(ex: DashboardSdk, name: string): string {
   return join(ex.folder, currentOutputFileName(name));
 }
 
 /** The executor log file. */
-export function logFile(ex: Executor): string {
+export function logFile(ex: DashboardSdk): string {
   return join(ex.folder, FOLDER_LAYOUT.log);
 }
 
@@ -49,7 +49,7 @@ export function logFile(ex: Executor): string {
  * The last `n` lines of a script task's current output (as `readOut`), and the point they end at.
  * @example `const { lines, mark } = await outputSnapshot(ex, 'web', 500);`
  */
-export async function outputSnapshot(ex: Executor, name: string, n: number): Promise<Snapshot> {
+export async function outputSnapshot(ex: DashboardSdk, name: string, n: number): Promise<Snapshot> {
   const file = outputFile(ex, name);
   const at = notePosition(file);
   return { lines: at === null ? [] : await readRunLines(file, n, false, at.size), mark: formatMark(at) };
@@ -59,7 +59,7 @@ export async function outputSnapshot(ex: Executor, name: string, n: number): Pro
  * The last `n` lines of the executor log (as `readLog`), and the point they end at.
  * @example `const { lines, mark } = await logSnapshot(ex, 500);`
  */
-export async function logSnapshot(ex: Executor, n: number): Promise<Snapshot> {
+export async function logSnapshot(ex: DashboardSdk, n: number): Promise<Snapshot> {
   await ex.readLog(0); // flushes this process's queued lines
   const file = logFile(ex);
   const at = notePosition(file);

@@ -2,7 +2,7 @@
 // the output of the task a page follows (`?follow=NAME`), across restarts.
 import type { Context } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
-import type { Executor } from '../executor.js';
+import type { DashboardSdk } from './sdk.js';
 import type { FilePosition } from '../output/follow.js';
 import { assertTaskName } from '../task/name.js';
 import type { TableChange, TableFeed } from './changes.js';
@@ -15,7 +15,7 @@ export const PING_MS = 15_000;
 export const LOG_POLL_MS = 200;
 
 /** What the stream route needs: the Executor, the shared feeds, and the server's closing signal. */
-export interface StreamDeps { ex: Executor; table: TableFeed; lines: LineFeeds; closing: AbortSignal }
+export interface StreamDeps { ex: DashboardSdk; table: TableFeed; lines: LineFeeds; closing: AbortSignal }
 
 // Writes in order, one at a time; a write to a closed stream ends the queue quietly.
 function writer(stream: SSEStreamingApi): (event: string, data: unknown) => void {
