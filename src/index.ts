@@ -46,5 +46,5 @@ export type { StatusRow } from './display/status.js';
 export { DEFAULT_WATCH_INTERVAL_MS, MIN_WATCH_INTERVAL_MS, type WatchOptions } from './display/watch.js';
 export { ServeError } from './ui/serve-error.js';
 export { DEFAULT_UI_PORT, DEFAULT_UI_HOST, type ServeOptions, type ServeHandle } from './ui/options.js';
-export type { TaskDetail, UpcomingItem } from './ui/api.js';
+export type { TaskDetail, UpcomingItem } from './ui/types.js';
 export type { Decision, DecisionKind } from './ui/decisions.js';

@@ -4,9 +4,9 @@ import type { Hono } from 'hono';
 import { InvalidOptionError } from '../errors.js';
 import type { DashboardSdk } from './sdk.js';
 import { FOLDER_LAYOUT } from '../store/layout.js';
-import type { RunRecord, RunStatus } from '../store/records.js';
-import type { TaskRow } from '../task/rows.js';
-import { readTaskDecisions, type Decision } from './decisions.js';
+import type { RunStatus } from '../store/records.js';
+import { readTaskDecisions } from './decisions.js';
+import type { TaskDetail, UpcomingItem } from './types.js';
 
 /** Runs listed on a task page (and its history chart). */
 export const TASK_PAGE_RUNS = 50;
@@ -21,10 +21,7 @@ export const MAX_UPCOMING_ITEMS = 1_000;
 /** Fire times asked of each task at first; doubled for the tasks that may have more before the list's cut-off. */
 export const FIRST_UPCOMING_BATCH = 8;
 
-/** `GET /api/tasks/:name`: the task's row (its settings and state), its next fire times, its last runs and decisions. */
-export interface TaskDetail { task: TaskRow; nextRuns: string[]; runs: RunRecord[]; decisions: Decision[] }
-/** One scheduled run of the next hours, as `GET /api/upcoming` and the Upcoming page list them. */
-export interface UpcomingItem { task: string; at: string }
+export type { TaskDetail, UpcomingItem } from './types.js';
 
 /** A query number: digits become a number; anything else is handed on as given, for the SDK to refuse with its own message. */
 export function queryNumber(value: string | undefined): number | string | undefined {

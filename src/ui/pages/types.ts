@@ -15,22 +15,7 @@ export interface PageContext {
   supervisor: SupervisorInfo | null;
 }
 
-/** One scheduled run of the next hours (`GET /api/upcoming`). */
-export interface UpcomingItem {
-  task: string;
-  /** Fire time, ISO. */
-  at: string;
-}
-
-/** A task page's data: exactly the JSON of `GET /api/tasks/:name`. */
-export interface TaskDetail {
-  task: TaskRow;
-  /** The next 5 fire times, ISO. */
-  nextRuns: string[];
-  /** Newest first, at most 50. */
-  runs: RunRecord[];
-  decisions: Decision[];
-}
+export type { TaskDetail, UpcomingItem } from '../types.js';
 
 /** A run page's output: a script run's lines, or each step's (last 200 lines each). */
 export type RunOutputs = { lines: string[] } | { steps: Record<string, string[]> };
