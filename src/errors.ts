@@ -38,7 +38,11 @@ export type ExecutorErrorCode =
   | 'ERR_NO_SPACE'
   | 'ERR_READ_ONLY'
   | 'ERR_FOLDER'
-  | 'ERR_SERVE';
+  | 'ERR_SERVE'
+  | 'ERR_DEPENDENCY_CYCLE'
+  | 'ERR_HAS_DEPENDENTS'
+  | 'ERR_ENV_FILE'
+  | 'ERR_PERMISSION';
 
 // How much of a bad value an error message shows.
 const MAX_SHOWN_CHARS = 120;

@@ -14,6 +14,8 @@ export interface ExitEvent {
   timedOut: boolean;
   /** Why the executor itself stopped the run (`'timeout'`, `'memory'`, `'replace'`), or null. */
   killedFor: KillReason | null;
+  /** With `killedFor: 'limit'`: the limit's name where it can be known, else null. */
+  limit?: string | null;
 }
 /** Payload of `restart`: an infinite-loop task was restarted (a `start` event is emitted too). */
 export interface RestartEvent { name: string; runId: string; pid: number; restarts: number }

@@ -48,3 +48,4 @@ export { ServeError } from './ui/serve-error.js';
 export { DEFAULT_UI_PORT, DEFAULT_UI_HOST, type ServeOptions, type ServeHandle } from './ui/options.js';
 export type { TaskDetail, UpcomingItem } from './ui/types.js';
 export type { Decision, DecisionKind } from './ui/decisions.js';
+export * from './errors/task.js';

@@ -9,10 +9,10 @@ export type { ProgramCursor, ProgramDef, RunStatus, SavedRun, StepRecord, StepSp
 export const FORMAT_VERSION = 1;
 
 /** A task's status, as shown by `listTasks()`. */
-export type TaskStatus = 'idle' | 'running' | 'backoff' | 'scheduled' | 'succeeded' | 'failed' | 'stopped';
+export type TaskStatus = 'idle' | 'running' | 'backoff' | 'scheduled' | 'succeeded' | 'failed' | 'stopped' | 'waiting';
 
 /** What caused a run. */
-export type RunTrigger = 'manual' | 'restart' | 'schedule' | 'catch-up' | 'event';
+export type RunTrigger = 'manual' | 'restart' | 'schedule' | 'catch-up' | 'event' | 'chain';
 
 /** A task's definition, as given to `addTask` (paths resolved, interpreter resolved). */
 export interface TaskSpec {
@@ -86,6 +86,59 @@ export interface TaskSpec {
   keepRuns: number;
   tags: string[];
   description: string | null;
+  // Issue 16 (docs/internal/issue16-contract.md); absent in records written before them.
+  /** Tasks that must be running and ready before this one starts. @defaultValue [] */
+  dependsOn?: string[];
+  /** When this task counts as ready for its dependents. @defaultValue `{ kind: 'afterMs', ms: 1000 }` */
+  ready?: ReadySpec;
+  /** How long a dependent's start waits for this task to be ready, ms. @defaultValue 30000 */
+  readyTimeoutMs?: number;
+  /** Restart this task when a dependency restarts (under a supervisor). @defaultValue false */
+  restartWith?: boolean;
+  /** Runs of other tasks whose end starts one run of this one. @defaultValue [] */
+  after?: ChainLink[];
+  /** Longest chain of runs started by chains before one is refused. @defaultValue 10 */
+  maxChainDepth?: number;
+  /** Env files read at each start, relative to `wd`; `env` overrides them. @defaultValue [] */
+  envFiles?: EnvFileRef[];
+  /** Env names never written in clear (besides the names matching SECRET_ENV_PATTERN). @defaultValue [] */
+  secretEnv?: string[];
+  /** Run as this user (root supervisors only), or null. */
+  user?: string | null;
+  /** Run with this group (root supervisors only), or null. */
+  group?: string | null;
+  /** Kernel limits applied with `ulimit` before the script starts, or null. */
+  limits?: ProcessLimits | null;
+  /** Scheduling priority (`nice`), −20 to 19, or null. */
+  nice?: number | null;
+}
+
+/** A `ready` check, as stored: a regular expression as its source and flags. */
+export type ReadySpec =
+  | { kind: 'afterMs'; ms: number }
+  | { kind: 'line'; source: string; flags: string }
+  | { kind: 'port'; port: number }
+  | { kind: 'file'; path: string };
+
+/** When a chain fires: the upstream run succeeded, failed, or ended either way. */
+export type ChainOn = 'success' | 'failure' | 'end';
+
+/** One `after` entry: a run of `task` ending as `on` says starts a run of this task. */
+export interface ChainLink { task: string; on: ChainOn }
+
+/** One env file of a task: its path as given (relative to `wd`), and whether a missing file is ignored. */
+export interface EnvFileRef { path: string; optional: boolean }
+
+/** Kernel limits of a run (`ulimit`), each optional. */
+export interface ProcessLimits {
+  /** Address space, bytes (`ulimit -v`). */
+  memoryBytes?: number;
+  /** CPU time, seconds (`ulimit -t`): SIGXCPU, then SIGKILL. */
+  cpuSeconds?: number;
+  /** Open file descriptors (`ulimit -n`). */
+  openFiles?: number;
+  /** Processes of the user (`ulimit -u`). */
+  processes?: number;
 }
 
 /** `catchUp` policy values. */
@@ -95,7 +148,7 @@ export type OverlapPolicy = 'skip' | 'queue' | 'replace' | 'allow';
 /** `stderr` option values. */
 export type StderrMode = 'merge' | 'separate';
 /** Why a run was stopped by the executor itself. */
-export type KillReason = 'timeout' | 'memory' | 'replace' | 'cancel';
+export type KillReason = 'timeout' | 'memory' | 'replace' | 'cancel' | 'limit';
 
 export { TASK_DEFAULTS } from './defaults.js';
 // The defaults must fit the spec's field types.
@@ -189,6 +242,8 @@ export interface TaskState {
   failing: boolean;
   /** Why the executor stopped the last run itself, or null. */
   lastKill: KillReason | null;
+  /** Why a `waiting` task waits (its dependencies), or null. Absent in older records. */
+  waitingFor?: string | null;
   /** Output files of saved script runs: never pruned. */
   pinned: string[];
   /** Ids of the last events handled for this task, so an event never starts it twice. */
@@ -235,6 +290,10 @@ export interface RunRecord {
   timedOut: boolean;
   /** Why the executor stopped the run itself (`'timeout'`, `'memory'`, `'replace'`), or null. */
   killedFor: KillReason | null;
+  /** With `killedFor: 'limit'`: which of the task's `limits` (`'cpuSeconds'`, `'memory'`, `'openFiles'`, `'processes'`), when it can be known. Absent in older records. */
+  limit?: string | null;
+  /** A chain run's upstream run (trigger `chain`). Absent otherwise. */
+  upstream?: { task: string; runId: string; exitCode: number | null; depth: number } | null;
   /** Where the run is. */
   status: RunStatus;
   /** When the run was created (queued or started), ISO. */

@@ -11,12 +11,15 @@ import { assertTimezone, parseStart } from '../schedule/start.js';
 import type { TaskSpec } from '../store/records.js';
 import { resolveInterpreter, type InterpreterMap } from './interpreter.js';
 import { assertTaskName } from './name.js';
+import { checkRelationOptions, type RelationOptions } from './options-deps.js';
+import { checkEnvOptions, type EnvOptions } from './options-env.js';
+import { checkProcessOptions, type ProcessOptions } from './options-process.js';
 import { checkPolicyOptions, checkRunOptions } from './run-options.js';
 
 export { checkArgs, checkEnv } from '../program/options.js';
 
 /** Options of `addTask`. */
-export interface AddTaskOptions {
+export interface AddTaskOptions extends RelationOptions, EnvOptions, ProcessOptions {
   /**
    * Working directory of the script; the script path is resolved against it.
    * @defaultValue `process.cwd()` at the time of `addTask`
@@ -137,6 +140,7 @@ const COMMON_OPTIONS = [
   'wd', 'env', 'args', 'interpreter', 'infiniteLoop', 'period', 'start', 'timezone', 'maxRestarts', 'replace',
   'cron', 'catchUp', 'maxCatchUp', 'overlap', 'jitter', 'timeout', 'header', 'timestamps', 'stderr', 'maxOutputBytes', 'maxArchiveBytes', 'maxMemory', 'alert',
   'steps', 'config', 'retries', 'retryExitCodes', 'skipExitCodes', 'retryDelay', 'on', 'concurrency', 'keepRuns', 'tags', 'description', 'keepOrphans',
+  'dependsOn', 'ready', 'readyTimeout', 'restartWith', 'after', 'maxChainDepth', 'envFile', 'secretEnv', 'user', 'group', 'limits', 'nice',
 ];
 /** Options of `addTask(name, script, options)`. */
 const KNOWN_OPTIONS = new Set(COMMON_OPTIONS);
@@ -236,9 +240,10 @@ export function buildTaskSpec(name: unknown, script: unknown, options: unknown, 
     ? checkProgramOptions(o, { wd, timeoutMs: runOptions.timeoutMs, interpreters })
     : checkScriptProgramFields(o);
   const extras = checkTaskExtras(o, scriptPath === null);
+  const relations = { ...checkRelationOptions(o), ...checkEnvOptions(o), ...checkProcessOptions(o) };
   const { command, label } = scriptPath === null ? { command: [], label: null } : resolveInterpreter(resolve(wd, scriptPath), o.interpreter, interpreters, wd);
   return {
-    ...policies, ...runOptions, ...program, ...extras,
+    ...policies, ...runOptions, ...program, ...extras, ...relations,
     name, script: scriptPath ?? '', wd, env, args, interpreter: label, command,
     infiniteLoop: (o.infiniteLoop as boolean | undefined) ?? scriptPath !== null,
     ...schedule,

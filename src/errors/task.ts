@@ -1,0 +1,54 @@
+// Errors of task relations and of the process a run becomes: dependency cycles, dependents, env files, permissions.
+import { ExecutorError, formatValue } from '../errors.js';
+
+/**
+ * `dependsOn` would make a cycle (a task waiting, through others or at once, for itself). Nothing was written.
+ * @example `catch (e) { if (e instanceof DependencyCycleError) console.log(e.cycle.join(' → ')); }`
+ */
+export class DependencyCycleError extends ExecutorError {
+  /** The cycle, first name repeated last: `['api', 'db', 'api']`. */
+  readonly cycle: readonly string[];
+  constructor(cycle: readonly string[]) {
+    super('ERR_DEPENDENCY_CYCLE', `Expected \`dependsOn\` to make no cycle, got ${cycle.map((n) => JSON.stringify(n)).join(' → ')}.`);
+    this.cycle = cycle;
+  }
+}
+
+/**
+ * `removeTask` of a task that others depend on (`dependsOn`) or chain after (`after`), without `{ force: true }`.
+ * @example `await ex.removeTask('db', { force: true }) // after ERR_HAS_DEPENDENTS`
+ */
+export class DependentsError extends ExecutorError {
+  /** The tasks that name it. */
+  readonly dependents: readonly string[];
+  constructor(task: string, dependents: readonly string[]) {
+    super('ERR_HAS_DEPENDENTS', `Expected ${formatValue(task)} to be a task no other task depends on, got ${dependents.map((n) => JSON.stringify(n)).join(', ')} depending on it: remove them first, or pass { force: true }.`);
+    this.dependents = dependents;
+  }
+}
+
+/**
+ * A task's `envFile` is missing (and not `optional`) or cannot be read, at start. The run was not spawned.
+ * @example `await ex.addTask('api', 'api.js', { envFile: { path: '.env.local', optional: true } })`
+ */
+export class EnvFileError extends ExecutorError {
+  /** Absolute path of the env file. */
+  readonly file: string;
+  constructor(file: string, problem: string, cause?: unknown) {
+    super('ERR_ENV_FILE', `Expected ${formatValue(file)} to be a readable env file, got ${problem}.`, { cause });
+    this.file = file;
+  }
+}
+
+/**
+ * The Executor's process may not do what the task asks: run as another `user` or `group` without being root.
+ * @example `await ex.addTask('svc', 'svc.sh', { user: 'nobody' }) // as root only`
+ */
+export class PermissionError extends ExecutorError {
+  /** What was asked, e.g. `user "svc"`. */
+  readonly what: string;
+  constructor(what: string, problem: string) {
+    super('ERR_PERMISSION', `Expected to be allowed to run as ${what}, got ${problem}.`);
+    this.what = what;
+  }
+}
