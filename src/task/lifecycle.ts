@@ -1,4 +1,5 @@
 // addTask / removeTask / startTask: each one locked mutation of a task record.
+import { keepSecrets, separateSecrets } from './secrets.js';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CorruptRecordError } from '../errors.js';
@@ -36,10 +37,12 @@ export interface StartResult {
 
 /** Registers (or, with `replace`, updates) a task. */
 export async function addTask(rt: Runtime, name: unknown, script: unknown, options: AddTaskOptions | undefined): Promise<TaskRow> {
-  const spec = buildTaskSpec(name, script, options, rt.interpreters, rt.now());
+  // Secret env values never reach the folder: the record holds `***`, the values are kept apart (task/secrets.ts).
+  const { spec, secrets } = separateSecrets(buildTaskSpec(name, script, options, rt.interpreters, rt.now()));
   const replace = addTaskArguments(script, options).options?.replace === true;
   const outcome = await rt.store.mutateTask(spec.name, async (current) => {
     if (current && !replace) return { record: null, result: { record: current, skipped: true } };
+    await keepSecrets(rt, spec.name, secrets); // before the record that relies on them
     const state = current ? { ...current.state } : initialState();
     if (current && scheduleOn(state)) {
       state.lastScheduledAt = lastSlotIso(spec, rt.now());
