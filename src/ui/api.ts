@@ -2,10 +2,12 @@
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { InvalidOptionError } from '../errors.js';
+import { DEFAULT_READ_OUT_LINES } from '../task/read-options.js';
 import type { DashboardSdk } from './sdk.js';
 import { FOLDER_LAYOUT } from '../store/layout.js';
 import type { RunStatus } from '../store/records.js';
 import { readTaskDecisions } from './decisions.js';
+import { MAX_UPCOMING_SHOWN } from './pages/upcoming.js';
 import type { TaskDetail, UpcomingItem } from './types.js';
 
 /** Runs listed on a task page (and its history chart). */
@@ -17,7 +19,7 @@ export const DEFAULT_LOG_LINES = 200;
 /** How far ahead `GET /api/upcoming` looks when `hours` is not given. */
 export const DEFAULT_UPCOMING_HOURS = 24;
 /** The most runs the upcoming list holds (1,000 tasks every minute would fill a day with 1.44 million). */
-export const MAX_UPCOMING_ITEMS = 1_000;
+export const MAX_UPCOMING_ITEMS = MAX_UPCOMING_SHOWN;
 /** Fire times asked of each task at first; doubled for the tasks that may have more before the list's cut-off. */
 export const FIRST_UPCOMING_BATCH = 8;
 
@@ -25,7 +27,12 @@ export type { TaskDetail, UpcomingItem } from './types.js';
 
 /** A query number: digits become a number; anything else is handed on as given, for the SDK to refuse with its own message. */
 export function queryNumber(value: string | undefined): number | string | undefined {
-  return value === undefined ? undefined : /^\d{1,15}$/.test(value) ? Number(value) : value;
+  return value === undefined || value === '' ? undefined : /^\d{1,15}$/.test(value) ? Number(value) : value;
+}
+
+/** A query with its empty values left out (`?task=&limit=5` is `{ limit: '5' }`): an empty value means "not given". */
+export function givenQuery(q: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(q).filter(([, v]) => v !== ''));
 }
 
 /** `?run=`: a number (an archive, or the Nth run back) or a run id / archive name. */
@@ -84,7 +91,8 @@ export function checkHours(value: string | undefined): number {
 }
 
 /** The options of `GET /api/runs` from its query. */
-export function runsQuery(q: Record<string, string>): { task?: string; status?: RunStatus; limit?: number; saved?: boolean } {
+export function runsQuery(query: Record<string, string>): { task?: string; status?: RunStatus; limit?: number; saved?: boolean } {
+  const q = givenQuery(query);
   const options: Record<string, unknown> = {};
   if (q.task !== undefined) options.task = q.task;
   if (q.status !== undefined) options.status = q.status;
@@ -94,13 +102,14 @@ export function runsQuery(q: Record<string, string>): { task?: string; status?: 
 }
 
 /** The `readOut` arguments of `GET /api/tasks/:name/out` from its query. */
-export function outQuery(q: Record<string, string>): { n: number; options: { run?: number | string; stream?: 'stdout' | 'stderr'; step?: string } } {
+export function outQuery(query: Record<string, string>): { n: number; options: { run?: number | string; stream?: 'stdout' | 'stderr'; step?: string } } {
+  const q = givenQuery(query);
   const options: Record<string, unknown> = {};
   const run = querySelector(q.run);
   if (run !== undefined) options.run = run;
   if (q.stream !== undefined) options.stream = q.stream;
   if (q.step !== undefined) options.step = q.step;
-  return { n: (queryNumber(q.n) ?? 50) as number, options };
+  return { n: (queryNumber(q.n) ?? DEFAULT_READ_OUT_LINES) as number, options };
 }
 
 /**
@@ -108,7 +117,10 @@ export function outQuery(q: Record<string, string>): { n: number; options: { run
  * @example `registerApi(app, ex)`
  */
 export function registerApi(app: Hono, ex: DashboardSdk): void {
-  app.get('/api/tasks', async (c) => c.json(await ex.listTasks(c.req.query('tag') === undefined ? {} : { tag: c.req.query('tag')! })));
+  app.get('/api/tasks', async (c) => {
+    const { tag } = givenQuery(c.req.query());
+    return c.json(await ex.listTasks(tag === undefined ? {} : { tag }));
+  });
   app.get('/api/tasks/:name', async (c) => c.json(await taskDetail(ex, c.req.param('name'))));
   app.get('/api/tasks/:name/out', async (c) => {
     const { n, options } = outQuery(c.req.query());
@@ -118,6 +130,6 @@ export function registerApi(app: Hono, ex: DashboardSdk): void {
   app.get('/api/runs', async (c) => c.json(await ex.listRuns(runsQuery(c.req.query()))));
   app.get('/api/runs/:runId', async (c) => c.json(await ex.getRun(c.req.param('runId'))));
   app.get('/api/log', async (c) => c.json(await ex.readLog((queryNumber(c.req.query('n')) ?? DEFAULT_LOG_LINES) as number)));
-  app.get('/api/upcoming', async (c) => c.json(await upcoming(ex, checkHours(c.req.query('hours')))));
+  app.get('/api/upcoming', async (c) => c.json(await upcoming(ex, checkHours(givenQuery(c.req.query()).hours))));
   app.get('/api/supervisor', async (c) => c.json(await ex.getSupervisor()));
 }

@@ -24,7 +24,8 @@ const isApi = (c: Context): boolean => new URL(c.req.url).pathname.startsWith('/
  * @example `const { app } = createApp(ex, checkServeOptions({}), null);`
  */
 export function createApp(ex: DashboardSdk, options: CheckedServeOptions, token: string | null): DashboardApp {
-  const app = new Hono();
+  // `//api/tasks` is `/api/tasks` (a base URL joined with a leading slash), never a protocol-relative path.
+  const app = new Hono({ getPath: (request) => new URL(request.url).pathname.replace(/\/{2,}/g, '/') });
   const table = new TableFeed(ex);
   const lines = new LineFeeds();
   const closing = new AbortController();

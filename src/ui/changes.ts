@@ -1,6 +1,6 @@
 // The task table as a feed of changes, for the dashboard's live pages: re-listed when a record or an exit file
 // changes (fs.watch on tasks/ and runs/) and on a slow poll (cpu, memory, the supervisor's lease), and diffed by row.
-import { watch, type FSWatcher } from 'node:fs';
+import { readdirSync, watch, type Dirent, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { DashboardSdk } from './sdk.js';
 import { FOLDER_LAYOUT } from '../store/layout.js';
@@ -21,6 +21,17 @@ export const SUPERVISOR_POLL_MS = 1_000;
 export interface TableChange { rows: TaskRow[]; removed: string[]; full: boolean; supervisor: SupervisorInfo | null; supervisorChanged: boolean }
 
 type Listener = (change: TableChange) => void;
+
+// The files in runs/<task>/ whose change may change the table: exit files and ledger records.
+const RUN_FILE = /\.(exit|json)$/;
+
+function safeReaddir(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
 
 /**
  * Watches the folder while at least one listener is subscribed; each listener gets a full change first, then the
@@ -85,15 +96,18 @@ export class TableFeed {
   }
 
   #start(): void {
-    for (const [dir, recursive] of [[FOLDER_LAYOUT.tasks, false], [FOLDER_LAYOUT.runs, true]] as const) {
-      try {
-        const watcher = watch(join(this.#ex.folder, dir), { recursive, persistent: false }, () => this.#changed());
-        watcher.on('error', () => undefined);
-        this.#watchers.push(watcher);
-      } catch {
-        // No such folder yet, or no inotify: the poll still sees every change, later.
-      }
-    }
+    this.#watch(join(this.#ex.folder, FOLDER_LAYOUT.tasks), () => this.#changed());
+    // runs/<task>/: a run's exit file (<runId>.exit) and ledger record (<runId>.json) land there; a program step's
+    // output, one level deeper, does not concern the table. New task folders get a watcher as they appear.
+    const runs = join(this.#ex.folder, FOLDER_LAYOUT.runs);
+    const watched = new Set<string>();
+    const watchTask = (name: string): void => {
+      if (watched.has(name)) return;
+      watched.add(name);
+      this.#watch(join(runs, name), (file) => { if (file === null || RUN_FILE.test(file)) this.#changed(); });
+    };
+    this.#watch(runs, (file) => { if (file !== null && !file.startsWith('.')) watchTask(file); });
+    for (const entry of safeReaddir(runs)) if (entry.isDirectory()) watchTask(entry.name);
     this.#poll = setInterval(() => this.refresh(), TABLE_POLL_MS);
     this.#poll.unref();
     this.#leasePoll = setInterval(() => void this.#checkLease(), SUPERVISOR_POLL_MS);
@@ -104,6 +118,17 @@ export class TableFeed {
   async #checkLease(): Promise<void> {
     const supervisor = await this.#ex.getSupervisor().catch(() => undefined);
     if (supervisor !== undefined && this.#supervisor !== undefined && JSON.stringify(supervisor) !== this.#supervisor) this.refresh();
+  }
+
+  // One directory's watcher (not recursive); a folder that cannot be watched is left to the poll.
+  #watch(dir: string, onEvent: (file: string | null) => void): void {
+    try {
+      const watcher = watch(dir, { persistent: false }, (_event, file) => onEvent(file === null ? null : String(file)));
+      watcher.on('error', () => undefined);
+      this.#watchers.push(watcher);
+    } catch {
+      // No such folder yet, no inotify, or out of watches: the poll still sees every change, later.
+    }
   }
 
   #stop(): void {

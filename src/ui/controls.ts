@@ -12,6 +12,8 @@ export const MAX_BODY_BYTES = 1_048_576;
  * `InvalidPayloadError` (400).
  */
 export async function jsonBody(c: Context): Promise<unknown> {
+  const declared = Number(c.req.header('content-length') ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new InvalidPayloadError('body', `JSON of at most ${MAX_BODY_BYTES} bytes`, `${declared} bytes`); // refused unread
   const text = await c.req.text();
   if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new InvalidPayloadError('body', `JSON of at most ${MAX_BODY_BYTES} bytes`, `${Buffer.byteLength(text)} bytes`);
   if (text.trim() === '') return undefined;
@@ -44,5 +46,5 @@ export function registerControls(app: Hono, ex: DashboardSdk): void {
   app.post('/api/tasks/:name/run', async (c) => c.json({ runId: await ex.runTask(name(c), (await objectBody(c)) as RunTaskOptions) }));
   app.post('/api/runs/:runId/cancel', async (c) => c.json(await ex.cancelRun(c.req.param('runId'))));
   app.post('/api/runs/:runId/save', async (c) => c.json(await ex.saveRun(c.req.param('runId'), (await objectBody(c)) as { name: string; description?: string })));
-  app.post('/api/events/:type', async (c) => c.json({ runIds: await ex.emitEvent(c.req.param('type'), await jsonBody(c)) }));
+  app.post('/api/events/:type', async (c) => c.json(await ex.emitEvent(c.req.param('type'), await jsonBody(c)))); // as `emit --json`
 }

@@ -43,14 +43,14 @@ export function registerPages(app: Hono, ex: DashboardSdk, context: () => Promis
     // A script's current output is shown up to a noted point, and followed from it (a program's steps: from now).
     const script = followed && (await ex.listTasks()).find((row) => row.name === name)?.steps === null;
     const { lines, mark } = script ? await outputSnapshot(ex, name, n) : { lines: await ex.readOut(name, n, options), mark: null };
-    return renderOutputPage(ctx, { name, lines, archives, run: options.run === undefined ? null : String(options.run), mark });
+    return renderOutputPage(ctx, { name, lines, archives, run: options.run === undefined ? null : String(options.run), mark, follow: followed });
   }));
   app.get('/runs/:runId', (c) => html(c, async (ctx) => {
     const run = await ex.getRun(c.req.param('runId'));
     return renderRunPage(ctx, run, await runOutputs(ex, run));
   }));
   app.get('/log', (c) => html(c, async (ctx) => {
-    const { lines, mark } = await logSnapshot(ex, LOG_PAGE_LINES);
-    return renderLogPage(ctx, lines, mark);
+    const [{ lines, mark }, rows] = await Promise.all([logSnapshot(ex, LOG_PAGE_LINES), ex.listTasks()]);
+    return renderLogPage(ctx, lines, mark, new Set(rows.map((row) => row.name)));
   }));
 }

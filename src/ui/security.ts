@@ -39,24 +39,23 @@ function bearer(c: Context): string | undefined {
   return match?.[1];
 }
 
-// A page opened with `?token=`: the token moves into an HttpOnly cookie and out of the address bar.
-function tokenInQuery(c: Context, token: string): Response | null {
-  if (c.req.method !== 'GET' || !sameToken(c.req.query('token'), token)) return null;
+// A page opened with `?token=`: the answer sets the HttpOnly cookie that carries it from then on (the page's script
+// then takes the token out of the address bar). True when the query held the token.
+function tokenInQuery(c: Context, token: string): boolean {
+  if (c.req.method !== 'GET' || !sameToken(c.req.query('token'), token)) return false;
   setCookie(c, TOKEN_COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/' });
-  const url = new URL(c.req.url);
-  url.searchParams.delete('token');
-  c.header('Location', `${url.pathname}${url.search}`);
-  return c.body(null, 303);
+  return true;
 }
 
 /**
  * The middleware that guards every route, in order: security headers; the `Host` check when bound to loopback;
- * the token when one is required (`?token=` on a GET sets the cookie and redirects); on POST the custom header, then
+ * the token when one is required (`?token=` on a GET is accepted and sets the cookie); on POST the custom header, then
  * read-only mode. A refusal throws `HttpRefusal` (401/403), answered by the app's error handler.
  * @example `app.use('*', guard(checked, token))`
  */
 export function guard(options: CheckedServeOptions, token: string | null): MiddlewareHandler {
   const loopback = isLoopback(options.host);
+  const hosts = new Set([...LOOPBACK_HOSTS, options.host.toLowerCase()]);
   return async (c, next) => {
     c.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     c.header('X-Content-Type-Options', 'nosniff');
@@ -64,14 +63,12 @@ export function guard(options: CheckedServeOptions, token: string | null): Middl
     c.header('X-Frame-Options', 'DENY');
     c.header('Cache-Control', 'no-store'); // live data; the assets say otherwise
     const host = c.req.header('host');
-    if (loopback && (host === undefined || !LOOPBACK_HOSTS.includes(hostName(host)))) {
-      throw new HttpRefusal(403, 'ERR_FORBIDDEN_HOST', `Expected the Host header to be localhost, 127.0.0.1 or [::1], got ${JSON.stringify(host ?? null)}.`);
+    if (loopback && (host === undefined || !hosts.has(hostName(host)))) {
+      throw new HttpRefusal(403, 'ERR_FORBIDDEN_HOST', `Expected the Host header to be ${[...hosts].map((h) => (h.includes(':') ? `[${h}]` : h)).join(', ')}, got ${JSON.stringify(host ?? null)}.`);
     }
     // The script and style sheet are the package's own static code: the token page needs them before any token.
     const authorized = token === null || sameToken(bearer(c), token) || (c.req.method === 'GET' && c.req.path.startsWith(ASSETS_PATH));
-    if (token !== null && !authorized) {
-      const moved = tokenInQuery(c, token);
-      if (moved) return moved;
+    if (token !== null && !authorized && !tokenInQuery(c, token)) {
       if (!sameToken(getCookie(c, TOKEN_COOKIE), token)) throw new HttpRefusal(401, 'ERR_UNAUTHORIZED', 'Expected a token (Authorization: Bearer <token>, or open the page once with ?token=<token>), got none or a wrong one.');
     }
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {

@@ -380,17 +380,17 @@ describe('POST controls', () => {
     const ui = await kit.serve(ex);
 
     const payload = { path: '/data/in.csv', rows: 3 };
-    const { runIds } = ok(await ui.post<{ runIds: string[] }>('/api/events/file-arrived', payload));
+    const runIds = ok(await ui.post<string[]>('/api/events/file-arrived', payload)); // as `executor emit --json`
     expect(runIds).toHaveLength(2);
     const runs = await Promise.all(runIds.map((id) => ex.waitRun(id, { timeout: T(20_000) })));
     expect(runs.map((r) => r.task).sort()).toEqual(['sub1', 'sub2']);
     for (const r of runs) expect(r).toMatchObject({ trigger: 'event', event: 'file-arrived', status: 'succeeded', data: payload });
     expect(await ex.listRuns({ task: 'bystander' })).toEqual([]);
 
-    const empty = ok(await ui.post<{ runIds: string[] }>('/api/events/other'));
-    expect(empty.runIds).toHaveLength(2);
-    for (const id of empty.runIds) await ex.waitRun(id, { timeout: T(20_000) });
-    expect(ok(await ui.post<{ runIds: string[] }>('/api/events/nobody.listens', { a: 1 }))).toEqual({ runIds: [] });
+    const empty = ok(await ui.post<string[]>('/api/events/other'));
+    expect(empty).toHaveLength(2);
+    for (const id of empty) await ex.waitRun(id, { timeout: T(20_000) });
+    expect(ok(await ui.post<string[]>('/api/events/nobody.listens', { a: 1 }))).toEqual([]);
 
     const before = (await ex.listRuns()).length;
     expectError(await ui.post('/api/events/bad%20type', { a: 1 }), 400, 'ERR_INVALID_EVENT_TYPE');

@@ -101,7 +101,8 @@ describe('executor ui', () => {
     expect((await request(base, { path: '/api/tasks' })).status).toBe(401);
     expect((await request(base, { path: '/api/tasks', headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
     const opened = await request(base, { path: `/?token=${token}` });
-    expect(opened.status).toBe(303);
+    expect(opened.status).toBe(200);
+    expect(opened.headers['set-cookie']?.[0]).toMatch(/^executor_token=/);
     expect((await request(base, { path: '/', headers: { Cookie: `executor_token=${token}` } })).status).toBe(200);
 
     await stopsOnSigterm(ui);

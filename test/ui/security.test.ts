@@ -108,7 +108,7 @@ describe('where it listens and who may call it', () => {
 });
 
 describe('the token', () => {
-  it('off loopback: generated (32 base64url chars), required as Bearer; ?token= sets an HttpOnly SameSite=Strict cookie and redirects 303', async () => {
+  it('off loopback: generated (32 base64url chars), required as Bearer; ?token= answers the page and sets an HttpOnly SameSite=Strict cookie', async () => {
     const { ex } = kit.make();
     await ex.addTask('job', script('lines.js'));
     const ui = await kit.serve(ex, { host: '0.0.0.0' });
@@ -132,14 +132,18 @@ describe('the token', () => {
     expect(wrong.status).toBe(401);
     expect(wrong.headers['set-cookie']).toBeUndefined();
     const opened = await request(base, { path: `/tasks/job?token=${token}&n=5` });
-    expect(opened.status).toBe(303);
-    expect(opened.headers.location).toBe('/tasks/job?n=5');
+    expect(opened.status).toBe(200);
+    expect(opened.text).toContain('data-task-page="job"');
     const cookie = opened.headers['set-cookie']!.find((c) => c.startsWith('executor_token='))!;
     expect(cookie.split(';')[0]).toBe(`executor_token=${token}`);
     expect(cookie).toMatch(/;\s*HttpOnly/i);
     expect(cookie).toMatch(/;\s*SameSite=Strict/i);
     expect(cookie).toMatch(/;\s*Path=\//i);
-    expect((await request(base, { path: '/?token=' + token })).headers.location).toBe('/');
+    expect((await request(base, { path: '/?token=' + token })).status).toBe(200);
+    // The whole exchange through fetch (which follows nothing here): the page, and its cookie.
+    const fetched = await fetch(`${base}?token=${encodeURIComponent(token)}`);
+    expect(fetched.status).toBe(200);
+    expect(fetched.headers.get('set-cookie')).toMatch(/^executor_token=.*HttpOnly/i);
 
     const withCookie = { Cookie: `executor_token=${token}` };
     expect((await request(base, { path: '/api/tasks', headers: withCookie })).status).toBe(200);

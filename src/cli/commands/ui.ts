@@ -34,7 +34,7 @@ async function ui(ctx: CliContext, flags: UiFlags): Promise<void> {
     // Printed this once and nowhere else (not in the log): open the page with ?token=<token>, or send it as a Bearer token.
     if (handle.token !== null && flags.token === undefined) ctx.out(`Token (shown once): ${handle.token}`);
     ctx.err('Ctrl-C or SIGTERM to stop.');
-    if (flags.open) await openBrowser(handle.token === null ? handle.url : `${handle.url}?token=${handle.token}`);
+    if (flags.open) await openBrowser(handle.token === null ? handle.url : `${handle.url}?token=${encodeURIComponent(handle.token)}`);
     const signal = await signalled;
     ctx.err(`${signal}: closing the dashboard.`);
     await handle.close();

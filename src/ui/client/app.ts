@@ -2,6 +2,7 @@
 // rows, the task and run pages, the no-supervisor banner, the log and a followed output — and the controls POST to
 // the API. No framework: the server's own pure renderers (src/ui/pages) build the HTML here too.
 import { supervisorText } from '../pages/layout.js';
+import { linkedText } from '../pages/markup.js';
 import { rowSignature } from '../pages/table.js';
 import type { SupervisorInfo, TaskRow } from '../pages/types.js';
 import { wireControls } from './controls.js';
@@ -9,6 +10,13 @@ import { taskPage, runPage } from './detail.js';
 import { $, appendLines, batcher, setText } from './dom.js';
 import { LiveTable, type TasksMessage } from './table.js';
 import { startTicking, tickCells } from './tick.js';
+
+// A page opened with ?token= has its cookie now: the token leaves the address bar (and the history).
+if (new URLSearchParams(location.search).has('token')) {
+  const url = new URL(location.href);
+  url.searchParams.delete('token');
+  history.replaceState(history.state, '', `${url.pathname}${url.search}${url.hash}`);
+}
 
 const body = document.body;
 const readOnly = body.dataset.readOnly === 'true';
@@ -57,7 +65,8 @@ function connect(): void {
   source.addEventListener('tasks', (e) => onTasks(json(e) as TasksMessage));
   source.addEventListener('supervisor', (e) => onSupervisor(json(e) as SupervisorInfo | null));
   if (log !== null) {
-    const add = batcher<string>((lines) => appendLines(log, lines));
+    // Run ids and the task names this page knows are links, as in the lines the server rendered.
+    const add = batcher<string>((lines) => appendLines(log, lines, (line) => linkedText(line, new Set(latest.keys()))));
     source.addEventListener('log', (e) => add((json(e) as { line: string }).line));
   }
   if (out !== null && follow !== undefined) {

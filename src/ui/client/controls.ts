@@ -85,7 +85,7 @@ async function emit(button: HTMLElement): Promise<Part[]> {
   if (type === '') throw new ApiError('ERR_INVALID_OPTION', 'Expected `type` to be a non-empty event type, got ""');
   const payload = inputOf(button, 'event-payload')?.value ?? '';
   typedJson('payload', payload);
-  const { runIds } = await post<{ runIds: string[] }>(`/api/events/${encodeURIComponent(type)}`, payload.trim() === '' ? undefined : payload);
+  const runIds = await post<string[]>(`/api/events/${encodeURIComponent(type)}`, payload.trim() === '' ? undefined : payload);
   const links = runIds.flatMap((id, i) => (i === 0 ? [runLink(id)] : [', ', runLink(id)]));
   return [`event ${type}: ${runIds.length} run${runIds.length === 1 ? '' : 's'}${runIds.length === 0 ? '' : ' '}`, ...links];
 }

@@ -37,7 +37,7 @@ export function taskPage(name: string): (row: TaskRow) => void {
     replaceSelector('[data-next-runs]', nextRunsHtml(detail.nextRuns, now));
     replaceSelector('[data-chart="history"]', historyChartHtml(detail.runs, now));
     replaceSelector('[data-runs]', runsTableHtml(detail.runs, now));
-    replaceSelector('[data-decisions]', decisionsHtml(detail.decisions));
+    replaceSelector('[data-decisions]', decisionsHtml(detail.decisions, new Set([detail.task.name])));
   });
   return (row) => {
     const now = Date.now();

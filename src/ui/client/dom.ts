@@ -42,16 +42,17 @@ export function setText(element: Element, text: string): void {
 export const MAX_LIVE_LINES = 5000;
 
 /**
- * Appends lines to a `<pre>` as `<span data-line>` + newline, escaped (textContent), keeping it scrolled to the end
- * when it was at the end.
+ * Appends lines to a `<pre>` as `<span data-line>` + newline, escaped (textContent) or as the HTML `html` makes of
+ * each (it escapes: linkedText), keeping it scrolled to the end when it was at the end.
  */
-export function appendLines(pre: HTMLElement, lines: readonly string[]): void {
+export function appendLines(pre: HTMLElement, lines: readonly string[], html?: (line: string) => string): void {
   const atEnd = window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 40;
   const fragment = document.createDocumentFragment();
   for (const line of lines) {
     const span = document.createElement('span');
     span.setAttribute('data-line', '');
-    span.textContent = line;
+    if (html === undefined) span.textContent = line;
+    else span.innerHTML = html(line); // escaped by the renderer (linkedText)
     fragment.append(span, '\n');
   }
   pre.append(fragment);

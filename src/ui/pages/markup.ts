@@ -37,10 +37,38 @@ export function badgeHtml(status: string, word = status): string {
   return `<span class="${badgeClass(word)}" data-badge data-status="${escapeHtml(status)}">${escapeHtml(word)}</span>`;
 }
 
-/** Output or log lines: one `<span data-line>` per line, each followed by a newline. */
-export function lineSpans(lines: readonly string[]): string {
+/** The shape of the run ids the package makes (`YYYYMMDD-HHmmss-SSS-xxxxxx`, src/run/ids.ts). */
+export const RUN_ID_SHAPE = /^\d{8}-\d{6}-\d{3}-[0-9a-f]{6}$/;
+// Words that may be a task name or a run id, in free text.
+const WORD = /[A-Za-z0-9][A-Za-z0-9._-]*/g;
+
+// One word as a link when it is a run id or a known task name (a trailing `.`, `-` or `_` ending a sentence aside).
+function wordHtml(word: string, names: ReadonlySet<string>): string {
+  if (RUN_ID_SHAPE.test(word)) return runLink(word);
+  if (names.has(word)) return taskLink(word);
+  const bare = word.replace(/[._-]+$/, '');
+  if (bare !== word && (RUN_ID_SHAPE.test(bare) || names.has(bare))) return wordHtml(bare, names) + escapeHtml(word.slice(bare.length));
+  return escapeHtml(word);
+}
+
+/**
+ * Free text (a log line, a decision) escaped, with every run id and every name of `names` linked to its page.
+ * @example `linkedText('Starting web (run 20261207-140423-421-9a0189)', new Set(['web']))`
+ */
+export function linkedText(text: string, names: ReadonlySet<string>): string {
   let html = '';
-  for (const line of lines) html += `<span data-line>${escapeHtml(line)}</span>\n`;
+  let at = 0;
+  for (const m of text.matchAll(WORD)) {
+    html += escapeHtml(text.slice(at, m.index)) + wordHtml(m[0], names);
+    at = m.index + m[0].length;
+  }
+  return html + escapeHtml(text.slice(at));
+}
+
+/** Output or log lines: one `<span data-line>` per line, each followed by a newline; with `names`, run ids and those task names are links (the log). */
+export function lineSpans(lines: readonly string[], names: ReadonlySet<string> | null = null): string {
+  let html = '';
+  for (const line of lines) html += `<span data-line>${names === null ? escapeHtml(line) : linkedText(line, names)}</span>\n`;
   return html;
 }
 

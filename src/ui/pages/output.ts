@@ -18,8 +18,10 @@ function archiveItem(name: string, a: OutputInfo, selected: string | null): stri
 export function renderOutputPage(ctx: PageContext, out: OutputPage): string {
   const name = escapeHtml(out.name);
   const from = out.mark ? ` data-follow-from="${escapeHtml(out.mark)}"` : '';
-  const follow = out.run === null ? ` data-follow="${name}"${from}` : '';
-  const which = out.run === null ? '<span class="pill live">live</span>' : `<span class="muted">archive ${escapeHtml(out.run)}</span> · <a href="${escapeHtml(taskHref(out.name))}/out">current</a>`;
+  const live = out.follow ?? out.run === null;
+  const follow = live ? ` data-follow="${name}"${from}` : '';
+  const current = ` · <a href="${escapeHtml(taskHref(out.name))}/out">current</a>`;
+  const which = live ? '<span class="pill live">live</span>' : out.run === null ? `<span class="muted">not followed</span>${current}` : `<span class="muted">archive ${escapeHtml(out.run)}</span>${current}`;
   const archives = out.archives.map((a) => archiveItem(out.name, a, out.run)).join('');
   const main = `<h1>Output of ${taskLink(out.name)} ${which}</h1><pre data-output${follow} class="out">${lineSpans(out.lines)}</pre>`
     + `<h2>Archives</h2>${archives === '' ? '<p class="muted">No archives yet.</p>' : `<ul data-archives>${archives}</ul>`}`;
@@ -27,11 +29,12 @@ export function renderOutputPage(ctx: PageContext, out: OutputPage): string {
 }
 
 /**
- * The executor log page, followed live (from `mark`, where `lines` end, when given).
+ * The executor log page, followed live (from `mark`, where `lines` end, when given); run ids and the task names of
+ * `names` are links.
  * @example `renderLogPage(ctx, await ex.readLog(200))`
  */
-export function renderLogPage(ctx: PageContext, lines: string[], mark: string | null = null): string {
+export function renderLogPage(ctx: PageContext, lines: string[], mark: string | null = null, names: ReadonlySet<string> = new Set()): string {
   const from = mark ? ` data-follow-from="${escapeHtml(mark)}"` : '';
-  const main = `<h1>Executor log <span class="pill live">live</span></h1><pre data-log${from} class="out">${lineSpans(lines)}</pre>`;
+  const main = `<h1>Executor log <span class="pill live">live</span></h1><pre data-log${from} class="out">${lineSpans(lines, names)}</pre>`;
   return pageHtml(ctx, { page: 'log', title: 'Log', main });
 }

@@ -56,8 +56,8 @@ export function runOutputsHtml(run: RunRecord, outputs: RunOutputs): string {
 function controlsHtml(run: RunRecord): string {
   const r = { run: run.runId };
   return `<section class="controls" data-controls><div class="form-row">${actionButton('cancel', r)}</div><div class="form-row">`
-    + `<input data-input="name" placeholder="name" aria-label="Saved name" value="${escapeHtml(run.saved?.name ?? '')}">`
-    + `<input data-input="description" placeholder="description" aria-label="Description" value="${escapeHtml(run.saved?.description ?? '')}">`
+    + `<input data-input="name" name="name" placeholder="name" aria-label="Saved name" value="${escapeHtml(run.saved?.name ?? '')}">`
+    + `<input data-input="description" name="description" placeholder="description" aria-label="Description" value="${escapeHtml(run.saved?.description ?? '')}">`
     + `${actionButton('save', r)}</div>${RESULT_HTML}</section>`;
 }
 

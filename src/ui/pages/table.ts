@@ -70,9 +70,9 @@ function filtersHtml(rows: readonly TaskRow[]): string {
 
 /** The emit-an-event form (not in read-only mode). */
 function emitHtml(): string {
-  return '<details class="emit"><summary>Emit an event</summary><div class="form-row" data-controls>'
-    + '<input data-input="event-type" placeholder="event type" aria-label="Event type">'
-    + '<textarea data-input="event-payload" rows="2" placeholder="payload JSON (optional)" aria-label="Event payload"></textarea>'
+  return '<details class="emit" open><summary>Emit an event</summary><div class="form-row" data-controls>'
+    + '<input data-input="event-type" name="type" placeholder="event type" aria-label="Event type">'
+    + '<textarea data-input="event-payload" name="payload" rows="2" placeholder="payload JSON (optional)" aria-label="Event payload"></textarea>'
     + '<button data-action="emit">emit</button></div></details>';
 }
 

@@ -3,7 +3,7 @@
 import { formatDuration, formatElapsed, formatRunExit, formatStamp, relativeIn } from '../../display/format.js';
 import { neverStarted } from '../../display/run-view.js';
 import { EMPTY_CELL } from '../../display/format.js';
-import { badgeHtml, escapeHtml, runLink, timeHtml } from './markup.js';
+import { badgeHtml, escapeHtml, linkedText, runLink, timeHtml } from './markup.js';
 import type { Decision, RunRecord, TaskRow } from './types.js';
 
 function list(values: readonly string[]): string {
@@ -51,7 +51,7 @@ export function runsTableHtml(runs: readonly RunRecord[], now: number): string {
 }
 
 /** `<ol data-decisions>` of the last decisions, each `<li data-kind>`. */
-export function decisionsHtml(decisions: readonly Decision[]): string {
-  const items = decisions.map((d) => `<li data-kind="${escapeHtml(d.kind)}"><span class="mono muted">${escapeHtml(d.time)}</span> <span class="kind kind-${escapeHtml(d.kind)}">${escapeHtml(d.kind)}</span> ${escapeHtml(d.text)}</li>`).join('');
+export function decisionsHtml(decisions: readonly Decision[], names: ReadonlySet<string> = new Set()): string {
+  const items = decisions.map((d) => `<li data-kind="${escapeHtml(d.kind)}"><span class="mono muted">${escapeHtml(d.time)}</span> <span class="kind kind-${escapeHtml(d.kind)}">${escapeHtml(d.kind)}</span> ${linkedText(d.text, names)}</li>`).join('');
   return `<ol data-decisions>${items === '' ? '<li class="muted">No decisions logged yet.</li>' : items}</ol>`;
 }

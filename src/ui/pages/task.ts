@@ -27,7 +27,7 @@ function controlsHtml(name: string): string {
   const t = { task: name };
   return `<section class="controls" data-controls><div class="form-row">${actionButton('start', t)}${actionButton('stop', t)}${actionButton('restart', t)}`
     + `${actionButton('enable', t)}${actionButton('disable', t)}</div><div class="form-row">`
-    + '<textarea data-input="data" rows="2" placeholder="run data as JSON (optional), e.g. {&quot;n&quot;: 1}" aria-label="Run data (JSON)"></textarea>'
+    + '<textarea data-input="data" name="data" rows="2" placeholder="run data as JSON (optional), e.g. {&quot;n&quot;: 1}" aria-label="Run data (JSON)"></textarea>'
     + `${actionButton('run', t, 'run now')}</div>${RESULT_HTML}</section>`;
 }
 
@@ -44,6 +44,6 @@ export function renderTaskPage(ctx: PageContext, detail: TaskDetail): string {
     + `<div class="cols"><section><h2>Settings</h2>${settingsHtml(t)}</section>`
     + `<section><h2>Next runs</h2>${nextRunsHtml(detail.nextRuns, ctx.now)}<h2>History</h2>${historyChartHtml(detail.runs, ctx.now)}</section></div>`
     + `<section><h2>Runs</h2>${runsTableHtml(detail.runs, ctx.now)}</section>`
-    + `<section><h2>Last decisions</h2>${decisionsHtml(detail.decisions)}</section>`;
+    + `<section><h2>Last decisions</h2>${decisionsHtml(detail.decisions, new Set([detail.task.name]))}</section>`;
   return pageHtml(ctx, { page: 'task', title: t.name, main, bodyAttrs: `data-task-page="${name}"` });
 }

@@ -29,6 +29,8 @@ export interface OutputPage {
   run: string | null;
   /** Where `lines` end in the followed file (src/ui/snapshot.ts), so the live stream starts there; null: follow from now. */
   mark?: string | null;
+  /** Follow the output live: the current stdout only (not an archive, `stream=stderr` or a chosen `step`). @defaultValue run === null */
+  follow?: boolean;
 }
 
 export type { Decision, DecisionKind, OutputInfo, RunRecord, SupervisorInfo, TaskRow };
