@@ -27,7 +27,10 @@ export interface ServeOptions {
   token?: string;
 }
 
-/** What `ex.serve()` resolves with. */
+/**
+ * What `ex.serve()` resolves with.
+ * @example `const { url, token, close } = await ex.serve({ port: 0 });`
+ */
 export interface ServeHandle {
   /** The dashboard's address, e.g. `http://127.0.0.1:7070/`. */
   url: string;

@@ -18,24 +18,44 @@ import type { ListTasksOptions, TaskRow } from '../task/rows.js';
  * @example `serveDashboard(ex satisfies DashboardSdk, options)`
  */
 export interface DashboardSdk {
+  /** Absolute path of the folder served. */
   readonly folder: string;
+  /** The task table (`GET /api/tasks`, the table page). */
   listTasks(options?: ListTasksOptions): Promise<TaskRow[]>;
+  /** The folder's live supervisor, or null (the banner). */
   getSupervisor(): Promise<SupervisorInfo | null>;
+  /** A task's next fire times (task page, upcoming). */
   nextRuns(name: string, n?: number): Promise<string[]>;
+  /** Runs, newest first (`GET /api/runs`, task page). */
   listRuns(options?: ListRunsOptions): Promise<RunRecord[]>;
+  /** One run's record (`GET /api/runs/:runId`, run page). */
   getRun(runId: string): Promise<RunRecord>;
+  /** A task's last output lines (`GET /api/tasks/:name/out`, output and run pages). */
   readOut(name: string, nTail?: number, options?: ReadOutOptions): Promise<string[]>;
+  /** A task's archived outputs (output page). */
   listOutputs(name: string): Promise<OutputInfo[]>;
+  /** The executor log's last lines (`GET /api/log`; `readLog(0)` flushes this process's queued lines). */
   readLog(nTail?: number): Promise<string[]>;
+  /** New executor-log lines (the live stream). */
   followLog(options?: FollowOptions): AsyncIterableIterator<string>;
+  /** New output lines of a task, across restarts (the live stream's `?follow=`). */
   followOut(name: string, options?: FollowOutOptions): AsyncIterableIterator<string>;
+  /** `POST /api/tasks/:name/start`. */
   startTask(name: string): Promise<StartResult>;
+  /** `POST /api/tasks/:name/stop`. */
   stopTask(name: string): Promise<StopResult>;
+  /** `POST /api/tasks/:name/restart`. */
   restartTask(name: string): Promise<StartResult>;
+  /** `POST /api/tasks/:name/enable`. */
   enableTask(name: string): Promise<TaskRow>;
+  /** `POST /api/tasks/:name/disable`. */
   disableTask(name: string): Promise<TaskRow>;
+  /** `POST /api/tasks/:name/run`. */
   runTask(name: string, options?: RunTaskOptions): Promise<string>;
+  /** `POST /api/runs/:runId/cancel`. */
   cancelRun(runId: string): Promise<RunRecord>;
+  /** `POST /api/runs/:runId/save`. */
   saveRun(runId: string, options: SaveRunOptions): Promise<RunRecord>;
+  /** `POST /api/events/:type`. */
   emitEvent(type: string, payload?: unknown): Promise<string[]>;
 }

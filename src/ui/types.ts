@@ -9,6 +9,7 @@ import type { Decision } from './decisions.js';
  * @example `const detail = (await (await fetch(`${url}api/tasks/web`)).json()) as TaskDetail;`
  */
 export interface TaskDetail {
+  /** The task's row: its settings and state, as `listTasks()` gives it. */
   task: TaskRow;
   /** The next 5 fire times, ISO. */
   nextRuns: string[];
@@ -23,6 +24,7 @@ export interface TaskDetail {
  * @example `{ task: 'report', at: '2026-12-08T02:30:00.000Z' }`
  */
 export interface UpcomingItem {
+  /** The task's name. */
   task: string;
   /** Fire time, ISO. */
   at: string;
