@@ -10,6 +10,7 @@ import { runHeader } from '../run/header.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, StepSpec, TaskRecord } from '../store/records.js';
 import { commandForRun } from '../task/ts-runner.js';
+import { runEnv } from '../task/run-env.js';
 import { inputFileOf, runDirOf, stateFileOf, stepOutputOf, stepStatusOf } from './files.js';
 import { programDefOf } from './ledger.js';
 
@@ -38,10 +39,11 @@ export function assertStepsExist(record: TaskRecord): void {
   }
 }
 
-function stepEnv(rt: Runtime, record: TaskRecord, run: RunBase, step: StepSpec, index: number, attempt: number): Record<string, string> {
+// `own`: the step's env below its EXECUTOR_* variables (task/run-env.ts: env files, task env, step env, secrets).
+function stepEnv(rt: Runtime, record: TaskRecord, run: RunBase, step: StepSpec, index: number, attempt: number, own: Record<string, string>): Record<string, string> {
   const { task } = record;
   return {
-    ...(process.env as Record<string, string>), ...task.env, ...step.env,
+    ...own,
     EXECUTOR_ID: rt.id, EXECUTOR_FOLDER: rt.folder, EXECUTOR_TASK: task.name, EXECUTOR_RUN_ID: run.runId,
     EXECUTOR_TRIGGER: run.triggerTime ?? run.scheduledFor ?? run.startedAt, EXECUTOR_TRIGGER_KIND: run.trigger,
     EXECUTOR_RUN_FILE: join(rt.folder, inputFileOf(task.name, run.runId)),
@@ -66,6 +68,8 @@ export async function spawnStep(rt: Runtime, record: TaskRecord, base: RunBase, 
   if (!step) throw new SpawnError(task.name, new Error(`no step ${index}`));
   const script = resolve(step.wd, step.script);
   if (!existsSync(script)) throw new ScriptNotFoundError(script);
+  // Read at each step's start, before anything is written: an env file missing now fails the step (EnvFileError).
+  const own = runEnv(rt, task, { step });
   const runDir = join(rt.folder, runDirOf(task.name, base.runId));
   await mkdir(runDir, { recursive: true });
   const files = stepOutputOf(task.name, base.runId, step.name, task.stderr === 'separate');
@@ -84,7 +88,7 @@ export async function spawnStep(rt: Runtime, record: TaskRecord, base: RunBase, 
   let spawned: SpawnedRun;
   try {
     spawned = spawnRun({
-      command, cwd: step.wd, env: stepEnv(rt, record, base, step, index, attempt), label: `${task.name}/${step.name}`,
+      command, cwd: step.wd, env: stepEnv(rt, record, base, step, index, attempt, own), label: `${task.name}/${step.name}`,
       outputFile: join(rt.folder, files.outputFile),
       stderrFile: files.errorFile === null ? null : join(rt.folder, files.errorFile),
       statusFile: join(rt.folder, stepStatusOf(task.name, base.runId, step.name, attempt)),

@@ -11,6 +11,8 @@ import { programLedger, startProgram, wantsInput, writeRunInput } from '../progr
 import { assertStepsExist } from '../program/spawn-step.js';
 import { freshRunExtras, type ArchiveEntry, type CurrentRun, type RunExtras, type RunRecord, type RunTrigger, type TaskRecord } from '../store/records.js';
 import { assertRunnable, builtinNames } from '../task/interpreter.js';
+import { readEnvFiles } from '../task/env-file.js';
+import { runEnv } from '../task/run-env.js';
 import { commandForRun } from '../task/ts-runner.js';
 import { readBootId } from '../process/identity.js';
 import { archivePrevious, liveFiles } from './archive-previous.js';
@@ -70,6 +72,7 @@ export function assertStartable(record: TaskRecord): void {
     try { isDir = statSync(dir).isDirectory(); } catch { isDir = false; }
     if (!isDir) throw new WorkingDirectoryNotFoundError(dir);
   }
+  readEnvFiles(wd, record.task.envFiles); // a missing or unreadable env file fails the start now (EnvFileError)
   if (steps !== null) return assertStepsExist(record);
   const scriptPath = resolve(wd, script);
   if (!existsSync(scriptPath)) throw new ScriptNotFoundError(scriptPath);
@@ -108,13 +111,14 @@ function outputFilesOf(rt: Runtime, record: TaskRecord, extra: boolean, now: num
   }
 }
 
-function spawnFor(rt: Runtime, record: TaskRecord, run: Omit<CurrentRun, 'pid' | 'pidStartTime' | 'bootId'>, req: LaunchRequest, inputFile: string | null): SpawnedRun {
+// `base`: the run's env below its EXECUTOR_* variables (task/run-env.ts), built before anything was written.
+function spawnFor(rt: Runtime, record: TaskRecord, run: Omit<CurrentRun, 'pid' | 'pidStartTime' | 'bootId'>, req: LaunchRequest, inputFile: string | null, base: Record<string, string>): SpawnedRun {
   const { task } = record;
   const script = resolve(task.wd, task.script);
   const interpreter = commandForRun(task.interpreter, task.command, task.wd, script);
   const command = [...interpreter, script, ...(req.args ?? task.args)];
   const env = {
-    ...(process.env as Record<string, string>), ...task.env, ...(req.env ?? {}),
+    ...base,
     EXECUTOR_ID: rt.id, EXECUTOR_FOLDER: rt.folder, EXECUTOR_TASK: task.name, EXECUTOR_RUN_ID: run.runId,
     EXECUTOR_TRIGGER: run.triggerTime ?? run.scheduledFor ?? run.startedAt, EXECUTOR_TRIGGER_KIND: run.trigger,
     ...(inputFile === null ? {} : { EXECUTOR_RUN_FILE: inputFile }),
@@ -155,6 +159,8 @@ export interface PreparedRun {
   ledgerFixes: Promise<void>[];
   /** The record naming the run as launching (no pid yet): written durably before the spawn. */
   intent: TaskRecord;
+  /** The run's env below its EXECUTOR_* variables (env files read, secrets put back): never written anywhere. */
+  env: Record<string, string>;
 }
 
 /** A prepared run once spawned: the launch (its ledger write not started yet) and the run's ledger record. */
@@ -187,6 +193,8 @@ async function readyToLaunch(rt: Runtime, record: TaskRecord, req: LaunchRequest
 export async function prepareScriptRun(rt: Runtime, record: TaskRecord, req: LaunchRequest): Promise<PreparedRun> {
   assertStartable(record);
   const { task } = record;
+  // Env files and secrets read before anything is written: a missing one fails the start with nothing changed.
+  const env = runEnv(rt, task, { env: req.env });
   const extra = record.state.run !== null;
   const ledgerFixes: Promise<void>[] = [];
   await loadExeca(); // before anything is recorded: the spawn is synchronous
@@ -198,13 +206,13 @@ export async function prepareScriptRun(rt: Runtime, record: TaskRecord, req: Lau
   };
   const inputFile = wantsInput(record, req.data ?? null, req.event ?? null) ? await writeRunInput(rt, record, common, req.data ?? null, req.event ?? null) : null;
   if (extra) archives.push({ file: base.outputFile, runId: base.runId, startedAt: base.startedAt });
-  return { record, req, extra, base, archives, inputFile, ledgerFixes, intent: launchedRecord(record, launchingRun(base), archives, extra, req) };
+  return { record, req, extra, base, archives, inputFile, ledgerFixes, intent: launchedRecord(record, launchingRun(base), archives, extra, req), env };
 }
 
 /** Spawns a prepared run (once its intent is durable). Synchronous; throws `SpawnError`. */
 export function spawnPrepared(rt: Runtime, prepared: PreparedRun): SpawnedPrepared {
   const { record, req, extra, base, archives } = prepared;
-  const spawned = spawnFor(rt, record, base, req, prepared.inputFile);
+  const spawned = spawnFor(rt, record, base, req, prepared.inputFile, prepared.env);
   const { pid, startTime, bootId } = spawned.identity;
   const run: CurrentRun = { ...base, pid, pidStartTime: startTime, bootId };
   const { task } = record;

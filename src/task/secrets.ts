@@ -1,20 +1,94 @@
-// Secret env values: kept out of the folder (the task record holds `***`), put back at each start. STUB: the env
-// and secrets work of issue 16 replaces these with the real store (docs/internal/issue16-contract.md).
+// Secret env values: kept out of the folder (the task record holds `***`), put back at each start. The values live in
+// the secrets store (task/secrets-store.ts), outside the folder; docs/security.md says where and why.
 import type { Runtime } from '../runtime.js';
 import type { TaskSpec } from '../store/records.js';
+import { existsSync } from 'node:fs';
+import { isSecretEnv, SECRET_MASK } from './options-env.js';
+import { readSecrets, removeSecrets, secretsFileOf, SecretsFileError, writeSecrets, type TaskSecrets } from './secrets-store.js';
+
+export { SecretsFileError, secretsFileOf, secretsRoot, SECRETS_DIR_ENV, type TaskSecrets } from './secrets-store.js';
 
 /**
- * Splits a task's definition into what may be written in the folder and the secret env values kept elsewhere.
- * @example `const { spec: stored, secrets } = separateSecrets(spec);`
+ * `env` with the values of secret names (`secretEnv`, or matching SECRET_ENV_PATTERN) replaced by `***`: what may be
+ * shown or written (task rows, `ls --json`, the dashboard).
+ * @example `maskEnv({ API_KEY: 'abc', PORT: '80' }, []) // { API_KEY: '***', PORT: '80' }`
  */
-export function separateSecrets(spec: TaskSpec): { spec: TaskSpec; secrets: Record<string, string> } {
-  return { spec, secrets: {} };
+export function maskEnv(env: Readonly<Record<string, string>>, secretEnv: readonly string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) out[key] = isSecretEnv(key, secretEnv) ? SECRET_MASK : value;
+  return out;
+}
+
+// Splits `env` into its shown form (secret values masked) and its secret values.
+function split(env: Readonly<Record<string, string>>, secretEnv: readonly string[]): [Record<string, string>, Record<string, string>] {
+  const secrets: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (isSecretEnv(key, secretEnv)) secrets[key] = value;
+  return [maskEnv(env, secretEnv), secrets];
 }
 
 /**
- * Keeps a task's secret env values where its runs can read them and the folder never holds them.
- * @example `await keepSecrets(rt, 'api', { API_KEY: 'abc' })`
+ * Splits a task's definition into what may be written in the folder (secret env values of the task and of its
+ * program steps masked as `***`) and the secret values, to keep with {@link keepSecrets}.
+ * @example `const { spec: stored, secrets } = separateSecrets(spec);`
  */
-export async function keepSecrets(_rt: Runtime, _name: string, _secrets: Record<string, string>): Promise<void> {
-  // STUB
+export function separateSecrets(spec: TaskSpec): { spec: TaskSpec; secrets: TaskSecrets } {
+  const names = spec.secretEnv ?? [];
+  const [env, own] = split(spec.env, names);
+  const steps: TaskSecrets['steps'] = {};
+  const specSteps = spec.steps === null ? null : spec.steps.map((step) => {
+    const [stepEnv, stepSecrets] = split(step.env, names);
+    if (Object.keys(stepSecrets).length > 0) steps[step.name] = stepSecrets;
+    return { ...step, env: stepEnv };
+  });
+  return { spec: { ...spec, env, steps: specSteps }, secrets: { env: own, steps } };
+}
+
+const hasAny = (secrets: TaskSecrets): boolean => Object.keys(secrets.env).length > 0 || Object.keys(secrets.steps).length > 0;
+
+/**
+ * Keeps a task's secret env values where its runs can read them and the folder never holds them (the secrets store,
+ * see `secretsFileOf`); a task without secrets has its old file removed. Call under the task's lock, before the
+ * record is written: on failure (`SecretsFileError`, `NoSpaceError`, `ReadOnlyError`, naming the file) nothing is.
+ * @example `await keepSecrets(rt, 'api', { env: { API_KEY: 'abc' }, steps: {} })`
+ */
+export async function keepSecrets(rt: Pick<Runtime, 'folder' | 'id'>, name: string, secrets: TaskSecrets): Promise<void> {
+  const file = secretsFileOf(rt.folder, rt.id, name);
+  if (hasAny(secrets)) return writeSecrets(file, secrets, { folder: rt.folder, task: name });
+  // No file to remove (or no store it can see at all): a task without secrets never fails on the store.
+  if (existsSync(file)) await removeSecrets(file);
+}
+
+/**
+ * Removes a removed task's secrets file. Never throws: a file that cannot be removed is a `warning` naming it.
+ * @example `await forgetSecrets(rt, 'api') // in removeTask, once the record is deleted`
+ */
+export async function forgetSecrets(rt: Pick<Runtime, 'folder' | 'id' | 'warn'>, name: string): Promise<void> {
+  await keepSecrets(rt, name, { env: {}, steps: {} }).catch((error: unknown) => {
+    rt.warn(`Could not remove the secrets of ${name}: ${(error as Error).message}`, name, (error as { code?: string }).code);
+  });
+}
+
+/**
+ * `env` (a task's or a step's, as recorded) with its masked secret values put back from the secrets store. `kept`
+ * reads the store (once, lazily). Throws `SecretsFileError` when a masked value is not in the store (it was lost):
+ * the run is not started rather than started with `***`.
+ */
+export function unmaskEnv(env: Readonly<Record<string, string>>, secretEnv: readonly string[], kept: () => Record<string, string> | null, file: () => string): Record<string, string> {
+  const out: Record<string, string> = { ...env };
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== SECRET_MASK || !isSecretEnv(key, secretEnv)) continue;
+    const real = kept()?.[key];
+    if (real === undefined) throw new SecretsFileError(file(), `no value for ${key} (kept there by addTask; add the task again with { replace: true } to keep it again)`);
+    out[key] = real;
+  }
+  return out;
+}
+
+/**
+ * The secret values of a task, read from the store at a start (`null`: no file). Throws `SecretsFileError`.
+ * @example `readTaskSecrets(rt, 'api')?.env.API_KEY`
+ */
+export function readTaskSecrets(rt: Pick<Runtime, 'folder' | 'id'>, name: string): { file: string; secrets: TaskSecrets | null } {
+  const file = secretsFileOf(rt.folder, rt.id, name);
+  return { file, secrets: readSecrets(file) };
 }
