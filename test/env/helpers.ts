@@ -60,7 +60,8 @@ export async function runOnce(ex: Executor, name: string, timeout: number): Prom
   return { run, seen: seenIn(await ex.readOut(name, 100, { run: runId })) };
 }
 
-/** `NAME=value` lines as a map. */
+/** `NAME=value` lines as a map (a leading timestamp dropped). */
 export function seenIn(lines: readonly string[]): Map<string, string> {
-  return new Map(lines.filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]));
+  const bare = lines.map((l) => l.replace(/^\d{4}-\d\d-\d\dT\S+ /, '')); // a `timestamps` task's stamp
+  return new Map(bare.filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]));
 }
