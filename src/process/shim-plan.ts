@@ -4,7 +4,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvalidOptionError } from '../errors.js';
 import type { WriterProcessConfig } from '../output/writer.js';
-import { HEADER_SHIM_SCRIPT, SHIM_SCRIPT, SPLIT_WRITER_SHIM_SCRIPT, WRITER_SHIM_SCRIPT } from './shim.js';
+import type { ProcessLimits } from '../store/records.js';
+import { commandSubshell, withSubshell } from './limits.js';
+import { HEADER_SHIM_SCRIPT, SHIM_SCRIPT, SPLIT_WRITER_SHIM_SCRIPT, withCpuStamp, WRITER_SHIM_SCRIPT } from './shim.js';
 
 /** Where the writer entry sits relative to this module, in the built layout (`dist/process/` -> `dist/output/`). */
 export const WRITER_ENTRY_URL = '../output/writer-main.js';
@@ -39,7 +41,19 @@ export interface ShimChoice {
   header?: string | null;
   stderrFile?: string | null;
   writer?: WriterOptions | null;
+  /** Kernel limits applied before `exec` (see limits.ts). */
+  limits?: ProcessLimits | null;
+  /** Absolute niceness of the command. */
+  nice?: number | null;
+  /**
+   * An fd the shim inherits, open on `statusFile`: the shim then writes the status through `/proc/self/fd/<n>` (the
+   * folder need not be reachable by the run's user), and the command does not inherit it.
+   */
+  statusFd?: number | null;
 }
+
+/** The path a shim reaches its inherited status fd by (a reopen of the same file, checked against the file only). */
+export const statusFdPath = (fd: number): string => `/proc/self/fd/${fd}`;
 
 let writerEntry: string | undefined;
 
@@ -86,8 +100,17 @@ function writerConfig(w: WriterOptions, file: string, stream: 'out' | 'err', hea
 /**
  * The shim script and its arguments (after `$0`) for these options. Without `header` and `writer`, exactly
  * `SHIM_SCRIPT <statusFile> <command...>`, as before. `entry` is the writer entry (see {@link resolveWriterEntry}).
+ * With `limits` or `nice`, the command subshell applies them before `exec` (the shim itself stays unlimited); with
+ * a CPU limit the status line also holds the command's CPU time.
  */
 export function planShim(o: ShimChoice, entry: string | null): { script: string; args: string[] } {
+  const statusFd = o.statusFd ?? null;
+  const plan = planVariant(statusFd === null ? o : { ...o, statusFile: statusFdPath(statusFd) }, entry);
+  const limited = withSubshell(plan.script, commandSubshell(o, statusFd));
+  return { script: o.limits?.cpuSeconds === undefined ? limited : withCpuStamp(limited), args: plan.args };
+}
+
+function planVariant(o: ShimChoice, entry: string | null): { script: string; args: string[] } {
   const header = o.header ?? null;
   if (!o.writer) {
     if (header === null) return { script: SHIM_SCRIPT, args: [o.statusFile, ...o.command] };

@@ -1,9 +1,11 @@
 // The `sh` shim that wraps every run and records its exit status in a file, plus the status decoding.
 import { readFileSync } from 'node:fs';
-import { uptimeToEpochMs } from './clock.js';
+import { CLOCK_TICKS_PER_SECOND, uptimeToEpochMs } from './clock.js';
 import { constants as osConstants } from 'node:os';
 import { HEADER_ALIGN_BYTES, HEADER_END_LINE, HEADER_PAD_FIXED_BYTES, HEADER_PAD_PREFIX, HEADER_PID_TOKEN } from '../output/header.js';
 import type { SignalName } from '../signal-types.js';
+
+const MS_PER_SECOND = 1000;
 
 /** The POSIX shell that runs {@link SHIM_SCRIPT} (dash on Debian/Ubuntu, which the script is written for). */
 export const SHIM_SHELL = '/bin/sh';
@@ -23,7 +25,7 @@ export const SHIM_SHELL = '/bin/sh';
  */
 export const SHIM_SCRIPT =
   's=$1; shift; trap : TERM INT HUP; exec 3>&2 2>/dev/null; (exec "$@") 2>&3 3>&-; c=$?; trap \'\' TERM INT HUP; ' +
-  "u=; read u _ < /proc/uptime; printf '%s %s\\n' \"$c\" \"$u\" > \"$s\"; exit $c";
+  `u=; read u _ < /proc/uptime; printf '%s %s\\n' "$c" "$u" > "$s"; exit $c`;
 
 /** Status the writer-mode shims record when the command's status was lost (its supervising subshell was SIGKILLed). */
 export const LOST_STATUS = 137;
@@ -31,8 +33,27 @@ export const LOST_STATUS = 137;
 // Statements shared by the shim variants below.
 const SURVIVE = 'trap : TERM INT HUP';
 const SHIELD = "trap '' TERM INT HUP";
+/** The status write of every shim variant (the first one in the script is the command's; see {@link withCpuStamp}). */
+export const STATUS_WRITE = `printf '%s %s\\n' "$c" "$u" > "$s"`;
+/**
+ * {@link STATUS_WRITE} plus a third field: the CPU the command used (its `utime + stime` and its reaped children's,
+ * in clock ticks), read from the recording shell's own `/proc/self/stat` (fields 16 and 17, children's times) with
+ * builtins only. `set --` drops the command's arguments, no longer needed once it is done.
+ */
+export const STATUS_WRITE_WITH_CPU =
+  't=; read t < /proc/self/stat; set -- ${t##*) }; ' +
+  `printf '%s %s %s\\n' "$c" "$u" "$(( \${14:-0} + \${15:-0} ))" > "$s"`;
+/**
+ * `script` (a shim variant) recording the command's CPU time with its status ({@link STATUS_WRITE_WITH_CPU}): used
+ * when the run has a CPU limit, to tell a SIGKILL at the hard limit from another one.
+ */
+export function withCpuStamp(script: string): string {
+  const at = script.indexOf(STATUS_WRITE);
+  if (at < 0) throw new Error('internal: the shim holds no status write');
+  return script.slice(0, at) + STATUS_WRITE_WITH_CPU + script.slice(at + STATUS_WRITE.length);
+}
 // The status and the uptime at the child's end (see SHIM_SCRIPT), with builtins only.
-const STAMP = `u=; read u _ < /proc/uptime; printf '%s %s\\n' "$c" "$u" > "$s"`;
+const STAMP = `u=; read u _ < /proc/uptime; ${STATUS_WRITE}`;
 const RECORD = `c=$?; ${SHIELD}; ${STAMP}`;
 // The run's status as recorded by the pipeline's left side; 137 (SIGKILL) when that side was killed before it could.
 const READ_BACK = `${SHIELD}; c=; read c _ < "$s"; case $c in ''|*[!0-9]*) c=${LOST_STATUS}; ${STAMP};; esac; exit $c`;
@@ -98,6 +119,8 @@ export interface RunExit {
   signal: SignalName | null;
   /** When the run's process ended (epoch ms), as the shim recorded it; absent when not recorded. */
   endedAtMs?: number;
+  /** CPU time the command (and its reaped children) used, ms, as the shim recorded it (runs with a CPU limit only). */
+  cpuMs?: number;
 }
 
 // Signal number -> name; the first name listed wins (SIGABRT over SIGIOT, SIGIO over SIGPOLL).
@@ -122,8 +145,8 @@ export function decodeStatus(code: number): RunExit {
   return signal ? { exitCode: null, signal } : { exitCode: code, signal: null };
 }
 
-/** A status line: `<status>` or `<status> <uptime seconds>`. */
-const STATUS_LINE = /^(\d{1,3})(?:[ \t]+(\d+(?:\.\d+)?))?$/;
+/** A status line: `<status>`, `<status> <uptime seconds>` or `<status> <uptime seconds> <cpu ticks>`. */
+const STATUS_LINE = /^(\d{1,3})(?:[ \t]+(\d+(?:\.\d+)?)(?:[ \t]+(\d+))?)?$/;
 
 /**
  * Reads a status file written by the shim; null when it is missing or does not hold a status (yet). `endedAtMs` is
@@ -145,5 +168,6 @@ export function readStatusFile(file: string): RunExit | null {
   if (!match) return null;
   const exit = decodeStatus(Number(match[1]));
   const endedAtMs = match[2] === undefined ? null : uptimeToEpochMs(Number(match[2]));
-  return endedAtMs === null ? exit : { ...exit, endedAtMs };
+  const timed = endedAtMs === null ? exit : { ...exit, endedAtMs };
+  return match[3] === undefined ? timed : { ...timed, cpuMs: (Number(match[3]) * MS_PER_SECOND) / CLOCK_TICKS_PER_SECOND };
 }

@@ -1,18 +1,23 @@
 // Spawns one run of a task: the shim in its own session, writing straight to the output file, detached from Node.
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, fchownSync, openSync } from 'node:fs';
 import { spawnedExeca } from './load-execa.js';
 import { InvalidOptionError, SpawnError } from '../errors.js';
 import { identityOf, readProcStat, type ProcessIdentity } from './identity.js';
 import { checkWriterOptions, planShim, resolveWriterEntry, type WriterOptions } from './shim-plan.js';
 import { decodeStatus, SHIM_SHELL, type RunExit } from './shim.js';
+import { accountEnv, checkUserAllowed, type RunAccount } from './user.js';
+import type { ProcessLimits, TaskSpec } from '../store/records.js';
 
 export { decodeStatus, readStatusFile, SHIM_SCRIPT, type RunExit } from './shim.js';
 export type { WriterOptions } from './shim-plan.js';
+export { checkUserAllowed } from './user.js';
 
 /** `$0` given to the shim (only shows in `ps`). */
 export const SHIM_ARGV0 = 'sh';
 /** Flags the output file is opened with: append, so concurrent writers and truncation by rotation stay safe. */
 export const OUTPUT_OPEN_FLAGS = 'a';
+/** Why writer mode cannot run as another user: its writers would run as that user, in a folder that is not theirs. */
+export const WRITER_AS_USER = '`user` cannot be combined with `timestamps` or `maxOutputBytes` yet (their writer processes would run as that user, in the Executor\'s folder)';
 
 /** What to run and where its output and status go. */
 export interface SpawnRunOptions {
@@ -57,6 +62,29 @@ export interface SpawnRunOptions {
    * @default null (fd mode: the child writes to the files itself)
    */
   writer?: WriterOptions | null;
+  /**
+   * Run as this user (name or uid; root only, see {@link checkUserAllowed}), with `HOME`, `USER` and `LOGNAME` set
+   * from the passwd entry (over `env`'s). The status file is then written through an inherited fd.
+   * @default null (the Executor's user)
+   */
+  user?: string | null;
+  /** Run with this group (name or gid). @default null (the user's primary group) */
+  group?: string | null;
+  /** Kernel limits (`ulimit`) applied right before the command's `exec`. @default null (none) */
+  limits?: ProcessLimits | null;
+  /** Absolute niceness of the command (−20…19). @default null (the Executor's) */
+  nice?: number | null;
+}
+
+/** The fd the shim gets its status file on when it runs as another user (see `SpawnRunOptions.user`). */
+export const STATUS_FD = 5;
+
+/**
+ * The process fields of a task, as {@link spawnRun} takes them: `spawnRun({ ...processOf(task), command, … })`.
+ * @example `processOf({ user: 'nobody', nice: 10 }) // { user: 'nobody', group: null, limits: null, nice: 10 }`
+ */
+export function processOf(task: Pick<TaskSpec, 'user' | 'group' | 'limits' | 'nice'>): Pick<SpawnRunOptions, 'user' | 'group' | 'limits' | 'nice'> {
+  return { user: task.user ?? null, group: task.group ?? null, limits: task.limits ?? null, nice: task.nice ?? null };
 }
 
 /** A run that has been started. */
@@ -80,33 +108,62 @@ function toRunExit(exitCode: number | undefined, signal: string | undefined): Ru
   return exitCode === undefined ? { exitCode: null, signal: null } : decodeStatus(exitCode);
 }
 
-/** Runs `/bin/sh -c <script> sh <args...>` in its own session, stdout to `fd`, stderr to `errFd`. */
-function startShim({ cwd, env }: SpawnRunOptions, shim: { script: string; args: string[] }, fds: Fds) {
+/** Runs `/bin/sh -c <script> sh <args...>` in its own session, stdout to `fd`, stderr to `errFd` (as `account`). */
+function startShim({ cwd, env }: SpawnRunOptions, shim: { script: string; args: string[] }, fds: Fds, account: RunAccount | null) {
+  const stdin = fds.inFd === null ? 'ignore' : fds.inFd;
+  const ids = account === null ? {} : { uid: account.uid, gid: account.gid, env: { ...env, ...accountEnv(account) } };
+  // The status fd, when there is one, is the shim's fd STATUS_FD; the fds in between are not passed.
+  const stdio = fds.statusFd === null ? [stdin, fds.fd, fds.errFd] : [stdin, fds.fd, fds.errFd, 'ignore', 'ignore', fds.statusFd];
   // execa's types list only the fd literals 3..9, but any open fd is passed straight to spawn() at run time.
   return spawnedExeca().execa(SHIM_SHELL, ['-c', shim.script, SHIM_ARGV0, ...shim.args], {
-    cwd, env, extendEnv: false, detached: true, cleanup: false, reject: false, buffer: false,
-    stdin: fds.inFd === null ? 'ignore' : (fds.inFd as 3), stdout: fds.fd as 3, stderr: fds.errFd as 3,
+    cwd, env, extendEnv: false, detached: true, cleanup: false, reject: false, buffer: false, ...ids,
+    stdio: stdio as ['ignore', 3, 3],
   });
 }
 
-interface Fds { fd: number; errFd: number; inFd: number | null }
+interface Fds { fd: number; errFd: number; inFd: number | null; statusFd: number | null }
 
 function closeFds(fds: Fds): void {
   closeSync(fds.fd);
   if (fds.errFd !== fds.fd) closeSync(fds.errFd);
   if (fds.inFd !== null) closeSync(fds.inFd);
+  if (fds.statusFd !== null) closeSync(fds.statusFd);
 }
 
-/** Opens the output file (and the stderr file); in writer mode these fds only carry the writers' own errors. */
-function openOutputs(opts: SpawnRunOptions): Fds {
-  const { fd, errFd } = openOutputFiles(opts);
-  if (!opts.stdinFile) return { fd, errFd, inFd: null };
+/** The status file, created empty and owned by `account`, open for the shim to inherit (see {@link STATUS_FD}). */
+function openStatusFor(statusFile: string, account: RunAccount): number {
+  const fd = openSync(statusFile, 'w', STATUS_FILE_MODE);
   try {
-    return { fd, errFd, inFd: openSync(opts.stdinFile, 'r') };
+    fchownSync(fd, account.uid, account.gid);
   } catch (error) {
-    closeFds({ fd, errFd, inFd: null });
+    closeSync(fd);
     throw error;
   }
+  return fd;
+}
+
+/** Mode of a status file made for another user: theirs to write, readable by all (as the shim's own are). */
+const STATUS_FILE_MODE = 0o644;
+
+/** Opens the output file (and the stderr file); in writer mode these fds only carry the writers' own errors. */
+function openOutputs(opts: SpawnRunOptions, account: RunAccount | null): Fds {
+  const { fd, errFd } = openOutputFiles(opts);
+  const fds: Fds = { fd, errFd, inFd: null, statusFd: null };
+  try {
+    if (opts.stdinFile) fds.inFd = openSync(opts.stdinFile, 'r');
+    if (account !== null) fds.statusFd = openStatusFor(opts.statusFile, account);
+    return fds;
+  } catch (error) {
+    closeFds(fds);
+    throw error;
+  }
+}
+
+/** The account to switch to: null when the options ask for none or for this process's own. */
+function switchTo(opts: SpawnRunOptions): RunAccount | null {
+  const account = checkUserAllowed(opts);
+  if (account === null || (account.uid === process.geteuid?.() && account.gid === process.getegid?.())) return null;
+  return account;
 }
 
 function openOutputFiles(opts: SpawnRunOptions): { fd: number; errFd: number } {
@@ -144,17 +201,19 @@ export function spawnRun(opts: SpawnRunOptions): SpawnedRun {
   if (command.length === 0) throw new InvalidOptionError('command', 'a non-empty array of strings', command);
   if (opts.writer) checkWriterOptions(opts.writer);
   const label = opts.label ?? command.join(' ');
+  const account = switchTo(opts);
   let shim;
   let fds: Fds;
   try {
-    shim = planShim(opts, opts.writer ? resolveWriterEntry() : null);
-    fds = openOutputs(opts);
+    if (account !== null && opts.writer) throw new Error(WRITER_AS_USER);
+    shim = planShim({ ...opts, statusFd: account === null ? null : STATUS_FD }, opts.writer ? resolveWriterEntry() : null);
+    fds = openOutputs(opts, account);
   } catch (error) {
     throw new SpawnError(label, error);
   }
   let subprocess;
   try {
-    subprocess = startShim(opts, shim, fds);
+    subprocess = startShim(opts, shim, fds, account);
   } catch (error) {
     throw new SpawnError(label, error);
   } finally {
