@@ -13,6 +13,7 @@ import { freshRunExtras, type ArchiveEntry, type CurrentRun, type RunExtras, typ
 import { assertRunnable, builtinNames } from '../task/interpreter.js';
 import { readEnvFiles } from '../task/env-file.js';
 import { runEnv } from '../task/run-env.js';
+import { dropQueuedSecrets } from '../task/secrets.js';
 import { commandForRun } from '../task/ts-runner.js';
 import { readBootId } from '../process/identity.js';
 import { archivePrevious, liveFiles } from './archive-previous.js';
@@ -194,7 +195,8 @@ export async function prepareScriptRun(rt: Runtime, record: TaskRecord, req: Lau
   assertStartable(record);
   const { task } = record;
   // Env files and secrets read before anything is written: a missing one fails the start with nothing changed.
-  const env = runEnv(rt, task, { env: req.env });
+  const queuedRunId = req.queuedAt != null && req.runId !== undefined ? req.runId : null;
+  const env = runEnv(rt, task, { env: req.env, queuedRunId });
   const extra = record.state.run !== null;
   const ledgerFixes: Promise<void>[] = [];
   await loadExeca(); // before anything is recorded: the spawn is synchronous
@@ -213,6 +215,7 @@ export async function prepareScriptRun(rt: Runtime, record: TaskRecord, req: Lau
 export function spawnPrepared(rt: Runtime, prepared: PreparedRun): SpawnedPrepared {
   const { record, req, extra, base, archives } = prepared;
   const spawned = spawnFor(rt, record, base, req, prepared.inputFile, prepared.env);
+  if (req.queuedAt != null && req.env) dropQueuedSecrets(rt, record.task.name, base.runId); // its env is the child's now
   const { pid, startTime, bootId } = spawned.identity;
   const run: CurrentRun = { ...base, pid, pidStartTime: startTime, bootId };
   const { task } = record;

@@ -3,12 +3,14 @@
 import type { Runtime } from '../runtime.js';
 import type { StepSpec, TaskSpec } from '../store/records.js';
 import { readEnvFiles } from './env-file.js';
-import { readTaskSecrets, unmaskEnv, type TaskSecrets } from './secrets.js';
+import { readQueuedSecrets, readTaskSecrets, unmaskEnv, type TaskSecrets } from './secrets.js';
 
 /** What a run adds over its task's env: a program step's own env, or a manual run's (`runTask({ env })`). */
 export interface RunEnvOver {
   step?: StepSpec | null;
   env?: Record<string, string> | null;
+  /** The run id of a run that was queued: its `env`'s masked secret values are in the store (`keepQueuedEnv`). */
+  queuedRunId?: string | null;
 }
 
 /**
@@ -25,5 +27,13 @@ export function runEnv(rt: Pick<Runtime, 'folder' | 'id'>, task: TaskSpec, over:
   const file = (): string => store().file;
   const own = unmaskEnv(task.env, names, () => store().secrets?.env ?? null, file);
   const step = over.step ? unmaskEnv(over.step.env, names, () => store().secrets?.steps[over.step!.name] ?? null, file) : {};
-  return { ...(process.env as Record<string, string>), ...files, ...own, ...step, ...(over.env ?? {}) };
+  const run = over.env && over.queuedRunId ? queuedEnv(rt, task, over.env, over.queuedRunId) : over.env;
+  return { ...(process.env as Record<string, string>), ...files, ...own, ...step, ...(run ?? {}) };
+}
+
+// A dequeued run's env with its masked secret values put back from the store.
+function queuedEnv(rt: Pick<Runtime, 'folder' | 'id'>, task: TaskSpec, env: Record<string, string>, runId: string): Record<string, string> {
+  let kept: { file: string; env: Record<string, string> | null } | null = null;
+  const store = (): { file: string; env: Record<string, string> | null } => (kept ??= readQueuedSecrets(rt, task.name, runId));
+  return unmaskEnv(env, task.secretEnv ?? [], () => store().env, () => store().file);
 }

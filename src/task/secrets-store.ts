@@ -73,6 +73,15 @@ export function secretsFileOf(folder: string, id: string, name: string): string 
   return join(secretsRoot(), `${id}-${hash}`, `${name}.json`);
 }
 
+/**
+ * The secrets file of one queued run's own env (`runTask({ env })` queued for a slot): `runs/<task>/<runId>.json`
+ * beside the task files. Removed once the run is spawned.
+ * @example `runSecretsFileOf('/srv/exec', 'a1b2c3d4', 'api', runId)`
+ */
+export function runSecretsFileOf(folder: string, id: string, name: string, runId: string): string {
+  return join(dirname(secretsFileOf(folder, id, name)), 'runs', name, `${runId}.json`);
+}
+
 // Words for a failed read or write, for SecretsFileError's "got …".
 function problemOf(error: unknown): string {
   const code = errnoOf(error);
@@ -116,12 +125,12 @@ export async function writeSecrets(file: string, secrets: TaskSecrets, about: { 
 }
 
 /**
- * Removes a task's secrets file (absent: nothing to do). Throws `SecretsFileError` naming it when it cannot be removed.
+ * Removes a task's secrets file (absent: nothing to do); `recursive` for a directory of them. Throws `SecretsFileError` naming it when it cannot be removed.
  * @example `await removeSecrets(file)`
  */
-export async function removeSecrets(file: string): Promise<void> {
+export async function removeSecrets(file: string, recursive = false): Promise<void> {
   try {
-    await rm(file, { force: true });
+    await rm(file, { force: true, recursive });
   } catch (error) {
     throw storeError(error, file);
   }

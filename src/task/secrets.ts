@@ -3,10 +3,12 @@
 import type { Runtime } from '../runtime.js';
 import type { TaskSpec } from '../store/records.js';
 import { existsSync } from 'node:fs';
+import { removeQuietly } from '../store/temp-file.js';
 import { isSecretEnv, SECRET_MASK } from './options-env.js';
-import { readSecrets, removeSecrets, secretsFileOf, SecretsFileError, writeSecrets, type TaskSecrets } from './secrets-store.js';
+import { readSecrets, removeSecrets, runSecretsFileOf, secretsFileOf, SecretsFileError, writeSecrets, type TaskSecrets } from './secrets-store.js';
+import { dirname } from 'node:path';
 
-export { SecretsFileError, secretsFileOf, secretsRoot, SECRETS_DIR_ENV, type TaskSecrets } from './secrets-store.js';
+export { SecretsFileError, runSecretsFileOf, secretsFileOf, secretsRoot, SECRETS_DIR_ENV, type TaskSecrets } from './secrets-store.js';
 
 /**
  * `env` with the values of secret names (`secretEnv`, or matching SECRET_ENV_PATTERN) replaced by `***`: what may be
@@ -59,11 +61,12 @@ export async function keepSecrets(rt: Pick<Runtime, 'folder' | 'id'>, name: stri
 }
 
 /**
- * Removes a removed task's secrets file. Never throws: a file that cannot be removed is a `warning` naming it.
+ * Removes a removed task's secrets file (and those of its queued runs). Never throws: a file that cannot be removed is a `warning` naming it.
  * @example `await forgetSecrets(rt, 'api') // in removeTask, once the record is deleted`
  */
 export async function forgetSecrets(rt: Pick<Runtime, 'folder' | 'id' | 'warn'>, name: string): Promise<void> {
-  await keepSecrets(rt, name, { env: {}, steps: {} }).catch((error: unknown) => {
+  const queued = dirname(runSecretsFileOf(rt.folder, rt.id, name, 'x'));
+  await Promise.all([keepSecrets(rt, name, { env: {}, steps: {} }), existsSync(queued) ? removeSecrets(queued, true) : undefined]).catch((error: unknown) => {
     rt.warn(`Could not remove the secrets of ${name}: ${(error as Error).message}`, name, (error as { code?: string }).code);
   });
 }
@@ -91,4 +94,35 @@ export function unmaskEnv(env: Readonly<Record<string, string>>, secretEnv: read
 export function readTaskSecrets(rt: Pick<Runtime, 'folder' | 'id'>, name: string): { file: string; secrets: TaskSecrets | null } {
   const file = secretsFileOf(rt.folder, rt.id, name);
   return { file, secrets: readSecrets(file) };
+}
+
+/**
+ * A queued run's own env (`runTask({ env })` queued for a slot) as it may be written in the task record: secret values
+ * masked, and kept in the store (`runSecretsFileOf`) until the run is spawned. `null` stays `null`. Call under the
+ * task's lock, before the record is written; throws as {@link keepSecrets}.
+ * @example `item.env = await keepQueuedEnv(rt, record.task, item.runId, item.env)`
+ */
+export async function keepQueuedEnv(rt: Pick<Runtime, 'folder' | 'id'>, task: Pick<TaskSpec, 'name' | 'secretEnv'>, runId: string, env: Record<string, string> | null): Promise<Record<string, string> | null> {
+  if (env === null) return null;
+  const [shown, secrets] = split(env, task.secretEnv ?? []);
+  if (Object.keys(secrets).length === 0) return env;
+  await writeSecrets(runSecretsFileOf(rt.folder, rt.id, task.name, runId), { env: secrets, steps: {} }, { folder: rt.folder, task: task.name });
+  return shown;
+}
+
+/**
+ * A dequeued run's secret env values (`null`: none kept), read just before its spawn. Throws `SecretsFileError`.
+ * @example `readQueuedSecrets(rt, 'api', runId)?.API_KEY`
+ */
+export function readQueuedSecrets(rt: Pick<Runtime, 'folder' | 'id'>, name: string, runId: string): { file: string; env: Record<string, string> | null } {
+  const file = runSecretsFileOf(rt.folder, rt.id, name, runId);
+  return { file, env: readSecrets(file)?.env ?? null };
+}
+
+/**
+ * Forgets a queued run's kept env once it is spawned (quietly: a file left over is removed with the task).
+ * @example `dropQueuedSecrets(rt, 'api', runId)`
+ */
+export function dropQueuedSecrets(rt: Pick<Runtime, 'folder' | 'id'>, name: string, runId: string): void {
+  removeQuietly(runSecretsFileOf(rt.folder, rt.id, name, runId));
 }
