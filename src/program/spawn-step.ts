@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ScriptNotFoundError, SpawnError } from '../errors.js';
 import { readBootId } from '../process/identity.js';
-import { spawnRun, type SpawnedRun } from '../process/spawn.js';
+import { processOf, spawnRun, type SpawnedRun } from '../process/spawn.js';
 import { loadExeca } from '../process/load-execa.js';
 import { runHeader } from '../run/header.js';
 import type { Runtime } from '../runtime.js';
@@ -88,6 +88,7 @@ export async function spawnStep(rt: Runtime, record: TaskRecord, base: RunBase, 
   let spawned: SpawnedRun;
   try {
     spawned = spawnRun({
+      ...processOf(task), // user, group, limits, nice (process/spawn.ts)
       command, cwd: step.wd, env: stepEnv(rt, record, base, step, index, attempt, own), label: `${task.name}/${step.name}`,
       outputFile: join(rt.folder, files.outputFile),
       stderrFile: files.errorFile === null ? null : join(rt.folder, files.errorFile),

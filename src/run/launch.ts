@@ -5,7 +5,7 @@ import { ScriptNotFoundError, SpawnError, WorkingDirectoryNotFoundError } from '
 import { archiveFileName, currentErrorFileName, currentOutputFileName, errorFileOf } from '../output/archive.js';
 import { pruneArchives } from '../output/prune.js';
 import { loadExeca } from '../process/load-execa.js';
-import { spawnRun, type SpawnedRun } from '../process/spawn.js';
+import { processOf, spawnRun, type SpawnedRun } from '../process/spawn.js';
 import type { Runtime } from '../runtime.js';
 import { programLedger, startProgram, wantsInput, writeRunInput } from '../program/start.js';
 import { assertStepsExist } from '../program/spawn-step.js';
@@ -127,6 +127,7 @@ function spawnFor(rt: Runtime, record: TaskRecord, run: Omit<CurrentRun, 'pid' |
   const piped = task.timestamps || task.maxOutputBytes !== null;
   try {
     return spawnRun({
+      ...processOf(task), // user, group, limits, nice (process/spawn.ts)
       command, cwd: task.wd, env, label: task.name,
       outputFile: join(rt.folder, run.outputFile),
       stderrFile: run.errorFile === null ? null : join(rt.folder, run.errorFile),
