@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { ExitEvent } from '../events.js';
 import { endedAt as recordedEnd, UPTIME_RESOLUTION_MS } from '../process/clock.js';
 import { readStatusFile, type RunExit } from '../process/spawn.js';
+import { limitKillOf } from '../process/limit-cause.js';
+import { stepStatusOf } from '../program/files.js';
 import { lastErrorLine } from '../program/error-line.js';
 import { lastErrorLineSync } from './error-line-sync.js';
 import { pendingSteps, programView, withStep } from '../program/ledger.js';
@@ -140,6 +142,16 @@ async function reapLeftovers(rt: Runtime, record: TaskRecord, run: CurrentRun, e
   await stopRun(rt, run);
 }
 
+// What the shim recorded, when it matters to tell a limit kill (a SIGKILL of a task with a CPU limit: its CPU time).
+function recordedStatus(rt: Runtime, record: TaskRecord, run: CurrentRun, result: RunExit): RunExit | null {
+  if (result.signal !== 'SIGKILL' || record.task.limits?.cpuSeconds === undefined) return null;
+  const cursor = run.program;
+  const step = cursor === null ? undefined : record.task.steps?.[cursor.step];
+  if (cursor !== null && step === undefined) return null;
+  const file = cursor === null ? rt.store.statusFile(record.task.name, run.runId) : join(rt.folder, stepStatusOf(record.task.name, run.runId, step!.name, cursor.attempt));
+  return readStatusFile(file);
+}
+
 async function closeWith(rt: Runtime, record: TaskRecord, run: CurrentRun, result: RunExit, exitUnknown: boolean, program: Ended | null): Promise<Finalized> {
   const { name } = record.task;
   await reapLeftovers(rt, record, run, exitUnknown);
@@ -151,9 +163,13 @@ async function closeWith(rt: Runtime, record: TaskRecord, run: CurrentRun, resul
   const stopped = userStopped || run.kill === 'replace' || run.kill === 'cancel';
   const failed = program ? program.status === 'failed' : !stopped && (run.kill === 'timeout' || run.kill === 'memory' || result.exitCode !== 0);
   const timedOut = run.kill === 'timeout' && (program === null || failed);
+  // Killed by a kernel limit (`limits`), as far as can be known: only a run the Executor did not end itself.
+  const byLimit = run.kill === null && !stopped ? limitKillOf(record.task.limits, result, recordedStatus(rt, record, run, result)) : null;
+  const killedFor = run.kill ?? (byLimit ? 'limit' : null);
+  const limit = byLimit?.limit ?? null;
   // The output is still the current file: it is archived (and the ledger updated) when the next run starts.
   const base: RunRecord = {
-    ...ledgerOf(record, run), endedAt, exitCode: result.exitCode, signal: result.signal, exitUnknown, stopped, timedOut, killedFor: run.kill,
+    ...ledgerOf(record, run), endedAt, exitCode: result.exitCode, signal: result.signal, exitUnknown, stopped, timedOut, killedFor, limit,
   };
   const ledger = await endedLedger(rt, record, run, base, program, failed, stopped);
   const decided = alertsFor(record, ledger, failed, stopped);
@@ -166,14 +182,14 @@ async function closeWith(rt: Runtime, record: TaskRecord, run: CurrentRun, resul
   const { failing } = decided;
   const last = { lastExitCode: result.exitCode, lastSignal: result.signal, lastEndedAt: endedAt, failing };
   const state = main
-    ? { ...record.state, ...last, run: null, status: statusAfter(record, run, result, userStopped, failed), lastKill: run.kill }
+    ? { ...record.state, ...last, run: null, status: statusAfter(record, run, result, userStopped, failed), lastKill: killedFor }
     : { ...record.state, ...last, extraRuns: record.state.extraRuns.filter((r) => r.runId !== run.runId) };
   // Pruned after this run's own record is written, counting it as ended.
   const ledgerWrite = write.then(() => pruneRuns(rt, { ...record, state })).then(() => undefined);
   ledgerWrite.catch(() => undefined); // awaited by the caller through sideWrites
   const event: ExitEvent = {
     name, runId: run.runId, exitCode: result.exitCode, signal: result.signal,
-    durationMs: endedMs - Date.parse(run.startedAt), trigger: run.trigger, stopped, timedOut, killedFor: run.kill,
+    durationMs: endedMs - Date.parse(run.startedAt), trigger: run.trigger, stopped, timedOut, killedFor, limit,
   };
   const step = program ? { name, runId: run.runId, notice: program.notice } : null;
   return { record: { ...record, state }, event, step, ledgerWrite, alerts };
@@ -181,7 +197,8 @@ async function closeWith(rt: Runtime, record: TaskRecord, run: CurrentRun, resul
 
 function describeExit(e: ExitEvent): string {
   const how = e.signal ? `by signal ${e.signal}` : e.exitCode === null ? 'with an unknown status' : `with code ${e.exitCode}`;
-  const why = e.timedOut ? ' (timed out)' : e.killedFor === 'memory' ? ' (over maxMemory)' : e.stopped ? ' (stopped)' : '';
+  const limit = e.killedFor !== 'limit' ? '' : e.limit ? ` (over its ${e.limit} limit)` : ' (over a kernel limit)';
+  const why = e.timedOut ? ' (timed out)' : e.killedFor === 'memory' ? ' (over maxMemory)' : e.stopped ? ' (stopped)' : limit;
   return `Exited ${e.name} (run ${e.runId}) ${how} after ${(e.durationMs / 1000).toFixed(1)} s${why}`;
 }
 
