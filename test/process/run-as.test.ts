@@ -92,6 +92,18 @@ describe('spawnRun as another user (this process is root)', () => {
     expect(readFileSync(r.outputFile, 'utf8')).toBe(`${nobody.uid}\n0\n`);
   });
 
+  it('enters the working directory before the switch; what is reached by path needs the user\'s access', async () => {
+    const r = run(['/bin/sh', '-c', 'pwd; cat ./output.log >/dev/null && echo relative; cat "$PWD/output.log" || echo denied'], { user: 'nobody', cwd: sandbox.dir });
+    expect(await r.exited).toEqual({ exitCode: 0, signal: null });
+    expect(readFileSync(r.outputFile, 'utf8')).toMatch(new RegExp(`^${sandbox.dir}\\n(?:[^\\n]*\\n)*denied\\n$`));
+  });
+
+  it('says why a nice below the Executor\'s is not applied to another user, and runs the script anyway', async () => {
+    const r = run(['/bin/sh', '-c', 'nice'], { user: 'nobody', nice: -5 });
+    expect(await r.exited).toEqual({ exitCode: 0, signal: null });
+    expect(readFileSync(r.outputFile, 'utf8')).toMatch(/cannot set niceness[^\n]*\n0\n$/);
+  });
+
   it('refuses an unknown user before anything is spawned or written', () => {
     expect(() => run(['/bin/true'], { user: 'no-such-user-xyz' })).toThrow(InvalidOptionError);
   });
