@@ -88,8 +88,10 @@ describe('limits applied by the shim', () => {
   });
 
   it('leaves the shim itself unlimited and not niced', async () => {
-    const r = run(['/bin/sh', '-c', 'sleep 30'], { limits: { openFiles: 40, cpuSeconds: 30 }, nice: 12 });
-    const child = await waitUntil(() => listChildren(r.identity.pid)[0], { what: 'the script to start' });
+    const r = run(['sleep', '30'], { limits: { openFiles: 40, cpuSeconds: 30 }, nice: 12 });
+    // The command subshell once it has exec'd the command (before that, its limits may not be set yet).
+    const commOf = (pid: number): string => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return ''; } };
+    const child = await waitUntil(() => listChildren(r.identity.pid).find((pid) => commOf(pid) === 'sleep'), { what: 'the script to start' });
     const shimLimits = readFileSync(`/proc/${r.identity.pid}/limits`, 'utf8');
     const childLimits = readFileSync(`/proc/${child}/limits`, 'utf8');
     expect(limitLine(childLimits, 'Max open files')).toEqual(['40', '40']);
