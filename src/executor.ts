@@ -20,14 +20,17 @@ import { checkListOptions, getRun, listRuns, type ListRunsOptions } from './run/
 import { assertRunId } from './run/find.js';
 import { saveRun, type SaveRunOptions } from './run/save.js';
 import { checkListTasks, type ListTasksOptions } from './task/rows.js';
-import { checkLines, checkReadOut, DEFAULT_NEXT_RUNS, DEFAULT_READ_OUT_LINES, eachTask, readTaskOutput, type ReadOutOptions } from './task/read-options.js';
+import { checkLines, checkReadOut, DEFAULT_NEXT_RUNS, DEFAULT_READ_OUT_LINES, readTaskOutput, type ReadOutOptions } from './task/read-options.js';
 import type { TickReport } from './supervisor/reconcile.js';
 import { checkSupervisorOptions, startSupervisor, tickOnce, type KeepRestartingOptions, type SupervisorHandle } from './supervisor/supervisor.js';
 import { runPass } from './supervisor/tick.js';
 import { readSupervisor, warnStrandedOnExit, type SupervisorInfo } from './supervisor/presence.js';
 import { listRunningRows, listTaskRows } from './task/list.js';
 import { nextRuns, setEnabled } from './task/enable.js';
-import { addTask, removeTask, startTask, type StartResult } from './task/lifecycle.js';
+import { addTask, removeTask, startTask, type RemoveTaskOptions, type StartResult } from './task/lifecycle.js';
+import { checkFlagOptions, type StopTaskOptions } from './deps/options.js';
+import { tableDependencies } from './deps/start.js';
+import { stopInOrder, stopWithDependents } from './deps/stop.js';
 import { runTask, runTasks, waitRun, type RunLine, type RunTaskOptions, type RunTasksOptions, type WaitRunOptions } from './task/manual.js';
 import { assertTaskName } from './task/name.js';
 import { followTaskOutput, type FollowOutOptions } from './task/follow.js';
@@ -102,24 +105,39 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     return this.#flushed(await addTask(this.#rt, name, script, options));
   }
 
-  /** Stops (if running) and removes a task and its run ledger. Output files are kept. */
-  async removeTask(name: string): Promise<void> {
+  /**
+   * Stops (if running) and removes a task and its run ledger. Output files are kept. A task that others depend on
+   * (`dependsOn`) or chain after (`after`) is refused with `DependentsError` (`ERR_HAS_DEPENDENTS`, nothing changed)
+   * unless `{ force: true }`; they then ignore it.
+   * @example `await ex.removeTask('db', { force: true })`
+   */
+  async removeTask(name: string, options: RemoveTaskOptions = {}): Promise<void> {
+    const { force } = checkFlagOptions(options, 'force');
     await this.#existing(name).catch((error: unknown) => {
       if (!(error instanceof CorruptRecordError)) throw error; // a record that cannot be read is removed as it is
     });
-    await removeTask(this.#rt, name);
+    await removeTask(this.#rt, name, force);
     await this.#flushed(undefined);
   }
 
-  /** Starts a task: runs it now, or schedules it if periodic. Two concurrent calls start one process. */
+  /**
+   * Starts a task: runs it now, or schedules it if periodic. Two concurrent calls start one process. Its dependencies
+   * (`dependsOn`) are started first, recursively, and each is waited for until ready (its `ready` check, within its
+   * `readyTimeout`; else `ReadyTimeoutError`, `ERR_WAIT_TIMEOUT`, naming the dependency); the task is `waiting` meanwhile.
+   * @example `await ex.startTask('api') // starts db and cache first, once they are ready starts api`
+   */
   async startTask(name: string): Promise<StartResult> {
     assertTaskName(name);
     return this.#flushed(await startTask(this.#rt, name));
   }
 
-  /** Starts every task; one row per task saying what happened. */
+  /**
+   * Starts every task; one row per task saying what happened. In dependency order: independent tasks at once, each
+   * level once the tasks it depends on are ready; a task whose dependency failed to start (or to be ready) gets an
+   * `'error'` row.
+   */
   async startAll(): Promise<StartResult[]> {
-    // One batch (task/start-batch.ts): task locks taken in bulk, intents and final records in group commits, spawns in between.
+    // One batch per dependency level (task/start-batch.ts): task locks taken in bulk, intents and final records in group commits, spawns in between.
     const { startAllTasks } = await import('./task/start-batch.js');
     return this.#flushed(await startAllTasks(this.#rt, await this.#allNames()));
   }
@@ -130,20 +148,30 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     return [...new Set([...records.keys(), ...errors.keys()])].sort();
   }
 
-  /** Stops a task's whole process tree (SIGTERM, then SIGKILL after `killTimeout`); resolves when all of it is gone. */
-  async stopTask(name: string): Promise<StopResult> {
+  /**
+   * Stops a task's whole process tree (SIGTERM, then SIGKILL after `killTimeout`); resolves when all of it is gone. With
+   * `{ cascade: true }`, the tasks that depend on it are stopped first (dependents first); without it, a `warning`
+   * (`ERR_HAS_DEPENDENTS`) names the dependents still running.
+   * @example `await ex.stopTask('db', { cascade: true }) // stops web, then api, then db`
+   */
+  async stopTask(name: string, options: StopTaskOptions = {}): Promise<StopResult> {
     assertTaskName(name);
-    return this.#flushed(await stopTaskRun(this.#rt, name));
+    const { cascade } = checkFlagOptions(options, 'cascade');
+    return this.#flushed(await stopWithDependents(this.#rt, name, cascade, (n) => stopTaskRun(this.#rt, n)));
   }
 
-  /** Stops every task, in parallel. */
+  /** Stops every task, dependents before what they depend on (`dependsOn`), independent ones in parallel. */
   async stopAll(): Promise<StopResult[]> {
-    return this.#flushed(await eachTask(await this.#allNames(), (name) => stopTaskRun(this.#rt, name), (name, e) => ({ id: this.id, name, result: 'error', pid: null, forced: false, ...e })));
+    const names = await this.#allNames();
+    const { deps } = await tableDependencies(this.#rt);
+    const stopOne = (name: string): Promise<StopResult> => stopTaskRun(this.#rt, name).catch((error: Error & { code?: string }) => ({ id: this.id, name, result: 'error' as const, pid: null, forced: false, error: error.message, code: error.code ?? 'ERR_UNKNOWN' }));
+    return this.#flushed(await stopInOrder(deps, names, stopOne));
   }
 
-  /** Stops then starts a task. */
+  /** Stops then starts a task (its dependencies started first if they are not running; its dependents left as they are). */
   async restartTask(name: string): Promise<StartResult> {
-    await this.stopTask(name);
+    assertTaskName(name);
+    await this.#flushed(await stopTaskRun(this.#rt, name));
     return this.startTask(name);
   }
 

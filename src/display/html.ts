@@ -17,6 +17,7 @@ export const BADGE_COLORS: Readonly<Record<string, readonly [string, string]>> =
   running: ['#d1f2dc', '#11672f'], succeeded: ['#d1f2dc', '#11672f'], completed: ['#d1f2dc', '#11672f'],
   failed: ['#fbd8d6', '#8f1d14'], errored: ['#fbd8d6', '#8f1d14'], cancelled: ['#fbd8d6', '#8f1d14'],
   backoff: ['#fdf0c7', '#7a5600'], queued: ['#fdf0c7', '#7a5600'], scheduled: ['#d6e9fb', '#124e8a'],
+  waiting: ['#ece3fa', '#55307f'],
 };
 const GREY: readonly [string, string] = ['#e8e8e8', '#444'];
 
@@ -24,11 +25,11 @@ const CELL = 'padding:2px 10px;text-align:left;white-space:nowrap;border-bottom:
 const TABLE = 'border-collapse:collapse;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px';
 
 /**
- * A status word as a coloured badge.
+ * A status word as a coloured badge (coloured by its first word: `waiting: db is failed` as `waiting`).
  * @example `badge('running') // '<span style="…">running</span>'`
  */
 export function badge(status: string): string {
-  const [bg, fg] = BADGE_COLORS[status] ?? GREY;
+  const [bg, fg] = BADGE_COLORS[status] ?? BADGE_COLORS[status.split(':')[0]!] ?? GREY;
   return `<span style="background:${bg};color:${fg};border-radius:8px;padding:1px 8px">${escapeHtml(status)}</span>`;
 }
 

@@ -6,7 +6,7 @@ import { DUE, EMPTY_CELL, formatCpu, formatExit, formatUptime, formatWhen } from
 /** One task in `ex.status()`: every value a printable string (`-` when empty), the columns of `executor ls`. */
 export interface StatusRow {
   name: string;
-  /** The task's status; `disabled` for a disabled task that is not running. */
+  /** The task's status; `disabled` for a disabled task that is not running; `waiting: <why>` for a waiting task. */
   status: string;
   pid: string;
   /** How long the live run has been up, e.g. `3m 12s`. */
@@ -52,6 +52,15 @@ export function taskStatus(row: TaskRow): string {
   return !row.enabled && row.status !== 'running' ? 'disabled' : row.status;
 }
 
+/**
+ * The STATUS text of a `waiting` task, with what it waits for; null for any other task.
+ * @example `waitingText(row) // 'waiting: db not ready (running 0.4 s of 1 s)'`
+ */
+export function waitingText(row: TaskRow): string | null {
+  if (row.status !== 'waiting' || !row.enabled) return null;
+  return row.waiting === null ? 'waiting' : `waiting: ${row.waiting}`;
+}
+
 /** True when a task's last exit was not a clean 0 (a non-zero code, a signal or a kill). */
 export function badExit(row: TaskRow): boolean {
   if (row.lastKill !== null) return true;
@@ -72,7 +81,7 @@ export function nextRunText(row: TaskRow, now: number): string {
 export function statusRow(row: TaskRow, now: number): StatusRow {
   return {
     name: row.name,
-    status: taskStatus(row),
+    status: waitingText(row) ?? taskStatus(row),
     pid: row.pid === null ? EMPTY_CELL : String(row.pid),
     uptime: formatUptime(row, now),
     restarts: String(row.restarts),

@@ -13,6 +13,7 @@ import { scheduleStep } from './schedule-step.js';
 import { isWaiting } from '../run/own.js';
 import { adoptLaunched } from '../run/adopt.js';
 import { wakeWaiting } from '../run/step-notice.js';
+import { dependencyStep, restartWithStep } from '../deps/supervise.js';
 import { drainStep, newContext, restartStep, type StepContext, type StepKind } from './steps.js';
 import { isDeadRun, needsRestart, preparable, recoveredNow, scheduleDue } from './wake.js';
 
@@ -63,9 +64,15 @@ async function steps(rt: Runtime, record: TaskRecord, supervise: boolean, ctx: S
   const now = rt.now();
   let current = record;
   const ahead = now + (preparable(current) ? leadMs : 0);
-  if (supervise && needsRestart(current, now)) {
+  // Dependencies first: a restart (or a waiting start) waits until they are ready; restartWith follows their restarts.
+  const held = supervise ? await dependencyStep(rt, current, now, ctx, kinds) : null;
+  if (held) current = held;
+  else if (supervise && needsRestart(current, now)) {
     const [next, kind] = await restartStep(rt, current, now, ctx);
     current = next; kinds.push(kind);
+  }
+  if (supervise && current.task.restartWith === true && current.state.run !== null) {
+    current = restartWithStep(rt, current, (await rt.store.table({ refresh: false })).records, ctx, kinds) ?? current;
   }
   if (supervise && scheduleDue(current, ahead)) {
     const [next, done] = await scheduleStep(rt, current, ahead, ctx, now);

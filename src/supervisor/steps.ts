@@ -9,7 +9,7 @@ import type { Runtime } from '../runtime.js';
 import { isPeriodic, type QueuedRun, type TaskRecord } from '../store/records.js';
 
 /** What a locked step did. */
-export type StepKind = 'closed' | 'restarted' | 'fired' | 'skipped' | 'backoff' | 'gave-up' | 'queued' | 'recovered' | 'advanced';
+export type StepKind = 'closed' | 'restarted' | 'fired' | 'skipped' | 'backoff' | 'gave-up' | 'queued' | 'recovered' | 'advanced' | 'waiting';
 
 /** Collected by the steps of one locked reconciliation, acted on once the record is written. */
 export interface StepContext {

@@ -7,6 +7,19 @@ import { ownSpawn } from '../run/own.js';
 import { runIdentity } from '../run/tree.js';
 import type { CurrentRun, TaskRecord } from '../store/records.js';
 import { needsAttention, nextWakeOf, reconcileTask, type StepKind, type TickReport } from './reconcile.js';
+import { restartedDependency, restartWithEnded } from '../deps/gate.js';
+
+/** How often a supervisor re-checks a `waiting` task's dependencies, ms. */
+export const WAITING_RECHECK_MS = 200;
+
+// Dependency work a supervising pass must lock the task for: a `waiting` task (are its dependencies ready now?), a
+// restartWith stop that ended, a restartWith task whose dependency restarted.
+function dependencyAttention(record: TaskRecord, byName: () => ReadonlyMap<string, TaskRecord>): boolean {
+  const { task, state } = record;
+  if (state.status === 'waiting') return state.enabled && state.run === null;
+  if (task.restartWith !== true) return false;
+  return restartWithEnded(record) || restartedDependency(record, byName()) !== null;
+}
 
 // Logs each distinct corrupt-record error once per Executor, so a bad file does not flood the log.
 function reportErrors(rt: Runtime, errors: ReadonlyMap<string, Error>): void {
@@ -63,11 +76,13 @@ async function enforceMemory(rt: Runtime, records: readonly TaskRecord[]): Promi
 // re-reads the record under the lock anyway).
 function attentionList(rt: Runtime, records: readonly TaskRecord[], supervise: boolean, now: number, leadMs: number): string[] {
   const todo: string[] = [];
+  let table: Map<string, TaskRecord> | null = null;
+  const byName = (): ReadonlyMap<string, TaskRecord> => (table ??= new Map(records.map((r) => [r.task.name, r])));
   for (let i = 0; i < records.length; i++) {
     const record = records[i]!;
     let needed: boolean;
     try {
-      needed = needsAttention(rt, record, supervise, now, leadMs);
+      needed = needsAttention(rt, record, supervise, now, leadMs) || (supervise && dependencyAttention(record, byName));
     } catch {
       needed = true; // reconcileTask re-reads it under the lock and reports what is wrong
     }
@@ -118,6 +133,7 @@ async function nextWake(rt: Runtime): Promise<number | null> {
   for (let i = 0; i < after.length; i++) {
     let wake: number | null = null;
     try { wake = nextWakeOf(after[i]!, now); } catch { wake = null; }
+    if (after[i]!.state.status === 'waiting' && after[i]!.state.run === null) wake = Math.min(wake ?? Infinity, now + WAITING_RECHECK_MS);
     if (wake !== null && (next === null || wake < next)) next = wake;
   }
   return next;

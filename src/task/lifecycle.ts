@@ -3,6 +3,9 @@ import { keepSecrets, separateSecrets } from './secrets.js';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CorruptRecordError } from '../errors.js';
+import { DependentsError } from '../errors/task.js';
+import { checkRelations } from '../deps/check.js';
+import { startDependencies, tableDependencies } from '../deps/start.js';
 import { taskNotFound } from './suggest.js';
 import { announceExit, finalizeRun, liveRuns, type Finalized } from '../run/close.js';
 import { releaseSlot } from '../run/gate.js';
@@ -40,6 +43,11 @@ export async function addTask(rt: Runtime, name: unknown, script: unknown, optio
   // Secret env values never reach the folder: the record holds `***`, the values are kept apart (task/secrets.ts).
   const { spec, secrets } = separateSecrets(buildTaskSpec(name, script, options, rt.interpreters, rt.now()));
   const replace = addTaskArguments(script, options).options?.replace === true;
+  if ((spec.dependsOn ?? []).length > 0 || (spec.after ?? []).length > 0) {
+    // Checked against the table before anything is written (names exist, no cycle; a replace too).
+    const { records } = await rt.store.table();
+    checkRelations(spec, new Map([...records].map(([n, r]) => [n, r.task])));
+  }
   const outcome = await rt.store.mutateTask(spec.name, async (current) => {
     if (current && !replace) return { record: null, result: { record: current, skipped: true } };
     await keepSecrets(rt, spec.name, secrets); // before the record that relies on them
@@ -82,8 +90,35 @@ export function lastSlotIso(task: TaskSpec, now: number): string | null {
   return first === null ? null : new Date(first - 1).toISOString();
 }
 
-/** Removes a task: stops its tree, deletes its record and run ledger (outputs stay). */
-export async function removeTask(rt: Runtime, name: string): Promise<void> {
+/** Options of `removeTask`. */
+export interface RemoveTaskOptions {
+  /**
+   * Remove it even though other tasks depend on it (`dependsOn`) or chain after it (`after`): they then ignore it.
+   * @defaultValue false
+   */
+  force?: boolean;
+}
+
+/** The tasks that name `name` in their `dependsOn` or `after` (not itself), sorted. */
+export async function dependentsOf(rt: Runtime, name: string): Promise<string[]> {
+  const { records } = await rt.store.table();
+  const out: string[] = [];
+  for (const { task } of records.values()) {
+    if (task.name === name) continue;
+    if ((task.dependsOn ?? []).includes(name) || (task.after ?? []).some((l) => l.task === name)) out.push(task.name);
+  }
+  return out.sort();
+}
+
+/**
+ * Removes a task: stops its tree, deletes its record and run ledger (outputs stay). A task others depend on or chain
+ * after is refused (`DependentsError`, nothing changed) unless `force`.
+ */
+export async function removeTask(rt: Runtime, name: string, force = false): Promise<void> {
+  if (!force) {
+    const dependents = await dependentsOf(rt, name);
+    if (dependents.length > 0) throw new DependentsError(name, dependents);
+  }
   for (;;) {
     // A record that cannot be read names no run: the task's marked processes are stopped, and it is removed as it is.
     await stopTaskRun(rt, name).catch(async (error: unknown) => {
@@ -111,11 +146,51 @@ function adoptOneOff(record: TaskRecord, now: number): TaskRecord {
 
 /** The record a manual start launches from: a start by hand clears a give-up, the failure streak and a backoff. */
 export function resetForStart(record: TaskRecord): TaskRecord {
-  return { ...record, state: { ...record.state, gaveUp: false, failStreak: 0, backoffUntil: null } };
+  return { ...record, state: { ...record.state, gaveUp: false, failStreak: 0, backoffUntil: null, waitingFor: null } };
 }
 
-/** Starts a task now, or schedules it if periodic; never starts a second process. */
+/**
+ * Starts a task now, or schedules it if periodic; never starts a second process. Its dependencies (`dependsOn`) are
+ * started first, recursively, and waited for until ready (each by its `readyTimeout`: `ReadyTimeoutError`,
+ * `ERR_WAIT_TIMEOUT`, naming the dependency); meanwhile the task is `waiting`, with the reason.
+ */
 export async function startTask(rt: Runtime, name: string): Promise<StartResult> {
+  const record = await rt.store.readTask(name);
+  if (record === null || (record.task.dependsOn ?? []).length === 0 || (record.state.run !== null && runLive(rt, record.state.run))) return startTaskNow(rt, name);
+  const { deps } = await tableDependencies(rt);
+  let marking: Promise<TaskRecord['state']['status'] | null> = Promise.resolve(null);
+  try {
+    await startDependencies(rt, deps, name, (dep) => startTaskNow(rt, dep), (reason) => {
+      if (timingOfTask(record.task) === null) marking = markWaiting(rt, name, reason);
+    });
+  } catch (error) {
+    await unmarkWaiting(rt, name, await marking);
+    throw error;
+  }
+  const marked = (await marking) !== null;
+  const result = await startTaskNow(rt, name);
+  // A supervisor may have started it first, seeing it `waiting` with its dependencies ready: this start asked for it.
+  return marked && result.result === 'already running' ? { ...result, result: 'started' } : result;
+}
+
+// Marks a task that is not running `waiting` (why: `reason`); resolves with the status it had, or null if not marked.
+async function markWaiting(rt: Runtime, name: string, reason: string): Promise<TaskRecord['state']['status'] | null> {
+  return rt.store.mutateTask(name, async (current) => {
+    if (!current || (current.state.run && runLive(rt, current.state.run)) || current.state.status === 'waiting') return { record: null, result: null };
+    return { record: { ...current, state: { ...current.state, status: 'waiting', waitingFor: reason } }, result: current.state.status };
+  }).catch(() => null); // only a display: the start goes on
+}
+
+// A start that waited failed: the task goes back to the status it had (unless something else changed it meanwhile).
+async function unmarkWaiting(rt: Runtime, name: string, previous: TaskRecord['state']['status'] | null): Promise<void> {
+  await rt.store.mutateTask(name, async (current) => {
+    if (!current || current.state.status !== 'waiting') return { record: null, result: null };
+    return { record: { ...current, state: { ...current.state, status: previous ?? 'idle', waitingFor: null } }, result: null };
+  }).catch(() => undefined);
+}
+
+/** Starts one task now (its dependencies aside), or schedules it if periodic; never starts a second process. */
+export async function startTaskNow(rt: Runtime, name: string): Promise<StartResult> {
   const ctx = newContext();
   let closed: Finalized | null = null;
   const result = await rt.store.mutateTask<StartResult>(name, async (current) => {

@@ -1,7 +1,7 @@
 // Plain row objects for listTasks / listRunningTasks, ready to print as a table.
 import { InvalidOptionError } from '../errors.js';
 import { previewRuns } from '../schedule/plan.js';
-import type { CatchUpPolicy, KillReason, OverlapPolicy, RunTrigger, StderrMode, TaskRecord, TaskStatus } from '../store/records.js';
+import type { CatchUpPolicy, ChainLink, EnvFileRef, KillReason, OverlapPolicy, ProcessLimits, RunTrigger, StderrMode, TaskRecord, TaskStatus } from '../store/records.js';
 import type { SupervisorInfo } from '../supervisor/presence.js';
 import { CATCH_UP_THRESHOLD_MS, scheduleOn, timingOfTask } from '../supervisor/wake.js';
 
@@ -117,6 +117,24 @@ export interface TaskRow {
    * The same for every row; `getSupervisor()` gives it alone.
    */
   supervisor: SupervisorInfo | null;
+  /** Tasks this one depends on (`dependsOn`). */
+  dependsOn: string[];
+  /** Runs of other tasks whose end starts a run of this one (`after`). */
+  after: ChainLink[];
+  /** While `waiting`: what for, e.g. `db not ready (running 0.4 s of 1 s)`, `db is failed`; else null. */
+  waiting: string | null;
+  /** The user the task runs as, or null. */
+  user: string | null;
+  /** The group the task runs with, or null. */
+  group: string | null;
+  /** Kernel limits of its runs (`ulimit`), or null. */
+  limits: ProcessLimits | null;
+  /** Scheduling priority (`nice`), or null. */
+  nice: number | null;
+  /** Env files read at each start (paths relative to `wd`). */
+  envFiles: EnvFileRef[];
+  /** Env names never written in clear (besides the default pattern). */
+  secretEnv: string[];
 }
 
 /** cpu% and RSS of a task's live tree, from `listTasks`' sampling. */
@@ -165,6 +183,10 @@ export function taskRow(id: string, record: TaskRecord, now: number, usage: RowU
     cpu: usage?.cpu ?? null, rss: usage?.rss ?? null,
     steps: task.steps?.map((s) => s.name) ?? null, tags: task.tags, description: task.description, on: task.on, concurrency: task.concurrency, stderr: task.stderr,
     supervisor,
+    dependsOn: task.dependsOn ?? [], after: task.after ?? [],
+    waiting: state.status === 'waiting' ? state.waitingFor ?? 'its dependencies' : null,
+    user: task.user ?? null, group: task.group ?? null, limits: task.limits ?? null, nice: task.nice ?? null,
+    envFiles: task.envFiles ?? [], secretEnv: task.secretEnv ?? [],
   };
 }
 

@@ -13,7 +13,8 @@ import { groupStoreOf, type GroupStore, type HeldTask } from '../store/group.js'
 import type { RunRecord, TaskRecord } from '../store/records.js';
 import { announceLaunch } from '../supervisor/announce.js';
 import { timingOfTask } from '../supervisor/wake.js';
-import { resetForStart, startTask, type StartResult } from './lifecycle.js';
+import { startInLevels, tableDependencies } from '../deps/start.js';
+import { resetForStart, startTaskNow, type StartResult } from './lifecycle.js';
 import { eachTask } from './read-options.js';
 
 /** Task locks a batch takes at once: enough to keep its writes and spawns fed, few enough not to queue ahead of them. */
@@ -89,7 +90,7 @@ class StartBatch {
     const current = held.record;
     if (current === null || !batchable(this.#rt, current)) {
       await held.release();
-      return startTask(this.#rt, name); // the record may have changed meanwhile: startTask reads it again
+      return startTaskNow(this.#rt, name); // the record may have changed meanwhile: startTask reads it again
     }
     this.#held.push(held);
     const launched = await this.#launch(await prepareScriptRun(this.#rt, resetForStart(current), MANUAL));
@@ -129,16 +130,20 @@ class StartBatch {
 }
 
 /**
- * Starts every task of `names` (startAll): the plain launches as one batch (see the file comment), the others
- * (schedules, programs, live or queued runs, `maxConcurrent`) one by one by {@link startTask}. One row per name, in
- * name order; a task that cannot start gets an `'error'` row (`error`, `code`) and the others go on.
+ * Starts every task of `names` (startAll) in dependency order, level by level (`dependsOn`: a level starts once every
+ * task of the levels before that it depends on is ready); within a level, the plain launches as one batch (see the
+ * file comment), the others (schedules, programs, live or queued runs, `maxConcurrent`) one by one by
+ * {@link startTaskNow}. One row per name, in name order; a task that cannot start gets an `'error'` row (`error`,
+ * `code`), and so do the tasks that depend on it; the others go on.
  */
 export async function startAllTasks(rt: Runtime, names: string[]): Promise<StartResult[]> {
   const sorted = [...names].sort();
   const group = groupStoreOf(rt.store);
-  const rows = group === null
-    ? await eachTask(sorted, (name) => startTask(rt, name), (name, e): StartResult => ({ id: rt.id, name, result: 'error', pid: null, ...e }))
-    : await batchRows(rt, group, sorted);
+  const startLevel = (level: string[]): Promise<StartResult[]> => (group === null
+    ? eachTask(level, (name) => startTaskNow(rt, name), (name, e): StartResult => ({ id: rt.id, name, result: 'error', pid: null, ...e }))
+    : batchRows(rt, group, level));
+  const { deps } = await tableDependencies(rt);
+  const rows = await startInLevels(rt, deps, sorted, startLevel, (name, e): StartResult => ({ id: rt.id, name, result: 'error', pid: null, ...e }));
   rt.supervisor?.onChanged();
   return rows;
 }
@@ -149,7 +154,7 @@ async function batchRows(rt: Runtime, group: GroupStore, names: string[]): Promi
     release = await group.holdBatch();
   } catch {
     // No batch lock (a folder problem): each start reports its own error.
-    return eachTask(names, (name) => startTask(rt, name), (name, e): StartResult => ({ id: rt.id, name, result: 'error', pid: null, ...e }));
+    return eachTask(names, (name) => startTaskNow(rt, name), (name, e): StartResult => ({ id: rt.id, name, result: 'error', pid: null, ...e }));
   }
   try {
     const batch = new StartBatch(rt, group);

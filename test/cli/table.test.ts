@@ -17,7 +17,8 @@ function taskRow(over: Partial<TaskRow> = {}): TaskRow {
     lastSignal: null, lastStartedAt: null, lastEndedAt: null, lastTrigger: null, infiniteLoop: false, period: null, start: null,
     timezone: null, nextRun: null, interpreter: 'node', args: [], env: {}, backoffUntil: null, addedAt: iso(NOW - 86_400_000),
     cron: null, enabled: true, catchUp: 'none', overlap: 'skip', jitterMs: 0, timeoutMs: null, queued: 0, runs: 0, lastKill: null,
-    cpu: null, rss: null, steps: null, tags: [], description: null, on: [], concurrency: null, stderr: 'merge', supervisor: null, ...over,
+    cpu: null, rss: null, steps: null, tags: [], description: null, on: [], concurrency: null, stderr: 'merge', supervisor: null,
+    dependsOn: [], after: [], waiting: null, user: null, group: null, limits: null, nice: null, envFiles: [], secretEnv: [], ...over,
   };
 }
 

@@ -1,0 +1,57 @@
+// Waiting for a dependency to be ready, with its `readyTimeout` as the deadline.
+import { formatValue, WaitTimeoutError } from '../errors.js';
+import type { Runtime } from '../runtime.js';
+import type { TaskRecord } from '../store/records.js';
+import { DEFAULT_READY_TIMEOUT_MS } from '../task/options-deps.js';
+import { afterMsLeft, notReady } from './ready.js';
+
+/** How often a wait re-checks a dependency that is not ready (port, file, line, status), ms. */
+export const READY_POLL_MS = 25;
+
+/**
+ * A dependency was not ready within its `readyTimeout` (code `ERR_WAIT_TIMEOUT`, as every wait that runs out). The
+ * dependent was not started.
+ * @example `catch (e) { if (e instanceof ReadyTimeoutError) console.log(e.dependency, e.reason); }`
+ */
+export class ReadyTimeoutError extends WaitTimeoutError {
+  /** The task whose start waited. */
+  readonly task: string;
+  /** The dependency that was not ready. */
+  readonly dependency: string;
+  /** Why it was not ready when the time ran out, e.g. `db not ready (no TCP connection on port 5432 yet)`. */
+  readonly reason: string;
+  constructor(task: string, dependency: string, timeoutMs: number, reason: string) {
+    super(`dependency ${formatValue(dependency)} of ${formatValue(task)} to be ready`, timeoutMs, reason);
+    this.task = task;
+    this.dependency = dependency;
+    this.reason = reason;
+  }
+}
+
+/** How long a dependent's start waits for `record`'s task to be ready, ms. */
+export function readyTimeoutOf(record: TaskRecord): number {
+  return record.task.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+}
+
+/**
+ * Resolves once task `dependency` is ready (see `notReady`); rejects with {@link ReadyTimeoutError} after its
+ * `readyTimeout`. A dependency that was removed counts as ready (nothing to wait for). `onWaiting` hears each new reason.
+ * @example `await waitReady(rt, 'db', 'api')`
+ */
+export async function waitReady(rt: Runtime, dependency: string, task: string, onWaiting?: (reason: string) => void): Promise<void> {
+  let deadline: number | null = null;
+  let last = '';
+  for (;;) {
+    const record = await rt.store.readTask(dependency);
+    if (record === null) return;
+    deadline ??= Date.now() + readyTimeoutOf(record);
+    const reason = await notReady(rt, record);
+    if (reason === null) return;
+    if (reason !== last) { last = reason; onWaiting?.(reason); }
+    const left = deadline - Date.now();
+    if (left <= 0) throw new ReadyTimeoutError(task, dependency, readyTimeoutOf(record), reason);
+    // An `afterMs` check of a live run is due at a known time: sleep until then, not by polls.
+    const due = record.state.status === 'running' ? afterMsLeft(record, rt.now()) : null;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(left, due !== null && due > 0 ? due : READY_POLL_MS)));
+  }
+}
