@@ -1,4 +1,5 @@
 // Starting one run of a task: archive the previous output, record the intent, spawn through the exit shim, record it.
+import { checkUserAllowed } from '../process/user.js';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ScriptNotFoundError, SpawnError, WorkingDirectoryNotFoundError } from '../errors.js';
@@ -74,6 +75,7 @@ export function assertStartable(record: TaskRecord): void {
     if (!isDir) throw new WorkingDirectoryNotFoundError(dir);
   }
   readEnvFiles(wd, record.task.envFiles); // a missing or unreadable env file fails the start now (EnvFileError)
+  checkUserAllowed(record.task); // another user or group, asked of a non-root Executor: PermissionError, before any write
   if (steps !== null) return assertStepsExist(record);
   const scriptPath = resolve(wd, script);
   if (!existsSync(scriptPath)) throw new ScriptNotFoundError(scriptPath);
