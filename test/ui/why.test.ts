@@ -19,5 +19,6 @@ describe('whyText', () => {
     expect(whyText({ ...row!, queued: 2 }, now)).toBe('2 queued');
     expect(whyText({ ...row!, status: 'failed', lastKill: 'timeout' }, now)).toBe('timed out');
     expect(whyText({ ...row!, status: 'running', lastKill: 'memory' }, now)).toBe('over maxMemory');
+    expect(whyText({ ...row!, status: 'failed', lastKill: 'limit' }, now)).toBe('killed by a limit');
   });
 });

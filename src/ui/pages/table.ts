@@ -23,7 +23,7 @@ export function rowSignature(row: TaskRow): string {
 
 /**
  * A short reason next to the badge when a task is held back (bull-board's pills): a restart waiting out its backoff,
- * queued runs, a run the executor killed itself; null when there is nothing to explain.
+ * queued runs, a run the executor or the kernel (`limits`) killed; null when there is nothing to explain.
  * @example `whyText({ ...row, status: 'backoff', backoffUntil }, now) // 'restart in 12s'`
  */
 export function whyText(row: TaskRow, now: number): string | null {
@@ -31,6 +31,7 @@ export function whyText(row: TaskRow, now: number): string | null {
   if (row.queued > 0) return `${row.queued} queued`;
   if (row.lastKill === 'timeout' && row.status !== 'running') return 'timed out';
   if (row.lastKill === 'memory') return 'over maxMemory';
+  if (row.lastKill === 'limit' && row.status !== 'running') return 'killed by a limit';
   return null;
 }
 
