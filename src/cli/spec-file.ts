@@ -5,7 +5,11 @@ import type { AddTaskOptions } from '../task/options.js';
 import { readFlagFile } from './parse.js';
 import { CliUsageError } from './errors.js';
 
-/** One task of a spec file: its name, then everything `addTask` takes (`script` or `steps`, schedule, …). */
+/**
+ * One task of a spec file: its name, then everything `addTask` takes (`script` or `steps`, schedule, `dependsOn`,
+ * `ready`, `after`, `envFile`, `secretEnv`, `user`, `limits`, `nice`, …), by the SDK's option names. A `ready.line` in
+ * slashes (`'/listening on \d+/i'`) is a regular expression.
+ */
 export interface SpecEntry extends AddTaskOptions {
   name: string;
 }
@@ -48,8 +52,21 @@ export async function readSpecFile(path: string): Promise<SpecEntry[]> {
     if (typeof name !== 'string') throw new InvalidOptionError(`name (${where})`, 'a task name string', name);
     if (seen.has(name)) throw new InvalidOptionError(`name (${where})`, 'unique in the file', name);
     seen.add(name);
-    return { ...(entry as SpecEntry), wd: typeof wd === 'string' ? resolve(base, wd) : wd === undefined ? base : (wd as string) };
+    return { ...(entry as SpecEntry), ...readyLine(entry), wd: typeof wd === 'string' ? resolve(base, wd) : wd === undefined ? base : (wd as string) };
   });
+}
+
+// A `ready: { line: '/re/flags' }` in slashes is a regular expression (JSON and YAML have none); other strings match as
+// they are (as addTask takes a string). A bad one is left to addTask to report.
+function readyLine(entry: object): { ready?: SpecEntry['ready'] } {
+  const ready = (entry as { ready?: unknown }).ready as { line?: unknown } | undefined;
+  const slashed = typeof ready?.line === 'string' ? /^\/(.+)\/([a-z]*)$/s.exec(ready.line) : null;
+  if (!slashed) return {};
+  try {
+    return { ready: { ...ready, line: new RegExp(slashed[1]!, slashed[2]) } as SpecEntry['ready'] };
+  } catch (error) {
+    throw new InvalidOptionError('ready.line', 'a regular expression', `${String(ready!.line)} (${(error as Error).message})`);
+  }
 }
 
 // yaml is CommonJS: the bundle's dynamic import gives its exports as `default`, Node's own import gives them named.

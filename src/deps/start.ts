@@ -79,3 +79,24 @@ export async function startInLevels<R extends { name: string; result: string }>(
   }
   return rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
+
+/**
+ * Runs `act` on every task of `names`, each once the tasks of `names` it depends on are done (their failures do not
+ * hold it back); independent ones at once. Results in the order of `names`.
+ * @example `await afterDependencies(deps, ['api', 'db'], (n) => ex.startTask(n)) // db's start first`
+ */
+export async function afterDependencies<R>(deps: DependencyMap, names: readonly string[], act: (name: string) => Promise<R>): Promise<R[]> {
+  const set = new Set(names);
+  const runs = new Map<string, Promise<R>>();
+  const run = (name: string, chain: ReadonlySet<string>): Promise<R> => {
+    let done = runs.get(name);
+    if (done === undefined) {
+      const first = (deps.get(name) ?? []).filter((d) => set.has(d) && !chain.has(d) && d !== name);
+      const next = new Set(chain).add(name);
+      done = Promise.allSettled(first.map((d) => run(d, next))).then(() => act(name));
+      runs.set(name, done);
+    }
+    return done;
+  };
+  return Promise.all(names.map((name) => run(name, new Set())));
+}

@@ -7,9 +7,11 @@ import type { TaskRow } from '../../task/rows.js';
 import type { CliContext } from '../context.js';
 import { collect, durationMs, envPair } from '../parse.js';
 import { readSpecFile, type SpecEntry } from '../spec-file.js';
+import { addRelationFlags, relationOptions, type RelationFlags } from '../add-relations.js';
 import { CliUsageError } from '../errors.js';
+import { dependencyLevels } from '../../deps/graph.js';
 
-interface AddFlags {
+interface AddFlags extends RelationFlags {
   wd?: string; env?: Record<string, string>; arg?: string[]; period?: string; cron?: string; start?: string; timezone?: string;
   once?: boolean; keepOrphans?: boolean; timeout?: number; jitter?: number; tag?: string[]; interpreter?: string; description?: string; on?: string[]; replace?: boolean;
   file?: string; json?: boolean;
@@ -22,8 +24,15 @@ Examples:
   $ executor add poll poll.sh --period "2 min" --start "2026-01-01 00:00:30" --timeout 90 --jitter 10s
   $ executor add scrape scrape.js --arg --verbose --arg=--depth=2 --replace
   $ executor add --file etl.yaml        # one task, a list, or { tasks: [...] } (JSON or YAML)
+  $ executor add db db.sh --ready-port 5432
+  $ executor add api api.js --depends-on db --depends-on cache --ready-line "/listening on \\d+/" --restart-with
+  $ executor add report report.py --after load:success --env-file .env --env-file-optional .env.local --secret-env DSN
+  $ executor add worker worker.js --user svc --limit-memory "512 MB" --limit-cpu 3600 --limit-files 1024 --nice 10
 
-Durations (--timeout, --jitter): a bare number is seconds (--timeout 30), or a period like 30s, "5 min", 2h, 1.5h.
+Durations (--timeout, --jitter, --ready-timeout): a bare number is seconds (--timeout 30), or a period like 30s, "5 min", 2h, 1.5h;
+--ready-after alone takes milliseconds (--ready-after 1500) or a period (2s).
+One ready check at most (--ready-after, --ready-line, --ready-port or --ready-file); each dependency's own is used.
+Optional env files (--env-file-optional) are read after the required ones; a spec file's envFile sets any order.
 A name that exists is left unchanged (with a warning) unless --replace.`;
 
 // The flags as addTask options (only those given).
@@ -45,7 +54,7 @@ function optionsOf(flags: AddFlags, cwd: string): AddTaskOptions {
   if (flags.description !== undefined) o.description = flags.description;
   if (flags.on !== undefined) o.on = flags.on;
   if (flags.replace) o.replace = true;
-  return o;
+  return { ...o, ...relationOptions(flags) };
 }
 
 // Adds one task; says whether it was added, replaced or left as it was.
@@ -65,8 +74,17 @@ async function addOne(ctx: CliContext, name: string, add: () => Promise<TaskRow>
   }
 }
 
+// The file's tasks, each after the ones of the file it depends on or chains after (so they exist when it is added);
+// otherwise in file order.
+function inDependencyOrder(entries: SpecEntry[]): SpecEntry[] {
+  const names = (list: unknown): string[] => (Array.isArray(list) ? list.map((x: unknown) => (typeof x === 'string' ? x : (x as { task?: unknown } | null)?.task)).filter((x): x is string => typeof x === 'string') : []);
+  const deps = new Map(entries.map((e) => [e.name, [...names(e.dependsOn), ...names(e.after)]]));
+  const rank = new Map(dependencyLevels(deps, deps.keys()).flatMap((level, i) => level.map((n) => [n, i] as const)));
+  return entries.map((e, i) => ({ e, i })).sort((a, b) => (rank.get(a.e.name)! - rank.get(b.e.name)!) || a.i - b.i).map(({ e }) => e);
+}
+
 async function addFromFile(ctx: CliContext, flags: AddFlags): Promise<TaskRow[]> {
-  const entries: SpecEntry[] = await readSpecFile(resolve(ctx.io.cwd, flags.file!));
+  const entries = inDependencyOrder(await readSpecFile(resolve(ctx.io.cwd, flags.file!)));
   const rows: TaskRow[] = [];
   for (const { name, ...options } of entries) {
     const opts = { ...options, ...(flags.replace && options.replace === undefined ? { replace: true } : {}) };
@@ -82,7 +100,7 @@ async function addFromFile(ctx: CliContext, flags: AddFlags): Promise<TaskRow[]>
 
 /** Registers `add`. */
 export function registerAdd(program: Command, ctx: CliContext): void {
-  program.command('add [name] [script]')
+  const command = program.command('add [name] [script]')
     .description('register a task: a script (restarted when it exits, unless --once or scheduled), or programs from a spec file')
     .option('--wd <dir>', 'working directory (default: the current one)')
     .option('--env <K=V...>', 'environment variables', envPair)
@@ -99,7 +117,8 @@ export function registerAdd(program: Command, ctx: CliContext): void {
     .option('--interpreter <name>', 'interpreter (node, tsx, python3, Rscript, bash, sh)')
     .option('--description <text>', 'description')
     .option('--on <event...>', 'event types that start a run', collect)
-    .option('--replace', 'update the task if it exists')
+    .option('--replace', 'update the task if it exists');
+  addRelationFlags(command)
     .option('--file <spec>', 'add the tasks of a JSON or YAML spec file')
     .option('--json', 'print the task row(s) as JSON')
     .addHelpText('after', HELP)
