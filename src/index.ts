@@ -49,9 +49,10 @@ export { DEFAULT_UI_PORT, DEFAULT_UI_HOST, type ServeOptions, type ServeHandle }
 export type { TaskDetail, UpcomingItem } from './ui/types.js';
 export type { Decision, DecisionKind } from './ui/decisions.js';
 export * from './errors/task.js';
-export { SecretsFileError, maskEnv } from './task/secrets.js';
+export { maskEnv } from './task/options-env.js';
 export { SECRET_ENV_PATTERN, SECRET_MASK } from './task/options-env.js';
 export type { EnvOptions, EnvFileOption } from './task/options-env.js';
 export type { RelationOptions, ReadyOption, AfterOption } from './task/options-deps.js';
 export type { ProcessOptions, LimitsOption } from './task/options-process.js';
 export type { ReadySpec, ChainLink, ChainOn, EnvFileRef, ProcessLimits } from './store/records.js';
+export type { StopTaskOptions, RemoveTaskOptions } from './deps/options.js';

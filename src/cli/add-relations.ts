@@ -13,7 +13,7 @@ import { collect, durationMs, integerAtLeast } from './parse.js';
 export interface RelationFlags {
   dependsOn?: string[]; readyAfter?: number; readyLine?: RegExp; readyPort?: number; readyFile?: string; readyTimeout?: number;
   restartWith?: boolean; after?: { task: string; on: 'success' | 'failure' | 'end' }[]; maxChainDepth?: number;
-  envFile?: string[]; envFileOptional?: string[]; secretEnv?: string[]; user?: string; group?: string;
+  envfile?: string[]; envfileOptional?: string[]; secretEnv?: string[]; user?: string; group?: string;
   limitMemory?: string | number; limitCpu?: number; limitFiles?: number; limitProcesses?: number; nice?: number;
 }
 
@@ -83,8 +83,10 @@ export function addRelationFlags(command: Command): Command {
     .option('--restart-with', 'under a supervisor, restart it when a dependency restarts')
     .option('--after <task[:on]>', 'run once each time a run of TASK ends (on: success (default), failure or end; repeatable)', afterEntry)
     .option('--max-chain-depth <n>', 'longest chain of chained runs (default 10)', integerAtLeast(1))
-    .option('--env-file <path>', 'an env file read at each start, relative to --wd (repeatable; a missing one is an error)', collect)
-    .option('--env-file-optional <path>', 'an env file ignored when missing (repeatable; read after the --env-file ones)', collect)
+    // Not --env-file: Node reads that flag even after the script's path (nodejs/node#54232) and exits when the file is
+    // not there relative to the shell's directory, before this CLI runs.
+    .option('--envfile <path>', 'an env file read at each start, relative to --wd (repeatable; a missing one is an error)', collect)
+    .option('--envfile-optional <path>', 'an env file ignored when missing (repeatable; read after the --envfile ones)', collect)
     .option('--secret-env <name>', 'an env variable never written in clear (repeatable; names like *TOKEN*, *SECRET* are already)', collect)
     .option('--user <user>', 'run as this user (the supervisor must run as root)')
     .option('--group <group>', 'run with this group (the supervisor must run as root)')
@@ -119,7 +121,7 @@ export function relationOptions(flags: RelationFlags): AddTaskOptions {
   if (flags.restartWith) o.restartWith = true;
   if (flags.after !== undefined) o.after = flags.after;
   if (flags.maxChainDepth !== undefined) o.maxChainDepth = flags.maxChainDepth;
-  const envFiles = [...(flags.envFile ?? []), ...(flags.envFileOptional ?? []).map((path) => ({ path, optional: true }))];
+  const envFiles = [...(flags.envfile ?? []), ...(flags.envfileOptional ?? []).map((path) => ({ path, optional: true }))];
   if (envFiles.length > 0) o.envFile = envFiles;
   if (flags.secretEnv !== undefined) o.secretEnv = flags.secretEnv;
   if (flags.user !== undefined) o.user = flags.user;

@@ -1,6 +1,15 @@
 // Options of stopTask and removeTask that concern dependents.
 import { InvalidOptionError } from '../errors.js';
 
+/** Options of `removeTask`. */
+export interface RemoveTaskOptions {
+  /**
+   * Remove it even though other tasks depend on it (`dependsOn`) or chain after it (`after`): they then ignore it.
+   * @defaultValue false
+   */
+  force?: boolean;
+}
+
 /** Options of `stopTask`. */
 export interface StopTaskOptions {
   /**

@@ -1,5 +1,7 @@
 // Waiting for a dependency to be ready, with its `readyTimeout` as the deadline.
-import { formatValue, WaitTimeoutError } from '../errors.js';
+import { ReadyTimeoutError } from '../errors/task.js';
+
+export { ReadyTimeoutError };
 import type { Runtime } from '../runtime.js';
 import type { TaskRecord } from '../store/records.js';
 import { DEFAULT_READY_TIMEOUT_MS } from '../task/options-deps.js';
@@ -8,25 +10,6 @@ import { afterMsLeft, notReady } from './ready.js';
 /** How often a wait re-checks a dependency that is not ready (port, file, line, status), ms. */
 export const READY_POLL_MS = 25;
 
-/**
- * A dependency was not ready within its `readyTimeout` (code `ERR_WAIT_TIMEOUT`, as every wait that runs out). The
- * dependent was not started.
- * @example `catch (e) { if (e instanceof ReadyTimeoutError) console.log(e.dependency, e.reason); }`
- */
-export class ReadyTimeoutError extends WaitTimeoutError {
-  /** The task whose start waited. */
-  readonly task: string;
-  /** The dependency that was not ready. */
-  readonly dependency: string;
-  /** Why it was not ready when the time ran out, e.g. `db not ready (no TCP connection on port 5432 yet)`. */
-  readonly reason: string;
-  constructor(task: string, dependency: string, timeoutMs: number, reason: string) {
-    super(`dependency ${formatValue(dependency)} of ${formatValue(task)} to be ready`, timeoutMs, reason);
-    this.task = task;
-    this.dependency = dependency;
-    this.reason = reason;
-  }
-}
 
 /** How long a dependent's start waits for `record`'s task to be ready, ms. */
 export function readyTimeoutOf(record: TaskRecord): number {

@@ -1,5 +1,5 @@
 // Errors of task relations and of the process a run becomes: dependency cycles, dependents, env files, permissions.
-import { ExecutorError, formatValue } from '../errors.js';
+import { ExecutorError, formatValue, WaitTimeoutError } from '../errors.js';
 
 /**
  * `dependsOn` would make a cycle (a task waiting, through others or at once, for itself). Nothing was written.
@@ -50,5 +50,37 @@ export class PermissionError extends ExecutorError {
   constructor(what: string, problem: string) {
     super('ERR_PERMISSION', `Expected to be allowed to run as ${what}, got ${problem}.`);
     this.what = what;
+  }
+}
+
+/**
+ * The secrets file of a task cannot be written, read or understood. Code `ERR_ENV_FILE` (it holds env values), `.file`
+ * names it. Raised by `addTask` (nothing was written to the folder) or at a start (nothing was spawned).
+ * @example `catch (e) { if (e instanceof SecretsFileError) console.error(e.file); }`
+ */
+export class SecretsFileError extends EnvFileError {
+  constructor(file: string, problem: string, cause?: unknown) {
+    super(file, problem, cause);
+    this.message = `Expected ${formatValue(file)} to be a usable secrets file (kept outside the executor folder; EXECUTOR_SECRETS_DIR moves it), got ${problem}.`;
+  }
+}
+
+/**
+ * A dependency was not ready within its `readyTimeout` (code `ERR_WAIT_TIMEOUT`, as every wait that runs out). The
+ * dependent was not started.
+ * @example `catch (e) { if (e instanceof ReadyTimeoutError) console.log(e.dependency, e.reason); }`
+ */
+export class ReadyTimeoutError extends WaitTimeoutError {
+  /** The task whose start waited. */
+  readonly task: string;
+  /** The dependency that was not ready. */
+  readonly dependency: string;
+  /** Why it was not ready when the time ran out, e.g. `db not ready (no TCP connection on port 5432 yet)`. */
+  readonly reason: string;
+  constructor(task: string, dependency: string, timeoutMs: number, reason: string) {
+    super(`dependency ${formatValue(dependency)} of ${formatValue(task)} to be ready`, timeoutMs, reason);
+    this.task = task;
+    this.dependency = dependency;
+    this.reason = reason;
   }
 }

@@ -6,7 +6,7 @@ import { assertTimezone } from '../schedule/start.js';
 import { fillDefaults, fillLedgerDefaults } from './defaults.js';
 import { FORMAT_VERSION, type RunRecord, type TaskRecord, type TaskStatus } from './records.js';
 
-const STATUSES: readonly TaskStatus[] = ['idle', 'running', 'backoff', 'scheduled', 'succeeded', 'failed', 'stopped'];
+const STATUSES: readonly TaskStatus[] = ['idle', 'running', 'backoff', 'scheduled', 'succeeded', 'failed', 'stopped', 'waiting'];
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,4 +1,5 @@
 // The locked steps of a reconciliation: launch (or queue), restart, schedule, drain the queue.
+import { keepQueuedEnv } from '../task/secrets.js';
 import { MAX_DELAY_MS, JITTER_RATIO, decideRestart } from '../restart/policy.js';
 import type { PendingAlert } from '../run/alerts.js';
 import type { Finalized } from '../run/close.js';
@@ -69,7 +70,10 @@ export async function launchOrQueue(rt: Runtime, record: TaskRecord, req: Launch
   const full = taskFull(record) ? `waiting for a slot under the task's concurrency (${record.task.concurrency})`
     : !(await reserveSlot(rt, dequeued)) ? `waiting for a slot under maxConcurrent (${rt.maxConcurrent})` : null;
   if (full !== null) {
-    return dequeued ? [record, 'queued'] : [enqueue(rt, record, queuedRun(rt, req, 'concurrency'), ctx, false, full), 'queued'];
+    if (dequeued) return [record, 'queued'];
+    const item = queuedRun(rt, req, 'concurrency');
+    item.env = await keepQueuedEnv(rt, record.task, item.runId, item.env); // a secret value is kept outside the folder
+    return [enqueue(rt, record, item, ctx, false, full), 'queued'];
   }
   ctx.reserved++;
   try {

@@ -1,5 +1,6 @@
 // addTask / removeTask / startTask: each one locked mutation of a task record.
-import { keepSecrets, separateSecrets } from './secrets.js';
+import { checkUserAllowed } from '../process/user.js';
+import { forgetSecrets, keepSecrets, separateSecrets } from './secrets.js';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CorruptRecordError } from '../errors.js';
@@ -42,6 +43,7 @@ export interface StartResult {
 export async function addTask(rt: Runtime, name: unknown, script: unknown, options: AddTaskOptions | undefined): Promise<TaskRow> {
   // Secret env values never reach the folder: the record holds `***`, the values are kept apart (task/secrets.ts).
   const { spec, secrets } = separateSecrets(buildTaskSpec(name, script, options, rt.interpreters, rt.now()));
+  checkUserAllowed(spec); // another user or group, asked of a non-root Executor: PermissionError, nothing written
   const replace = addTaskArguments(script, options).options?.replace === true;
   if ((spec.dependsOn ?? []).length > 0 || (spec.after ?? []).length > 0) {
     // Checked against the table before anything is written (names exist, no cycle; a replace too).
@@ -90,14 +92,7 @@ export function lastSlotIso(task: TaskSpec, now: number): string | null {
   return first === null ? null : new Date(first - 1).toISOString();
 }
 
-/** Options of `removeTask`. */
-export interface RemoveTaskOptions {
-  /**
-   * Remove it even though other tasks depend on it (`dependsOn`) or chain after it (`after`): they then ignore it.
-   * @defaultValue false
-   */
-  force?: boolean;
-}
+export type { RemoveTaskOptions } from '../deps/options.js';
 
 /** The tasks that name `name` in their `dependsOn` or `after` (not itself), sorted. */
 export async function dependentsOf(rt: Runtime, name: string): Promise<string[]> {
@@ -134,6 +129,7 @@ export async function removeTask(rt: Runtime, name: string, force = false): Prom
     if (deleted) break;
   }
   await rt.store.deleteRuns(name);
+  await forgetSecrets(rt, name); // its secret values, kept outside the folder (a failure is a warning)
   rt.alertLimiter.forget(name);
   rt.log(`Removing ${name}`);
 }

@@ -57,3 +57,14 @@ export function checkEnvOptions(o: Record<string, unknown>): Pick<TaskSpec, 'env
 export function isSecretEnv(name: string, secretEnv: readonly string[] = []): boolean {
   return secretEnv.includes(name) || SECRET_ENV_PATTERN.test(name);
 }
+
+/**
+ * `env` with the values of secret names (`secretEnv`, or matching SECRET_ENV_PATTERN) replaced by `***`: what may be
+ * shown or written (task rows, `ls --json`, the dashboard).
+ * @example `maskEnv({ API_KEY: 'abc', PORT: '80' }, []) // { API_KEY: '***', PORT: '80' }`
+ */
+export function maskEnv(env: Readonly<Record<string, string>>, secretEnv: readonly string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) out[key] = isSecretEnv(key, secretEnv) ? SECRET_MASK : value;
+  return out;
+}

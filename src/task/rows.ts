@@ -1,4 +1,5 @@
 // Plain row objects for listTasks / listRunningTasks, ready to print as a table.
+import { maskEnv } from './secrets.js';
 import { InvalidOptionError } from '../errors.js';
 import { previewRuns } from '../schedule/plan.js';
 import type { CatchUpPolicy, ChainLink, EnvFileRef, KillReason, OverlapPolicy, ProcessLimits, RunTrigger, StderrMode, TaskRecord, TaskStatus } from '../store/records.js';
@@ -176,7 +177,7 @@ export function taskRow(id: string, record: TaskRecord, now: number, usage: RowU
     restarts: state.restarts, lastExitCode: state.lastExitCode, lastSignal: state.lastSignal,
     lastStartedAt: state.lastStartedAt, lastEndedAt: state.lastEndedAt, lastTrigger: state.lastTrigger,
     infiniteLoop: task.infiniteLoop, period: task.period, start: task.start, timezone: task.timezone,
-    nextRun: nextRunOf(record, now), interpreter: task.interpreter, args: task.args, env: task.env,
+    nextRun: nextRunOf(record, now), interpreter: task.interpreter, args: task.args, env: maskEnv(task.env, task.secretEnv),
     backoffUntil: state.backoffUntil, addedAt: task.addedAt,
     cron: task.cron, enabled: state.enabled, catchUp: task.catchUp, overlap: task.overlap, jitterMs: task.jitterMs, timeoutMs: task.timeoutMs,
     queued: state.queue.length, runs: (state.run ? 1 : 0) + state.extraRuns.length, lastKill: state.lastKill,

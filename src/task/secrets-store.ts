@@ -6,8 +6,9 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
-import { formatValue } from '../errors.js';
-import { EnvFileError } from '../errors/task.js';
+import { SecretsFileError } from '../errors/task.js';
+
+export { SecretsFileError };
 import { errnoOf, writeError } from '../fs-errors.js';
 import { removeQuietly, tempPathFor } from '../store/temp-file.js';
 
@@ -28,17 +29,6 @@ export interface TaskSecrets {
   steps: Record<string, Record<string, string>>;
 }
 
-/**
- * The secrets file of a task cannot be written, read or understood. Code `ERR_ENV_FILE` (it holds env values), `.file`
- * names it. Raised by `addTask` (nothing was written to the folder) or at a start (nothing was spawned).
- * @example `catch (e) { if (e instanceof SecretsFileError) console.error(e.file); }`
- */
-export class SecretsFileError extends EnvFileError {
-  constructor(file: string, problem: string, cause?: unknown) {
-    super(file, problem, cause);
-    this.message = `Expected ${formatValue(file)} to be a usable secrets file (kept outside the executor folder; ${SECRETS_DIR_ENV} moves it), got ${problem}.`;
-  }
-}
 
 /**
  * The root of the secrets store: `$EXECUTOR_SECRETS_DIR`, else `$XDG_STATE_HOME/executor-sdk/secrets`, else

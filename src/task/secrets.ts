@@ -4,22 +4,14 @@ import type { Runtime } from '../runtime.js';
 import type { TaskSpec } from '../store/records.js';
 import { existsSync } from 'node:fs';
 import { removeQuietly } from '../store/temp-file.js';
-import { isSecretEnv, SECRET_MASK } from './options-env.js';
+import { isSecretEnv, maskEnv, SECRET_MASK } from './options-env.js';
+
+export { maskEnv };
 import { readSecrets, removeSecrets, runSecretsFileOf, secretsFileOf, SecretsFileError, writeSecrets, type TaskSecrets } from './secrets-store.js';
 import { dirname } from 'node:path';
 
 export { SecretsFileError, runSecretsFileOf, secretsFileOf, secretsRoot, SECRETS_DIR_ENV, type TaskSecrets } from './secrets-store.js';
 
-/**
- * `env` with the values of secret names (`secretEnv`, or matching SECRET_ENV_PATTERN) replaced by `***`: what may be
- * shown or written (task rows, `ls --json`, the dashboard).
- * @example `maskEnv({ API_KEY: 'abc', PORT: '80' }, []) // { API_KEY: '***', PORT: '80' }`
- */
-export function maskEnv(env: Readonly<Record<string, string>>, secretEnv: readonly string[] = []): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) out[key] = isSecretEnv(key, secretEnv) ? SECRET_MASK : value;
-  return out;
-}
 
 // Splits `env` into its shown form (secret values masked) and its secret values.
 function split(env: Readonly<Record<string, string>>, secretEnv: readonly string[]): [Record<string, string>, Record<string, string>] {

@@ -29,7 +29,7 @@ export interface WaitForOptions {
 export const DEFAULT_WAIT_TIMEOUT_MS = 60_000;
 /** How often `waitFor` re-reads the record, for changes made by other processes (ms). */
 export const WAIT_POLL_MS = 25;
-const STATUSES: readonly TaskStatus[] = ['idle', 'running', 'backoff', 'scheduled', 'succeeded', 'failed', 'stopped'];
+const STATUSES: readonly TaskStatus[] = ['idle', 'running', 'backoff', 'scheduled', 'succeeded', 'failed', 'stopped', 'waiting'];
 
 /** Checked arguments of `waitFor`. */
 export interface WaitArgs { name: string; states: TaskStatus[]; timeoutMs: number; signal: AbortSignalLike | null }

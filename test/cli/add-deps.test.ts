@@ -16,14 +16,12 @@ const root = process.getuid?.() === 0;
 describe('add: issue 16 flags', () => {
   it('turns each flag into its addTask option, as the record and ls --json show', async () => {
     const { folder, dir } = cli.folder();
-    // Node (20 to 26) itself reads a `--env-file` argument even after the script (nodejs/node#54232) and exits 9 when
-    // that file is not there, relative to the CLI's cwd: run where it exists (docs/cli.md says so).
-    writeFileSync(path.join(dir, '.env'), 'UNUSED=1\n');
+    // --envfile, not --env-file: Node (20 to 26) reads `--env-file` even after the script (nodejs/node#54232).
     expect(linesOf(await cli.run(folder, ['add', 'db', 'idle.js', '--wd', TASKS_DIR, '--ready-port', '5432', '--ready-timeout', '10s']))).toEqual(['db: added']);
     expect(linesOf(await cli.run(folder, ['add', 'load', 'idle.js', '--wd', TASKS_DIR, '--ready-line', '/listening on \\d+/i', '--ready-timeout', '5']))).toEqual(['load: added']);
     const args = [
       'add', 'api', 'idle.js', '--wd', TASKS_DIR, '--depends-on', 'db', '--depends-on', 'load', '--ready-after', '1500', '--restart-with',
-      '--after', 'load', '--after', 'db:failure', '--max-chain-depth', '3', '--env-file', '.env', '--env-file-optional', '.env.local',
+      '--after', 'load', '--after', 'db:failure', '--max-chain-depth', '3', '--envfile', '.env', '--envfile-optional', '.env.local',
       '--secret-env', 'DSN', '--secret-env', 'PASS2', '--limit-memory', '512 MB', '--limit-cpu', '60', '--limit-files', '256', '--limit-processes', '50', '--nice', '5',
       ...(root ? ['--user', 'nobody', '--group', 'nogroup'] : []),
     ];

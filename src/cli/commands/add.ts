@@ -26,13 +26,13 @@ Examples:
   $ executor add --file etl.yaml        # one task, a list, or { tasks: [...] } (JSON or YAML)
   $ executor add db db.sh --ready-port 5432
   $ executor add api api.js --depends-on db --depends-on cache --ready-line "/listening on \\d+/" --restart-with
-  $ executor add report report.py --after load:success --env-file .env --env-file-optional .env.local --secret-env DSN
+  $ executor add report report.py --after load:success --envfile .env --envfile-optional .env.local --secret-env DSN
   $ executor add worker worker.js --user svc --limit-memory "512 MB" --limit-cpu 3600 --limit-files 1024 --nice 10
 
 Durations (--timeout, --jitter, --ready-timeout): a bare number is seconds (--timeout 30), or a period like 30s, "5 min", 2h, 1.5h;
 --ready-after alone takes milliseconds (--ready-after 1500) or a period (2s).
 One ready check at most (--ready-after, --ready-line, --ready-port or --ready-file); each dependency's own is used.
-Optional env files (--env-file-optional) are read after the required ones; a spec file's envFile sets any order.
+Optional env files (--envfile-optional) are read after the required ones; a spec file's envFile sets any order.
 A name that exists is left unchanged (with a warning) unless --replace.`;
 
 // The flags as addTask options (only those given).
