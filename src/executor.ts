@@ -322,10 +322,13 @@ export class Executor extends EventEmitter<ExecutorEvents> {
    */
   async serve(options?: ServeOptions): Promise<ServeHandle> {
     const checked = checkServeOptions(options);
+    const closing = this.#closing.signal;
+    closing.throwIfAborted(); // a closed Executor serves nothing (an AbortError, as its waits get)
     const { serveDashboard } = await import('./ui/serve.js');
     const handle = await serveDashboard(this, checked);
-    this.#closing.signal.addEventListener('abort', () => void handle.close(), { once: true });
-    return handle;
+    const onClose = (): void => void handle.close();
+    closing.addEventListener('abort', onClose, { once: true });
+    return { ...handle, close: () => { closing.removeEventListener('abort', onClose); return handle.close(); } };
   }
 
   /** One reconciliation pass (restarts and schedules only if this process can hold the lease). */
