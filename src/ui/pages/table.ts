@@ -8,7 +8,7 @@ import type { PageContext, TaskRow } from './types.js';
 /** The table's column headers (the controls column is added when not read-only). */
 export const TABLE_HEADERS = ['Name', 'Status', 'PID', 'Uptime', 'Restarts', 'Last exit', 'Next run', 'CPU', 'Mem', 'Tags'] as const;
 /** The status filter's choices: the task statuses, and `disabled`. */
-export const STATUS_CHOICES = ['running', 'scheduled', 'backoff', 'idle', 'succeeded', 'failed', 'stopped', 'disabled'] as const;
+export const STATUS_CHOICES = ['running', 'waiting', 'scheduled', 'backoff', 'idle', 'succeeded', 'failed', 'stopped', 'disabled'] as const;
 
 /**
  * A short hash of a row's JSON (FNV-1a, base 36): the client rebuilds a row only when it changes.
@@ -27,6 +27,7 @@ export function rowSignature(row: TaskRow): string {
  * @example `whyText({ ...row, status: 'backoff', backoffUntil }, now) // 'restart in 12s'`
  */
 export function whyText(row: TaskRow, now: number): string | null {
+  if (row.status === 'waiting') return row.waiting ?? 'for its dependencies';
   if (row.status === 'backoff' && row.backoffUntil !== null) return `restart ${relativeIn(row.backoffUntil, now)}`;
   if (row.queued > 0) return `${row.queued} queued`;
   if (row.lastKill === 'timeout' && row.status !== 'running') return 'timed out';

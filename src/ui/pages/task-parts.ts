@@ -1,9 +1,9 @@
 // The live parts of a task page (settings, next runs, runs, decisions), rendered by the server and re-rendered by the
 // client when the task changes.
-import { formatDuration, formatElapsed, formatRunExit, formatStamp, relativeIn } from '../../display/format.js';
+import { formatBytes, formatDuration, formatElapsed, formatRunExit, formatStamp, relativeIn } from '../../display/format.js';
 import { neverStarted } from '../../display/run-view.js';
 import { EMPTY_CELL } from '../../display/format.js';
-import { badgeHtml, escapeHtml, linkedText, runLink, timeHtml } from './markup.js';
+import { badgeHtml, escapeHtml, linkedText, runLink, taskLink, timeHtml } from './markup.js';
 import type { Decision, RunRecord, TaskRow } from './types.js';
 
 function list(values: readonly string[]): string {
@@ -23,14 +23,36 @@ export function settingsPairs(t: TaskRow): [string, string][] {
   ];
 }
 
-/** `<dl data-settings>` of the task's settings. */
+// The task's relations and process settings (issue 16), as `[label, html]` pairs: task names are links.
+function relationPairs(t: TaskRow): [string, string][] {
+  const links = (names: readonly string[]): string => (names.length === 0 ? EMPTY_CELL : names.map(taskLink).join(', '));
+  const limits = t.limits === null ? [] : Object.entries(t.limits).map(([k, v]) => `${k} ${k === 'memoryBytes' ? formatBytes(v as number) : String(v)}`);
+  return [
+    ['depends on', links(t.dependsOn)],
+    ['after', t.after.length === 0 ? EMPTY_CELL : t.after.map((a) => `${taskLink(a.task)} <span class="muted">on ${escapeHtml(a.on)}</span>`).join(', ')],
+    ['waiting for', t.waiting === null ? EMPTY_CELL : escapeHtml(t.waiting)],
+    ['user', escapeHtml(t.user === null ? EMPTY_CELL : `${t.user}${t.group === null ? '' : `:${t.group}`}`)],
+    ['limits', escapeHtml(list(limits))], ['nice', escapeHtml(t.nice === null ? EMPTY_CELL : String(t.nice))],
+    ['env files', escapeHtml(list(t.envFiles.map((f) => (f.optional ? `${f.path} (optional)` : f.path))))],
+    ['secret env', escapeHtml(list(t.secretEnv))],
+  ];
+}
+
+/**
+ * `<dl data-settings>` of the task's settings, then its relations (`data-relations` on the depends-on and after
+ * entries: links to those tasks) and why it waits.
+ */
 export function settingsHtml(task: TaskRow): string {
-  return `<dl data-settings>${settingsPairs(task).map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
+  const plain = settingsPairs(task).map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('');
+  const relations = relationPairs(task).map(([k, html]) => `<dt>${escapeHtml(k)}</dt><dd data-relation="${escapeHtml(k)}">${html}</dd>`).join('');
+  return `<dl data-settings>${plain}${relations}</dl>`;
 }
 
 /** `<ol data-next-runs>` of the next fire times. */
 export function nextRunsHtml(nextRuns: readonly string[], now: number): string {
-  const items = nextRuns.map((at) => `<li>${timeHtml(at, formatStamp(at))} <span class="muted">${escapeHtml(relativeIn(at, now))}</span></li>`).join('');
+  // A task run only by chains has `after load` entries rather than times.
+  const item = (at: string): string => (Number.isNaN(Date.parse(at)) ? `<li>${escapeHtml(at)}</li>` : `<li>${timeHtml(at, formatStamp(at))} <span class="muted">${escapeHtml(relativeIn(at, now))}</span></li>`);
+  const items = nextRuns.map(item).join('');
   return `<ol data-next-runs>${items === '' ? '<li class="muted">none scheduled</li>' : items}</ol>`;
 }
 
