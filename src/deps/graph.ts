@@ -1,4 +1,5 @@
-// The dependency graph of a task table (`dependsOn`), pure: cycle check, start levels, dependents.
+// The dependency graph of a task table (`dependsOn`), pure: cycle check, start levels, dependents; and the chain-loop
+// rule of `after`.
 import type { TaskSpec } from '../store/records.js';
 
 /** Task name → the names it depends on (`dependsOn`). */
@@ -101,4 +102,42 @@ export function allDependencies(deps: DependencyMap, name: string): string[] {
     for (const d of deps.get(todo.pop()!) ?? []) if (!found.has(d) && d !== name) { found.add(d); todo.push(d); }
   }
   return [...found].sort();
+}
+
+/**
+ * Task name → the tasks it chains after (`after`) through links that are not `on: 'failure'`: the links a chain loop
+ * may not be made of only.
+ * @example `unguardedChains([report]) // Map { 'report' => ['load'] } for after: [{ task: 'load', on: 'end' }]`
+ */
+export function unguardedChains(specs: Iterable<TaskSpec>): Map<string, readonly string[]> {
+  const map = new Map<string, readonly string[]>();
+  for (const spec of specs) map.set(spec.name, [...new Set((spec.after ?? []).filter((l) => l.on !== 'failure').map((l) => l.task))]);
+  return map;
+}
+
+/**
+ * A chain loop through `spec` made only of `on: 'success'` / `'end'` links (each run of one would start the next for
+ * ever), as `[spec, …, spec]` read "spec runs after … after spec", or null. `table` holds the other tasks (by name;
+ * `spec` replaces any of its name). A loop with at least one `on: 'failure'` link is allowed (a retry loop, bounded by
+ * `maxChainDepth`). addTask refuses such a loop with `DependencyCycleError`.
+ * @example `findChainLoop(new Map(), { name: 'a', after: [{ task: 'a', on: 'success' }] }) // ['a', 'a']`
+ */
+export function findChainLoop(table: ReadonlyMap<string, TaskSpec>, spec: TaskSpec): string[] | null {
+  const map = unguardedChains([...table.values()].filter((t) => t.name !== spec.name));
+  map.set(spec.name, unguardedChains([spec]).get(spec.name)!);
+  const seen = new Set<string>();
+  const path = [spec.name];
+  const visit = (name: string): string[] | null => {
+    for (const next of map.get(name) ?? []) {
+      if (next === spec.name) return [...path, next];
+      if (seen.has(next)) continue;
+      seen.add(next);
+      path.push(next);
+      const loop = visit(next);
+      if (loop) return loop;
+      path.pop();
+    }
+    return null;
+  };
+  return visit(spec.name);
 }

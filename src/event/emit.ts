@@ -1,23 +1,14 @@
 // emitEvent: one run of every enabled task subscribed to the event type, with the payload as its data.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isAlive } from '../process/identity.js';
 import { checkPayload } from '../program/payload.js';
 import { newRunId } from '../run/ids.js';
 import type { Runtime } from '../runtime.js';
-import { readJson, writeFileAtomic } from '../store/atomic.js';
-import { FOLDER_LAYOUT, JSON_EXT } from '../store/layout.js';
-import type { LeaseHolder } from '../store/lease.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import { JSON_EXT } from '../store/layout.js';
+import { supervisedElsewhere } from './elsewhere.js';
 import { EVENTS_DIR, processEvent, type EventFile } from './inbox.js';
 import { assertEventType } from './type.js';
-
-// True when a live keepRestarting (in another process) holds the folder's lease: it picks events up.
-async function supervisedElsewhere(rt: Runtime): Promise<boolean> {
-  const holder = (await readJson(join(rt.folder, FOLDER_LAYOUT.leaseHolder)).catch(() => null)) as LeaseHolder | null;
-  if (!holder || holder.kind !== 'supervisor' || holder.pid === process.pid) return false;
-  if (holder.pidStartTime === null || holder.bootId === null) return true;
-  return isAlive({ pid: holder.pid, startTime: holder.pidStartTime, bootId: holder.bootId });
-}
 
 /**
  * Emits event `type`: writes it into the folder (so nothing is lost), then starts one run of each enabled task whose

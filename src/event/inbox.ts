@@ -1,4 +1,5 @@
-// The events inbox: `events/<eventId>.json` files, each turned into one run per subscribed task exactly once.
+// The events inbox: `events/<eventId>.json` files (events, and chains: `chain.<upstreamRunId>.json`), each turned into
+// one run per target task exactly once.
 import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stopUnrecorded } from '../run/tree.js';
@@ -10,6 +11,8 @@ import type { TaskRecord } from '../store/records.js';
 import { announceLaunch } from '../supervisor/announce.js';
 import { launchOrQueue, newContext } from '../supervisor/steps.js';
 import { EVENTS_DIR, type EventFile } from './pending.js';
+import { setChainProcessor } from '../chain/fire.js';
+import { chainStep } from '../chain/start.js';
 
 export { EVENTS_DIR, type EventFile } from './pending.js';
 
@@ -23,6 +26,7 @@ async function startTarget(rt: Runtime, event: EventFile, target: { task: string
     if (!record || record.state.handledEvents.includes(event.eventId)) return { record: null, result: false };
     const handledEvents = [...record.state.handledEvents, event.eventId].slice(-HANDLED_EVENTS_KEPT);
     const marked = { ...record, state: { ...record.state, handledEvents } };
+    if (event.chain) return chainStep(rt, marked, event, target, ctx); // a chain file (after): chain/start.ts
     if (!record.state.enabled || !record.task.on.includes(event.type)) {
       ctx.deferred.push(() => rt.log(`Event ${event.type} (${event.eventId}): ${target.task} is ${record.state.enabled ? 'no longer subscribed' : 'disabled'}; no run`));
       return { record: marked, result: false };
@@ -65,3 +69,6 @@ export async function processInbox(rt: Runtime): Promise<number> {
   for (const f of files) await processEvent(rt, join(dir, f));
   return files.length;
 }
+
+// Chains fired by a close are started through run/close.ts → chain/fire.ts, which cannot import this module (a cycle).
+setChainProcessor(processEvent);

@@ -15,6 +15,16 @@ export interface EventFile {
   emittedAt: string;
   /** The run each subscribed task gets (ids given out by `emitEvent`). */
   targets: { task: string; runId: string }[];
+  /** Set when the file is a chain (`after`): the upstream run whose end fires it. Absent for events. */
+  chain?: ChainIntent;
+}
+
+/** What a chain file says about the run whose end fires it (`type` is then `'chain'`, `payload` that run's `data`). */
+export interface ChainIntent {
+  /** The upstream run; `depth` is the depth the chain runs get (1 from a run that no chain started, + 1 per hop). */
+  upstream: { task: string; runId: string; exitCode: number | null; depth: number };
+  /** How the upstream run ended. */
+  outcome: 'success' | 'failure';
 }
 
 /** The pending event that promised run `runId`, and its target, or null. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Runtime } from '../runtime.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { freshRunExtras, type CurrentRun, type RunRecord, type TaskRecord } from '../store/records.js';
+import { readUpstreamNote, type Upstream } from '../chain/note.js';
 import { inputFileOf, runDirOf } from './files.js';
 import { pendingSteps, withStep } from './ledger.js';
 import { spawnStep, type RunBase, type SpawnedStep, type StageRun } from './spawn-step.js';
@@ -23,6 +24,8 @@ export interface RunInput {
   config: Record<string, unknown>;
   /** The run's `data`. */
   data: unknown;
+  /** A chain run's upstream run (trigger `chain`); absent otherwise. */
+  upstream?: Upstream;
 }
 
 /** Writes the run's input file (atomically); resolves with its absolute path. */
@@ -33,6 +36,8 @@ export async function writeRunInput(rt: Runtime, record: TaskRecord, base: RunBa
     runId: base.runId, task: task.name, trigger: base.trigger, event, createdAt: base.queuedAt ?? base.startedAt,
     triggerTime: base.triggerTime, scheduledFor: base.scheduledFor, config: task.config, data,
   };
+  const upstream = base.trigger === 'chain' ? readUpstreamNote(rt.folder, task.name, base.runId) : null;
+  if (upstream) input.upstream = upstream;
   const file = join(rt.folder, inputFileOf(task.name, base.runId));
   await writeFileAtomic(file, `${JSON.stringify(input, null, 2)}\n`);
   return file;

@@ -20,6 +20,9 @@ import { announceStepEnd, wakeWaiting } from './step-notice.js';
 import { ledgerOf } from './launch.js';
 import { ownSpawn } from './own.js';
 import { runLeftovers, stopRun } from './tree.js';
+import { fireChain } from '../chain/fire.js';
+import { readUpstreamNote } from '../chain/note.js';
+import { recordChain } from '../chain/record.js';
 
 /** A record with its run closed, and the `exit` event to emit. */
 export interface Finalized {
@@ -32,6 +35,8 @@ export interface Finalized {
   ledgerWrite: Promise<void>;
   /** Alerts to raise once the record is written. */
   alerts: PendingAlert[];
+  /** The chain file the close wrote (its end fires tasks' `after`), started once the record is written; else absent or null. */
+  chain?: string | null;
 }
 
 function statusAfter(record: TaskRecord, run: CurrentRun, exit: RunExit, userStopped: boolean, failed: boolean): TaskStatus {
@@ -167,11 +172,16 @@ async function closeWith(rt: Runtime, record: TaskRecord, run: CurrentRun, resul
   const byLimit = run.kill === null && !stopped ? limitKillOf(record.task.limits, result, recordedStatus(rt, record, run, result)) : null;
   const killedFor = run.kill ?? (byLimit ? 'limit' : null);
   const limit = byLimit?.limit ?? null;
+  // A chain run's upstream (chain/note.ts): on its ledger record, and the depth of the chains its end fires.
+  const upstream = run.trigger === 'chain' ? readUpstreamNote(rt.folder, name, run.runId) : null;
   // The output is still the current file: it is archived (and the ledger updated) when the next run starts.
   const base: RunRecord = {
     ...ledgerOf(record, run), endedAt, exitCode: result.exitCode, signal: result.signal, exitUnknown, stopped, timedOut, killedFor, limit,
+    ...(upstream ? { upstream } : {}),
   };
   const ledger = await endedLedger(rt, record, run, base, program, failed, stopped);
+  // The chains this end fires, durable before the close is written (chain/record.ts).
+  const chain = await recordChain(rt, record, run, { outcome: stopped ? null : failed ? 'failure' : 'success', exitCode: result.exitCode, data: program ? ledger.data : undefined, depth: upstream?.depth ?? 0 });
   const decided = alertsFor(record, ledger, failed, stopped);
   const alerts = await withTail(rt, decided.alerts, run.outputFile); // the run's own last lines, before its footer
   // Synchronous: the footer is in the output file before a restart (in this same locked step) archives that file.
@@ -192,7 +202,7 @@ async function closeWith(rt: Runtime, record: TaskRecord, run: CurrentRun, resul
     durationMs: endedMs - Date.parse(run.startedAt), trigger: run.trigger, stopped, timedOut, killedFor, limit,
   };
   const step = program ? { name, runId: run.runId, notice: program.notice } : null;
-  return { record: { ...record, state }, event, step, ledgerWrite, alerts };
+  return { record: { ...record, state }, event, step, ledgerWrite, alerts, chain };
 }
 
 function describeExit(e: ExitEvent): string {
@@ -203,10 +213,10 @@ function describeExit(e: ExitEvent): string {
 }
 
 /**
- * Emits and logs a closed run (or a program step that ended), raises its alerts, and (unless it already decided) tells
- * the supervisor. With `wake`, a program run left waiting for its next step gets this process's wake-up.
+ * Emits and logs a closed run (or a program step that ended), raises its alerts, starts the chains it fired, and
+ * (unless it already decided) tells the supervisor. With `wake`, a program run left waiting for its next step gets this process's wake-up.
  */
-export function announceExit(rt: Runtime, done: Pick<Finalized, 'event' | 'alerts' | 'step' | 'record'>, notifySupervisor = true, wake = true): void {
+export function announceExit(rt: Runtime, done: Pick<Finalized, 'event' | 'alerts' | 'step' | 'record' | 'chain'>, notifySupervisor = true, wake = true): void {
   if (done.step) announceStepEnd(rt, done.step.name, done.step.runId, done.step.notice);
   if (done.event === null) {
     if (wake) wakeWaiting(rt, done.record);
@@ -216,6 +226,7 @@ export function announceExit(rt: Runtime, done: Pick<Finalized, 'event' | 'alert
   rt.runOwners.delete(done.event.runId); // its ledger record says where it is now
   rt.emitter.emit('exit', done.event);
   raiseAlerts(rt, done.alerts);
+  if (done.chain) fireChain(rt, done.chain);
   if (notifySupervisor) rt.supervisor?.onRunClosed(done.event.name);
 }
 

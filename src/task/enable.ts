@@ -1,4 +1,5 @@
 // enableTask / disableTask, and nextRuns: the schedule preview.
+import { chainWords } from '../chain/links.js';
 import { InvalidOptionError } from '../errors.js';
 import { taskNotFound } from './suggest.js';
 import type { Runtime } from '../runtime.js';
@@ -30,14 +31,19 @@ export async function setEnabled(rt: Runtime, name: string, enabled: boolean): P
   return taskRow(rt.id, record, rt.now(), null, await readSupervisor(rt.folder));
 }
 
-/** The next `n` times the scheduler will fire the task (ISO, jitter included); `[]` if it has no schedule or is disabled. */
+/**
+ * The next `n` times the scheduler will fire the task (ISO, jitter included); `[]` if it is disabled or has neither a
+ * schedule nor chains. A task that runs only by chain (`after`, no period or cron) gets one line per upstream instead:
+ * `after load` (on success), `after load (on failure)`, `after load (on end)`.
+ */
 export async function nextRuns(rt: Runtime, name: string, n: unknown): Promise<string[]> {
   if (!(Number.isInteger(n) && (n as number) >= 0 && (n as number) <= MAX_NEXT_RUNS)) throw new InvalidOptionError('n', `an integer from 0 to ${MAX_NEXT_RUNS}`, n);
   const record = await rt.store.readTask(name);
   if (!record) throw await taskNotFound(rt, name);
   const { task, state } = record;
   const timing = timingOfTask(task);
-  if (!timing || !state.enabled) return [];
+  if (!state.enabled) return [];
+  if (!timing) return chainWords(task.after).slice(0, n as number);
   const now = rt.now();
   // A task not (yet) started previews what startTask would schedule: from the next slot on.
   const started = scheduleOn(state);

@@ -1,0 +1,34 @@
+// A chain run's upstream, kept next to the run (`runs/<task>/<runId>/upstream.json`) from before it starts: a queued
+// chain run, its close (the ledger's `upstream`, the next hop's depth) and a program's input file all read it there.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runDirOf } from '../program/files.js';
+import { writeFileAtomic } from '../store/atomic.js';
+
+/** A chain run's upstream run, as recorded on its `RunRecord.upstream`. */
+export interface Upstream { task: string; runId: string; exitCode: number | null; depth: number }
+
+/** Name of the note in the run's folder. */
+export const UPSTREAM_NOTE = 'upstream.json';
+
+/** The note's path, absolute. */
+export function upstreamNoteFile(folder: string, task: string, runId: string): string {
+  return join(folder, runDirOf(task, runId), UPSTREAM_NOTE);
+}
+
+/** Writes the note of chain run `runId` of `task` (atomically). */
+export async function writeUpstreamNote(folder: string, task: string, runId: string, upstream: Upstream): Promise<void> {
+  const file = upstreamNoteFile(folder, task, runId);
+  mkdirSync(join(folder, runDirOf(task, runId)), { recursive: true });
+  await writeFileAtomic(file, `${JSON.stringify(upstream)}\n`);
+}
+
+/** The upstream of chain run `runId` of `task`, or null (no note, or not readable). Synchronous: read under a lock at close. */
+export function readUpstreamNote(folder: string, task: string, runId: string): Upstream | null {
+  try {
+    const value = JSON.parse(readFileSync(upstreamNoteFile(folder, task, runId), 'utf8')) as Upstream;
+    return typeof value?.runId === 'string' && Number.isInteger(value.depth) ? value : null;
+  } catch {
+    return null;
+  }
+}
