@@ -102,4 +102,18 @@ describe('after: chains in one process', () => {
     await waitUntil(() => readFileSync(log, 'utf8').includes(`Chain load (run ${run.runId}, success) → report: no run: report is disabled`), { what: 'the disabled log line' });
     expect(await ex.listRuns({ task: 'report' })).toEqual([]);
   }, T(30_000));
+
+  it('works with programs upstream and downstream: the step reads the upstream in its input file', async () => {
+    const { ex, dir } = kit.make();
+    const out = mkdtempSync(path.join(dir, 'out-'));
+    const env = { OUT_DIR: out, EXIT_CODE: '0' };
+    await ex.addTask('pload', { wd: CHAIN_FIXTURES, env, steps: [{ name: 'one', script: 'record.js' }] });
+    await ex.addTask('preport', { wd: CHAIN_FIXTURES, env, steps: [{ name: 'two', script: 'record.js' }], after: [{ task: 'pload', on: 'success' }] });
+    const up = await ex.waitRun(await ex.runTask('pload', { data: [1, 2] }), { timeout: T(20_000) });
+    expect(up.status).toBe('succeeded');
+    const [down] = await endedRuns(ex, 'preport', 1);
+    const upstream = { task: 'pload', runId: up.runId, exitCode: 0, depth: 1 };
+    expect(down).toMatchObject({ trigger: 'chain', status: 'succeeded', data: [1, 2], upstream });
+    expect(seen(out, 'preport', down!.runId).input).toMatchObject({ trigger: 'chain', data: [1, 2], upstream });
+  }, T(30_000));
 });
