@@ -14,6 +14,7 @@ import type { Runtime } from './runtime.js';
 import { openFolderMeta } from './store/meta.js';
 import type { RunRecord, TaskStatus } from './store/records.js';
 import { emitEvent } from './event/emit.js';
+import { settleChains } from './chain/fire.js';
 import type { StepOptions } from './program/options.js';
 import { cancelRun } from './run/cancel.js';
 import { checkListOptions, getRun, listRuns, type ListRunsOptions } from './run/query.js';
@@ -306,6 +307,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
   async close(): Promise<void> {
     this.#closing.abort(new DOMException(`The Executor on ${this.folder} was closed`, 'AbortError'));
     await Promise.all([...this.#supervisors].map((handle) => handle.stop()));
+    await settleChains(this.#rt); // chain runs this process was starting have started: none starts after close
     await this.#rt.store.flushLog();
   }
 

@@ -5,6 +5,11 @@ import { join } from 'node:path';
 import { runDirOf } from '../program/files.js';
 import { writeFileAtomic } from '../store/atomic.js';
 
+/** Env names a chain run gets: the upstream run's id and its exit code (empty when it has none). */
+export const UPSTREAM_RUN_ENV = 'EXECUTOR_UPSTREAM_RUN';
+/** See {@link UPSTREAM_RUN_ENV}. */
+export const UPSTREAM_EXIT_ENV = 'EXECUTOR_UPSTREAM_EXIT';
+
 /** A chain run's upstream run, as recorded on its `RunRecord.upstream`. */
 export interface Upstream { task: string; runId: string; exitCode: number | null; depth: number }
 

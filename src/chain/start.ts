@@ -7,12 +7,9 @@ import type { TaskRecord } from '../store/records.js';
 import { launchOrQueue, type StepContext } from '../supervisor/steps.js';
 import { DEFAULT_MAX_CHAIN_DEPTH } from '../task/options-deps.js';
 import { firingLinks } from './links.js';
-import { writeUpstreamNote } from './note.js';
+import { UPSTREAM_EXIT_ENV, UPSTREAM_RUN_ENV, writeUpstreamNote } from './note.js';
 
-/** Env names a chain run gets: the upstream run's id and its exit code (empty when it has none). */
-export const UPSTREAM_RUN_ENV = 'EXECUTOR_UPSTREAM_RUN';
-/** See {@link UPSTREAM_RUN_ENV}. */
-export const UPSTREAM_EXIT_ENV = 'EXECUTOR_UPSTREAM_EXIT';
+export { UPSTREAM_EXIT_ENV, UPSTREAM_RUN_ENV };
 
 /** The env a chain run adds to its task's. */
 export function upstreamEnv(chain: ChainIntent): Record<string, string> {

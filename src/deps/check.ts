@@ -3,7 +3,7 @@ import { formatValue, TaskNotFoundError } from '../errors.js';
 import { DependencyCycleError } from '../errors/task.js';
 import type { TaskSpec } from '../store/records.js';
 import { closestNames } from '../task/suggest.js';
-import { dependencyMap, findCycle } from './graph.js';
+import { dependencyMap, findChainLoop, findCycle } from './graph.js';
 
 // A TaskNotFoundError naming the option that holds the unknown name.
 function unknownTask(option: string, name: string, known: readonly string[]): TaskNotFoundError {
@@ -25,6 +25,9 @@ export function checkRelations(spec: TaskSpec, table: ReadonlyMap<string, TaskSp
   deps.forEach((name, i) => { if (!table.has(name) || name === spec.name) throw unknownTask(`dependsOn[${i}]`, name, known); });
   // An `after` entry may name the task itself (a retry loop through on: 'failure'; the chain rules are checked there).
   (spec.after ?? []).forEach((link, i) => { if (!table.has(link.task) && link.task !== spec.name) throw unknownTask(`after[${i}].task`, link.task, known); });
+  // A chain loop back to the task is allowed only through `on: 'failure'` (bounded by maxChainDepth).
+  const loop = findChainLoop(table, spec);
+  if (loop) throw new DependencyCycleError(loop);
   if (deps.length === 0) return;
   const map = dependencyMap([...table.values()].filter((t) => t.name !== spec.name));
   map.set(spec.name, deps);

@@ -1,4 +1,5 @@
 // Spawning one attempt of one step of a program run: its own output file, the run's input and its checkpoint.
+import { readUpstreamNote, UPSTREAM_EXIT_ENV, UPSTREAM_RUN_ENV } from '../chain/note.js';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -42,8 +43,11 @@ export function assertStepsExist(record: TaskRecord): void {
 // `own`: the step's env below its EXECUTOR_* variables (task/run-env.ts: env files, task env, step env, secrets).
 function stepEnv(rt: Runtime, record: TaskRecord, run: RunBase, step: StepSpec, index: number, attempt: number, own: Record<string, string>): Record<string, string> {
   const { task } = record;
+  // A chain run's steps get the upstream run, as a chained script does (its note, written when the chain started it).
+  const up = run.trigger === 'chain' ? readUpstreamNote(rt.folder, task.name, run.runId) : null;
   return {
     ...own,
+    ...(up === null ? {} : { [UPSTREAM_RUN_ENV]: up.runId, [UPSTREAM_EXIT_ENV]: up.exitCode === null ? '' : String(up.exitCode) }),
     EXECUTOR_ID: rt.id, EXECUTOR_FOLDER: rt.folder, EXECUTOR_TASK: task.name, EXECUTOR_RUN_ID: run.runId,
     EXECUTOR_TRIGGER: run.triggerTime ?? run.scheduledFor ?? run.startedAt, EXECUTOR_TRIGGER_KIND: run.trigger,
     EXECUTOR_RUN_FILE: join(rt.folder, inputFileOf(task.name, run.runId)),

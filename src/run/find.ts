@@ -41,8 +41,8 @@ export async function findRun(rt: Runtime, runId: string): Promise<FoundRun | nu
   // Emitted, not yet picked up by the supervisor: as good as queued.
   const { event } = pending;
   const queued: QueuedRun = {
-    runId, trigger: 'event', scheduledFor: null, triggerTime: null, args: null, env: null, queuedAt: event.emittedAt, reason: 'concurrency',
-    oneOff: true, seq: 0, data: event.payload, event: event.type,
+    runId, trigger: event.chain ? 'chain' : 'event', scheduledFor: null, triggerTime: null, args: null, env: null, queuedAt: event.emittedAt, reason: 'concurrency',
+    oneOff: true, seq: 0, data: event.payload, event: event.chain ? null : event.type,
   };
   return { name: pending.task, ledger: null, live: null, queued };
 }
