@@ -11,8 +11,8 @@ import { envInt, FIXTURES, fmtMs, median, newExecutor, tempFolder, type Figure }
 export const TASKS = envInt('BENCH_DEPS_TASKS', 100);
 /** Dependency levels (`BENCH_DEPS_LEVELS`; the goal is set for 10). */
 export const LEVELS = envInt('BENCH_DEPS_LEVELS', 10);
-/** Rounds per side, alternating (`BENCH_DEPS_ROUNDS`). */
-export const ROUNDS = envInt('BENCH_DEPS_ROUNDS', 5);
+/** Rounds per side, alternating (`BENCH_DEPS_ROUNDS`): the two sides differ by less than a round's spread, so many rounds. */
+export const ROUNDS = envInt('BENCH_DEPS_ROUNDS', 11);
 /** Goal: added time per level beyond the readiness waits, ms. */
 export const GOAL_PER_LEVEL_MS = 5;
 
