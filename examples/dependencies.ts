@@ -1,6 +1,6 @@
-// Start order, env files and secrets (issue 16): a "db" that listens on a port after a second, an "api" that depends on
+// Start order, chains, env files and secrets (issue 16): a "db" that listens on a port after a second, an "api" that depends on
 // it (ready once the port accepts) and reads its settings from an env file with a secret in it, started in order and
-// stopped in reverse order; then the folder is searched for the secret value (~5 s).
+// stopped in reverse order; a chain from "load" to "report"; then the folder is searched for the secret value (~5 s).
 // Run it with: npm run build && npx tsx examples/dependencies.ts
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +27,16 @@ console.log(await ex.startTask('api')); // starts db, waits until its port accep
 console.log(`api started after ${Date.now() - t0} ms (db took ~1 s to listen)`);
 await ex.waitFor('api', 'running');
 console.table((await ex.listTasks()).map(({ name, status, dependsOn, env }) => ({ name, status, dependsOn: dependsOn.join(','), env: JSON.stringify(env) })));
+
+// A chain: each run of `load` that succeeds starts one run of `report`, with load's data and run id.
+await ex.addTask('load', { ...node(`console.log('loaded')`), infiniteLoop: false });
+await ex.addTask('report', { ...node(`console.log('report after run', process.env.EXECUTOR_UPSTREAM_RUN)`), infiniteLoop: false, after: [{ task: 'load', on: 'success' }] });
+console.log('next runs of report:', await ex.nextRuns('report')); // ['after load']
+await ex.waitRun(await ex.runTask('load', { data: { rows: 42 } }));
+let chained = await ex.listRuns({ task: 'report' });
+for (let i = 0; i < 50 && chained.length === 0; i++) chained = await new Promise((r) => setTimeout(r, 100)).then(() => ex.listRuns({ task: 'report' }));
+const report = await ex.waitRun(chained[0]!.runId);
+console.log(`report ran by ${report.trigger} with data ${JSON.stringify(report.data)}:`, await ex.readOut('report', 1));
 
 console.log((await ex.stopAll()).map((r) => `${r.name}: ${r.result}`).join('\n')); // api first, then db
 
