@@ -2,7 +2,7 @@
 // others from the stream's first message, every row in name order, and `/?all=1` renders all of them without script.
 import { describe, expect, it } from 'vitest';
 import { FIRST_PAINT_ROWS } from '../../../src/ui/pages/table.js';
-import { T } from '../../helpers/time.js';
+import { waitUntil } from '../../helpers/wait.js';
 import { request, useBrowser } from './browser.js';
 
 const kit = useBrowser();
@@ -21,11 +21,12 @@ describe('a table of more rows than the server renders', () => {
 
     const page = await kit.page();
     await page.goto(ui.url);
-    await page.waitForFunction(`document.querySelectorAll('tr[data-task]').length === ${TASKS}`, null, { timeout: T(10_000) });
+    // Locator counts, not page functions: the page's CSP forbids evaluating strings in it.
+    await waitUntil(async () => (await page.locator('tr[data-task]').count()) === TASKS, { timeoutMs: 10_000, what: `${TASKS} rows` });
     const names = await page.locator('tr[data-task]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-task')));
     expect(names).toEqual(Array.from({ length: TASKS }, (_, i) => name(i)));
     expect(await page.locator('[data-more]').isHidden()).toBe(true);
     await page.selectOption('select[data-filter="tag"]', 'even');
-    await page.waitForFunction(`document.querySelectorAll('tr[data-task]:not([hidden])').length === ${Math.ceil(TASKS / 2)}`, null, { timeout: T(5_000) });
+    await waitUntil(async () => (await page.locator('tr[data-task]:not([hidden])').count()) === Math.ceil(TASKS / 2), { timeoutMs: 5_000, what: 'the even rows only' });
   });
 });
