@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDirOf } from '../program/files.js';
 import { writeFileAtomic } from '../store/atomic.js';
+import type { RunRecord } from '../store/records.js';
 
 /** Env names a chain run gets: the upstream run's id and its exit code (empty when it has none). */
 export const UPSTREAM_RUN_ENV = 'EXECUTOR_UPSTREAM_RUN';
@@ -36,4 +37,14 @@ export function readUpstreamNote(folder: string, task: string, runId: string): U
   } catch {
     return null;
   }
+}
+
+/**
+ * A chain run's ledger record with its upstream run (the note the chain wrote), from its launch on rather than only
+ * once it ends; any other record as it is.
+ * @example `await rt.store.writeRun(withUpstream(rt.folder, ledger))`
+ */
+export function withUpstream(folder: string, ledger: RunRecord): RunRecord {
+  if (ledger.trigger === 'chain') ledger.upstream = readUpstreamNote(folder, ledger.task, ledger.runId);
+  return ledger;
 }

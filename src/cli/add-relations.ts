@@ -90,7 +90,7 @@ export function addRelationFlags(command: Command): Command {
     .option('--secret-env <name>', 'an env variable never written in clear (repeatable; names like *TOKEN*, *SECRET* are already)', collect)
     .option('--user <user>', 'run as this user (the supervisor must run as root)')
     .option('--group <group>', 'run with this group (the supervisor must run as root)')
-    .option('--limit-memory <size>', 'address-space limit (ulimit -v): bytes or a size like "512 MB"', memorySize)
+    .option('--limit-memory <size>', 'memory limit (ulimit -d: heap and private mappings): bytes or a size like "512 MB"', memorySize)
     .option('--limit-cpu <seconds>', 'CPU-time limit in seconds (ulimit -t)', integerAtLeast(1))
     .option('--limit-files <n>', 'open files limit (ulimit -n)', integerAtLeast(1))
     .option('--limit-processes <n>', 'processes limit of the user (ulimit -u)', integerAtLeast(1))

@@ -3,6 +3,8 @@ import type { ProcessLimits } from '../store/records.js';
 import type { RunExit } from './shim.js';
 
 const MS_PER_SECOND = 1000;
+// How a process that could not get memory dies (rather than exiting with an error of its own).
+const MEMORY_DEATHS: ReadonlySet<string> = new Set(['SIGSEGV', 'SIGABRT', 'SIGBUS', 'SIGTRAP']);
 
 /** A run killed by a limit: the limit's name (`'cpuSeconds'`), or null when it was a limit but not which of the task's. */
 export interface LimitKill {
@@ -20,8 +22,11 @@ export interface LimitKill {
  *   do the OOM killer and `kill -9`; it is put down to `cpuSeconds` only when the shim recorded (`recorded.cpuMs`)
  *   that the command had used at least `cpuSeconds` of CPU, i.e. it had been sent SIGXCPU already and was in its grace
  *   second. Otherwise: not a limit kill (null).
- * - **memory, openFiles, processes**: the kernel refuses (an allocation, `open` or `fork` fails) and the script
- *   decides what to do, exit non-zero or abort, like any other failure: never put down to a limit (null).
+ * - **SIGSEGV, SIGABRT, SIGBUS or SIGTRAP** of a task with `memory`: a runtime that cannot allocate dies so (V8 past
+ *   `ulimit -d` faults, Node's fatal out-of-memory aborts, C++'s uncaught `bad_alloc` aborts) → `'memory'`. A script that catches the failed allocation and exits
+ *   non-zero is a plain failure (null): nothing tells it from any other.
+ * - **openFiles, processes**: the kernel refuses (`open` or `fork` fails) and the script decides what to do, like any
+ *   other failure: never put down to a limit (null).
  *
  * @example
  * ```ts
@@ -33,6 +38,7 @@ export function limitKillOf(limits: ProcessLimits | null | undefined, exit: RunE
   const cpu = limits?.cpuSeconds;
   if (exit.signal === 'SIGXCPU') return { limit: cpu === undefined ? null : 'cpuSeconds' };
   if (exit.signal === 'SIGXFSZ') return { limit: null };
+  if (exit.signal !== null && MEMORY_DEATHS.has(exit.signal) && limits?.memoryBytes !== undefined) return { limit: 'memory' };
   if (exit.signal !== 'SIGKILL' || cpu === undefined) return null;
   const used = recorded?.cpuMs;
   return used !== undefined && used >= cpu * MS_PER_SECOND ? { limit: 'cpuSeconds' } : null;

@@ -33,7 +33,7 @@ export interface RunLimits {
  */
 export function ulimitCommands(limits: ProcessLimits): string[] {
   const out: string[] = [];
-  if (limits.memoryBytes !== undefined) out.push(`ulimit -v ${Math.max(1, Math.floor(limits.memoryBytes / 1024))}`);
+  if (limits.memoryBytes !== undefined) out.push(`ulimit -d ${Math.max(1, Math.floor(limits.memoryBytes / 1024))}`); // data (heap, private mappings): -v would stop Node, which reserves far more address space than it uses
   if (limits.cpuSeconds !== undefined) out.push(`ulimit -t ${limits.cpuSeconds + CPU_GRACE_SECONDS}`, `ulimit -S -t ${limits.cpuSeconds}`);
   if (limits.openFiles !== undefined) out.push(`ulimit -n ${limits.openFiles}`);
   if (limits.processes !== undefined) out.push(`{ ulimit -u ${limits.processes} 2>/dev/null || ulimit -p ${limits.processes}; }`);

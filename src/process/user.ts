@@ -105,11 +105,14 @@ export function isRoot(): boolean {
  * ```
  */
 export function checkUserAllowed(spec: AccountSpec): RunAccount | null {
-  const account = resolveAccount(spec);
-  if (account === null || isRoot()) return account;
-  if (account.uid === process.geteuid?.() && account.gid === process.getegid?.()) return account;
+  if (isRoot() || (spec.user == null && spec.group == null)) return resolveAccount(spec);
   const what = spec.user != null ? `user ${JSON.stringify(spec.user)}` : `group ${JSON.stringify(spec.group)}`;
-  throw new PermissionError(what, `an Executor running as uid ${process.geteuid?.() ?? '?'}, not root`);
+  const refused = new PermissionError(what, `an Executor running as uid ${process.geteuid?.() ?? '?'}, not root`);
+  // Not root: only this process's own user and group may be named; any other, existing or not, is a permission matter.
+  let account: RunAccount | null;
+  try { account = resolveAccount(spec); } catch { throw refused; }
+  if (account !== null && account.uid === process.geteuid?.() && account.gid === process.getegid?.()) return account;
+  throw refused;
 }
 
 /**

@@ -1,5 +1,5 @@
 // Starting one run of a task: archive the previous output, record the intent, spawn through the exit shim, record it.
-import { readUpstreamNote } from '../chain/note.js';
+import { withUpstream } from '../chain/note.js';
 import { checkUserAllowed } from '../process/user.js';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -248,7 +248,7 @@ export async function launchRun(rt: Runtime, record: TaskRecord, req: LaunchRequ
   // The intent, durable before the spawn: a crash right after it leaves a record that names the run (by its marker).
   await rt.store.stageTask(prepared.intent);
   const { launched, ledger } = await unstageOnError(rt, record, () => spawnPrepared(rt, prepared));
-  return { ...launched, ledgerWrite: sideWrite([rt.store.writeRun(withUpstream(rt, ledger)), ...prepared.ledgerFixes]) };
+  return { ...launched, ledgerWrite: sideWrite([rt.store.writeRun(withUpstream(rt.folder, ledger)), ...prepared.ledgerFixes]) };
 }
 
 // launchRun for a program: its first step is spawned (after its intent is staged) by startProgram.
@@ -263,14 +263,9 @@ async function launchProgram(rt: Runtime, record: TaskRecord, req: LaunchRequest
   const stage = (intent: CurrentRun): Promise<void> => rt.store.stageTask(launchedRecord(record, intent, archives, extra, req));
   const { run, spawned } = await unstageOnError(rt, record, () => startProgram(rt, record, common, data, event, stage));
   const ledger = programLedger(record, run, ledgerOf(record, run, freshRunExtras(run.queuedAt ?? run.startedAt, data, event)), data, event);
-  return { record: launchedRecord(record, run, archives, extra, req), run, spawned, extra, ledgerWrite: sideWrite([rt.store.writeRun(withUpstream(rt, ledger))]) };
+  return { record: launchedRecord(record, run, archives, extra, req), run, spawned, extra, ledgerWrite: sideWrite([rt.store.writeRun(withUpstream(rt.folder, ledger))]) };
 }
 
-// A chain run's record names its upstream run from the start (the note the chain wrote), not only once it ends.
-function withUpstream(rt: Runtime, ledger: RunRecord): RunRecord {
-  if (ledger.trigger === 'chain') ledger.upstream = readUpstreamNote(rt.folder, ledger.task, ledger.runId);
-  return ledger;
-}
 
 // Runs the spawn; if it fails after the intent was staged, puts the record back as it was (no run is launching).
 async function unstageOnError<T>(rt: Runtime, record: TaskRecord, spawn: () => T | Promise<T>): Promise<T> {

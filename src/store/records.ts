@@ -131,7 +131,7 @@ export interface EnvFileRef { path: string; optional: boolean }
 
 /** Kernel limits of a run (`ulimit`), each optional. */
 export interface ProcessLimits {
-  /** Address space, bytes (`ulimit -v`). */
+  /** Data memory (heap and private mappings), bytes (`ulimit -d`). */
   memoryBytes?: number;
   /** CPU time, seconds (`ulimit -t`): SIGXCPU, then SIGKILL. */
   cpuSeconds?: number;

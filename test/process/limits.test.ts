@@ -39,7 +39,7 @@ const BUSY = [process.execPath, '-e', 'for (;;) {}'];
 describe('ulimitCommands / commandSubshell', () => {
   it('turns limits into sh builtins and nice into an absolute adjustment, before exec', () => {
     expect(ulimitCommands({ memoryBytes: 512 * 1024 * 1024, cpuSeconds: 5, openFiles: 64, processes: 20 })).toEqual([
-      'ulimit -v 524288', `ulimit -t ${5 + CPU_GRACE_SECONDS}`, 'ulimit -S -t 5', 'ulimit -n 64', '{ ulimit -u 20 2>/dev/null || ulimit -p 20; }',
+      'ulimit -d 524288', `ulimit -t ${5 + CPU_GRACE_SECONDS}`, 'ulimit -S -t 5', 'ulimit -n 64', '{ ulimit -u 20 2>/dev/null || ulimit -p 20; }',
     ]);
     expect(commandSubshell({})).toBe('(exec "$@")');
     expect(commandSubshell({ nice: 10 })).toMatch(new RegExp(`^\\(exec \\S*nice -n ${10 - getPriority()} "\\$@"\\)$`));
@@ -77,7 +77,7 @@ describe('limits applied by the shim', () => {
     expect(text.split('\n')[0]).toBe('64');
     expect(limitLine(text, 'Max open files')).toEqual(['64', '64']);
     expect(limitLine(text, 'Max processes')).toEqual(['300', '300']);
-    expect(limitLine(text, 'Max address space')).toEqual([String(1024 * 1024 * 1024), String(1024 * 1024 * 1024)]);
+    expect(limitLine(text, 'Max data size')).toEqual([String(1024 * 1024 * 1024), String(1024 * 1024 * 1024)]);
     expect(limitLine(text, 'Max cpu time')).toEqual(['40', String(40 + CPU_GRACE_SECONDS)]);
   });
 

@@ -130,7 +130,7 @@ describe('a non-root process asking for another user', () => {
         cwd: REPO, uid: nobody.uid, gid: nobody.gid, timeout: T(30_000), env: { PATH: process.env.PATH ?? '', HOME: dir },
       });
       expect(JSON.parse(stdout)).toEqual({
-        uid: nobody.uid, checkRoot: 'ERR_PERMISSION', checkGroupRoot: 'ERR_PERMISSION', checkSelf: 'ok', spawnRoot: 'ERR_PERMISSION',
+        uid: nobody.uid, checkRoot: 'ERR_PERMISSION', checkGroupRoot: 'ERR_PERMISSION', checkSelf: 'ok', checkUnknown: 'ERR_PERMISSION', spawnRoot: 'ERR_PERMISSION',
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });

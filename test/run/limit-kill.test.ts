@@ -23,7 +23,7 @@ async function endOf(limits: Record<string, unknown> | null, how: string) {
 }
 
 describe('limitKillOf', () => {
-  it('knows SIGXCPU, SIGXFSZ, and a SIGKILL past the soft CPU limit; never guesses the rest', () => {
+  it('knows SIGXCPU, SIGXFSZ, a SIGKILL past the soft CPU limit, a memory death under a memory limit; never guesses the rest', () => {
     const killed = { exitCode: null, signal: 'SIGKILL' as const };
     expect(limitKillOf({ cpuSeconds: 2 }, { exitCode: null, signal: 'SIGXCPU' }, null)).toEqual({ limit: 'cpuSeconds' });
     expect(limitKillOf(null, { exitCode: null, signal: 'SIGXCPU' }, null)).toEqual({ limit: null });
@@ -33,7 +33,9 @@ describe('limitKillOf', () => {
     expect(limitKillOf({ cpuSeconds: 2 }, killed, null)).toBeNull();
     expect(limitKillOf(null, killed, { ...killed, cpuMs: 9_000 })).toBeNull();
     expect(limitKillOf({ memoryBytes: 1e8, openFiles: 10, processes: 5 }, { exitCode: 1, signal: null }, null)).toBeNull();
-    expect(limitKillOf({ memoryBytes: 1e8 }, { exitCode: null, signal: 'SIGABRT' }, null)).toBeNull();
+    expect(limitKillOf({ memoryBytes: 1e8 }, { exitCode: null, signal: 'SIGABRT' }, null)).toEqual({ limit: 'memory' });
+    expect(limitKillOf({ memoryBytes: 1e8 }, { exitCode: null, signal: 'SIGSEGV' }, null)).toEqual({ limit: 'memory' });
+    expect(limitKillOf({ cpuSeconds: 2 }, { exitCode: null, signal: 'SIGSEGV' }, null)).toBeNull();
   });
 });
 
