@@ -33,7 +33,7 @@ function interpreterOf(record: TaskRecord): string | null {
 export function runHeader(record: TaskRecord, run: Pick<CurrentRun, 'runId' | 'trigger' | 'triggerTime' | 'scheduledFor' | 'startedAt'>, command: string[]): string {
   return formatHeader({
     task: record.task.name, runId: run.runId, trigger: run.trigger, triggerTime: run.triggerTime ?? run.startedAt, scheduledFor: run.scheduledFor,
-    host: hostname(), user: currentUser(), interpreter: interpreterOf(record), command, script: record.task.script, startedAt: run.startedAt,
+    host: hostname(), user: record.task.user ?? currentUser(), interpreter: interpreterOf(record), command, script: record.task.script, startedAt: run.startedAt,
   });
 }
 

@@ -35,6 +35,7 @@ describe('a task run as another user, limited and niced', () => {
       uid: String(nobody.uid), gid: String(nobody.gid), home: nobody.home, user: 'nobody', logname: 'nobody', nofile: '64', nice: '7',
     });
     expect(await ex.getRun(event.runId)).toMatchObject({ status: 'succeeded', exitCode: 0, exitUnknown: false });
+    expect((await ex.readOut('who', 40, { raw: true })).join('\n')).toMatch(/^# host: .* {2}user: nobody$/m); // the header names the task's user
   }, T(20_000));
 
   it('records a busy loop killed at cpuSeconds: 1 with killedFor limit and limit cpuSeconds', async () => {
