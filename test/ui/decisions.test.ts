@@ -267,7 +267,8 @@ describe('decisions of real runs', () => {
     await ex.addTask('slowpoke', 'loop.js', { wd, infiniteLoop: false, timeout: 300 });
     const record = await ex.waitRun(await ex.runTask('slowpoke'), { timeout: T(10_000) });
     expect(record.killedFor).toBe('timeout');
-    let list = await decisions(ex, 'slowpoke');
+    // The exit's log line follows the run's record (waitRun may resolve first): wait for it.
+    let list = await waitUntil(async () => { const l = await decisions(ex, 'slowpoke'); return l[0]?.kind === 'exited' ? l : null; }, { timeoutMs: 10_000, what: 'the exit line of slowpoke' });
     expect(kinds(list)).toEqual(['exited', 'timeout', 'started', 'other']);
     expect(list[1]!.text).toMatch(/^Timed out: slowpoke \(run \S+\) after 300 ms; stopping its process tree$/);
     expect(list[0]!.text).toMatch(/\(timed out\)$/);
@@ -275,7 +276,7 @@ describe('decisions of real runs', () => {
     await ex.addTask('svc', 'loop.js', { wd });
     await ex.startTask('svc');
     await ex.stopTask('svc');
-    list = await decisions(ex, 'svc');
+    list = await waitUntil(async () => { const l = await decisions(ex, 'svc'); return l[0]?.kind === 'exited' ? l : null; }, { timeoutMs: 10_000, what: 'the exit line of svc' });
     expect(kinds(list)).toEqual(['exited', 'stopped', 'started', 'other']);
     expect(list[1]!.text).toBe('Stopping svc');
     expect(list[0]!.text).toMatch(/^Exited svc \(run \S+\) by signal SIG\w+ after [\d.]+ s \(stopped\)$/);
