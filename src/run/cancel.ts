@@ -1,4 +1,5 @@
 // cancelRun: end one run (queued, waiting between steps, or live) and record it as cancelled.
+import { dropQueuedSecrets } from '../task/secrets.js';
 import type { Runtime } from '../runtime.js';
 import { runNotFound } from '../task/suggest.js';
 import type { CurrentRun, RunRecord, TaskRecord } from '../store/records.js';
@@ -42,6 +43,7 @@ export async function cancelRun(rt: Runtime, runId: unknown): Promise<RunRecord>
   if (found.ledger?.endedAt) return found.ledger;
   const marked = await rt.store.mutateTask(found.name, (record) => mark(rt, record, runId));
   if (marked.kind === 'dropped') {
+    dropQueuedSecrets(rt, found.name, runId); // its secret env, kept outside the folder, goes with it
     rt.log(`Cancelled the queued run ${runId} of ${found.name}`);
     return marked.ledger;
   }

@@ -36,3 +36,21 @@ describe('a queued manual run with secret env', () => {
     expect(filesHolding(ex.folder, token)).toEqual([]);
   });
 });
+
+describe('a cancelled queued run with secret env', () => {
+  it('takes its kept secret env with it', async () => {
+    const wd = path.join(kit.tmpDir(), 'wd');
+    mkdirSync(wd);
+    const hold = path.join(wd, 'go');
+    const { ex } = kit.make();
+    await ex.addTask('api', HASH_ENV, { wd, concurrency: 1 });
+    const first = await ex.runTask('api', { args: ['--hold', hold] });
+    const queued = await ex.runTask('api', { env: { QUEUED_TOKEN: unique('cancelled-token') }, args: ['QUEUED_TOKEN'] });
+    const kept = runSecretsFileOf(ex.folder, ex.id, 'api', queued);
+    expect(existsSync(kept)).toBe(true);
+    expect(await ex.cancelRun(queued)).toMatchObject({ status: 'cancelled' });
+    expect(existsSync(kept)).toBe(false);
+    writeFileSync(hold, '');
+    await ex.waitRun(first, { timeout: T(20_000) });
+  });
+});
