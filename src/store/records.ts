@@ -4,6 +4,8 @@ import { TASK_DEFAULTS } from './defaults.js';
 import type { ProgramCursor, RunStatus, SavedRun, StepRecord, StepSpec } from './program-records.js';
 
 export type { ProgramCursor, ProgramDef, RunStatus, SavedRun, StepRecord, StepSpec, StepStatus } from './program-records.js';
+import type { ChainLink, EnvFileRef, ProcessLimits, ReadySpec } from './relation-records.js';
+export type { ChainLink, ChainOn, EnvFileRef, ProcessLimits, ReadySpec } from './relation-records.js';
 
 /** Version of the on-disk folder format (see docs/folder-format.md). */
 export const FORMAT_VERSION = 1;
@@ -111,34 +113,6 @@ export interface TaskSpec {
   limits?: ProcessLimits | null;
   /** Scheduling priority (`nice`), −20 to 19, or null. */
   nice?: number | null;
-}
-
-/** A `ready` check, as stored: a regular expression as its source and flags. */
-export type ReadySpec =
-  | { kind: 'afterMs'; ms: number }
-  | { kind: 'line'; source: string; flags: string }
-  | { kind: 'port'; port: number }
-  | { kind: 'file'; path: string };
-
-/** When a chain fires: the upstream run succeeded, failed, or ended either way. */
-export type ChainOn = 'success' | 'failure' | 'end';
-
-/** One `after` entry: a run of `task` ending as `on` says starts a run of this task. */
-export interface ChainLink { task: string; on: ChainOn }
-
-/** One env file of a task: its path as given (relative to `wd`), and whether a missing file is ignored. */
-export interface EnvFileRef { path: string; optional: boolean }
-
-/** Kernel limits of a run (`ulimit`), each optional. */
-export interface ProcessLimits {
-  /** Data memory (heap and private mappings), bytes (`ulimit -d`). */
-  memoryBytes?: number;
-  /** CPU time, seconds (`ulimit -t`): SIGXCPU, then SIGKILL. */
-  cpuSeconds?: number;
-  /** Open file descriptors (`ulimit -n`). */
-  openFiles?: number;
-  /** Processes of the user (`ulimit -u`). */
-  processes?: number;
 }
 
 /** `catchUp` policy values. */
