@@ -33,7 +33,8 @@ describe("examples/notebook.ipynb in Deno's Jupyter kernel 2.9.6", () => {
     expect(html.find((h) => h.includes(`supervisor: none`)), 'the Executor view').toMatch(/<table[^>]*>.*NAME.*etl.*web.*<span style="[^"]*">running<\/span>/s);
     expect(html.some((h) => /<th[^>]*>MEM<\/th>/.test(h) && h.includes('>running</span>')), 'the status table').toBe(true);
     expect(html.find((h) => h.includes('STEP')), 'the program run').toMatch(/extract.*completed.*load.*completed/s);
-    expect(html.find((h) => h.includes('<pre')), 'the output view').toMatch(/web · running · pid \d+.*<pre[^>]*>(tick \d+\n?)+<\/pre>/s);
+    const outCell = nb.cells.findIndex((c) => c.cell_type === 'code' && joined(c.source).includes("ex.out('web'"));
+    expect(html.find((h) => h.includes('<pre')), `the output view; its cell's outputs: ${JSON.stringify(outputs.filter((o) => o.cell === outCell))}`).toMatch(/web · running · pid \d+.*<pre[^>]*>(tick \d+\n?)+<\/pre>/s);
     // Deno's display sends one bundle with both types: the text view comes along with the HTML.
     const plain = outputs.filter((o) => o.data?.['text/html'] !== undefined).map((o) => joined(o.data!['text/plain']));
     expect(plain.find((p) => p.includes('supervisor: none')), 'the text fallback').toMatch(/NAME +STATUS .*web +running/s);
