@@ -141,3 +141,24 @@ export function findChainLoop(table: ReadonlyMap<string, TaskSpec>, spec: TaskSp
   };
   return visit(spec.name);
 }
+
+/**
+ * Runs `act` on every name of `names`, each once the names of `names` that `before(name)` lists are done (their
+ * failures do not hold it back; a cycle is broken where it closes); unrelated ones at once. Results in `names`' order.
+ * @example `await inOrder(['api', 'db'], (n) => deps.get(n) ?? [], start) // db first`
+ */
+export async function inOrder<R>(names: readonly string[], before: (name: string) => readonly string[], act: (name: string) => Promise<R>): Promise<R[]> {
+  const set = new Set(names);
+  const runs = new Map<string, Promise<R>>();
+  const run = (name: string, chain: ReadonlySet<string>): Promise<R> => {
+    let done = runs.get(name);
+    if (done === undefined) {
+      const first = before(name).filter((d) => set.has(d) && !chain.has(d) && d !== name);
+      const next = new Set(chain).add(name);
+      done = Promise.allSettled(first.map((d) => run(d, next))).then(() => act(name));
+      runs.set(name, done);
+    }
+    return done;
+  };
+  return Promise.all(names.map((name) => run(name, new Set())));
+}

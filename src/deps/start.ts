@@ -2,7 +2,7 @@
 // by level. Starting one task is passed in (`StartOne`), so this module sits below task/lifecycle.ts.
 import type { Runtime } from '../runtime.js';
 import type { TaskRecord } from '../store/records.js';
-import { dependencyLevels, dependencyMap, type DependencyMap } from './graph.js';
+import { dependencyLevels, dependencyMap, inOrder, type DependencyMap } from './graph.js';
 import { waitReady } from './wait.js';
 
 /** Starts one task, its dependencies aside; resolves with its row. */
@@ -85,18 +85,6 @@ export async function startInLevels<R extends { name: string; result: string }>(
  * hold it back); independent ones at once. Results in the order of `names`.
  * @example `await afterDependencies(deps, ['api', 'db'], (n) => ex.startTask(n)) // db's start first`
  */
-export async function afterDependencies<R>(deps: DependencyMap, names: readonly string[], act: (name: string) => Promise<R>): Promise<R[]> {
-  const set = new Set(names);
-  const runs = new Map<string, Promise<R>>();
-  const run = (name: string, chain: ReadonlySet<string>): Promise<R> => {
-    let done = runs.get(name);
-    if (done === undefined) {
-      const first = (deps.get(name) ?? []).filter((d) => set.has(d) && !chain.has(d) && d !== name);
-      const next = new Set(chain).add(name);
-      done = Promise.allSettled(first.map((d) => run(d, next))).then(() => act(name));
-      runs.set(name, done);
-    }
-    return done;
-  };
-  return Promise.all(names.map((name) => run(name, new Set())));
+export function afterDependencies<R>(deps: DependencyMap, names: readonly string[], act: (name: string) => Promise<R>): Promise<R[]> {
+  return inOrder(names, (name) => deps.get(name) ?? [], act);
 }

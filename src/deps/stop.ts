@@ -2,7 +2,7 @@
 // ones at once); stopTask with `cascade` stops the dependents first; without it, a warning names those still running.
 import { runLive } from '../run/own.js';
 import type { Runtime } from '../runtime.js';
-import { allDependents, directDependents, type DependencyMap } from './graph.js';
+import { allDependents, directDependents, inOrder, type DependencyMap } from './graph.js';
 import { quotedNames } from './check.js';
 import { tableDependencies } from './start.js';
 
@@ -11,20 +11,8 @@ import { tableDependencies } from './start.js';
  * Rows in the order of `names`.
  * @example `await stopInOrder(deps, names, (n) => stopTaskRun(rt, n))`
  */
-export async function stopInOrder<R>(deps: DependencyMap, names: readonly string[], stopOne: (name: string) => Promise<R>): Promise<R[]> {
-  const set = new Set(names);
-  const stops = new Map<string, Promise<R>>();
-  const stop = (name: string, chain: ReadonlySet<string>): Promise<R> => {
-    let done = stops.get(name);
-    if (done === undefined) {
-      const first = directDependents(deps, name).filter((d) => set.has(d) && !chain.has(d));
-      const next = new Set(chain).add(name);
-      done = Promise.allSettled(first.map((d) => stop(d, next))).then(() => stopOne(name));
-      stops.set(name, done);
-    }
-    return done;
-  };
-  return Promise.all(names.map((name) => stop(name, new Set())));
+export function stopInOrder<R>(deps: DependencyMap, names: readonly string[], stopOne: (name: string) => Promise<R>): Promise<R[]> {
+  return inOrder(names, (name) => directDependents(deps, name), stopOne);
 }
 
 /**

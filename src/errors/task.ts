@@ -3,7 +3,7 @@ import { ExecutorError, formatValue, WaitTimeoutError } from '../errors.js';
 
 /**
  * `dependsOn` would make a cycle (a task waiting, through others or at once, for itself). Nothing was written.
- * @example `catch (e) { if (e instanceof DependencyCycleError) console.log(e.cycle.join(' → ')); }`
+ * @example `catch (e) { if (e instanceof DependencyCycleError) shown = e.cycle.join(' → '); }`
  */
 export class DependencyCycleError extends ExecutorError {
   /** The cycle, first name repeated last: `['api', 'db', 'api']`. */
@@ -56,7 +56,7 @@ export class PermissionError extends ExecutorError {
 /**
  * The secrets file of a task cannot be written, read or understood. Code `ERR_ENV_FILE` (it holds env values), `.file`
  * names it. Raised by `addTask` (nothing was written to the folder) or at a start (nothing was spawned).
- * @example `catch (e) { if (e instanceof SecretsFileError) console.error(e.file); }`
+ * @example `catch (e) { if (e instanceof SecretsFileError) bad = e.file; }`
  */
 export class SecretsFileError extends EnvFileError {
   constructor(file: string, problem: string, cause?: unknown) {
@@ -68,7 +68,7 @@ export class SecretsFileError extends EnvFileError {
 /**
  * A dependency was not ready within its `readyTimeout` (code `ERR_WAIT_TIMEOUT`, as every wait that runs out). The
  * dependent was not started.
- * @example `catch (e) { if (e instanceof ReadyTimeoutError) console.log(e.dependency, e.reason); }`
+ * @example `catch (e) { if (e instanceof ReadyTimeoutError) waitedFor = [e.dependency, e.reason]; }`
  */
 export class ReadyTimeoutError extends WaitTimeoutError {
   /** The task whose start waited. */

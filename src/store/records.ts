@@ -1,11 +1,13 @@
 // Shapes of the JSON records kept in the folder (their checks live in record-check.ts).
 import type { AlertConfig } from '../alert/types.js';
 import { TASK_DEFAULTS } from './defaults.js';
-import type { ProgramCursor, RunStatus, SavedRun, StepRecord, StepSpec } from './program-records.js';
+import type { ProgramCursor, StepSpec } from './program-records.js';
 
 export type { ProgramCursor, ProgramDef, RunStatus, SavedRun, StepRecord, StepSpec, StepStatus } from './program-records.js';
 import type { ChainLink, EnvFileRef, ProcessLimits, ReadySpec } from './relation-records.js';
 export type { ChainLink, ChainOn, EnvFileRef, ProcessLimits, ReadySpec } from './relation-records.js';
+import type { KillReason, RunRecord, RunTrigger } from './run-records.js';
+export type { KillReason, RunRecord, RunTrigger } from './run-records.js';
 
 /** Version of the on-disk folder format (see docs/folder-format.md). */
 export const FORMAT_VERSION = 1;
@@ -13,8 +15,6 @@ export const FORMAT_VERSION = 1;
 /** A task's status, as shown by `listTasks()`. */
 export type TaskStatus = 'idle' | 'running' | 'backoff' | 'scheduled' | 'succeeded' | 'failed' | 'stopped' | 'waiting';
 
-/** What caused a run. */
-export type RunTrigger = 'manual' | 'restart' | 'schedule' | 'catch-up' | 'event' | 'chain';
 
 /** A task's definition, as given to `addTask` (paths resolved, interpreter resolved). */
 export interface TaskSpec {
@@ -121,8 +121,7 @@ export type CatchUpPolicy = 'none' | 'one' | 'all';
 export type OverlapPolicy = 'skip' | 'queue' | 'replace' | 'allow';
 /** `stderr` option values. */
 export type StderrMode = 'merge' | 'separate';
-/** Why a run was stopped by the executor itself. */
-export type KillReason = 'timeout' | 'memory' | 'replace' | 'cancel' | 'limit';
+
 
 export { TASK_DEFAULTS } from './defaults.js';
 // The defaults must fit the spec's field types.
@@ -232,64 +231,6 @@ export interface TaskRecord {
   updatedAt: string;
   task: TaskSpec;
   state: TaskState;
-}
-
-/** One file `runs/<name>/<runId>.json`: the run ledger. */
-export interface RunRecord {
-  formatVersion: number;
-  runId: string;
-  task: string;
-  trigger: RunTrigger;
-  scheduledFor: string | null;
-  startedAt: string;
-  pid: number;
-  pidStartTime: number;
-  bootId: string;
-  endedAt: string | null;
-  exitCode: number | null;
-  signal: string | null;
-  /** True when the exit could not be known (the shim itself was killed). */
-  exitUnknown: boolean;
-  /** True when the run ended because the user stopped it. */
-  stopped: boolean;
-  /** Output file name (relative to the folder): `<name>.txt` while current, its archive name later. */
-  outputFile: string;
-  /** Separate stderr file (relative), or null. */
-  errorFile: string | null;
-  /** The date a manual run was made for, ISO, or null. */
-  triggerTime: string | null;
-  /** When the run was queued before it started, ISO, or null. */
-  queuedAt: string | null;
-  /** True when the run was stopped for exceeding its `timeout`. */
-  timedOut: boolean;
-  /** Why the executor stopped the run itself (`'timeout'`, `'memory'`, `'replace'`), or null. */
-  killedFor: KillReason | null;
-  /** With `killedFor: 'limit'`: which of the task's `limits` (`'cpuSeconds'`, `'memory'`, `'openFiles'`, `'processes'`), when it can be known. Absent in older records. */
-  limit?: string | null;
-  /** A chain run's upstream run (trigger `chain`). Absent otherwise. */
-  upstream?: { task: string; runId: string; exitCode: number | null; depth: number } | null;
-  /** Where the run is. */
-  status: RunStatus;
-  /** When the run was created (queued or started), ISO. */
-  createdAt: string;
-  /** Event type that triggered the run, or null. */
-  event: string | null;
-  /** The run's input (`runTask({ data })` or an event's payload), or null. */
-  data: unknown;
-  /** Index of the current (or last) step of a program run; null for a script run. */
-  step: number | null;
-  /** Retries of the current step so far. */
-  stepRetryCount: number;
-  /** Set only when the run succeeded, ISO. */
-  finishedAt: string | null;
-  /** Set only when the run failed for good, ISO. */
-  erroredAt: string | null;
-  /** The last error (a retryable one included): the last non-empty stderr line, or the last output line. */
-  errorMessage: string | null;
-  /** A program run's steps (`[]` for a script run). */
-  steps: StepRecord[];
-  /** Set by `saveRun`: the run and its outputs are never pruned. */
-  saved: SavedRun | null;
 }
 
 /** `executor.json`: the folder's identity. */
