@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { CorruptRecordError } from '../errors.js';
 import { DependentsError } from '../errors/task.js';
 import { checkRelations } from '../deps/check.js';
+import { markWaiting, unmarkWaiting } from '../deps/mark.js';
 import { startDependencies, tableDependencies } from '../deps/start.js';
 import { taskNotFound } from './suggest.js';
 import { announceExit, finalizeRun, liveRuns, type Finalized } from '../run/close.js';
@@ -167,22 +168,6 @@ export async function startTask(rt: Runtime, name: string): Promise<StartResult>
   const result = await startTaskNow(rt, name);
   // A supervisor may have started it first, seeing it `waiting` with its dependencies ready: this start asked for it.
   return marked && result.result === 'already running' ? { ...result, result: 'started' } : result;
-}
-
-// Marks a task that is not running `waiting` (why: `reason`); resolves with the status it had, or null if not marked.
-async function markWaiting(rt: Runtime, name: string, reason: string): Promise<TaskRecord['state']['status'] | null> {
-  return rt.store.mutateTask(name, async (current) => {
-    if (!current || (current.state.run && runLive(rt, current.state.run)) || current.state.status === 'waiting') return { record: null, result: null };
-    return { record: { ...current, state: { ...current.state, status: 'waiting', waitingFor: reason } }, result: current.state.status };
-  }).catch(() => null); // only a display: the start goes on
-}
-
-// A start that waited failed: the task goes back to the status it had (unless something else changed it meanwhile).
-async function unmarkWaiting(rt: Runtime, name: string, previous: TaskRecord['state']['status'] | null): Promise<void> {
-  await rt.store.mutateTask(name, async (current) => {
-    if (!current || current.state.status !== 'waiting') return { record: null, result: null };
-    return { record: { ...current, state: { ...current.state, status: previous ?? 'idle', waitingFor: null } }, result: null };
-  }).catch(() => undefined);
 }
 
 /** Starts one task now (its dependencies aside), or schedules it if periodic; never starts a second process. */

@@ -13,7 +13,8 @@ import { groupStoreOf, type GroupStore, type HeldTask } from '../store/group.js'
 import type { RunRecord, TaskRecord } from '../store/records.js';
 import { announceLaunch } from '../supervisor/announce.js';
 import { timingOfTask } from '../supervisor/wake.js';
-import { startInLevels, tableDependencies } from '../deps/start.js';
+import { tableDependencies } from '../deps/start.js';
+import { startInOrder } from '../deps/start-all.js';
 import { resetForStart, startTaskNow, type StartResult } from './lifecycle.js';
 import { eachTask } from './read-options.js';
 
@@ -130,20 +131,21 @@ class StartBatch {
 }
 
 /**
- * Starts every task of `names` (startAll) in dependency order, level by level (`dependsOn`: a level starts once every
- * task of the levels before that it depends on is ready); within a level, the plain launches as one batch (see the
- * file comment), the others (schedules, programs, live or queued runs, `maxConcurrent`) one by one by
- * {@link startTaskNow}. One row per name, in name order; a task that cannot start gets an `'error'` row (`error`,
+ * Starts every task of `names` (startAll) in dependency order (`dependsOn`: each task once the tasks it depends on are
+ * ready, independent branches in parallel; see deps/start-all.ts); the tasks that may start together go as one batch,
+ * the plain launches in it as described in the file comment, the others (schedules, programs, live or queued runs,
+ * `maxConcurrent`) one by one by {@link startTaskNow}. One row per name, in name order; a task that cannot start gets an `'error'` row (`error`,
  * `code`), and so do the tasks that depend on it; the others go on.
  */
 export async function startAllTasks(rt: Runtime, names: string[]): Promise<StartResult[]> {
   const sorted = [...names].sort();
   const group = groupStoreOf(rt.store);
-  const startLevel = (level: string[]): Promise<StartResult[]> => (group === null
-    ? eachTask(level, (name) => startTaskNow(rt, name), (name, e): StartResult => ({ id: rt.id, name, result: 'error', pid: null, ...e }))
-    : batchRows(rt, group, level));
-  const { deps } = await tableDependencies(rt);
-  const rows = await startInLevels(rt, deps, sorted, startLevel, (name, e): StartResult => ({ id: rt.id, name, result: 'error', pid: null, ...e }));
+  const failed = (name: string, e: { error: string; code: string }): StartResult => ({ id: rt.id, name, result: 'error', pid: null, ...e });
+  const startBatch = (batch: string[]): Promise<StartResult[]> => (group === null
+    ? eachTask(batch, (name) => startTaskNow(rt, name), failed)
+    : batchRows(rt, group, batch));
+  const { deps, records } = await tableDependencies(rt);
+  const rows = await startInOrder(rt, deps, records, sorted, { startBatch, failed });
   rt.supervisor?.onChanged();
   return rows;
 }

@@ -61,6 +61,27 @@ describe('dependsOn: start order', () => {
     expect(entry(entries, 'stop', 'api').at).toBeLessThanOrEqual(entry(entries, 'stop', 'db').at);
   });
 
+  it('startAll: independent branches do not wait for each other; a dependent that waits shows `waiting`, with the reason', async () => {
+    const { ex, dir } = kit.make();
+    const log = path.join(dir, 'log.txt');
+    const [slowPort, apiPort] = [await freePort(), await freePort()];
+    // slow: db listens after 1.5 s; fast: cache is ready 50 ms after it runs. api needs db; worker needs cache.
+    await ex.addTask('db', depsFixture('listen.cjs'), { wd: dir, env: { PORT: String(slowPort), DELAY_MS: '1500', LOG: log }, ready: { port: slowPort } });
+    await ex.addTask('api', depsFixture('client.cjs'), { wd: dir, env: { DEP_PORT: String(slowPort), PORT: String(apiPort), LOG: log }, dependsOn: ['db'] });
+    await ex.addTask('cache', depsFixture('alive.cjs'), { wd: dir, env: { LOG: log }, ready: { afterMs: 50 } });
+    await ex.addTask('worker', depsFixture('alive.cjs'), { wd: dir, env: { LOG: log }, dependsOn: ['cache'] });
+    const all = ex.startAll();
+    const waiting = await waitUntil(async () => (await ex.listTasks()).find((r) => r.name === 'api' && r.status === 'waiting'), { what: 'api waiting' });
+    expect(waiting.waiting).toMatch(/^db (not ready \(no TCP connection on port \d+ yet\)|is (idle|running))/);
+    const rows = await all;
+    expect(rows.map((r) => [r.name, r.result])).toEqual([['api', 'started'], ['cache', 'started'], ['db', 'started'], ['worker', 'started']]);
+    const entries = await waitUntil(() => { const e = readEntries(log); return e.some((x) => x.task === 'api') && e; }, { what: 'api to log its start' });
+    expect(entry(entries, 'start', 'worker').at).toBeLessThan(entry(entries, 'listen', 'db').at); // not held back by db's branch
+    expect(entry(entries, 'start', 'api').at).toBeGreaterThanOrEqual(entry(entries, 'listen', 'db').at);
+    expect((await ex.listTasks()).map((r) => [r.name, r.status, r.waiting])).toEqual([
+      ['api', 'running', null], ['cache', 'running', null], ['db', 'running', null], ['worker', 'running', null]]);
+  });
+
   it('stopTask of a dependency warns with the dependents still running; { cascade: true } stops them first', async () => {
     const { ex, dir } = kit.make();
     const ready = { afterMs: 50 };
@@ -101,6 +122,7 @@ describe('dependsOn: start order', () => {
     const all = await ex.startAll();
     expect(all.find((r) => r.name === 'db')).toMatchObject({ result: 'started' });
     expect(all.find((r) => r.name === 'api')).toMatchObject({ result: 'error', code: 'ERR_WAIT_TIMEOUT' });
+    expect((await ex.listTasks()).find((r) => r.name === 'api')).toMatchObject({ status: 'idle', pid: null, waiting: null }); // its waiting mark is gone
   });
 
   it('ready by a line of the current run\'s output, and by a file in its wd', async () => {
