@@ -19,6 +19,8 @@ import { loadTaskFiles, readTaskFile, readTaskFileSync, taskFileOf } from './tas
 export { FOLDER_LAYOUT } from './layout.js';
 /** The lock a batch of tasks (startAll) holds while it takes their locks: in locks/, named as no task can be. */
 export const BATCH_LOCK = '.batch.lock';
+/** The lock addTask holds while it checks and writes a task's relations (`dependsOn`, `after`): in locks/, named as no task can be. */
+export const RELATIONS_LOCK = '.relations.lock';
 export { TEMP_MAX_AGE_MS } from './folder-files.js';
 
 /** What `mutateTask` does with a record that cannot be read: throw its `CorruptRecordError`, or treat it as absent (and overwrite or delete it). */
@@ -162,6 +164,15 @@ export class FolderStore implements TaskStore, GroupStore {
 
   async holdBatch(): Promise<() => Promise<void>> {
     return (await this.#hold(join(this.#folder, FOLDER_LAYOUT.locks, BATCH_LOCK), null)).release;
+  }
+
+  async withRelationsLock<T>(fn: () => Promise<T>): Promise<T> {
+    const release = (await this.#hold(join(this.#folder, FOLDER_LAYOUT.locks, RELATIONS_LOCK), null)).release;
+    try {
+      return await fn();
+    } finally {
+      await release();
+    }
   }
 
   // Holds the lock at `lockPath` until released; with a task `name`, reads its record once held.

@@ -36,6 +36,12 @@ export interface TaskStore {
    */
   stageTask(record: TaskRecord): Promise<void>;
   /**
+   * Runs `fn` under the table's relations lock (one holder at a time across processes): an addTask that checks its
+   * `dependsOn` / `after` against the table holds it from the check to the write, so two concurrent adds cannot make
+   * a cycle that neither saw. Taken before a task lock, never while one is held.
+   */
+  withRelationsLock<T>(fn: () => Promise<T>): Promise<T>;
+  /**
    * The whole table (sorted by name), brought up to date with other processes' changes (incrementally).
    * `full` re-reads every record; `refresh: false` returns what this store already knows, without any I/O once loaded.
    */

@@ -46,12 +46,7 @@ export async function addTask(rt: Runtime, name: unknown, script: unknown, optio
   const { spec, secrets } = separateSecrets(buildTaskSpec(name, script, options, rt.interpreters, rt.now()));
   checkUserAllowed(spec); // another user or group, asked of a non-root Executor: PermissionError, nothing written
   const replace = addTaskArguments(script, options).options?.replace === true;
-  if ((spec.dependsOn ?? []).length > 0 || (spec.after ?? []).length > 0) {
-    // Checked against the table before anything is written (names exist, no cycle; a replace too).
-    const { records } = await rt.store.table();
-    checkRelations(spec, new Map([...records].map(([n, r]) => [n, r.task])));
-  }
-  const outcome = await rt.store.mutateTask(spec.name, async (current) => {
+  const write = (): Promise<{ record: TaskRecord; skipped: boolean }> => rt.store.mutateTask<{ record: TaskRecord; skipped: boolean }>(spec.name, async (current) => {
     if (current && !replace) return { record: null, result: { record: current, skipped: true } };
     await keepSecrets(rt, spec.name, secrets); // before the record that relies on them
     const state = current ? { ...current.state } : initialState();
@@ -62,6 +57,14 @@ export async function addTask(rt: Runtime, name: unknown, script: unknown, optio
     const record: TaskRecord = { formatVersion: FORMAT_VERSION, rev: current?.rev ?? 0, updatedAt: '', task: current ? { ...spec, addedAt: current.task.addedAt } : spec, state };
     return { record, result: { record, skipped: false } };
   }, { corrupt: replace ? 'absent' : 'throw' }); // replace overwrites a record that cannot be read; add alone refuses it
+  const related = (spec.dependsOn ?? []).length > 0 || (spec.after ?? []).length > 0;
+  // Relations are checked against the table before anything is written (names exist, no cycle; a replace too), under
+  // the relations lock until the write, so two adds at once cannot close a cycle neither saw.
+  const outcome = !related ? await write() : await rt.store.withRelationsLock(async () => {
+    const { records } = await rt.store.table();
+    checkRelations(spec, new Map([...records].map(([n, r]) => [n, r.task])));
+    return write();
+  });
   if (outcome.skipped) {
     rt.warn(`Skipping ${spec.name} because a task named ${spec.name} already exists`, spec.name, 'ERR_DUPLICATE_TASK');
   } else {
