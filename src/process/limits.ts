@@ -1,8 +1,9 @@
-// A task's `limits` and `nice` as shell: builtins run by the shim's subshell right before it `exec`s the script, so the
-// shim itself (which records the exit) is neither limited nor niced.
+// A task's `limits`, `nice` and account as shell: builtins run by the shim's subshell right before it `exec`s the script
+// (through `setpriv` for another user), so the shim itself (which records the exit) is neither limited, niced nor switched.
 import { existsSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import type { ProcessLimits } from '../store/records.js';
+import { switchCommand, type RunAccount } from './user.js';
 
 /** Seconds of CPU between the soft limit (SIGXCPU, which the run may catch) and the hard one (SIGKILL). */
 export const CPU_GRACE_SECONDS = 1;
@@ -24,6 +25,8 @@ export interface RunLimits {
   limits?: ProcessLimits | null;
   /** Absolute niceness (−20…19), or null to keep the Executor's. */
   nice?: number | null;
+  /** The account the command runs as (see `switchCommand`), or null to keep the Executor's. */
+  account?: Pick<RunAccount, 'uid' | 'gid'> | null;
 }
 
 /**
@@ -43,16 +46,27 @@ export function ulimitCommands(limits: ProcessLimits): string[] {
 /**
  * The shim's command subshell with the limits applied before `exec`, or {@link COMMAND_SUBSHELL} unchanged when there
  * is nothing to apply. A limit that cannot be set (above a hard limit this process may not raise) fails the run with the
- * shell's message in its output, rather than running it unlimited. `nice` is absolute: the adjustment is from the
- * Executor's own niceness. `closeFd` closes an fd the command must not inherit.
+ * shell's message in its output, rather than running it unlimited. With `account`, the command is `exec`ed through
+ * `setpriv` (the limits, set before, are inherited), and `nice` runs after the switch, as the user: a niceness below the
+ * Executor's is then refused to the user (`nice` says so and runs the command anyway). `nice` is absolute: the adjustment
+ * is from the Executor's own niceness.
+ * @throws {Error} when `account` is set and `setpriv` is not installed.
  * @example `commandSubshell({ nice: 10 }) // '(exec /usr/bin/nice -n 10 "$@")'`
  */
-export function commandSubshell(run: RunLimits, closeFd: number | null = null): string {
-  const steps = [...(closeFd === null ? [] : [`exec ${closeFd}>&-`]), ...(run.limits ? ulimitCommands(run.limits) : [])];
+export function commandSubshell(run: RunLimits): string {
+  const steps = run.limits ? ulimitCommands(run.limits) : [];
   const nice = run.nice ?? null;
-  const niced = nice === null ? '' : `${niceCommand()} -n ${nice - getPriority()} `;
-  if (steps.length === 0 && niced === '') return COMMAND_SUBSHELL;
-  return `(${[...steps, `exec ${niced}"$@"`].join(' && ')})`;
+  const words = [
+    ...(run.account ? switchCommand(run.account) : []),
+    ...(nice === null ? [] : [niceCommand(), '-n', String(nice - getPriority())]),
+  ];
+  if (steps.length === 0 && words.length === 0) return COMMAND_SUBSHELL;
+  return `(${[...steps, `exec ${words.map(shellWord).join(' ')} "$@"`].join(' && ')})`;
+}
+
+/** `word` quoted for sh when it holds anything but safe characters (paths and flags normally do not). */
+function shellWord(word: string): string {
+  return /^[\w./=+-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
 
 /**

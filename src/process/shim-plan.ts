@@ -6,6 +6,7 @@ import { InvalidOptionError } from '../errors.js';
 import type { WriterProcessConfig } from '../output/writer.js';
 import type { ProcessLimits } from '../store/records.js';
 import { commandSubshell, withSubshell } from './limits.js';
+import type { RunAccount } from './user.js';
 import { HEADER_SHIM_SCRIPT, SHIM_SCRIPT, SPLIT_WRITER_SHIM_SCRIPT, withCpuStamp, WRITER_SHIM_SCRIPT } from './shim.js';
 
 /** Where the writer entry sits relative to this module, in the built layout (`dist/process/` -> `dist/output/`). */
@@ -46,14 +47,11 @@ export interface ShimChoice {
   /** Absolute niceness of the command. */
   nice?: number | null;
   /**
-   * An fd the shim inherits, open on `statusFile`: the shim then writes the status through `/proc/self/fd/<n>` (the
-   * folder need not be reachable by the run's user), and the command does not inherit it.
+   * The account the command runs as: the shim `exec`s it through `setpriv` after the limits (see limits.ts), so the
+   * shim, its status write and the writers stay the Executor's. Null/absent: the Executor's own.
    */
-  statusFd?: number | null;
+  account?: Pick<RunAccount, 'uid' | 'gid'> | null;
 }
-
-/** The path a shim reaches its inherited status fd by (a reopen of the same file, checked against the file only). */
-export const statusFdPath = (fd: number): string => `/proc/self/fd/${fd}`;
 
 let writerEntry: string | undefined;
 
@@ -100,13 +98,13 @@ function writerConfig(w: WriterOptions, file: string, stream: 'out' | 'err', hea
 /**
  * The shim script and its arguments (after `$0`) for these options. Without `header` and `writer`, exactly
  * `SHIM_SCRIPT <statusFile> <command...>`, as before. `entry` is the writer entry (see {@link resolveWriterEntry}).
- * With `limits` or `nice`, the command subshell applies them before `exec` (the shim itself stays unlimited); with
- * a CPU limit the status line also holds the command's CPU time.
+ * With `limits`, `nice` or `account`, the command subshell applies them before `exec` (the shim itself stays
+ * unlimited, and the Executor's); with a CPU limit the status line also holds the command's CPU time.
+ * @throws {Error} when writer mode has no writer entry, or `account` is set and `setpriv` is not installed.
  */
 export function planShim(o: ShimChoice, entry: string | null): { script: string; args: string[] } {
-  const statusFd = o.statusFd ?? null;
-  const plan = planVariant(statusFd === null ? o : { ...o, statusFile: statusFdPath(statusFd) }, entry);
-  const limited = withSubshell(plan.script, commandSubshell(o, statusFd));
+  const plan = planVariant(o, entry);
+  const limited = withSubshell(plan.script, commandSubshell(o));
   return { script: o.limits?.cpuSeconds === undefined ? limited : withCpuStamp(limited), args: plan.args };
 }
 

@@ -1,5 +1,5 @@
 // Spawns one run of a task: the shim in its own session, writing straight to the output file, detached from Node.
-import { closeSync, fchownSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { spawnedExeca } from './load-execa.js';
 import { InvalidOptionError, SpawnError } from '../errors.js';
 import { identityOf, readProcStat, type ProcessIdentity } from './identity.js';
@@ -16,8 +16,6 @@ export { checkUserAllowed } from './user.js';
 export const SHIM_ARGV0 = 'sh';
 /** Flags the output file is opened with: append, so concurrent writers and truncation by rotation stay safe. */
 export const OUTPUT_OPEN_FLAGS = 'a';
-/** Why writer mode cannot run as another user: its writers would run as that user, in a folder that is not theirs. */
-export const WRITER_AS_USER = '`user` cannot be combined with `timestamps` or `maxOutputBytes` yet (their writer processes would run as that user, in the Executor\'s folder)';
 
 /** What to run and where its output and status go. */
 export interface SpawnRunOptions {
@@ -63,8 +61,10 @@ export interface SpawnRunOptions {
    */
   writer?: WriterOptions | null;
   /**
-   * Run as this user (name or uid; root only, see {@link checkUserAllowed}), with `HOME`, `USER` and `LOGNAME` set
-   * from the passwd entry (over `env`'s). The status file is then written through an inherited fd.
+   * Run the command as this user (name or uid; root only, see {@link checkUserAllowed}), with its supplementary groups
+   * and with `HOME`, `USER` and `LOGNAME` set from the passwd entry (over `env`'s). Only the command switches (through
+   * `setpriv`, the shim's last step): the shim, its status write and the writers stay the Executor's, so every file of
+   * the folder does too, in fd mode and writer mode alike.
    * @default null (the Executor's user)
    */
   user?: string | null;
@@ -75,9 +75,6 @@ export interface SpawnRunOptions {
   /** Absolute niceness of the command (−20…19). @default null (the Executor's) */
   nice?: number | null;
 }
-
-/** The fd the shim gets its status file on when it runs as another user (see `SpawnRunOptions.user`). */
-export const STATUS_FD = 5;
 
 /**
  * The process fields of a task, as {@link spawnRun} takes them: `spawnRun({ ...processOf(task), command, … })`.
@@ -108,50 +105,34 @@ function toRunExit(exitCode: number | undefined, signal: string | undefined): Ru
   return exitCode === undefined ? { exitCode: null, signal: null } : decodeStatus(exitCode);
 }
 
-/** Runs `/bin/sh -c <script> sh <args...>` in its own session, stdout to `fd`, stderr to `errFd` (as `account`). */
+/**
+ * Runs `/bin/sh -c <script> sh <args...>` in its own session, stdout to `fd`, stderr to `errFd`, as the Executor's
+ * user; with `account`, its environment has that user's `HOME`, `USER` and `LOGNAME` (the switch is in the script).
+ */
 function startShim({ cwd, env }: SpawnRunOptions, shim: { script: string; args: string[] }, fds: Fds, account: RunAccount | null) {
   const stdin = fds.inFd === null ? 'ignore' : fds.inFd;
-  const ids = account === null ? {} : { uid: account.uid, gid: account.gid, env: { ...env, ...accountEnv(account) } };
-  // The status fd, when there is one, is the shim's fd STATUS_FD; the fds in between are not passed.
-  const stdio = fds.statusFd === null ? [stdin, fds.fd, fds.errFd] : [stdin, fds.fd, fds.errFd, 'ignore', 'ignore', fds.statusFd];
   // execa's types list only the fd literals 3..9, but any open fd is passed straight to spawn() at run time.
   return spawnedExeca().execa(SHIM_SHELL, ['-c', shim.script, SHIM_ARGV0, ...shim.args], {
-    cwd, env, extendEnv: false, detached: true, cleanup: false, reject: false, buffer: false, ...ids,
-    stdio: stdio as ['ignore', 3, 3],
+    cwd, env: account === null ? env : { ...env, ...accountEnv(account) },
+    extendEnv: false, detached: true, cleanup: false, reject: false, buffer: false,
+    stdio: [stdin, fds.fd, fds.errFd] as ['ignore', 3, 3],
   });
 }
 
-interface Fds { fd: number; errFd: number; inFd: number | null; statusFd: number | null }
+interface Fds { fd: number; errFd: number; inFd: number | null }
 
 function closeFds(fds: Fds): void {
   closeSync(fds.fd);
   if (fds.errFd !== fds.fd) closeSync(fds.errFd);
   if (fds.inFd !== null) closeSync(fds.inFd);
-  if (fds.statusFd !== null) closeSync(fds.statusFd);
 }
-
-/** The status file, created empty and owned by `account`, open for the shim to inherit (see {@link STATUS_FD}). */
-function openStatusFor(statusFile: string, account: RunAccount): number {
-  const fd = openSync(statusFile, 'w', STATUS_FILE_MODE);
-  try {
-    fchownSync(fd, account.uid, account.gid);
-  } catch (error) {
-    closeSync(fd);
-    throw error;
-  }
-  return fd;
-}
-
-/** Mode of a status file made for another user: theirs to write, readable by all (as the shim's own are). */
-const STATUS_FILE_MODE = 0o644;
 
 /** Opens the output file (and the stderr file); in writer mode these fds only carry the writers' own errors. */
-function openOutputs(opts: SpawnRunOptions, account: RunAccount | null): Fds {
+function openOutputs(opts: SpawnRunOptions): Fds {
   const { fd, errFd } = openOutputFiles(opts);
-  const fds: Fds = { fd, errFd, inFd: null, statusFd: null };
+  const fds: Fds = { fd, errFd, inFd: null };
   try {
     if (opts.stdinFile) fds.inFd = openSync(opts.stdinFile, 'r');
-    if (account !== null) fds.statusFd = openStatusFor(opts.statusFile, account);
     return fds;
   } catch (error) {
     closeFds(fds);
@@ -188,8 +169,9 @@ function openOutputFiles(opts: SpawnRunOptions): { fd: number; errFd: number } {
  * status in `statusFile`.
  *
  * @throws {InvalidOptionError} when `command` is empty or `writer` is malformed.
- * @throws {SpawnError} when the spawn fails (e.g. `cwd` does not exist), an output file cannot be opened, or the
- * writer entry is missing (writer mode run from source without a build).
+ * @throws {SpawnError} when the spawn fails (e.g. `cwd` does not exist), an output file cannot be opened, the
+ * writer entry is missing (writer mode run from source without a build), or `user` needs `setpriv` and it is missing.
+ * @throws {PermissionError} (`ERR_PERMISSION`) when this process is not root and `user` / `group` name another account.
  * @example
  * ```ts
  * const run = spawnRun({ command: ['node', 'job.js'], cwd, env, outputFile, statusFile });
@@ -205,9 +187,8 @@ export function spawnRun(opts: SpawnRunOptions): SpawnedRun {
   let shim;
   let fds: Fds;
   try {
-    if (account !== null && opts.writer) throw new Error(WRITER_AS_USER);
-    shim = planShim({ ...opts, statusFd: account === null ? null : STATUS_FD }, opts.writer ? resolveWriterEntry() : null);
-    fds = openOutputs(opts, account);
+    shim = planShim({ ...opts, account }, opts.writer ? resolveWriterEntry() : null);
+    fds = openOutputs(opts);
   } catch (error) {
     throw new SpawnError(label, error);
   }

@@ -1,6 +1,6 @@
 // Whose a run is: a task's `user` / `group` resolved from the system databases, and whether this process may use them.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { InvalidOptionError } from '../errors.js';
 import { PermissionError } from '../errors/task.js';
 
@@ -13,11 +13,17 @@ export const GETENT = 'getent';
 /** How long `getent` may take (a slow directory service), ms. */
 export const GETENT_TIMEOUT_MS = 5_000;
 
+/**
+ * Where `setpriv` (util-linux; Essential on Debian/Ubuntu) is looked for: it switches the run's command to its account
+ * with the user's supplementary groups (`--init-groups`), as `su`, `runuser` and systemd's `User=` do.
+ */
+export const SETPRIV_PATHS = ['/usr/bin/setpriv', '/bin/setpriv'] as const;
+
 /** The account a run runs as, resolved. */
 export interface RunAccount {
-  /** User id the shim and the script run with. */
+  /** User id the run's command (the script, its interpreter and children) runs with. */
   uid: number;
-  /** Group id they run with. */
+  /** Group id it runs with. */
   gid: number;
   /** User name (`USER`, `LOGNAME`). */
   user: string;
@@ -121,4 +127,23 @@ export function checkUserAllowed(spec: AccountSpec): RunAccount | null {
  */
 export function accountEnv(account: RunAccount): { HOME: string; USER: string; LOGNAME: string } {
   return { HOME: account.home, USER: account.user, LOGNAME: account.user };
+}
+
+let setprivPath: string | null | undefined;
+
+/**
+ * The command words that run what follows them as `account`: real and effective uid and gid, and the supplementary
+ * groups of the user from the group database (`initgroups`: `/etc/group`, NSS), with the user's primary group among
+ * them. The shim (root) `exec`s it as the last step before the command, so the shim, the output writers and every file
+ * of the folder stay the Executor's. Capabilities are dropped by the kernel at the switch from root.
+ *
+ * @throws {Error} when `setpriv` is not installed (see {@link SETPRIV_PATHS}).
+ * @example `switchCommand({ uid: 65534, gid: 65534, … }) // ['/usr/bin/setpriv', '--reuid=65534', '--regid=65534', '--init-groups']`
+ */
+export function switchCommand(account: Pick<RunAccount, 'uid' | 'gid'>): string[] {
+  setprivPath ??= SETPRIV_PATHS.find((p) => existsSync(p)) ?? null;
+  if (setprivPath === null) {
+    throw new Error(`running a task as another user needs setpriv (util-linux), not found at ${SETPRIV_PATHS.join(' or ')}`);
+  }
+  return [setprivPath, `--reuid=${account.uid}`, `--regid=${account.gid}`, '--init-groups'];
 }
