@@ -1,5 +1,5 @@
 // A task's `limits`, `nice` and account as shell: builtins run by the shim's subshell right before it `exec`s the script
-// (through `setpriv` for another user), so the shim itself (which records the exit) is neither limited, niced nor switched.
+// (through `nice`, then `setpriv` for another user), so the shim itself (which records the exit) is neither limited, niced nor switched.
 import { existsSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import type { ProcessLimits } from '../store/records.js';
@@ -47,9 +47,9 @@ export function ulimitCommands(limits: ProcessLimits): string[] {
  * The shim's command subshell with the limits applied before `exec`, or {@link COMMAND_SUBSHELL} unchanged when there
  * is nothing to apply. A limit that cannot be set (above a hard limit this process may not raise) fails the run with the
  * shell's message in its output, rather than running it unlimited. With `account`, the command is `exec`ed through
- * `setpriv` (the limits, set before, are inherited), and `nice` runs after the switch, as the user: a niceness below the
- * Executor's is then refused to the user (`nice` says so and runs the command anyway). `nice` is absolute: the adjustment
- * is from the Executor's own niceness.
+ * `setpriv` (the limits and the niceness, set before by the Executor's user, are inherited: a root supervisor may give a
+ * task of another user a niceness below its own). `nice` is absolute: the adjustment is from the Executor's own
+ * niceness.
  * @throws {Error} when `account` is set and `setpriv` is not installed.
  * @example `commandSubshell({ nice: 10 }) // '(exec /usr/bin/nice -n 10 "$@")'`
  */
@@ -57,8 +57,8 @@ export function commandSubshell(run: RunLimits): string {
   const steps = run.limits ? ulimitCommands(run.limits) : [];
   const nice = run.nice ?? null;
   const words = [
-    ...(run.account ? switchCommand(run.account) : []),
     ...(nice === null ? [] : [niceCommand(), '-n', String(nice - getPriority())]),
+    ...(run.account ? switchCommand(run.account) : []),
   ];
   if (steps.length === 0 && words.length === 0) return COMMAND_SUBSHELL;
   return `(${[...steps, `exec ${words.map(shellWord).join(' ')} "$@"`].join(' && ')})`;
