@@ -1,8 +1,9 @@
 // The supervisor's locked steps for dependencies: hold a restart (or a waiting start) until the dependencies are ready,
 // and restart a `restartWith` task when one of its dependencies was restarted.
 import type { Runtime } from '../runtime.js';
-import type { TaskRecord } from '../store/records.js';
-import { launchOrQueue, type StepContext, type StepKind } from '../supervisor/steps.js';
+import { isPeriodic, type TaskRecord } from '../store/records.js';
+import { heldScheduleStep } from '../supervisor/schedule-step.js';
+import { isHeld, launchOrQueue, type StepContext, type StepKind } from '../supervisor/steps.js';
 import { needsRestart } from '../supervisor/wake.js';
 import { dependencyGate, restartedDependency, restartWithEnded, RESTART_WITH_PREFIX, sameReason } from './gate.js';
 
@@ -13,6 +14,7 @@ import { dependencyGate, restartedDependency, restartWithEnded, RESTART_WITH_PRE
  * @example `const held = await dependencyStep(rt, record, now, ctx, kinds); if (held) current = held;`
  */
 export async function dependencyStep(rt: Runtime, record: TaskRecord, now: number, ctx: StepContext, kinds: StepKind[]): Promise<TaskRecord | null> {
+  if (isPeriodic(record.task)) return scheduledWaitStep(rt, record, now, ctx, kinds);
   let current = record;
   if (restartWithEnded(current)) current = { ...current, state: { ...current.state, status: 'waiting' } };
   const { state, task } = current;
@@ -30,6 +32,18 @@ export async function dependencyStep(rt: Runtime, record: TaskRecord, now: numbe
   const [next, kind] = await launchOrQueue(rt, { ...current, state: { ...state, waitingFor: null } }, { trigger: 'restart', scheduledFor: null }, ctx);
   kinds.push(kind);
   return kind === 'queued' ? { ...next, state: { ...next.state, status: 'idle' } } : next;
+}
+
+/**
+ * A scheduled task is never restarted: it waits only while a slot is held for its dependencies (queued with reason
+ * `dependency`, started by the drain step once they are ready), and the slots that come meanwhile are skipped. A
+ * `waiting` mark with no held slot left (dropped while disabled) goes back to `scheduled`.
+ */
+async function scheduledWaitStep(rt: Runtime, record: TaskRecord, now: number, ctx: StepContext, kinds: StepKind[]): Promise<TaskRecord | null> {
+  const { state } = record;
+  if (state.status !== 'waiting' || state.run !== null) return null;
+  if (!isHeld(record)) return { ...record, state: { ...state, status: 'scheduled', waitingFor: null } };
+  return state.enabled ? heldScheduleStep(rt, record, now, ctx, kinds) : null;
 }
 
 /**

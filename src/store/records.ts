@@ -169,7 +169,8 @@ export interface QueuedRun {
   args: string[] | null;
   env: Record<string, string> | null;
   queuedAt: string;
-  reason: 'concurrency' | 'overlap' | 'catch-up' | 'replace';
+  /** Why it waits: a slot (`concurrency`), `overlap`, `catch-up`, `replace`, or `dependency`: a scheduled slot held until the task's `dependsOn` are ready. */
+  reason: 'concurrency' | 'overlap' | 'catch-up' | 'replace' | 'dependency';
   /** A `runTask` run: may start next to a live main run, and does not turn supervision on. */
   oneOff: boolean;
   /** Order among runs queued at the same `queuedAt` by one executor. */

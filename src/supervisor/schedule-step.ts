@@ -3,11 +3,15 @@ import type { Runtime } from '../runtime.js';
 import { fireTimeOf, planDue } from '../schedule/plan.js';
 import type { TaskRecord } from '../store/records.js';
 import type { LaunchRequest } from '../run/launch.js';
-import { enqueue, launchOrQueue, queuedRun, type StepContext, type StepKind } from './steps.js';
-import { CATCH_UP_THRESHOLD_MS, timingOfTask } from './wake.js';
+import { dependencyGate } from '../deps/gate.js';
+import { enqueue, holdForDependencies, isHeld, launchOrQueue, queuedRun, type StepContext, type StepKind } from './steps.js';
+import { CATCH_UP_THRESHOLD_MS, scheduleDue, scheduleOn, timingOfTask } from './wake.js';
 
 /** At most this many `skip` events are emitted for slots missed in one pass (the log gives the count). */
 export const MAX_SKIP_EVENTS = 10;
+
+/** Why a slot is skipped while an earlier one is held for the task's dependencies (one held run at most). */
+export const HELD_SKIP_REASON = 'a run is already waiting for its dependencies';
 
 function skip(rt: Runtime, record: TaskRecord, scheduledFor: string, reason: string, ctx: StepContext): [TaskRecord, StepKind] {
   ctx.deferred.push(() => {
@@ -21,7 +25,13 @@ function skip(rt: Runtime, record: TaskRecord, scheduledFor: string, reason: str
 async function fireSlot(rt: Runtime, record: TaskRecord, req: LaunchRequest, ctx: StepContext): Promise<[TaskRecord, StepKind]> {
   const live = record.state.run;
   const slot = new Date(req.scheduledFor!).toISOString();
-  if (!live || record.task.overlap === 'allow') return launchOrQueue(rt, record, req, ctx);
+  if (isHeld(record)) return skip(rt, record, slot, HELD_SKIP_REASON, ctx);
+  if (!live || record.task.overlap === 'allow') {
+    // A dependency down (failed, stopped, not ready): the slot is held until it is ready, not run into a failure.
+    const why = (record.task.dependsOn ?? []).length > 0 ? await dependencyGate(rt, record) : null;
+    if (why !== null) return [holdForDependencies(rt, enqueue(rt, record, queuedRun(rt, req, 'dependency'), ctx, false, `waiting for its dependencies (${why})`), why, ctx), 'queued'];
+    return launchOrQueue(rt, record, req, ctx);
+  }
   if (record.task.overlap === 'skip') return skip(rt, record, slot, 'the previous run is still running', ctx);
   if (record.task.overlap === 'queue') {
     if (record.state.queue.some((q) => q.reason === 'overlap')) return skip(rt, record, slot, 'the previous run is still running and one run is already queued', ctx);
@@ -65,6 +75,10 @@ export async function scheduleStep(rt: Runtime, record: TaskRecord, now: number,
     const req: LaunchRequest = { trigger: realNow - fireAt > CATCH_UP_THRESHOLD_MS ? 'catch-up' : 'schedule', scheduledFor: slot };
     if (fireAt > realNow) req.notBefore = fireAt;
     if (i > 0) {
+      if (isHeld(current)) {
+        kinds.push(skip(rt, current, new Date(slot).toISOString(), HELD_SKIP_REASON, ctx)[1]);
+        continue;
+      }
       current = enqueue(rt, current, queuedRun(rt, req, 'catch-up'), ctx);
       kinds.push('queued');
       continue;
@@ -74,4 +88,20 @@ export async function scheduleStep(rt: Runtime, record: TaskRecord, now: number,
     kinds.push(kind);
   }
   return [current, kinds];
+}
+
+/**
+ * The schedule of a task `waiting` with a slot held for its dependencies (its status turns the usual schedule step
+ * off): slots that come meanwhile are skipped ({@link HELD_SKIP_REASON}), so the schedule goes on from where it is once
+ * the held run has started. Returns the new record (still `waiting`), or null when nothing was due.
+ * @example `const next = await heldScheduleStep(rt, record, rt.now(), ctx, kinds) ?? record;`
+ */
+export async function heldScheduleStep(rt: Runtime, record: TaskRecord, now: number, ctx: StepContext, kinds: StepKind[]): Promise<TaskRecord | null> {
+  const { state } = record;
+  if (state.status !== 'waiting' || scheduleOn(state) || !isHeld(record)) return null; // scheduleOn: the usual step does it
+  const on: TaskRecord = { ...record, state: { ...state, status: 'scheduled' } };
+  if (!scheduleDue(on, now)) return null;
+  const [next, done] = await scheduleStep(rt, on, now, ctx);
+  kinds.push(...done);
+  return { ...next, state: { ...next.state, status: state.status } };
 }

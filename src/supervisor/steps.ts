@@ -1,6 +1,9 @@
 // The locked steps of a reconciliation: launch (or queue), restart, schedule, drain the queue.
+import { dependencyGate, sameReason } from '../deps/gate.js';
+import { fireTimeOf } from '../schedule/plan.js';
 import { keepQueuedEnv } from '../task/secrets.js';
 import { MAX_DELAY_MS, JITTER_RATIO, decideRestart } from '../restart/policy.js';
+import type { QueueEvent } from '../events.js';
 import type { PendingAlert } from '../run/alerts.js';
 import type { Finalized } from '../run/close.js';
 import { headMayStart, reserveSlot, taskFull } from '../run/gate.js';
@@ -8,6 +11,7 @@ import { newRunId } from '../run/ids.js';
 import { launchRun, type LaunchRequest, type Launched } from '../run/launch.js';
 import type { Runtime } from '../runtime.js';
 import { isPeriodic, type QueuedRun, type TaskRecord } from '../store/records.js';
+import { timingOfTask } from './wake.js';
 
 /** What a locked step did. */
 export type StepKind = 'closed' | 'restarted' | 'fired' | 'skipped' | 'backoff' | 'gave-up' | 'queued' | 'recovered' | 'advanced' | 'waiting';
@@ -49,6 +53,7 @@ export const QUEUE_REASON_WORDS: Readonly<Record<QueuedRun['reason'], string>> =
   overlap: 'the previous run is still running (overlap: queue)',
   'catch-up': 'an earlier missed slot runs first (catch-up)',
   replace: 'it starts once the live run is stopped (overlap: replace)',
+  dependency: 'waiting for its dependencies',
 };
 
 /** Appends a queued run and announces it; `why` says in words what it waits for (default: by its reason). */
@@ -56,7 +61,9 @@ export function enqueue(rt: Runtime, record: TaskRecord, item: QueuedRun, ctx: S
   const queue = front ? [item, ...record.state.queue] : [...record.state.queue, item];
   ctx.deferred.push(() => {
     rt.log(`Queued a run of ${record.task.name} (${item.reason}${item.scheduledFor ? `, slot ${item.scheduledFor}` : ''}): ${why}`);
-    rt.emitter.emit('queue', { name: record.task.name, runId: item.runId, reason: item.reason, queuedAt: item.queuedAt, scheduledFor: item.scheduledFor });
+    // QueueEvent['reason'] (src/events.ts) is to gain 'dependency' too; until then this says so.
+    const reason = item.reason as QueueEvent['reason'];
+    rt.emitter.emit('queue', { name: record.task.name, runId: item.runId, reason, queuedAt: item.queuedAt, scheduledFor: item.scheduledFor });
   });
   return { ...record, state: { ...record.state, queue } };
 }
@@ -122,6 +129,51 @@ export async function restartStep(rt: Runtime, record: TaskRecord, now: number, 
   return launchOrQueue(rt, next, { trigger: 'restart', scheduledFor: null }, ctx);
 }
 
+/** True when a scheduled run of the task is held for its dependencies (queued with reason `dependency`). */
+export function isHeld(record: TaskRecord): boolean {
+  return record.state.queue.some((q) => q.reason === 'dependency');
+}
+
+/**
+ * Records that a scheduled run of the task is held for its dependencies (why: `why`, e.g. `db is stopped`): the task is
+ * `waiting` with the reason when no run is live (else it keeps its status, and waits once the run has ended).
+ * @example `current = holdForDependencies(rt, current, 'db is failed', ctx);`
+ */
+export function holdForDependencies(rt: Runtime, record: TaskRecord, why: string, ctx: StepContext): TaskRecord {
+  const { state } = record;
+  ctx.deferred.push(() => rt.log(`${record.task.name} is waiting: ${why}`));
+  return { ...record, state: { ...state, status: state.run === null ? 'waiting' : state.status, waitingFor: why } };
+}
+
+// A scheduled run whose task has dependencies starts only once they are all ready: until then the head is held (reason
+// `dependency`) and the task `waiting`, the record rewritten only when the reason really changes. Undefined: go on.
+async function dependencyHold(rt: Runtime, record: TaskRecord, head: QueuedRun, ctx: StepContext): Promise<[TaskRecord, StepKind] | null | undefined> {
+  const scheduled = (head.trigger === 'schedule' || head.trigger === 'catch-up') && !head.oneOff;
+  if (!scheduled || (record.task.dependsOn ?? []).length === 0) return undefined;
+  const why = await dependencyGate(rt, record);
+  if (why === null) return undefined;
+  const { state } = record;
+  const held = head.reason === 'dependency' && sameReason(state.waitingFor, why) && (state.run !== null || state.status === 'waiting');
+  if (held) return null;
+  const queue = [{ ...head, reason: 'dependency' as const }, ...state.queue.slice(1)];
+  return [holdForDependencies(rt, { ...record, state: { ...state, queue } }, why, ctx), 'waiting'];
+}
+
+// A held slot prepared ahead of its time (the supervisor's lead) starts no earlier than its fire time.
+function fireTimeAhead(rt: Runtime, record: TaskRecord, head: QueuedRun): number | undefined {
+  const timing = timingOfTask(record.task);
+  if (head.reason !== 'dependency' || head.scheduledFor === null || !timing) return undefined;
+  const at = fireTimeOf(timing, record.task.name, Date.parse(head.scheduledFor), record.task.jitterMs);
+  return at > rt.now() ? at : undefined;
+}
+
+// A scheduled task left with `queue`: once no run is held for its dependencies, no longer waiting (its schedule goes on).
+function released(record: TaskRecord, queue: QueuedRun[]): TaskRecord {
+  const { state } = record;
+  const waiting = isPeriodic(record.task) && state.status === 'waiting' && state.run === null && !queue.some((q) => q.reason === 'dependency');
+  return { ...record, state: { ...state, queue, ...(waiting ? { status: 'scheduled' as const, waitingFor: null } : {}) } };
+}
+
 /** Starts the first queued run when it may go (a free slot, and no live main run unless it is a `runTask` run queued for a slot). */
 export async function drainStep(rt: Runtime, record: TaskRecord, supervise: boolean, ctx: StepContext): Promise<[TaskRecord, StepKind] | null> {
   const [head, ...rest] = record.state.queue;
@@ -134,14 +186,25 @@ export async function drainStep(rt: Runtime, record: TaskRecord, supervise: bool
       rt.log(`Skipping the ${slot} run of ${record.task.name}: the task is disabled`);
       rt.emitter.emit('skip', { name: record.task.name, scheduledFor: slot, reason: 'the task is disabled' });
     });
-    return [{ ...record, state: { ...record.state, queue: rest } }, 'skipped'];
+    return [released(record, rest), 'skipped'];
   }
+  const held = supervise && !byHand ? await dependencyHold(rt, record, head, ctx) : undefined;
+  if (held !== undefined) return held;
   const req: LaunchRequest = {
     trigger: head.trigger, scheduledFor: head.scheduledFor === null ? null : Date.parse(head.scheduledFor), runId: head.runId,
     triggerTime: head.triggerTime, args: head.args, env: head.env, queuedAt: head.queuedAt, oneOff: head.oneOff,
     data: head.data, event: head.event,
   };
-  const [next, kind] = await launchOrQueue(rt, record, req, ctx, head);
-  if (kind === 'queued') return null;
+  const notBefore = fireTimeAhead(rt, record, head);
+  if (notBefore !== undefined) req.notBefore = notBefore;
+  const from = head.reason === 'dependency' ? { ...record, state: { ...record.state, waitingFor: null } } : record;
+  const [next, kind] = await launchOrQueue(rt, from, req, ctx, head);
+  if (kind === 'queued') return head.reason === 'dependency' ? unheld(record, head) : null;
   return [{ ...next, state: { ...next.state, queue: next.state.queue.filter((q) => q.runId !== head.runId) } }, kind];
+}
+
+// A held run whose dependencies are ready but that finds no free slot: an ordinary run queued for one from now on.
+function unheld(record: TaskRecord, head: QueuedRun): [TaskRecord, StepKind] {
+  const queue = record.state.queue.map((q) => (q.runId === head.runId ? { ...q, reason: 'concurrency' as const } : q));
+  return [released(record, queue), 'queued'];
 }

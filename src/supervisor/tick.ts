@@ -12,8 +12,8 @@ import { restartedDependency, restartWithEnded } from '../deps/gate.js';
 /** How often a supervisor re-checks a `waiting` task's dependencies, ms. */
 export const WAITING_RECHECK_MS = 200;
 
-// Dependency work a supervising pass must lock the task for: a `waiting` task (are its dependencies ready now?), a
-// restartWith stop that ended, a restartWith task whose dependency restarted.
+// Dependency work a supervising pass must lock the task for: a `waiting` task (are its dependencies ready now? for a
+// scheduled task, the slot held for them), a restartWith stop that ended, a restartWith task whose dependency restarted.
 function dependencyAttention(record: TaskRecord, byName: () => ReadonlyMap<string, TaskRecord>): boolean {
   const { task, state } = record;
   if (state.status === 'waiting') return state.enabled && state.run === null;
@@ -133,6 +133,7 @@ async function nextWake(rt: Runtime): Promise<number | null> {
   for (let i = 0; i < after.length; i++) {
     let wake: number | null = null;
     try { wake = nextWakeOf(after[i]!, now); } catch { wake = null; }
+    // A waiting task (a start, a restart or a scheduled slot held for its dependencies) is rechecked soon.
     if (after[i]!.state.status === 'waiting' && after[i]!.state.run === null) wake = Math.min(wake ?? Infinity, now + WAITING_RECHECK_MS);
     if (wake !== null && (next === null || wake < next)) next = wake;
   }
