@@ -27,8 +27,8 @@ export interface StopEvent { name: string; runId: string | null; pid: number | n
 export interface ScheduleEvent { name: string; runId: string; scheduledFor: string; trigger: RunTrigger }
 /** Payload of `skip`: a due periodic run was skipped. */
 export interface SkipEvent { name: string; scheduledFor: string; reason: string }
-/** Payload of `queue`: a run was queued instead of started (maxConcurrent, overlap or catch-up). */
-export interface QueueEvent { name: string; runId: string; reason: 'concurrency' | 'overlap' | 'catch-up' | 'replace'; queuedAt: string; scheduledFor: string | null }
+/** Payload of `queue`: a run was queued instead of started (maxConcurrent, overlap, catch-up, or a slot held while a dependency is down). */
+export interface QueueEvent { name: string; runId: string; reason: 'concurrency' | 'overlap' | 'catch-up' | 'replace' | 'dependency'; queuedAt: string; scheduledFor: string | null }
 /** Payload of `timeout`: a run exceeded its `timeout` and is being stopped. */
 export interface TimeoutEvent { name: string; runId: string; pid: number; timeoutMs: number }
 /** Payload of `memory`: a run's tree exceeded `maxMemory` and is being restarted. */

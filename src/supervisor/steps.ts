@@ -3,7 +3,6 @@ import { dependencyGate, sameReason } from '../deps/gate.js';
 import { fireTimeOf } from '../schedule/plan.js';
 import { keepQueuedEnv } from '../task/secrets.js';
 import { MAX_DELAY_MS, JITTER_RATIO, decideRestart } from '../restart/policy.js';
-import type { QueueEvent } from '../events.js';
 import type { PendingAlert } from '../run/alerts.js';
 import type { Finalized } from '../run/close.js';
 import { headMayStart, reserveSlot, taskFull } from '../run/gate.js';
@@ -61,9 +60,7 @@ export function enqueue(rt: Runtime, record: TaskRecord, item: QueuedRun, ctx: S
   const queue = front ? [item, ...record.state.queue] : [...record.state.queue, item];
   ctx.deferred.push(() => {
     rt.log(`Queued a run of ${record.task.name} (${item.reason}${item.scheduledFor ? `, slot ${item.scheduledFor}` : ''}): ${why}`);
-    // QueueEvent['reason'] (src/events.ts) is to gain 'dependency' too; until then this says so.
-    const reason = item.reason as QueueEvent['reason'];
-    rt.emitter.emit('queue', { name: record.task.name, runId: item.runId, reason, queuedAt: item.queuedAt, scheduledFor: item.scheduledFor });
+    rt.emitter.emit('queue', { name: record.task.name, runId: item.runId, reason: item.reason, queuedAt: item.queuedAt, scheduledFor: item.scheduledFor });
   });
   return { ...record, state: { ...record.state, queue } };
 }
