@@ -1,5 +1,6 @@
 // Checks that a parsed record file has the shape of a task record or a run record (older records get new fields' defaults).
 import { CorruptRecordError } from '../errors.js';
+import { isAbsolute } from 'node:path';
 import { parseCron } from '../schedule/cron.js';
 import { parsePeriod } from '../schedule/period.js';
 import { assertTimezone } from '../schedule/start.js';
@@ -37,7 +38,16 @@ export function checkTaskRecord(file: string, value: unknown, expectedName: stri
   if (!Array.isArray(state.extraRuns) || !state.extraRuns.every((r) => isObject(r) && typeof r.pid === 'number' && typeof r.runId === 'string')) fail('state.extraRuns that is not an array of runs');
   if (!Array.isArray(state.queue) || !state.queue.every((q) => isObject(q) && typeof q.runId === 'string')) fail('state.queue that is not an array of queued runs');
   checkSchedule(task, fail);
+  checkSecretsRef(task.secretsRef, fail);
   return value as unknown as TaskRecord;
+}
+
+// `task.secretsRef` names a file of the secrets store: a hand-edited one must not lead a start outside it (`../`).
+function checkSecretsRef(ref: unknown, fail: (why: string) => never): void {
+  if (ref === undefined || ref === null) return;
+  if (!isObject(ref) || typeof ref.gen !== 'string' || !/^[0-9a-f]{16}$/.test(ref.gen) || typeof ref.root !== 'string' || !isAbsolute(ref.root)) {
+    fail('task.secretsRef that is not { gen: 16 hex digits, root: an absolute path }');
+  }
 }
 
 // A hand-edited period, start or timezone must not break every pass of the supervisor later.

@@ -113,6 +113,13 @@ export interface TaskSpec {
   limits?: ProcessLimits | null;
   /** Scheduling priority (`nice`), −20 to 19, or null. */
   nice?: number | null;
+  /**
+   * Which kept copy of the task's secret env values this record goes with (never the values): `gen`, 16 hex digits drawn
+   * at each `addTask`, and `root`, the secrets store it was written in (an absolute path). Absent: the task keeps no
+   * secret values (or was written before generations, and its store file has none). See task/secrets-store.ts.
+   * @defaultValue absent
+   */
+  secretsRef?: { gen: string; root: string } | null;
 }
 
 /** `catchUp` policy values. */

@@ -1,17 +1,25 @@
 // Secret env values: kept out of the folder (the task record holds `***`), put back at each start. The values live in
-// the secrets store (task/secrets-store.ts), outside the folder; docs/security.md says where and why.
+// the secrets store (task/secrets-store.ts), outside the folder, switched with the record that names them
+// (task/secrets-switch.ts) and found from any HOME (task/secrets-lookup.ts); docs/security.md says where and why.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Runtime } from '../runtime.js';
 import type { TaskSpec } from '../store/records.js';
-import { existsSync } from 'node:fs';
+import { readTaskFileSync, taskFileOf } from '../store/task-files.js';
 import { removeQuietly } from '../store/temp-file.js';
 import { isSecretEnv, maskEnv, SECRET_MASK } from './options-env.js';
+import { findQueuedSecrets, findTaskSecrets, lookupRoots, missingProblem } from './secrets-lookup.js';
+import {
+  folderStoreDir, newSecretsRef, queuedFileIn, removeSecrets, runSecretsFileOf, secretsRoot, SecretsFileError, writeSecrets,
+  currentFileIn, type SecretsRef, type TaskSecrets,
+} from './secrets-store.js';
+import { reconcileDir, switchSecrets, type SecretsSwitched, type SwitchRuntime } from './secrets-switch.js';
+
+export type { SecretsSwitched } from './secrets-switch.js';
 
 export { maskEnv };
-import { readSecrets, removeSecrets, runSecretsFileOf, secretsFileOf, SecretsFileError, writeSecrets, type TaskSecrets } from './secrets-store.js';
-import { dirname } from 'node:path';
-
-export { SecretsFileError, runSecretsFileOf, secretsFileOf, secretsRoot, SECRETS_DIR_ENV, type TaskSecrets } from './secrets-store.js';
-
+export { SecretsFileError, runSecretsFileOf, secretsFileOf, secretsRoot, SECRETS_DIR_ENV, type SecretsRef, type TaskSecrets } from './secrets-store.js';
+export { lookupRoots } from './secrets-lookup.js';
 
 // Splits `env` into its shown form (secret values masked) and its secret values.
 function split(env: Readonly<Record<string, string>>, secretEnv: readonly string[]): [Record<string, string>, Record<string, string>] {
@@ -20,9 +28,12 @@ function split(env: Readonly<Record<string, string>>, secretEnv: readonly string
   return [maskEnv(env, secretEnv), secrets];
 }
 
+const hasAny = (secrets: TaskSecrets): boolean => Object.keys(secrets.env).length > 0 || Object.keys(secrets.steps).length > 0;
+
 /**
  * Splits a task's definition into what may be written in the folder (secret env values of the task and of its
- * program steps masked as `***`) and the secret values, to keep with {@link keepSecrets}.
+ * program steps masked as `***`, and `secretsRef` naming a new generation of kept values when there are any) and the
+ * secret values, to keep with {@link keepSecrets}.
  * @example `const { spec: stored, secrets } = separateSecrets(spec);`
  */
 export function separateSecrets(spec: TaskSpec): { spec: TaskSpec; secrets: TaskSecrets } {
@@ -34,64 +45,95 @@ export function separateSecrets(spec: TaskSpec): { spec: TaskSpec; secrets: Task
     if (Object.keys(stepSecrets).length > 0) steps[step.name] = stepSecrets;
     return { ...step, env: stepEnv };
   });
-  return { spec: { ...spec, env, steps: specSteps }, secrets: { env: own, steps } };
-}
-
-const hasAny = (secrets: TaskSecrets): boolean => Object.keys(secrets.env).length > 0 || Object.keys(secrets.steps).length > 0;
-
-/**
- * Keeps a task's secret env values where its runs can read them and the folder never holds them (the secrets store,
- * see `secretsFileOf`); a task without secrets has its old file removed. Call under the task's lock, before the
- * record is written: on failure (`SecretsFileError`, `NoSpaceError`, `ReadOnlyError`, naming the file) nothing is.
- * @example `await keepSecrets(rt, 'api', { env: { API_KEY: 'abc' }, steps: {} })`
- */
-export async function keepSecrets(rt: Pick<Runtime, 'folder' | 'id'>, name: string, secrets: TaskSecrets): Promise<void> {
-  const file = secretsFileOf(rt.folder, rt.id, name);
-  if (hasAny(secrets)) return writeSecrets(file, secrets, { folder: rt.folder, task: name });
-  // No file to remove (or no store it can see at all): a task without secrets never fails on the store.
-  if (existsSync(file)) await removeSecrets(file);
+  const { secretsRef: _given, ...rest } = spec;
+  const secrets: TaskSecrets = { env: own, steps };
+  if (!hasAny(secrets)) return { spec: { ...rest, env, steps: specSteps }, secrets };
+  const ref = newSecretsRef();
+  return { spec: { ...rest, env, steps: specSteps, secretsRef: ref }, secrets: { ...secrets, ref } };
 }
 
 /**
- * Removes a removed task's secrets file (and those of its queued runs). Never throws: a file that cannot be removed is a `warning` naming it.
- * @example `await forgetSecrets(rt, 'api') // in removeTask, once the record is deleted`
+ * Keeps a task's secret values where its runs can read them and the folder never holds them (the secrets store), as
+ * a new generation that the record about to be written names (`secrets.ref`, from {@link separateSecrets}); the old
+ * generation stays findable until that record is written, then goes (task/secrets-switch.ts). A task without secrets
+ * has its old copies removed. Call under the task's lock, before the record is written: on failure
+ * (`SecretsFileError`, `NoSpaceError`, `ReadOnlyError`, naming the file) the folder is untouched. The result's
+ * `settled` resolves once the old generation is gone; await it (if at all) only after the lock is let go.
+ * @example `const kept = await keepSecrets(rt, 'api', secrets); // in mutateTask's callback; after it: await kept.settled`
  */
-export async function forgetSecrets(rt: Pick<Runtime, 'folder' | 'id' | 'warn'>, name: string): Promise<void> {
-  const queued = dirname(runSecretsFileOf(rt.folder, rt.id, name, 'x'));
-  await Promise.all([keepSecrets(rt, name, { env: {}, steps: {} }), existsSync(queued) ? removeSecrets(queued, true) : undefined]).catch((error: unknown) => {
+export function keepSecrets(rt: SwitchRuntime, name: string, secrets: TaskSecrets): Promise<SecretsSwitched> {
+  return switchSecrets(rt, name, secrets);
+}
+
+/**
+ * Removes a removed task's kept values (and those of its queued runs) from every store it may be in (see
+ * `lookupRoots`; `hint`: the store root the removed record named, `secretsRef.root`). Never throws: a copy in this
+ * process's store that cannot be removed is a `warning` naming it; others are removed where this process may.
+ * @example `await forgetSecrets(rt, 'api', removed.task.secretsRef?.root ?? null) // in removeTask, once the record is deleted`
+ */
+export async function forgetSecrets(rt: Pick<Runtime, 'folder' | 'id' | 'warn'>, name: string, hint: string | null = null): Promise<void> {
+  const primary = resolve(secretsRoot());
+  const dir = folderStoreDir(primary, rt.folder, rt.id);
+  try {
+    const current = currentFileIn(dir, name);
+    if (existsSync(current)) await removeSecrets(current);
+    const queued = join(dir, 'runs', name);
+    if (existsSync(queued)) await removeSecrets(queued, true);
+  } catch (error) {
     rt.warn(`Could not remove the secrets of ${name}: ${(error as Error).message}`, name, (error as { code?: string }).code);
-  });
+  }
+  for (const root of lookupRoots(rt.folder, hint)) {
+    const other = folderStoreDir(root, rt.folder, rt.id);
+    await reconcileDir(other, name, null);
+    if (root !== primary) await removeSecrets(join(other, 'runs', name), true).catch(() => undefined);
+  }
 }
 
 /**
  * `env` (a task's or a step's, as recorded) with its masked secret values put back from the secrets store. `kept`
- * reads the store (once, lazily). Throws `SecretsFileError` when a masked value is not in the store (it was lost):
- * the run is not started rather than started with `***`.
+ * reads the store (once, lazily, only when a masked value is there). Throws `SecretsFileError` (`ERR_ENV_FILE`) naming
+ * the variables (never a value) when they are not in the store, with the task and every file looked in when its
+ * values were found nowhere: the run is not started rather than started with `***`.
  */
 export function unmaskEnv(env: Readonly<Record<string, string>>, secretEnv: readonly string[], kept: () => Record<string, string> | null, file: () => string): Record<string, string> {
+  const masked = Object.keys(env).filter((key) => env[key] === SECRET_MASK && isSecretEnv(key, secretEnv));
   const out: Record<string, string> = { ...env };
-  for (const [key, value] of Object.entries(env)) {
-    if (value !== SECRET_MASK || !isSecretEnv(key, secretEnv)) continue;
-    const real = kept()?.[key];
-    if (real === undefined) throw new SecretsFileError(file(), `no value for ${key} (kept there by addTask; add the task again with { replace: true } to keep it again)`);
-    out[key] = real;
+  if (masked.length === 0) return out;
+  let values: Record<string, string> | null;
+  try {
+    values = kept();
+  } catch (error) {
+    const problem = missingProblem(error);
+    if (problem === null) throw error;
+    throw new SecretsFileError((error as SecretsFileError).file, `no value for ${masked.join(', ')}: ${problem}`);
   }
+  const lost = masked.filter((key) => values?.[key] === undefined);
+  if (lost.length > 0) throw new SecretsFileError(file(), `no value for ${lost.join(', ')} (kept there by addTask; add the task again with { replace: true } to keep it again)`);
+  for (const key of masked) out[key] = values![key]!;
   return out;
 }
 
+// The record's secretsRef as it is on disk (under the task's lock); none for a record that cannot be read.
+function refOnDisk(rt: Pick<Runtime, 'folder'>, name: string): SecretsRef | null {
+  try { return readTaskFileSync(taskFileOf(rt.folder, name), name)?.task.secretsRef ?? null; } catch { return null; }
+}
+
 /**
- * The secret values of a task, read from the store at a start (`null`: no file). Throws `SecretsFileError`.
- * @example `readTaskSecrets(rt, 'api')?.env.API_KEY`
+ * The secret values that go with a task's record, read from the store at a start (see `findTaskSecrets` for where it
+ * looks). `task` is the task as recorded, or its name (its record is then read). Throws `SecretsFileError` naming the
+ * task and the files looked in when they are found nowhere.
+ * @example `readTaskSecrets(rt, record.task).secrets.env.API_KEY`
  */
-export function readTaskSecrets(rt: Pick<Runtime, 'folder' | 'id'>, name: string): { file: string; secrets: TaskSecrets | null } {
-  const file = secretsFileOf(rt.folder, rt.id, name);
-  return { file, secrets: readSecrets(file) };
+export function readTaskSecrets(rt: Pick<Runtime, 'folder' | 'id'>, task: string | Pick<TaskSpec, 'name' | 'secretsRef'>): { file: string; secrets: TaskSecrets } {
+  const name = typeof task === 'string' ? task : task.name;
+  const ref = typeof task === 'string' ? refOnDisk(rt, name) : task.secretsRef ?? null;
+  return findTaskSecrets(rt, name, ref);
 }
 
 /**
  * A queued run's own env (`runTask({ env })` queued for a slot) as it may be written in the task record: secret values
- * masked, and kept in the store (`runSecretsFileOf`) until the run is spawned. `null` stays `null`. Call under the
- * task's lock, before the record is written; throws as {@link keepSecrets}.
+ * masked, and kept in this process's store (`runSecretsFileOf`) until the run is spawned. `null` stays `null`. Call
+ * under the task's lock, before the record is written; throws as {@link keepSecrets}.
  * @example `item.env = await keepQueuedEnv(rt, record.task, item.runId, item.env)`
  */
 export async function keepQueuedEnv(rt: Pick<Runtime, 'folder' | 'id'>, task: Pick<TaskSpec, 'name' | 'secretEnv'>, runId: string, env: Record<string, string> | null): Promise<Record<string, string> | null> {
@@ -102,19 +144,30 @@ export async function keepQueuedEnv(rt: Pick<Runtime, 'folder' | 'id'>, task: Pi
   return shown;
 }
 
+// The file each queued run's env was last found in, so its spawn removes that one (wherever it was).
+const queuedFound = new Map<string, string>();
+const queuedKey = (rt: Pick<Runtime, 'folder'>, name: string, runId: string): string => `${rt.folder}\0${name}\0${runId}`;
+
 /**
- * A dequeued run's secret env values (`null`: none kept), read just before its spawn. Throws `SecretsFileError`.
- * @example `readQueuedSecrets(rt, 'api', runId)?.API_KEY`
+ * A dequeued run's secret env values, read just before its spawn, from whichever store holds them (the task record's,
+ * this process's, the folder owner's). Throws `SecretsFileError` naming the task, the run and the files looked in.
+ * @example `readQueuedSecrets(rt, 'api', runId).env.API_KEY`
  */
-export function readQueuedSecrets(rt: Pick<Runtime, 'folder' | 'id'>, name: string, runId: string): { file: string; env: Record<string, string> | null } {
-  const file = runSecretsFileOf(rt.folder, rt.id, name, runId);
-  return { file, env: readSecrets(file)?.env ?? null };
+export function readQueuedSecrets(rt: Pick<Runtime, 'folder' | 'id'>, name: string, runId: string): { file: string; env: Record<string, string> } {
+  const found = findQueuedSecrets(rt, name, runId, refOnDisk(rt, name)?.root ?? null);
+  queuedFound.set(queuedKey(rt, name, runId), found.file);
+  return found;
 }
 
 /**
- * Forgets a queued run's kept env once it is spawned (quietly: a file left over is removed with the task).
+ * Forgets a queued run's kept env once it is spawned or cancelled, in every store it may be in (quietly: a file left
+ * over is removed with the task).
  * @example `dropQueuedSecrets(rt, 'api', runId)`
  */
 export function dropQueuedSecrets(rt: Pick<Runtime, 'folder' | 'id'>, name: string, runId: string): void {
-  removeQuietly(runSecretsFileOf(rt.folder, rt.id, name, runId));
+  const key = queuedKey(rt, name, runId);
+  const found = queuedFound.get(key);
+  queuedFound.delete(key);
+  if (found !== undefined) removeQuietly(found);
+  for (const root of lookupRoots(rt.folder, refOnDisk(rt, name)?.root ?? null)) removeQuietly(queuedFileIn(folderStoreDir(root, rt.folder, rt.id), name, runId));
 }
