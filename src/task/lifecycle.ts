@@ -1,6 +1,6 @@
 // addTask / removeTask / startTask: each one locked mutation of a task record.
 import { checkUserAllowed } from '../process/user.js';
-import { forgetSecrets, keepSecrets, separateSecrets } from './secrets.js';
+import { forgetSecrets, keepSecrets, separateSecrets, type SecretsSwitched } from './secrets.js';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CorruptRecordError } from '../errors.js';
@@ -46,16 +46,17 @@ export async function addTask(rt: Runtime, name: unknown, script: unknown, optio
   const { spec, secrets } = separateSecrets(buildTaskSpec(name, script, options, rt.interpreters, rt.now()));
   checkUserAllowed(spec); // another user or group, asked of a non-root Executor: PermissionError, nothing written
   const replace = addTaskArguments(script, options).options?.replace === true;
-  const write = (): Promise<{ record: TaskRecord; skipped: boolean }> => rt.store.mutateTask<{ record: TaskRecord; skipped: boolean }>(spec.name, async (current) => {
+  type Written = { record: TaskRecord; skipped: boolean; kept?: SecretsSwitched };
+  const write = (): Promise<Written> => rt.store.mutateTask<Written>(spec.name, async (current) => {
     if (current && !replace) return { record: null, result: { record: current, skipped: true } };
-    await keepSecrets(rt, spec.name, secrets); // before the record that relies on them
+    const kept = await keepSecrets(rt, spec.name, secrets); // before the record that relies on them
     const state = current ? { ...current.state } : initialState();
     if (current && scheduleOn(state)) {
       state.lastScheduledAt = lastSlotIso(spec, rt.now());
       if (timingOfTask(spec) === null && state.status === 'scheduled') state.status = 'idle';
     }
     const record: TaskRecord = { formatVersion: FORMAT_VERSION, rev: current?.rev ?? 0, updatedAt: '', task: current ? { ...spec, addedAt: current.task.addedAt } : spec, state };
-    return { record, result: { record, skipped: false } };
+    return { record, result: { record, skipped: false, kept } };
   }, { corrupt: replace ? 'absent' : 'throw' }); // replace overwrites a record that cannot be read; add alone refuses it
   const related = (spec.dependsOn ?? []).length > 0 || (spec.after ?? []).length > 0;
   // Relations are checked against the table before anything is written (names exist, no cycle; a replace too), under
@@ -65,6 +66,7 @@ export async function addTask(rt: Runtime, name: unknown, script: unknown, optio
     checkRelations(spec, new Map([...records].map(([n, r]) => [n, r.task])));
     return write();
   });
+  await outcome.kept?.settled; // the old generation of the secret values is gone (once the task lock is let go)
   if (outcome.skipped) {
     rt.warn(`Skipping ${spec.name} because a task named ${spec.name} already exists`, spec.name, 'ERR_DUPLICATE_TASK');
   } else {
@@ -118,6 +120,7 @@ export async function removeTask(rt: Runtime, name: string, force = false): Prom
     const dependents = await dependentsOf(rt, name);
     if (dependents.length > 0) throw new DependentsError(name, dependents);
   }
+  let secretsRoot: string | null = null; // the secrets store the removed record named
   for (;;) {
     // A record that cannot be read names no run: the task's marked processes are stopped, and it is removed as it is.
     await stopTaskRun(rt, name).catch(async (error: unknown) => {
@@ -128,12 +131,13 @@ export async function removeTask(rt: Runtime, name: string, force = false): Prom
     const deleted = await rt.store.mutateTask(name, async (current) => {
       const alive = current ? liveRuns(current).some((run) => runLive(rt, run)) : false;
       if (alive) return { record: null, result: false };
+      secretsRoot = current?.task.secretsRef?.root ?? null;
       return { record: 'delete', result: true };
     }, { corrupt: 'absent' });
     if (deleted) break;
   }
   await rt.store.deleteRuns(name);
-  await forgetSecrets(rt, name); // its secret values, kept outside the folder (a failure is a warning)
+  await forgetSecrets(rt, name, secretsRoot); // its secret values, kept outside the folder (a failure is a warning)
   rt.alertLimiter.forget(name);
   rt.log(`Removing ${name}`);
 }

@@ -22,7 +22,7 @@ export interface RunEnvOver {
 export function runEnv(rt: Pick<Runtime, 'folder' | 'id'>, task: TaskSpec, over: RunEnvOver = {}): Record<string, string> {
   const files = readEnvFiles(task.wd, task.envFiles);
   let kept: { file: string; secrets: TaskSecrets | null } | null = null;
-  const store = (): { file: string; secrets: TaskSecrets | null } => (kept ??= readTaskSecrets(rt, task.name));
+  const store = (): { file: string; secrets: TaskSecrets | null } => (kept ??= readTaskSecrets(rt, task));
   const names = task.secretEnv ?? [];
   const file = (): string => store().file;
   const own = unmaskEnv(task.env, names, () => store().secrets?.env ?? null, file);
