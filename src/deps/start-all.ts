@@ -1,12 +1,13 @@
 // startAll in dependency order, task by task: each task starts as soon as the tasks it depends on (among those being
 // started) are ready, so independent branches never wait for each other. Starts are gathered into batches (every task
 // that may start while a batch is under way goes in the next one), so a wide table still starts in a few group
-// commits. A task that waits noticeably is marked `waiting`, with the reason.
+// commits. A task that waits noticeably for a started dependency is marked `waiting`, with the reason (and so are the
+// tasks waiting for it).
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Runtime } from '../runtime.js';
 import type { TaskRecord, TaskStatus } from '../store/records.js';
 import { timingOfTask } from '../supervisor/wake.js';
-import { dependencyGate, sameReason } from './gate.js';
+import { sameReason } from './gate.js';
 import { dependencyLevels, type DependencyMap } from './graph.js';
 import { markWaiting, unmarkWaiting } from './mark.js';
 import { waitReady } from './wait.js';
@@ -28,14 +29,18 @@ export interface StartInOrder<R extends StartRowLike> {
   failed: (name: string, failure: DependencyFailure) => R;
 }
 
-// Starts are handed to `startBatch` one batch at a time; names that come while one runs go in the next.
+// Starts are handed to `startBatch` one batch at a time; names that come while one runs go in the next. Before a batch
+// goes, `settled()` lets the first readiness checks of the tasks just started finish, so their dependents that are
+// ready at once go together (a table of levels starts in about one batch a level, not in fragments).
 class Batches<R extends StartRowLike> {
   readonly #startBatch: (names: string[]) => Promise<R[]>;
+  readonly #settled: () => Promise<void>;
   #pending: { name: string; done: (row: R) => void; fail: (error: unknown) => void }[] = [];
   #running = false;
 
-  constructor(startBatch: (names: string[]) => Promise<R[]>) {
+  constructor(startBatch: (names: string[]) => Promise<R[]>, settled: () => Promise<void>) {
     this.#startBatch = startBatch;
+    this.#settled = settled;
   }
 
   start(name: string): Promise<R> {
@@ -51,6 +56,8 @@ class Batches<R extends StartRowLike> {
     try {
       await nextTurn(); // every name made startable in this turn joins the batch
       while (this.#pending.length > 0) {
+        await this.#settled();
+        await nextTurn();
         const batch = this.#pending.splice(0);
         try {
           const rows = new Map((await this.#startBatch(batch.map((b) => b.name))).map((r) => [r.name, r]));
@@ -69,46 +76,50 @@ class Batches<R extends StartRowLike> {
   }
 }
 
-// The `waiting` mark of one task of a startAll: put on after MARK_WAITING_AFTER_MS of waiting, its reason kept current.
+// The `waiting` mark of one task of a startAll. A dependency that is started but not ready yet says why (`update`); a
+// wait that lasts MARK_WAITING_AFTER_MS is then marked, with the latest reason, and `onMarked` lets the tasks waiting
+// for this one say so in turn (`api is waiting`). A dependency that is ready at its first check marks nothing.
 class WaitMark {
   readonly #rt: Runtime;
-  readonly #record: TaskRecord;
-  readonly #timer: NodeJS.Timeout;
+  readonly #name: string;
+  readonly #onMarked: () => void;
+  #timer: NodeJS.Timeout | null = null;
+  #ended = false;
   #write: Promise<void> = Promise.resolve();
   #marked = false;
   #previous: TaskStatus | null = null;
   #reason: string | null = null;
 
-  constructor(rt: Runtime, record: TaskRecord) {
+  constructor(rt: Runtime, name: string, onMarked: () => void) {
     this.#rt = rt;
-    this.#record = record;
-    this.#timer = setTimeout(() => { this.#write = this.#write.then(() => this.#mark()); }, MARK_WAITING_AFTER_MS);
+    this.#name = name;
+    this.#onMarked = onMarked;
   }
 
   async #mark(): Promise<void> {
-    const reason = this.#reason ?? await dependencyGate(this.#rt, this.#record);
-    if (reason === null) return;
-    this.#previous = await markWaiting(this.#rt, this.#record.task.name, reason);
+    if (this.#ended || this.#reason === null) return;
+    this.#previous = await markWaiting(this.#rt, this.#name, this.#reason);
     this.#marked = this.#previous !== null;
-    this.#reason = reason;
+    if (this.#marked) this.#onMarked();
   }
 
-  /** A dependency says what it waits for now: the mark says it too (once marked, and when it really changed). */
+  /** What the task waits for now: marked after MARK_WAITING_AFTER_MS, the reason rewritten when it really changes. */
   update(reason: string): void {
-    if (sameReason(this.#reason, reason)) return;
+    if (this.#ended || sameReason(this.#reason, reason)) return;
     this.#reason = reason;
+    this.#timer ??= setTimeout(() => { this.#write = this.#write.then(() => this.#mark()); }, MARK_WAITING_AFTER_MS);
     if (!this.#marked) return;
-    const name = this.#record.task.name;
-    this.#write = this.#write.then(() => this.#rt.store.mutateTask(name, async (current) => (current?.state.status === 'waiting' && this.#reason !== null
+    this.#write = this.#write.then(() => this.#rt.store.mutateTask(this.#name, async (current) => (current?.state.status === 'waiting' && this.#reason !== null
       ? { record: { ...current, state: { ...current.state, waitingFor: this.#reason } }, result: undefined }
       : { record: null, result: undefined })).catch(() => undefined));
   }
 
   /** The wait is over: no mark from now on; `failed` takes the mark off again. */
   async end(failed: boolean): Promise<void> {
-    clearTimeout(this.#timer);
+    this.#ended = true;
+    if (this.#timer !== null) clearTimeout(this.#timer);
     await this.#write;
-    if (failed && this.#marked) await unmarkWaiting(this.#rt, this.#record.task.name, this.#previous);
+    if (failed && this.#marked) await unmarkWaiting(this.#rt, this.#name, this.#previous);
   }
 }
 
@@ -127,10 +138,12 @@ export async function startInOrder<R extends StartRowLike>(
   const level = new Map(levels.flatMap((names, i) => names.map((n) => [n, i] as const)));
   // The dependencies a task waits for: those being started, of a lower level (which cuts a cycle, were there one).
   const before = (name: string): string[] => [...new Set(deps.get(name) ?? [])].filter((d) => (level.get(d) ?? Infinity) < level.get(name)!);
-  const batches = new Batches(how.startBatch);
   const marks = new Map<string, WaitMark>();
   const rows = new Map<string, Promise<R>>();
   const readiness = new Map<string, Promise<DependencyFailure | null>>();
+  // Readiness waits whose first check is under way: a batch waits for them (see Batches).
+  const checking = new Set<Promise<unknown>>();
+  const batches = new Batches(how.startBatch, async () => { while (checking.size > 0) await Promise.all([...checking]); });
 
   const readyFor = (dep: string, dependent: string): Promise<DependencyFailure | null> => {
     const key = `${dep}\0${records.get(dependent)?.task.readyTimeoutMs ?? ''}`; // one wait per dependency and timeout
@@ -138,8 +151,17 @@ export async function startInOrder<R extends StartRowLike>(
     if (ready === undefined) {
       ready = rowOf(dep).then(async (row) => {
         if (row.result === 'error') return { error: row.error ?? 'it could not start', code: row.code ?? 'ERR_UNKNOWN' };
-        const tell = (reason: string): void => { for (const [name, mark] of marks) if (before(name).includes(dep)) mark.update(reason); };
-        return waitReady(rt, dep, dependent, tell).then(() => null, (error: Error & { code?: string }) => ({ error: error.message, code: error.code ?? 'ERR_UNKNOWN' }));
+        let firstCheck!: () => void;
+        const first = new Promise<void>((done) => { firstCheck = done; });
+        checking.add(first);
+        void first.then(() => checking.delete(first));
+        const tell = (reason: string): void => {
+          firstCheck();
+          for (const [name, mark] of marks) if (before(name).includes(dep)) mark.update(reason);
+        };
+        const ready = waitReady(rt, dep, dependent, tell).then(() => null, (error: Error & { code?: string }) => ({ error: error.message, code: error.code ?? 'ERR_UNKNOWN' }));
+        void ready.then(firstCheck);
+        return ready;
       });
       readiness.set(key, ready);
     }
@@ -152,7 +174,9 @@ export async function startInOrder<R extends StartRowLike>(
       row = (async () => {
         const first = before(name);
         const record = records.get(name);
-        if (first.length > 0 && record !== undefined && timingOfTask(record.task) === null) marks.set(name, new WaitMark(rt, record));
+        if (first.length > 0 && record !== undefined && timingOfTask(record.task) === null) {
+          marks.set(name, new WaitMark(rt, name, () => { for (const [other, mark] of marks) if (before(other).includes(name)) mark.update(`${name} is waiting`); }));
+        }
         const failures = await Promise.all(first.map((d) => readyFor(d, name)));
         const bad = failures.findIndex((f) => f !== null);
         await marks.get(name)?.end(bad >= 0);
