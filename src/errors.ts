@@ -42,7 +42,10 @@ export type ExecutorErrorCode =
   | 'ERR_DEPENDENCY_CYCLE'
   | 'ERR_HAS_DEPENDENTS'
   | 'ERR_ENV_FILE'
-  | 'ERR_PERMISSION';
+  | 'ERR_PERMISSION'
+  | 'ERR_CLUSTER'
+  | 'ERR_SCHEMA_VERSION'
+  | 'ERR_HOST_UNREACHABLE';
 
 // How much of a bad value an error message shows.
 const MAX_SHOWN_CHARS = 120;

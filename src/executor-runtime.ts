@@ -14,6 +14,9 @@ import { assertNoNul } from './program/options.js';
 import type { Runtime } from './runtime.js';
 import { checkTimerMs } from './schedule/timer.js';
 import { FolderStore } from './store/folder-store.js';
+import { Db } from './cluster/db.js';
+import { checkClusterOptions, type ClusterOptions } from './cluster/options.js';
+import { PgStore } from './cluster/pg-store.js';
 import { MAX_TIMER_DELAY_MS } from './supervisor/announce.js';
 import { reconcileTask } from './supervisor/reconcile.js';
 import { runPass } from './supervisor/tick.js';
@@ -22,7 +25,7 @@ import type { TaskRecord } from './store/records.js';
 import { checkInterpreterMap, type InterpreterMap } from './task/interpreter.js';
 
 /** Options of `new Executor(folder, options)`. */
-export interface ExecutorOptions {
+export interface ExecutorOptions extends ClusterOptions {
   /** The executor id. A new folder gets a random 8-hex-digit id; an existing folder keeps its stored id. */
   id?: string;
   /** Interpreters by extension (`'.py'`) or name (`'venv'`), e.g. `{ '.py': ['python3'], venv: ['/opt/venv/bin/python'] }`. */
@@ -57,7 +60,7 @@ export interface ExecutorOptions {
 export const DEFAULT_KEEP_ARCHIVES = 50;
 
 /** The options `new Executor(folder, options)` takes; any other key is refused. */
-export const EXECUTOR_OPTIONS: readonly string[] = ['id', 'interpreters', 'killTimeout', 'keepArchives', 'now', 'maxConcurrent', 'alert'];
+export const EXECUTOR_OPTIONS: readonly string[] = ['id', 'interpreters', 'killTimeout', 'keepArchives', 'now', 'maxConcurrent', 'alert', 'cluster', 'host', 'leaseTime'];
 
 /** Validates `new Executor(folder, options)`'s options: known keys only, each of the right type and range. */
 export function checkExecutorOptions(options: unknown): ExecutorOptions {
@@ -72,6 +75,7 @@ export function checkExecutorOptions(options: unknown): ExecutorOptions {
   checkInterpreterMap(o.interpreters);
   for (const [key, command] of Object.entries(o.interpreters ?? {})) assertNoNul(command, `interpreters[${JSON.stringify(key)}]`);
   if (o.alert !== undefined) checkAlertOptions(o.alert, 'alert');
+  checkClusterOptions(o);
   return o;
 }
 
@@ -114,7 +118,9 @@ function programWaker(rt: () => Runtime): (name: string, at: number) => void {
 /** Builds the shared context of one Executor. */
 export function createRuntime(emitter: EventEmitter<ExecutorEvents>, folder: string, id: string, o: ExecutorOptions): Runtime {
   const alert = o.alert === undefined ? null : checkAlertOptions(o.alert, 'alert');
-  const store = new FolderStore(folder, (file, error) => rt.warn(`Lock ${file} was compromised: ${error.message}`));
+  const local = new FolderStore(folder, (file, error) => rt.warn(`Lock ${file} was compromised: ${error.message}`));
+  const cluster = checkClusterOptions(o);
+  const store = cluster === null ? local : new PgStore(new Db(cluster), local, { given: o.id ?? null, proposed: id, onId: (clusterId) => { rt.id = clusterId; } });
   const rt: Runtime = {
     folder, id, store, emitter,
     killTimeoutMs: o.killTimeout ?? DEFAULT_KILL_TIMEOUT_MS,

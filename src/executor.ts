@@ -61,8 +61,6 @@ export { DEFAULT_NEXT_RUNS, DEFAULT_READ_OUT_LINES, type ReadOutOptions } from '
  * ```
  */
 export class Executor extends EventEmitter<ExecutorEvents> {
-  /** The executor id (stored in the folder). */
-  readonly id: string;
   /** Absolute path of the folder. */
   readonly folder: string;
   readonly #rt: Runtime;
@@ -78,10 +76,15 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     if (typeof folder !== 'string' || folder.length === 0) throw new InvalidOptionError('folder', 'a non-empty folder path', folder);
     const o = checkExecutorOptions(options);
     this.folder = resolve(folder);
-    const meta = openFolderMeta(this.folder, o.id);
-    this.id = meta.id;
-    this.#rt = createRuntime(this, this.folder, this.id, o);
+    // In cluster mode the id is the cluster's (checked against `options.id` on first use); the folder's is local.
+    const meta = openFolderMeta(this.folder, o.cluster === undefined ? o.id : undefined);
+    this.#rt = createRuntime(this, this.folder, meta.id, o);
     warnStrandedOnExit(this.#rt);
+  }
+
+  /** The executor id: stored in the folder, or in cluster mode the cluster's (known once the database has answered). */
+  get id(): string {
+    return this.#rt.id;
   }
 
   async #flushed<T>(value: T): Promise<T> {
@@ -309,6 +312,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     await Promise.all([...this.#supervisors].map((handle) => handle.stop()));
     await settleChains(this.#rt); // chain runs this process was starting have started: none starts after close
     await this.#rt.store.flushLog();
+    await this.#rt.store.close(); // a cluster's connections
   }
 
   /**

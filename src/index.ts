@@ -1,5 +1,6 @@
 // Public entry point of executor-sdk.
 export { Executor, DEFAULT_KEEP_ARCHIVES, DEFAULT_NEXT_RUNS, DEFAULT_READ_OUT_LINES, type ExecutorOptions, type ReadOutOptions } from './executor.js';
+export type { ClusterOptions } from './cluster/options.js';
 export * from './errors.js';
 export * from './fs-errors.js';
 export type * from './events.js';
@@ -49,6 +50,7 @@ export { DEFAULT_UI_PORT, DEFAULT_UI_HOST, type ServeOptions, type ServeHandle }
 export type { TaskDetail, UpcomingItem } from './ui/types.js';
 export type { Decision, DecisionKind } from './ui/decisions.js';
 export * from './errors/task.js';
+export * from './errors/cluster.js';
 export { maskEnv } from './task/options-env.js';
 export { SECRET_ENV_PATTERN, SECRET_MASK } from './task/options-env.js';
 export type { EnvOptions, EnvFileOption } from './task/options-env.js';

@@ -23,7 +23,8 @@ export interface SupervisorHooks {
 /** Everything the parts of one Executor share. */
 export interface Runtime {
   readonly folder: string;
-  readonly id: string;
+  /** The executor id; in cluster mode set to the cluster's once the database has answered. */
+  id: string;
   readonly store: TaskStore;
   readonly emitter: EventEmitter<ExecutorEvents>;
   readonly killTimeoutMs: number;

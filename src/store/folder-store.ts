@@ -291,4 +291,8 @@ export class FolderStore implements TaskStore, GroupStore {
   flushLog(): Promise<void> {
     return this.#log.flush();
   }
+
+  async close(): Promise<void> {
+    await this.#log.flush();
+  }
 }

@@ -68,4 +68,6 @@ export interface TaskStore {
   flushLog(): Promise<void>;
   /** Path of the current executor log file. */
   readonly logFile: string;
+  /** Lets go of what the store holds open (a cluster's connections); the folder's holds nothing. */
+  close(): Promise<void>;
 }

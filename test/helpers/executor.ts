@@ -3,7 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, expect } from 'vitest';
+import { createHash } from 'node:crypto';
+import { afterEach, expect, inject } from 'vitest';
 import { Executor, ExecutorError, type ExecutorOptions } from '../../src/index.js';
 import type { ExecutorEvents } from '../../src/events.js';
 import { Janitor } from '../fixtures/process/janitor.js';
@@ -14,6 +15,22 @@ export const FIXTURES = fileURLToPath(new URL('../fixtures/executor/', import.me
 /** Absolute path of a fixture in `test/fixtures/executor/`. */
 export function fixture(name: string): string {
   return path.join(FIXTURES, name);
+}
+
+/** The test PostgreSQL's URL when this runs in the `cluster` project (test/setup/cluster.ts), else undefined. */
+export function clusterUrl(): string | undefined {
+  return inject('clusterUrl');
+}
+
+/**
+ * `options` for an Executor on `folder`: in the `cluster` project, with the test server's URL and a schema of the
+ * folder's own (Executors on one folder share a table; other folders' are apart), unless `options` name a cluster.
+ */
+export function withCluster(folder: string, options: ExecutorOptions = {}): ExecutorOptions {
+  const url = clusterUrl();
+  if (url === undefined || options.cluster !== undefined) return options;
+  const schema = `t_${createHash('sha1').update(path.resolve(folder)).digest('hex').slice(0, 20)}`;
+  return { ...options, cluster: `${url}?schema=${schema}` };
 }
 
 /** What `useExecutors()` gives a test file. */
@@ -34,7 +51,10 @@ export function useExecutors(): ExecutorKit {
   const executors: Executor[] = [];
   const dirs: string[] = [];
   afterEach(async () => {
-    for (const ex of executors.splice(0)) await ex.stopAll().catch(() => undefined);
+    for (const ex of executors.splice(0)) {
+      await ex.stopAll().catch(() => undefined);
+      await ex.close().catch(() => undefined); // a cluster's connections too
+    }
     await janitor.killAll();
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
@@ -45,7 +65,7 @@ export function useExecutors(): ExecutorKit {
       return dir;
     },
     open(folder, options) {
-      const ex = new Executor(folder, options);
+      const ex = new Executor(folder, withCluster(folder, options));
       executors.push(ex);
       ex.on('start', (e) => janitor.track(e.pid));
       ex.on('step', (e) => { if (e.pid !== null) janitor.track(e.pid); }); // a program's later steps

@@ -1,0 +1,40 @@
+// The cluster's tables, created and migrated on first use under a transaction-scoped advisory lock (two hosts opening
+// a new cluster at once migrate it once). A schema newer than this code knows is refused: SchemaVersionError.
+import { SchemaVersionError } from '../errors/cluster.js';
+import type { Db, Query } from './db.js';
+
+// One entry per version: the statements that take the schema from the version before to it. Never edit a released
+// entry: add one.
+const MIGRATIONS: readonly ((t: (name: string) => string) => string[])[] = [
+  // 1: the task table (a change sequence for incremental reads), the run ledger, the log, meta (the cluster's id).
+  (t) => [
+    `CREATE TABLE ${t('meta')} (key text PRIMARY KEY, value jsonb NOT NULL)`,
+    `CREATE SEQUENCE ${t('task_seq')}`,
+    `CREATE TABLE ${t('tasks')} (name text PRIMARY KEY, record jsonb NOT NULL, seq bigint NOT NULL)`,
+    `CREATE TABLE ${t('runs')} (task text NOT NULL, run_id text NOT NULL, record jsonb NOT NULL, PRIMARY KEY (task, run_id))`,
+    `CREATE TABLE ${t('log')} (seq bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), host text NOT NULL, line text NOT NULL)`,
+  ],
+];
+
+/** The schema version this code writes and reads. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Creates the schema and its tables, or brings them up to {@link SCHEMA_VERSION}, in one transaction.
+ * @throws SchemaVersionError when the schema is newer than this code; ClusterError when the database fails.
+ * @example `await migrate(db) // on the first use of an Executor's cluster`
+ */
+export async function migrate(db: Db): Promise<void> {
+  const { schema } = db.config;
+  await db.transaction(async (query: Query) => {
+    await query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${schema}/migrate`]);
+    await query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await query(`CREATE TABLE IF NOT EXISTS ${db.table('version')} (version integer NOT NULL)`);
+    const rows = await query<{ version: number }>(`SELECT version FROM ${db.table('version')}`);
+    const found = rows[0]?.version ?? 0;
+    if (found > SCHEMA_VERSION) throw new SchemaVersionError(schema, found, SCHEMA_VERSION);
+    for (let v = found; v < SCHEMA_VERSION; v++) for (const sql of MIGRATIONS[v]!((name) => db.table(name))) await query(sql);
+    if (rows.length === 0) await query(`INSERT INTO ${db.table('version')} (version) VALUES ($1)`, [SCHEMA_VERSION]);
+    else if (found < SCHEMA_VERSION) await query(`UPDATE ${db.table('version')} SET version = $1`, [SCHEMA_VERSION]);
+  });
+}
