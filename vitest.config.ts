@@ -7,6 +7,7 @@ import { T } from './test/helpers/time.js';
  */
 export const CLUSTER_TESTS = [
   'test/cluster/**/*.test.ts',
+  ...(process.env.CLUSTER_TRY ?? '').split(',').filter(Boolean),
 ];
 
 export default defineConfig({

@@ -1,7 +1,7 @@
 // What every command shares: the folder, the Executor on it, output helpers and the exit code.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Executor } from '../executor.js';
+import { Executor, type ExecutorOptions } from '../executor.js';
 import { checkFolderPath } from '../store/folder-check.js';
 import { FOLDER_LAYOUT } from '../store/layout.js';
 import { META_FILE } from '../store/meta.js';
@@ -13,6 +13,8 @@ import type { CliIo } from './io.js';
 export const DEFAULT_FOLDER = '.executor';
 /** Environment variable naming the folder. */
 export const FOLDER_ENV = 'EXECUTOR_FOLDER';
+/** Environment variable naming the cluster URL (cluster mode: the task table in PostgreSQL). */
+export const CLUSTER_ENV = 'EXECUTOR_CLUSTER';
 /** Indentation of `--json` output. */
 export const JSON_INDENT = 2;
 
@@ -23,6 +25,8 @@ export class CliContext {
   folderOption: string | undefined;
   /** `--debug`, once parsed. */
   debug = false;
+  /** `--cluster`, `--host`, `--lease-time` (ms), once parsed. */
+  clusterFlags: { cluster?: string; host?: string; leaseTime?: number } = {};
   /** What the process exits with when the command returns normally. */
   exitCode = EXIT_OK;
   /** Set when an error that looks like a bad value is really a failed operation (exit 1, not 2). */
@@ -41,13 +45,27 @@ export class CliContext {
     return resolve(this.io.cwd, this.folderOption ?? (env !== undefined && env !== '' ? env : DEFAULT_FOLDER));
   }
 
+  /** The cluster URL: `--cluster`, else `$EXECUTOR_CLUSTER`; undefined when the table lives in the folder. */
+  get cluster(): string | undefined {
+    const env = this.io.env[CLUSTER_ENV];
+    return this.clusterFlags.cluster ?? (env !== undefined && env !== '' ? env : undefined);
+  }
+
+  /** The Executor's cluster options (none without a cluster: `--host` and `--lease-time` alone are refused by it). */
+  clusterOptions(): ExecutorOptions {
+    const { host, leaseTime } = this.clusterFlags;
+    const cluster = this.cluster;
+    return { ...(cluster === undefined ? {} : { cluster }), ...(host === undefined ? {} : { host }), ...(leaseTime === undefined ? {} : { leaseTime }) };
+  }
+
   /**
-   * True when the folder holds an executor (its `executor.json`). Throws `FolderError` when the path cannot be one
+   * True when the folder holds an executor (its `executor.json`), or in cluster mode always (the folder is only this
+   * host's: it is made when needed). Throws `FolderError` when the path cannot be one
    * (a file, a path through a file, too long, a NUL byte), so a command never reports such a path as empty.
    */
   folderExists(): boolean {
     checkFolderPath(this.folder);
-    return existsSync(join(this.folder, META_FILE));
+    return this.cluster !== undefined || existsSync(join(this.folder, META_FILE));
   }
 
   /** The Executor on the folder; throws `FolderNotFoundError` (creating nothing) unless `create` or it exists. */
@@ -55,7 +73,7 @@ export class CliContext {
     if (this.#executor) return this.#executor;
     if (!create && !this.folderExists()) throw new FolderNotFoundError(this.folder);
     this.#created = !existsSync(this.folder);
-    this.#executor = new Executor(this.folder);
+    this.#executor = new Executor(this.folder, this.clusterOptions());
     return this.#executor;
   }
 

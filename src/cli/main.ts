@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { CliContext } from './context.js';
 import { EXIT_OK } from './errors.js';
+import { durationMs } from './parse.js';
 import type { CliIo } from './io.js';
 
 export { nodeIo } from './io.js';
@@ -31,7 +32,8 @@ Examples:
   $ executor logs web -n 100 -f
   $ executor supervise                          # keep restarting and scheduling, in the foreground
 
-The folder is --folder, else $EXECUTOR_FOLDER, else ./.executor.
+The folder is --folder, else $EXECUTOR_FOLDER, else ./.executor. With --cluster URL (or $EXECUTOR_CLUSTER) the task
+table lives in PostgreSQL and the folder keeps this host's output (docs/cluster.md).
 Exit codes: 0 success, 1 failed operation, 2 usage error. Docs: docs/cli.md`;
 
 /** Builds the program with every command registered on `ctx`. */
@@ -40,12 +42,16 @@ export function buildProgram(ctx: CliContext): Command {
     .description('Run, schedule, restart and inspect background scripts kept in an executor folder.')
     .version(PACKAGE.version, '-V, --version', 'print the version')
     .option('--folder <dir>', 'executor folder (default: $EXECUTOR_FOLDER, else ./.executor)')
+    .option('--cluster <url>', 'cluster mode: the task table in this PostgreSQL (default: $EXECUTOR_CLUSTER)')
+    .option('--host <name>', 'this host\'s name in the cluster (default: the hostname)')
+    .option('--lease-time <duration>', 'a host is dead after this long without a heartbeat (default: 10 sec)', durationMs(true))
     .option('--debug', 'print stack traces with errors')
     .addHelpText('after', OVERVIEW)
     .showSuggestionAfterError(true)
     .hook('preAction', (root) => {
-      const opts = root.opts<{ folder?: string; debug?: boolean }>();
+      const opts = root.opts<{ folder?: string; debug?: boolean; cluster?: string; host?: string; leaseTime?: number }>();
       ctx.folderOption = opts.folder;
+      ctx.clusterFlags = { cluster: opts.cluster, host: opts.host, leaseTime: opts.leaseTime };
       ctx.debug = opts.debug === true;
     });
   for (const register of [registerTasks, registerAdd, registerLifecycle, registerRun, registerLogs, registerRuns, registerNext, registerEmit, registerSupervise, registerUi, registerRepl]) register(program, ctx);

@@ -1,9 +1,8 @@
 // Shared kit of the issue-3 scheduling tests (cron, policies): an Executor on an injected clock, driven by
 // `tick()`, with the events it emitted collected, and a way to wait until every run it started has ended.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Executor, ExitEvent, QueueEvent, ScheduleEvent, SkipEvent, StartEvent, TaskRecord, TickReport } from '../../src/index.js';
-import { fixture, type ExecutorKit } from '../helpers/executor.js';
+import { fixture, storedRecord, type ExecutorKit } from '../helpers/executor.js';
 import { waitUntil } from '../helpers/wait.js';
 
 export const SECOND = 1_000;
@@ -73,9 +72,9 @@ export async function drive(c: Clocked, end: number, step: number): Promise<void
   }
 }
 
-/** The task's record, read straight from `tasks/<name>.json`. */
+/** The task's record as stored: `tasks/<name>.json`, or its row in the `cluster` project. */
 export function taskFile(folder: string, name: string): TaskRecord {
-  return JSON.parse(readFileSync(path.join(folder, 'tasks', `${name}.json`), 'utf8')) as TaskRecord;
+  return storedRecord(folder, name) as TaskRecord;
 }
 
 /** ISO string of an epoch. */

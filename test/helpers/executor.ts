@@ -1,13 +1,15 @@
 // Test helper: temp folders + Executors that are cleaned up after each test (stopAll, kill leftovers, rm -rf).
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { afterEach, expect, inject } from 'vitest';
 import { Executor, ExecutorError, type ExecutorOptions } from '../../src/index.js';
 import type { ExecutorEvents } from '../../src/events.js';
 import { Janitor } from '../fixtures/process/janitor.js';
+import { postgresBin } from './postgres.js';
 
 /** Absolute path of `test/fixtures/executor/`. */
 export const FIXTURES = fileURLToPath(new URL('../fixtures/executor/', import.meta.url));
@@ -29,8 +31,26 @@ export function clusterUrl(): string | undefined {
 export function withCluster(folder: string, options: ExecutorOptions = {}): ExecutorOptions {
   const url = clusterUrl();
   if (url === undefined || options.cluster !== undefined) return options;
-  const schema = `t_${createHash('sha1').update(path.resolve(folder)).digest('hex').slice(0, 20)}`;
-  return { ...options, cluster: `${url}?schema=${schema}` };
+  return { ...options, cluster: `${url}?schema=${clusterSchemaOf(folder)}` };
+}
+
+/** The schema of `folder`'s task table in the `cluster` project (see {@link withCluster}). */
+export function clusterSchemaOf(folder: string): string {
+  return `t_${createHash('sha1').update(path.resolve(folder)).digest('hex').slice(0, 20)}`;
+}
+
+/**
+ * Task `name`'s record as stored, read synchronously: `tasks/<name>.json` of `folder`, or in the `cluster` project its
+ * row (through psql). Throws when there is none.
+ */
+export function storedRecord(folder: string, name: string): unknown {
+  const url = clusterUrl();
+  if (url === undefined) return JSON.parse(readFileSync(path.join(folder, 'tasks', `${name}.json`), 'utf8'));
+  const psql = path.join(postgresBin(), 'psql');
+  const sql = `SELECT record FROM "${clusterSchemaOf(folder)}".tasks WHERE name = '${name.replaceAll("'", "''")}'`;
+  const out = execFileSync(existsSync(psql) ? psql : 'psql', ['-At', '-c', sql, url], { encoding: 'utf8' }).trim();
+  if (out === '') throw new Error(`No record of ${name} in ${clusterSchemaOf(folder)}.tasks`);
+  return JSON.parse(out);
 }
 
 /** What `useExecutors()` gives a test file. */
