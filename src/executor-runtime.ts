@@ -60,7 +60,7 @@ export interface ExecutorOptions extends ClusterOptions {
 export const DEFAULT_KEEP_ARCHIVES = 50;
 
 /** The options `new Executor(folder, options)` takes; any other key is refused. */
-export const EXECUTOR_OPTIONS: readonly string[] = ['id', 'interpreters', 'killTimeout', 'keepArchives', 'now', 'maxConcurrent', 'alert', 'cluster', 'host', 'leaseTime'];
+export const EXECUTOR_OPTIONS: readonly string[] = ['id', 'interpreters', 'killTimeout', 'keepArchives', 'now', 'maxConcurrent', 'alert', 'cluster', 'host', 'leaseTime', 'capacity', 'labels'];
 
 /** Validates `new Executor(folder, options)`'s options: known keys only, each of the right type and range. */
 export function checkExecutorOptions(options: unknown): ExecutorOptions {
@@ -122,7 +122,7 @@ export function createRuntime(emitter: EventEmitter<ExecutorEvents>, folder: str
   const cluster = checkClusterOptions(o);
   const store = cluster === null ? local : new PgStore(new Db(cluster), local, { given: o.id ?? null, proposed: id, onId: (clusterId) => { rt.id = clusterId; } });
   const rt: Runtime = {
-    folder, id, store, emitter,
+    folder, id, store, emitter, host: cluster?.host ?? null,
     killTimeoutMs: o.killTimeout ?? DEFAULT_KILL_TIMEOUT_MS,
     keepArchives: o.keepArchives ?? DEFAULT_KEEP_ARCHIVES,
     interpreters: o.interpreters ?? {},

@@ -5,6 +5,8 @@ import { CorruptRecordError, InvalidOptionError } from './errors.js';
 import { taskNotFound } from './task/suggest.js';
 import type { ExecutorEvents } from './events.js';
 import { checkExecutorOptions, createRuntime, type ExecutorOptions } from './executor-runtime.js';
+import { listHosts } from './cluster/list-hosts.js';
+import type { HostRow } from './cluster/hosts.js';
 import { listArchives, type OutputInfo } from './output/files.js';
 import { followFile, type FollowOptions } from './output/follow.js';
 import { readTail } from './output/tail.js';
@@ -193,6 +195,15 @@ export class Executor extends EventEmitter<ExecutorEvents> {
    */
   async getSupervisor(): Promise<SupervisorInfo | null> {
     return readSupervisor(this.folder);
+  }
+
+  /**
+   * Cluster mode: every host that ever supervised, as `{ host, pid, startedAt, heartbeatAt, alive, capacity, labels,
+   * tasks }` (`alive`: heartbeat younger than `leaseTime`; `tasks`: those with a live run on it); `[]` for a folder.
+   * @example `const down = (await ex.listHosts()).filter((h) => !h.alive).map((h) => h.host);`
+   */
+  async listHosts(): Promise<HostRow[]> {
+    return this.#flushed(await listHosts(this.#rt));
   }
 
   /** ExecutoR's running table: `id, name, running, infiniteLoop, period` (+ `start, nextRun` with `{ nextRun: true }`). */

@@ -1,6 +1,7 @@
 // Public entry point of executor-sdk.
 export { Executor, DEFAULT_KEEP_ARCHIVES, DEFAULT_NEXT_RUNS, DEFAULT_READ_OUT_LINES, type ExecutorOptions, type ReadOutOptions } from './executor.js';
-export type { ClusterOptions } from './cluster/options.js';
+export type { ClusterOptions, HostLabels } from './cluster/options.js';
+export type { HostRow } from './cluster/hosts.js';
 export * from './errors.js';
 export * from './fs-errors.js';
 export type * from './events.js';

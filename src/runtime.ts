@@ -25,6 +25,8 @@ export interface Runtime {
   readonly folder: string;
   /** The executor id; in cluster mode set to the cluster's once the database has answered. */
   id: string;
+  /** Cluster mode: this host's name (runs record it); null for a folder. */
+  readonly host: string | null;
   readonly store: TaskStore;
   readonly emitter: EventEmitter<ExecutorEvents>;
   readonly killTimeoutMs: number;

@@ -1,6 +1,7 @@
 // What every command shares: the folder, the Executor on it, output helpers and the exit code.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { HostLabels } from '../cluster/options.js';
 import { Executor, type ExecutorOptions } from '../executor.js';
 import { checkFolderPath } from '../store/folder-check.js';
 import { FOLDER_LAYOUT } from '../store/layout.js';
@@ -26,7 +27,7 @@ export class CliContext {
   /** `--debug`, once parsed. */
   debug = false;
   /** `--cluster`, `--host`, `--lease-time` (ms), once parsed. */
-  clusterFlags: { cluster?: string; host?: string; leaseTime?: number } = {};
+  clusterFlags: { cluster?: string; host?: string; leaseTime?: number; capacity?: number; labels?: HostLabels } = {};
   /** What the process exits with when the command returns normally. */
   exitCode = EXIT_OK;
   /** Set when an error that looks like a bad value is really a failed operation (exit 1, not 2). */
@@ -53,9 +54,10 @@ export class CliContext {
 
   /** The Executor's cluster options (none without a cluster: `--host` and `--lease-time` alone are refused by it). */
   clusterOptions(): ExecutorOptions {
-    const { host, leaseTime } = this.clusterFlags;
+    const { cluster: _given, ...rest } = this.clusterFlags;
     const cluster = this.cluster;
-    return { ...(cluster === undefined ? {} : { cluster }), ...(host === undefined ? {} : { host }), ...(leaseTime === undefined ? {} : { leaseTime }) };
+    const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+    return { ...(cluster === undefined ? {} : { cluster }), ...defined };
   }
 
   /**

@@ -3,12 +3,14 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { CliContext } from './context.js';
 import { EXIT_OK } from './errors.js';
-import { durationMs } from './parse.js';
+import { durationMs, hostLabel, integerAtLeast } from './parse.js';
+import type { HostLabels } from '../cluster/options.js';
 import type { CliIo } from './io.js';
 
 export { nodeIo } from './io.js';
 import { registerAdd } from './commands/add.js';
 import { registerEmit } from './commands/emit.js';
+import { registerHosts } from './commands/hosts.js';
 import { registerLifecycle } from './commands/lifecycle.js';
 import { registerLogs } from './commands/logs.js';
 import { registerNext } from './commands/next.js';
@@ -45,16 +47,18 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--cluster <url>', 'cluster mode: the task table in this PostgreSQL (default: $EXECUTOR_CLUSTER)')
     .option('--host <name>', 'this host\'s name in the cluster (default: the hostname)')
     .option('--lease-time <duration>', 'a host is dead after this long without a heartbeat (default: 10 sec)', durationMs(true))
+    .option('--capacity <n>', 'most runs this host runs at once, in a cluster (default: no limit)', integerAtLeast(1))
+    .option('--label <key=value>', 'a label of this host, in a cluster (repeat for more); true/false/numbers are typed', hostLabel)
     .option('--debug', 'print stack traces with errors')
     .addHelpText('after', OVERVIEW)
     .showSuggestionAfterError(true)
     .hook('preAction', (root) => {
-      const opts = root.opts<{ folder?: string; debug?: boolean; cluster?: string; host?: string; leaseTime?: number }>();
+      const opts = root.opts<{ folder?: string; debug?: boolean; cluster?: string; host?: string; leaseTime?: number; capacity?: number; label?: HostLabels }>();
       ctx.folderOption = opts.folder;
-      ctx.clusterFlags = { cluster: opts.cluster, host: opts.host, leaseTime: opts.leaseTime };
+      ctx.clusterFlags = { cluster: opts.cluster, host: opts.host, leaseTime: opts.leaseTime, capacity: opts.capacity, labels: opts.label };
       ctx.debug = opts.debug === true;
     });
-  for (const register of [registerTasks, registerAdd, registerLifecycle, registerRun, registerLogs, registerRuns, registerNext, registerEmit, registerSupervise, registerUi, registerRepl]) register(program, ctx);
+  for (const register of [registerTasks, registerAdd, registerLifecycle, registerRun, registerLogs, registerRuns, registerNext, registerEmit, registerHosts, registerSupervise, registerUi, registerRepl]) register(program, ctx);
   configure(program, ctx);
   return program;
 }

@@ -122,3 +122,15 @@ export async function readFlagFile(flag: string, name: string, cwd: string, expe
   });
   return { path, text };
 }
+
+/**
+ * A repeatable `--label key=value` into a labels map: `true`/`false` become booleans and plain numbers numbers.
+ * @example `hostLabel('gpu=true', undefined) // { gpu: true }`
+ */
+export function hostLabel(value: string, previous: Record<string, string | number | boolean> | undefined): Record<string, string | number | boolean> {
+  const at = value.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError(`Expected a label as key=value, got ${formatValue(value)}.`);
+  const raw = value.slice(at + 1);
+  const typed = raw === 'true' ? true : raw === 'false' ? false : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+  return { ...previous, [value.slice(0, at)]: typed };
+}

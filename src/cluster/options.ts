@@ -27,7 +27,14 @@ export interface ClusterConfig {
   host: string;
   /** A host is dead after this long without a heartbeat, ms. @defaultValue 10000 */
   leaseTimeMs: number;
+  /** Most runs this host's supervisor runs at once, or null for no limit. @defaultValue null */
+  capacity: number | null;
+  /** This host's labels, matched by tasks' `labels`. @defaultValue {} */
+  labels: HostLabels;
 }
+
+/** A host's labels (and a task's wanted ones): names to strings, numbers or booleans. */
+export type HostLabels = Record<string, string | number | boolean>;
 
 /** The cluster options of `new Executor(folder, options)` (and the CLI's `--cluster`, `--host`, `--lease-time`). */
 export interface ClusterOptions {
@@ -46,6 +53,34 @@ export interface ClusterOptions {
    * @defaultValue '10 sec'
    */
   leaseTime?: number | string;
+  /**
+   * Most runs this host's supervisor runs at once (cluster mode): scheduled slots and queued runs go to hosts with free
+   * capacity. An integer >= 1.
+   * @defaultValue no limit
+   */
+  capacity?: number;
+  /**
+   * This host's labels (cluster mode): a task with `labels: { gpu: true }` runs only on hosts whose labels match.
+   * @defaultValue {}
+   * @example `new Executor('exec', { cluster: url, labels: { gpu: true, zone: 'eu' } })`
+   */
+  labels?: HostLabels;
+}
+
+/**
+ * Checks a labels map (a host's or a task's): names of letters, digits, `.`, `_`, `-`; values strings, numbers or
+ * booleans.
+ * @throws InvalidOptionError naming `option`.
+ */
+export function checkLabels(value: unknown, option: string): HostLabels {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidOptionError(option, 'an object of labels like { gpu: true, zone: "eu" }', value);
+  for (const [key, v] of Object.entries(value)) {
+    if (!HOST_NAME.test(key)) throw new InvalidOptionError(`${option}.${key}`, 'a label name of letters, digits, ".", "_" and "-"', key);
+    if (!['string', 'number', 'boolean'].includes(typeof v) || (typeof v === 'number' && !Number.isFinite(v))) {
+      throw new InvalidOptionError(`${option}.${key}`, 'a string, a finite number or a boolean', v);
+    }
+  }
+  return { ...(value as HostLabels) };
 }
 
 /** `url` with its password replaced by `***` (for messages and rows). */
@@ -64,6 +99,8 @@ export function checkClusterOptions(o: ClusterOptions): ClusterConfig | null {
   if (o.cluster === undefined) {
     if (o.host !== undefined) throw new InvalidOptionError('host', 'given only with `cluster`', o.host);
     if (o.leaseTime !== undefined) throw new InvalidOptionError('leaseTime', 'given only with `cluster`', o.leaseTime);
+    if (o.capacity !== undefined) throw new InvalidOptionError('capacity', 'given only with `cluster`', o.capacity);
+    if (o.labels !== undefined) throw new InvalidOptionError('labels', 'given only with `cluster`', o.labels);
     return null;
   }
   const expected = 'a PostgreSQL URL like postgres://user@host:5432/db (optionally ?schema=name)';
@@ -80,5 +117,7 @@ export function checkClusterOptions(o: ClusterOptions): ClusterConfig | null {
   }
   const leaseTimeMs = o.leaseTime === undefined ? DEFAULT_LEASE_TIME_MS : parseDuration(o.leaseTime, 'leaseTime');
   if (leaseTimeMs < MIN_LEASE_TIME_MS) throw new InvalidOptionError('leaseTime', 'at least 1 s (1000 ms or \'1 sec\')', o.leaseTime);
-  return { connectionString: url.href, display: displayUrl(url), schema, host, leaseTimeMs };
+  if (o.capacity !== undefined && !(Number.isSafeInteger(o.capacity) && o.capacity >= 1)) throw new InvalidOptionError('capacity', 'an integer >= 1', o.capacity);
+  const labels = o.labels === undefined ? {} : checkLabels(o.labels, 'labels');
+  return { connectionString: url.href, display: displayUrl(url), schema, host, leaseTimeMs, capacity: o.capacity ?? null, labels };
 }

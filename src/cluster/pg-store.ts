@@ -45,9 +45,14 @@ export class PgStore implements TaskStore {
     this.#log = new PgLog(db);
   }
 
-  /** The cluster database. */
+  /** The cluster database (call {@link PgStore.open} before using it directly). */
   get db(): Db {
     return this.#db;
+  }
+
+  /** Connects and creates or migrates the schema (once; again after a failure). */
+  open(): Promise<void> {
+    return this.#open();
   }
 
   // Connects, migrates and reads the cluster's id, once (again after a failure).
@@ -235,4 +240,12 @@ export class PgStore implements TaskStore {
   close(): Promise<void> {
     return this.#db.end();
   }
+}
+
+/**
+ * The cluster store behind `store`, or null for a folder.
+ * @example `const cluster = clusterOf(rt.store); if (cluster) await cluster.db.query('SELECT 1');`
+ */
+export function clusterOf(store: TaskStore): PgStore | null {
+  return store instanceof PgStore ? store : null;
 }

@@ -14,6 +14,12 @@ const MIGRATIONS: readonly ((t: (name: string) => string) => string[])[] = [
     `CREATE TABLE ${t('runs')} (task text NOT NULL, run_id text NOT NULL, record jsonb NOT NULL, PRIMARY KEY (task, run_id))`,
     `CREATE TABLE ${t('log')} (seq bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), host text NOT NULL, line text NOT NULL)`,
   ],
+  // 2: hosts (one row per host name; `token` is bumped at each registration: the fencing token of its supervisor).
+  (t) => [
+    `CREATE TABLE ${t('hosts')} (host text PRIMARY KEY, pid integer NOT NULL, started_at timestamptz NOT NULL,
+      heartbeat_at timestamptz NOT NULL, stopped_at timestamptz, capacity integer, labels jsonb NOT NULL DEFAULT '{}'::jsonb,
+      token bigint NOT NULL DEFAULT 1)`,
+  ],
 ];
 
 /** The schema version this code writes and reads. */

@@ -83,7 +83,7 @@ export async function spawnStep(rt: Runtime, record: TaskRecord, base: RunBase, 
   const shown = { ...record, task: { ...task, script: step.script, command: step.command, interpreter: step.interpreter } };
   const piped = task.timestamps || task.maxOutputBytes !== null;
   const runOf = (pid: number, pidStartTime: number, bootId: string): CurrentRun => ({
-    ...base, pid, pidStartTime, bootId, ...files,
+    ...base, pid, pidStartTime, bootId, ...files, ...(rt.host === null ? {} : { host: rt.host }),
     deadline: step.timeoutMs === null ? null : new Date(now + step.timeoutMs).toISOString(),
     program: { step: index, attempt, retryAt: null, stepStartedAt, def: programDefOf(task) },
   });

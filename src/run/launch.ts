@@ -184,6 +184,7 @@ async function readyToLaunch(rt: Runtime, record: TaskRecord, req: LaunchRequest
     now,
     common: {
       runId: req.runId ?? newRunId(now), trigger: req.trigger, startedAt: new Date(now).toISOString(), stopRequested: false,
+      ...(rt.host === null ? {} : { host: rt.host }),
       scheduledFor: req.scheduledFor === null ? null : new Date(req.scheduledFor).toISOString(),
       triggerTime: req.triggerTime ?? null, queuedAt: req.queuedAt ?? null, kill: null,
       resumeStatus: req.oneOff === true && !extra ? record.state.status : null,
@@ -299,7 +300,7 @@ export function ledgerOf(record: TaskRecord, run: CurrentRun, extras: RunExtras 
   return {
     ...extras,
     formatVersion: record.formatVersion, runId: run.runId, task: record.task.name, trigger: run.trigger, scheduledFor: run.scheduledFor,
-    startedAt: run.startedAt, pid: run.pid, pidStartTime: run.pidStartTime, bootId: run.bootId, endedAt: null, exitCode: null, signal: null,
+    ...(run.host === undefined ? {} : { host: run.host }), startedAt: run.startedAt, pid: run.pid, pidStartTime: run.pidStartTime, bootId: run.bootId, endedAt: null, exitCode: null, signal: null,
     exitUnknown: false, stopped: false, outputFile: run.outputFile, errorFile: run.errorFile, triggerTime: run.triggerTime, queuedAt: run.queuedAt,
     timedOut: false, killedFor: null,
   };

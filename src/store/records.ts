@@ -143,6 +143,8 @@ export interface CurrentRun {
   /** Process start time, /proc/<pid>/stat field 22 (clock ticks since boot). */
   pidStartTime: number;
   bootId: string;
+  /** Cluster mode: the host the run runs on (its output and status files are there); absent in a folder. */
+  host?: string;
   startedAt: string;
   /** When the run's slot was due (scheduled runs only). */
   scheduledFor: string | null;

@@ -13,6 +13,8 @@ export interface RunRecord {
   task: string;
   trigger: RunTrigger;
   scheduledFor: string | null;
+  /** Cluster mode: the host that ran it (its output files are there); absent in a folder. */
+  host?: string;
   startedAt: string;
   pid: number;
   pidStartTime: number;

@@ -9,6 +9,8 @@ import type { RunExit } from '../process/spawn.js';
 import type { Runtime, SupervisorHooks } from '../runtime.js';
 import { MAX_TIMER_S } from '../schedule/timer.js';
 import type { HeldLease } from '../store/lease.js';
+import { HostBeat } from '../cluster/host-beat.js';
+import { clusterOf } from '../cluster/pg-store.js';
 import { reconcileTask } from './reconcile.js';
 import type { TickReport } from './reconcile.js';
 import { TableStamps } from './table-stamps.js';
@@ -82,6 +84,8 @@ class Supervisor implements SupervisorHooks {
   readonly #pollMs: number;
   readonly #leadMs: number;
   #lease: HeldLease | null = null;
+  // Cluster mode: this host's registration and heartbeat.
+  #beat: HostBeat | null = null;
   #timer: NodeJS.Timeout | null = null;
   #timerDue = 0;
   #watcher: FSWatcher | null = null;
@@ -119,17 +123,32 @@ class Supervisor implements SupervisorHooks {
     });
   }
 
-  #begin(held: HeldLease): Promise<void> | void {
+  async #begin(held: HeldLease): Promise<void> {
     if (this.#stopped) return held.release();
     const rt = this.#rt;
     this.#lease = held;
     rt.supervisor = this;
     rt.log(`Supervising (pid: ${process.pid}, sleep: ${this.#options.sleep} s)`);
+    await this.#register();
+    if (this.#stopped) return;
     this.#resolveReady();
     this.#lastFull = rt.now();
     rt.store.sweep().then((n) => { if (n > 0) rt.log(`Removed ${n} stale temp file(s)`); }, () => undefined);
     this.#watchEvents();
     void this.#pass();
+  }
+
+  // Cluster mode: registers this host (before `ready`, so listHosts() shows it then) and heartbeats.
+  async #register(): Promise<void> {
+    const cluster = clusterOf(this.#rt.store);
+    if (cluster === null) return;
+    const { host, capacity, labels } = cluster.db.config;
+    this.#beat = new HostBeat(cluster.db, { host, pid: process.pid, capacity, labels }, {
+      prepare: () => cluster.open(),
+      onLost: (error) => this.#lost(error),
+      onError: (error) => this.#rt.emitter.emit('error', error),
+    }, this.#options.unref);
+    await this.#beat.start();
   }
 
   // An event written by another process wakes a pass at once (the poll would find it within a second anyway).
@@ -213,6 +232,7 @@ class Supervisor implements SupervisorHooks {
     // A lease still being taken is let go as soon as it is held (#begin sees the stop): wait for that, so nothing is
     // written to the folder once stop() has resolved.
     await this.#acquiring.catch(() => undefined);
+    await this.#beat?.stop(); // retires this host in the cluster
     const held = this.#lease;
     this.#lease = null;
     if (held) {

@@ -166,7 +166,7 @@ describe('other options', () => {
     try { new Executor(folder, { killTimeOut: 5 } as never); } catch (error) { caught = error; }
     expect(caught).toBeInstanceOf(InvalidOptionError);
     expect((caught as InvalidOptionError).code).toBe('ERR_INVALID_OPTION');
-    expect((caught as Error).message).toBe('Expected `options` to be made of known options (id, interpreters, killTimeout, keepArchives, now, maxConcurrent, alert, cluster, host, leaseTime), got "killTimeOut".');
+    expect((caught as Error).message).toBe('Expected `options` to be made of known options (id, interpreters, killTimeout, keepArchives, now, maxConcurrent, alert, cluster, host, leaseTime, capacity, labels), got "killTimeOut".');
     expect(existsSync(folder)).toBe(false);
   });
 });

@@ -1,0 +1,66 @@
+// Hosts of a cluster in SQL: a supervisor registers its host (bumping the host's fencing token), heartbeats every
+// second with that token, and retires it when it stops. A host is alive while its last heartbeat is younger than the
+// lease time, by the database's clock (hosts' clocks may differ).
+import type { Db } from './db.js';
+import type { HostLabels } from './options.js';
+
+/** A row of `listHosts()` / `executor hosts`. */
+export interface HostRow {
+  /** The host's name (`host` option, else its hostname). */
+  host: string;
+  /** Pid of its supervisor. */
+  pid: number;
+  /** When its supervisor registered (ISO). */
+  startedAt: string;
+  /** Its last heartbeat (ISO, the database's clock). */
+  heartbeatAt: string;
+  /** True while its last heartbeat is younger than `leaseTime` and its supervisor has not stopped. */
+  alive: boolean;
+  /** Most runs it runs at once, or null for no limit. */
+  capacity: number | null;
+  /** Its labels. */
+  labels: HostLabels;
+  /** The tasks with a live run on it, sorted. */
+  tasks: string[];
+}
+
+/** What a supervisor registers for its host. */
+export interface HostRegistration { host: string; pid: number; capacity: number | null; labels: HostLabels }
+
+const iso = (value: unknown): string => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString());
+
+/**
+ * Registers (or re-registers) a host; resolves with its new fencing token (every earlier holder's heartbeats fail
+ * from now on).
+ */
+export async function registerHost(db: Db, reg: HostRegistration): Promise<string> {
+  const rows = await db.query<{ token: string }>(`INSERT INTO ${db.table('hosts')} AS h (host, pid, started_at, heartbeat_at, capacity, labels, token)
+    VALUES ($1, $2, now(), now(), $3, $4::jsonb, 1)
+    ON CONFLICT (host) DO UPDATE SET pid = EXCLUDED.pid, started_at = now(), heartbeat_at = now(), stopped_at = NULL,
+      capacity = EXCLUDED.capacity, labels = EXCLUDED.labels, token = h.token + 1
+    RETURNING token`, [reg.host, reg.pid, reg.capacity, JSON.stringify(reg.labels)]);
+  return rows[0]!.token;
+}
+
+/** One heartbeat: false when the host's token moved on (another supervisor registered it) or it was retired. */
+export async function heartbeat(db: Db, host: string, token: string): Promise<boolean> {
+  const rows = await db.query(`UPDATE ${db.table('hosts')} SET heartbeat_at = now() WHERE host = $1 AND token = $2 AND stopped_at IS NULL RETURNING 1`, [host, token]);
+  return rows.length > 0;
+}
+
+/** Marks the host stopped (its supervisor stopped cleanly), if `token` still holds it. */
+export async function retireHost(db: Db, host: string, token: string): Promise<void> {
+  await db.query(`UPDATE ${db.table('hosts')} SET stopped_at = now() WHERE host = $1 AND token = $2`, [host, token]);
+}
+
+/** Every registered host, by name, `tasks` left empty (the caller fills them from the table). */
+export async function listHostRows(db: Db, leaseTimeMs: number): Promise<HostRow[]> {
+  const rows = await db.query<{ host: string; pid: number; started_at: Date; heartbeat_at: Date; capacity: number | null; labels: HostLabels; alive: boolean }>(
+    `SELECT host, pid, started_at, heartbeat_at, capacity, labels,
+      (stopped_at IS NULL AND heartbeat_at > now() - make_interval(secs => $1::double precision / 1000)) AS alive
+     FROM ${db.table('hosts')} ORDER BY host`, [leaseTimeMs]);
+  return rows.map((r) => ({
+    host: r.host, pid: r.pid, startedAt: iso(r.started_at), heartbeatAt: iso(r.heartbeat_at), alive: r.alive,
+    capacity: r.capacity, labels: r.labels, tasks: [],
+  }));
+}

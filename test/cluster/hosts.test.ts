@@ -1,0 +1,76 @@
+// Issue 17: hosts. Each supervisor registers its host and heartbeats every second; listHosts() and `executor hosts`
+// show { host, pid, startedAt, heartbeatAt, alive, capacity, labels, tasks }; a host is dead after `leaseTime`
+// without a heartbeat (a supervisor killed with SIGKILL), or at once when its supervisor stops cleanly.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Executor } from '../../src/index.js';
+import { clusterUrl, fixture, useExecutors } from '../helpers/executor.js';
+import { T } from '../helpers/time.js';
+import { waitUntil } from '../helpers/wait.js';
+
+const kit = useExecutors();
+const SUPERVISOR = fileURLToPath(new URL('../fixtures/cluster/supervisor.ts', import.meta.url));
+let n = 0;
+const clusterOf = (): string => `${clusterUrl()!}?schema=s_hosts_${process.pid}_${n++}`;
+const children: ChildProcess[] = [];
+afterEach(() => { for (const c of children.splice(0)) c.kill('SIGKILL'); });
+
+// A supervisor of `host` in its own process; resolves once its host is registered.
+function startHost(cluster: string, host: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SUPERVISOR, path.join(kit.tmpDir(), host), cluster, host, '1000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`host ${host} did not start: ${text}`)), T(20_000));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes('"supervising"')) { clearTimeout(timer); resolve(child); }
+      if (text.includes('"refused"')) { clearTimeout(timer); reject(new Error(text)); }
+    });
+  });
+}
+
+describe('cluster: hosts', () => {
+  it('lists every supervising host with its capacity, labels and tasks; a clean stop makes it not alive at once', async () => {
+    const cluster = clusterOf();
+    const a = kit.open(path.join(kit.tmpDir(), 'a'), { cluster, host: 'host-a', capacity: 4, labels: { gpu: true, zone: 'eu' }, leaseTime: '2 sec' });
+    const b = kit.open(path.join(kit.tmpDir(), 'b'), { cluster, host: 'host-b' });
+    const ha = a.keepRestarting({ sleep: 1 });
+    const hb = b.keepRestarting({ sleep: 1 });
+    await Promise.all([ha.ready, hb.ready]);
+    await a.addTask('loop', fixture('loop.js'));
+    await a.startTask('loop');
+    const rows = await b.listHosts();
+    expect(rows.map((r) => [r.host, r.alive, r.tasks])).toEqual([['host-a', true, ['loop']], ['host-b', true, []]]);
+    expect(rows[0]).toMatchObject({ pid: process.pid, capacity: 4, labels: { gpu: true, zone: 'eu' } });
+    expect(rows[1]).toMatchObject({ capacity: null, labels: {} });
+    expect(Date.parse(rows[0]!.heartbeatAt)).toBeGreaterThanOrEqual(Date.parse(rows[0]!.startedAt));
+    const [run] = await a.listRuns({ task: 'loop' });
+    expect(run!.host).toBe('host-a');
+    await hb.stop();
+    expect((await a.listHosts()).find((r) => r.host === 'host-b')!.alive).toBe(false);
+    await a.stopTask('loop');
+    await ha.stop();
+  });
+
+  it('a supervisor killed with SIGKILL stops heartbeating: its host is dead after leaseTime', async () => {
+    const cluster = clusterOf();
+    const child = await startHost(cluster, 'doomed');
+    const ex = kit.open(kit.tmpDir(), { cluster, host: 'watcher', leaseTime: 1000 });
+    const before = await ex.listHosts();
+    expect(before).toMatchObject([{ host: 'doomed', alive: true, pid: child.pid }]);
+    const beat = before[0]!.heartbeatAt;
+    await waitUntil(async () => (await ex.listHosts())[0]!.heartbeatAt !== beat, { what: 'a second heartbeat', timeoutMs: T(5_000) });
+    child.kill('SIGKILL');
+    const dead = await waitUntil(async () => (await ex.listHosts()).find((r) => !r.alive), { what: 'the host to be dead', timeoutMs: T(5_000) });
+    expect(dead.host).toBe('doomed');
+  });
+
+  it('is empty for a folder', async () => {
+    const ex = new Executor(kit.tmpDir()); // not through kit.open, which adds the test cluster
+    expect(await ex.listHosts()).toEqual([]);
+    await ex.close();
+  });
+});
