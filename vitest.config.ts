@@ -20,7 +20,7 @@ export default defineConfig({
     allowOnly: false,
     projects: [
       { extends: true, test: { name: 'folder', include: ['test/**/*.test.ts'], exclude: ['test/cluster/**'] } },
-      { extends: true, test: { name: 'cluster', include: CLUSTER_TESTS, globalSetup: ['test/setup/cluster.ts'] } },
+      { extends: true, test: { name: 'cluster', include: CLUSTER_TESTS, globalSetup: ['test/setup/cluster.ts'], setupFiles: ['test/setup/cluster-env.ts'] } },
     ],
   },
 });

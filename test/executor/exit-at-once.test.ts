@@ -4,7 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES, useExecutors } from '../helpers/executor.js';
+import { FIXTURES, useExecutors, withCluster } from '../helpers/executor.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
 import { T } from '../helpers/time.js';
 
@@ -50,7 +50,7 @@ describe('a plain script', () => {
     const dir = kit.tmpDir();
     const folder = path.join(dir, 'exec');
     const script = runScript(dir, `
-const ex = new Executor(${JSON.stringify(folder)});
+const ex = new Executor(${JSON.stringify(folder)}, ${JSON.stringify(withCluster(folder))});
 await ex.addTask('bg', 'loop.js', { wd: ${JSON.stringify(FIXTURES)} });
 console.log(JSON.stringify(await ex.startTask('bg')));
 `);
@@ -74,7 +74,7 @@ console.log(JSON.stringify(await ex.startTask('bg')));
     const folder = path.join(dir, 'exec');
     const doneFile = path.join(dir, 'done');
     const script = runScript(dir, `
-const ex = new Executor(${JSON.stringify(folder)});
+const ex = new Executor(${JSON.stringify(folder)}, ${JSON.stringify(withCluster(folder))});
 await ex.addTask('w', 'wait-file.js', { wd: ${JSON.stringify(FIXTURES)}, infiniteLoop: false, env: { DONE_FILE: ${JSON.stringify(doneFile)} } });
 console.log(JSON.stringify(await ex.startTask('w')));
 const row = await ex.waitFor('w', ['succeeded', 'failed'], { timeout: ${T(20_000)} });
@@ -96,7 +96,7 @@ console.log('settled ' + row.status);
     const dir = kit.tmpDir();
     const folder = path.join(dir, 'exec');
     const script = runScript(dir, `
-const ex = new Executor(${JSON.stringify(folder)});
+const ex = new Executor(${JSON.stringify(folder)}, ${JSON.stringify(withCluster(folder))});
 await ex.addTask('bg', 'loop.js', { wd: ${JSON.stringify(FIXTURES)} });
 console.log(JSON.stringify(await ex.startTask('bg')));
 const sup = ex.keepRestarting({ sleep: 1, unref: true });
@@ -118,7 +118,7 @@ console.log('supervising');
     const dir = kit.tmpDir();
     const folder = path.join(dir, 'exec');
     const script = runScript(dir, `
-const ex = new Executor(${JSON.stringify(folder)}, { killTimeout: 1000 });
+const ex = new Executor(${JSON.stringify(folder)}, ${JSON.stringify(withCluster(folder, { killTimeout: 1000 }))});
 let done = 0;
 process.on('exit', () => console.log(done === 20 ? 'stopped 20' : 'lost at stop ' + done));
 for (let i = 0; i < 20; i++) {

@@ -1,16 +1,15 @@
 // Regression tests for the supervisor's robustness: ledgers, bad records, failed launches, leases, nextRun.
-import { copyFileSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitUntil } from '../helpers/wait.js';
-import { fixture, nextEvent, useExecutors } from '../helpers/executor.js';
+import { editStoredRecord, fixture, nextEvent, storedRuns, useExecutors } from '../helpers/executor.js';
 import { T } from '../helpers/time.js';
 
 const kit = useExecutors();
 
 function ledger(folder: string, name: string): Array<Record<string, unknown>> {
-  const dir = path.join(folder, 'runs', name);
-  return readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Record<string, unknown>);
+  return storedRuns(folder, name) as unknown as Array<Record<string, unknown>>;
 }
 
 describe('supervisor robustness', () => {
@@ -40,8 +39,7 @@ describe('supervisor robustness', () => {
     copyFileSync(fixture('crash.js'), path.join(dir, 'crash.js'));
     await ex.addTask('good', 'crash.js', { wd: dir });
     await ex.addTask('bad', 'crash.js', { wd: dir, infiniteLoop: false, period: '2 min' });
-    const file = path.join(ex.folder, 'tasks', 'bad.json');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('"2 min"', '"2 minz"'));
+    const file = editStoredRecord(ex.folder, 'bad', (text) => text.replace('"2 min"', '"2 minz"'));
     const warned = nextEvent(ex, 'warning', (w) => w.code === 'ERR_CORRUPT_RECORD' && w.message.includes(file));
     const sup = ex.keepRestarting({ sleep: 60 });
     try {

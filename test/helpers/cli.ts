@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
-import { useExecutors, type ExecutorKit } from './executor.js';
+import { clusterUrlFor, useExecutors, type ExecutorKit } from './executor.js';
 import { T } from './time.js';
 import { waitUntil } from './wait.js';
 
@@ -47,16 +47,37 @@ export interface CliChild {
   exited: Promise<CliResult>;
 }
 
-function cliEnv(opts: CliOptions): NodeJS.ProcessEnv {
+/** The folder the CLI will use: `--folder`, else `$EXECUTOR_FOLDER`, else `./.executor`, from its working directory. */
+function cliFolder(args: string[], env: NodeJS.ProcessEnv, cwd: string | undefined): string {
+  let folder: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--') break;
+    if (args[i] === '--folder') folder = args[i + 1];
+    else if (args[i]!.startsWith('--folder=')) folder = args[i]!.slice('--folder='.length);
+  }
+  const fromEnv = env.EXECUTOR_FOLDER;
+  return path.resolve(cwd ?? process.cwd(), folder ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : '.executor'));
+}
+
+/**
+ * The CLI's environment. In the `cluster` project it also gets `EXECUTOR_CLUSTER`, naming the folder's cluster (the
+ * schema test/helpers/executor.ts gives the folder's Executors), unless the test sets it or passes `--cluster`.
+ */
+function cliEnv(opts: CliOptions, args: string[]): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, EXECUTOR_FOLDER: opts.folder };
   for (const [k, v] of Object.entries(opts.env ?? {})) env[k] = v;
+  const own = opts.env !== undefined && Object.hasOwn(opts.env, 'EXECUTOR_CLUSTER');
+  if (!own && !args.some((a) => a === '--cluster' || a.startsWith('--cluster='))) {
+    const cluster = clusterUrlFor(cliFolder(args, env, opts.cwd));
+    if (cluster !== undefined) env.EXECUTOR_CLUSTER = cluster;
+  }
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   return env;
 }
 
 /** Starts `node bin/executor.js ...args` and collects its output. */
 export function spawnCli(args: string[], opts: CliOptions = {}): CliChild {
-  const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd: opts.cwd, env: cliEnv(opts), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd: opts.cwd, env: cliEnv(opts, args), stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => { out += c; });

@@ -1,15 +1,17 @@
 // Test helper: temp folders + Executors that are cleaned up after each test (stopAll, kill leftovers, rm -rf).
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { afterEach, expect, inject } from 'vitest';
 import { Executor, ExecutorError, type ExecutorOptions } from '../../src/index.js';
 import type { ExecutorEvents } from '../../src/events.js';
+import type { RunRecord } from '../../src/store/records.js';
+import { clusterOptions, clusterSchemaOf, clusterUrlOf } from '../fixtures/cluster-options.mjs';
 import { Janitor } from '../fixtures/process/janitor.js';
-import { postgresBin } from './postgres.js';
+import { psql } from './postgres.js';
+
+export { clusterSchemaOf } from '../fixtures/cluster-options.mjs';
 
 /** Absolute path of `test/fixtures/executor/`. */
 export const FIXTURES = fileURLToPath(new URL('../fixtures/executor/', import.meta.url));
@@ -27,16 +29,35 @@ export function clusterUrl(): string | undefined {
 /**
  * `options` for an Executor on `folder`: in the `cluster` project, with the test server's URL and a schema of the
  * folder's own (Executors on one folder share a table; other folders' are apart), unless `options` name a cluster.
+ * The schema is derived in test/fixtures/cluster-options.mjs, which the fixtures spawned by tests use too.
  */
 export function withCluster(folder: string, options: ExecutorOptions = {}): ExecutorOptions {
-  const url = clusterUrl();
-  if (url === undefined || options.cluster !== undefined) return options;
-  return { ...options, cluster: `${url}?schema=${clusterSchemaOf(folder)}` };
+  return clusterOptions(folder, options, clusterUrl());
 }
 
-/** The schema of `folder`'s task table in the `cluster` project (see {@link withCluster}). */
-export function clusterSchemaOf(folder: string): string {
-  return `t_${createHash('sha1').update(path.resolve(folder)).digest('hex').slice(0, 20)}`;
+/** `folder`'s cluster URL (`<server>?schema=<schema of folder>`) in the `cluster` project, else undefined. */
+export function clusterUrlFor(folder: string): string | undefined {
+  return clusterUrlOf(folder, clusterUrl());
+}
+
+/**
+ * Runs `sql` on the test server (`cluster` project only), with `{schema}` replaced by `folder`'s quoted schema; returns
+ * psql's output, or `missing` when the schema or table does not exist yet (no Executor used it).
+ */
+export function clusterSql(folder: string, sql: string, missing = ''): string {
+  const url = clusterUrl();
+  if (url === undefined) throw new Error('clusterSql: not in the cluster project');
+  try {
+    return psql(url, sql.replaceAll('{schema}', `"${clusterSchemaOf(folder)}"`));
+  } catch (error) {
+    if (/does not exist/.test(String((error as { stderr?: unknown }).stderr ?? ''))) return missing;
+    throw error;
+  }
+}
+
+/** `value` as an SQL string literal. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
 }
 
 /**
@@ -44,13 +65,64 @@ export function clusterSchemaOf(folder: string): string {
  * row (through psql). Throws when there is none.
  */
 export function storedRecord(folder: string, name: string): unknown {
-  const url = clusterUrl();
-  if (url === undefined) return JSON.parse(readFileSync(path.join(folder, 'tasks', `${name}.json`), 'utf8'));
-  const psql = path.join(postgresBin(), 'psql');
-  const sql = `SELECT record FROM "${clusterSchemaOf(folder)}".tasks WHERE name = '${name.replaceAll("'", "''")}'`;
-  const out = execFileSync(existsSync(psql) ? psql : 'psql', ['-At', '-c', sql, url], { encoding: 'utf8' }).trim();
+  if (clusterUrl() === undefined) return JSON.parse(readFileSync(path.join(folder, 'tasks', `${name}.json`), 'utf8'));
+  const out = clusterSql(folder, `SELECT record FROM {schema}.tasks WHERE name = ${sqlString(name)}`);
   if (out === '') throw new Error(`No record of ${name} in ${clusterSchemaOf(folder)}.tasks`);
   return JSON.parse(out);
+}
+
+/**
+ * Hand-edits task `name`'s stored record: `edit` gets its JSON text and returns the new one, written over
+ * `tasks/<name>.json` of `folder`, or in the `cluster` project over its row (as a change, so readers see it; the text
+ * must then be JSON). Returns what an error about the record names it by: the file, or `<schema>.tasks (<name>)`.
+ */
+export function editStoredRecord(folder: string, name: string, edit: (text: string) => string): string {
+  if (clusterUrl() === undefined) {
+    const file = path.join(folder, 'tasks', `${name}.json`);
+    writeFileSync(file, edit(readFileSync(file, 'utf8')));
+    return file;
+  }
+  const text = edit(JSON.stringify(storedRecord(folder, name)));
+  const schema = clusterSchemaOf(folder);
+  clusterSql(folder, `UPDATE {schema}.tasks SET record = ${sqlString(text)}::jsonb, seq = nextval('"${schema}".task_seq') WHERE name = ${sqlString(name)}`);
+  return `${schema}.tasks (${name})`;
+}
+
+/**
+ * Every task record as stored, by name, read synchronously: the `tasks/*.json` files of `folder` (each must parse), or
+ * in the `cluster` project the rows of its `tasks` table.
+ */
+export function storedRecords(folder: string): Map<string, unknown> {
+  if (clusterUrl() === undefined) {
+    const dir = path.join(folder, 'tasks');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    return new Map(files.map((f) => [f.slice(0, -'.json'.length), JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as unknown]));
+  }
+  const rows = JSON.parse(clusterSql(folder, `SELECT coalesce(json_agg(json_build_array(name, record) ORDER BY name COLLATE "C"), '[]') FROM {schema}.tasks`, '[]')) as [string, unknown][];
+  return new Map(rows);
+}
+
+/**
+ * Every run ledger record of `task` as stored, read synchronously, in run-id order: the `runs/<task>/*.json` files of
+ * `folder` (file-name order), or in the `cluster` project the rows of its `runs` table.
+ */
+export function storedRuns(folder: string, task: string): RunRecord[] {
+  if (clusterUrl() === undefined) {
+    const dir = path.join(folder, 'runs', task);
+    let files: string[];
+    try { files = readdirSync(dir); } catch { return []; }
+    return files.filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as RunRecord);
+  }
+  const sql = `SELECT coalesce(json_agg(record ORDER BY run_id COLLATE "C"), '[]') FROM {schema}.runs WHERE task = ${sqlString(task)}`;
+  return JSON.parse(clusterSql(folder, sql, '[]')) as RunRecord[];
+}
+
+/** Run `runId` of `task` as stored (see {@link storedRuns}); throws when there is none. */
+export function storedRun(folder: string, task: string, runId: string): RunRecord {
+  if (clusterUrl() === undefined) return JSON.parse(readFileSync(path.join(folder, 'runs', task, `${runId}.json`), 'utf8')) as RunRecord;
+  const out = clusterSql(folder, `SELECT record FROM {schema}.runs WHERE task = ${sqlString(task)} AND run_id = ${sqlString(runId)}`);
+  if (out === '') throw new Error(`No run ${runId} of ${task} in ${clusterSchemaOf(folder)}.runs`);
+  return JSON.parse(out) as RunRecord;
 }
 
 /** What `useExecutors()` gives a test file. */

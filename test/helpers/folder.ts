@@ -8,6 +8,7 @@ import { afterEach } from 'vitest';
 import { Executor, type ExecutorOptions, type KeepRestartingOptions, type RunRecord, type SupervisorHandle } from '../../src/index.js';
 import type { ExecutorEvents } from '../../src/events.js';
 import { Janitor } from '../fixtures/process/janitor.js';
+import { clusterUrl, storedRuns, withCluster } from './executor.js';
 import { spawnJsonLines, type JsonLinesChild } from './json-child.js';
 import { T } from './time.js';
 import { pidAlive } from './wait.js';
@@ -32,7 +33,7 @@ export interface FolderKit {
   folder(): string;
   /** A scratch temp folder (removed after the test). */
   scratch(): string;
-  /** Opens an Executor on `folder`; processes it starts are tracked. */
+  /** Opens an Executor on `folder` (on its cluster in the `cluster` project); processes it starts are tracked. */
   open(folder: string, options?: ExecutorOptions): Executor;
   /** `ex.keepRestarting(options)`, stopped after the test. */
   supervise(ex: Executor, options?: KeepRestartingOptions): SupervisorHandle;
@@ -73,12 +74,12 @@ export function liveRunIds(folder: string, task: string): Set<string> {
   return ids;
 }
 
-/** Every run ledger record of `task`, parsed straight from `<folder>/runs/<task>/*.json`. */
+/**
+ * Every run ledger record of `task`, read straight from the store: `<folder>/runs/<task>/*.json`, or in the `cluster`
+ * project the schema's `runs` rows (see `storedRuns`).
+ */
 export function ledger(folder: string, task: string): RunRecord[] {
-  const dir = path.join(folder, 'runs', task);
-  let files: string[];
-  try { files = readdirSync(dir); } catch { return []; }
-  return files.filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as RunRecord);
+  return storedRuns(folder, task);
 }
 
 type Payload<K extends keyof ExecutorEvents> = Parameters<ExecutorEvents[K]>[0];
@@ -135,18 +136,24 @@ export function useFolders(): FolderKit {
   const drivers: Driver[] = [];
   const folders: string[] = [];
   const scratch: string[] = [];
+  const executors: Executor[] = [];
   afterEach(async () => {
     for (const h of handles.splice(0)) await h.stop().catch(() => undefined);
+    // A cluster's connections (in the folder project, as before, nothing to let go).
+    for (const ex of executors.splice(0)) if (clusterUrl() !== undefined) await ex.close().catch(() => undefined);
     for (const d of drivers.splice(0)) {
       if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill('SIGKILL');
       await d.exited;
     }
     for (const folder of folders.splice(0)) {
+      let ex: Executor | null = null;
       try {
-        await new Executor(folder, { killTimeout: 500 }).stopAll();
+        ex = new Executor(folder, withCluster(folder, { killTimeout: 500 }));
+        await ex.stopAll();
       } catch {
         // a broken folder: the leftovers are killed below
       }
+      if (ex !== null && clusterUrl() !== undefined) await ex.close().catch(() => undefined);
       for (const pid of processesOfFolder(folder)) janitor.track(pid);
       await janitor.killAll();
       rmSync(path.dirname(folder), { recursive: true, force: true });
@@ -166,7 +173,8 @@ export function useFolders(): FolderKit {
       return dir;
     },
     open(folder, options) {
-      const ex = new Executor(folder, options);
+      const ex = new Executor(folder, withCluster(folder, options));
+      executors.push(ex);
       ex.on('start', (e) => janitor.track(e.pid));
       return ex;
     },

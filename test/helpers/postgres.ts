@@ -30,6 +30,15 @@ export function postgresBin(): string {
   try { return execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim(); } catch { return ''; }
 }
 
+/**
+ * Runs one SQL statement on `url` through psql, synchronously; returns its unaligned, tuples-only output, trimmed.
+ * Throws (with psql's message) when the statement fails.
+ */
+export function psql(url: string, sql: string): string {
+  const bin = path.join(postgresBin(), 'psql');
+  return execFileSync(existsSync(bin) ? bin : 'psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-At', '-c', sql, url], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
