@@ -17,6 +17,7 @@ import { FolderStore } from './store/folder-store.js';
 import { Db } from './cluster/db.js';
 import { checkClusterOptions, type ClusterOptions } from './cluster/options.js';
 import { PgStore } from './cluster/pg-store.js';
+import { HostLiveness } from './cluster/host-liveness.js';
 import { MAX_TIMER_DELAY_MS } from './supervisor/announce.js';
 import { reconcileTask } from './supervisor/reconcile.js';
 import { runPass } from './supervisor/tick.js';
@@ -120,9 +121,10 @@ export function createRuntime(emitter: EventEmitter<ExecutorEvents>, folder: str
   const alert = o.alert === undefined ? null : checkAlertOptions(o.alert, 'alert');
   const local = new FolderStore(folder, (file, error) => rt.warn(`Lock ${file} was compromised: ${error.message}`));
   const cluster = checkClusterOptions(o);
-  const store = cluster === null ? local : new PgStore(new Db(cluster), local, { given: o.id ?? null, proposed: id, onId: (clusterId) => { rt.id = clusterId; } });
+  const db = cluster === null ? null : new Db(cluster);
+  const store = db === null ? local : new PgStore(db, local, { given: o.id ?? null, proposed: id, onId: (clusterId) => { rt.id = clusterId; } });
   const rt: Runtime = {
-    folder, id, store, emitter, host: cluster?.host ?? null,
+    folder, id, store, emitter, host: cluster?.host ?? null, hosts: db === null ? null : new HostLiveness(db, cluster!.leaseTimeMs),
     killTimeoutMs: o.killTimeout ?? DEFAULT_KILL_TIMEOUT_MS,
     keepArchives: o.keepArchives ?? DEFAULT_KEEP_ARCHIVES,
     interpreters: o.interpreters ?? {},

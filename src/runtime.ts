@@ -1,4 +1,5 @@
 // The shared context every part of an Executor works with (no globals: one per Executor).
+import type { HostLiveness } from './cluster/host-liveness.js';
 import type { EventEmitter } from 'eventemitter3';
 import type { AlertLimiter } from './alert/limiter.js';
 import type { AlertConfig } from './alert/types.js';
@@ -27,6 +28,8 @@ export interface Runtime {
   id: string;
   /** Cluster mode: this host's name (runs record it); null for a folder. */
   readonly host: string | null;
+  /** Cluster mode: the hosts' liveness (a run on another host is live while its host is); null for a folder. */
+  readonly hosts: HostLiveness | null;
   readonly store: TaskStore;
   readonly emitter: EventEmitter<ExecutorEvents>;
   readonly killTimeoutMs: number;

@@ -6,6 +6,8 @@ import type { CurrentRun, RunRecord, TaskRecord } from '../store/records.js';
 import { announceExit, closeRun, finalizeRun, liveRuns, type Finalized } from './close.js';
 import { assertRunId, findRun } from './find.js';
 import { isWaiting, ownSpawn, runLive } from './own.js';
+import { isRemote } from './remote.js';
+import { awaitRemoteClose } from './remote-close.js';
 import { droppedRecord } from './query.js';
 import { stopRun } from './tree.js';
 
@@ -50,6 +52,7 @@ export async function cancelRun(rt: Runtime, runId: unknown): Promise<RunRecord>
   if (marked.kind === 'closed' && marked.done) announceExit(rt, marked.done);
   if (marked.kind === 'live') {
     rt.log(`Cancelling run ${runId} of ${found.name} (pid: ${marked.run.pid})`);
+    if (isRemote(rt, marked.run)) await awaitRemoteClose(rt, found.name, runId); // its host stops it (cluster)
     await stopRun(rt, marked.run);
     const own = ownSpawn(rt, marked.run);
     await closeRun(rt, found.name, runId, own ? await own.awaitExit() : null, marked.run.pid);

@@ -18,7 +18,8 @@ import { runFooter } from './header.js';
 import { pruneRuns } from './prune-runs.js';
 import { announceStepEnd, wakeWaiting } from './step-notice.js';
 import { ledgerOf } from './launch.js';
-import { ownSpawn } from './own.js';
+import { ownSpawn, runLive } from './own.js';
+import { isRemote } from './remote.js';
 import { runLeftovers, stopRun } from './tree.js';
 import { fireChain } from '../chain/fire.js';
 import { readUpstreamNote } from '../chain/note.js';
@@ -242,7 +243,8 @@ export function liveRuns(record: TaskRecord): CurrentRun[] {
 export async function closeRun(rt: Runtime, name: string, runId: string, exit: RunExit | null, pid?: number): Promise<ExitEvent | null> {
   const done = await rt.store.mutateTask(name, async (record) => {
     const run = record ? liveRuns(record).find((r) => r.runId === runId && (pid === undefined || r.pid === pid)) : undefined;
-    if (!record || !run) return { record: null, result: null };
+    // Another host's live run is closed by that host (cluster mode), never from here on a guess.
+    if (!record || !run || (exit === null && isRemote(rt, run) && runLive(rt, run))) return { record: null, result: null };
     const closed = await finalizeRun(rt, record, exit, run);
     return closed ? { record: closed.record, result: closed, sideWrites: [closed.ledgerWrite] } : { record: null, result: null };
   });

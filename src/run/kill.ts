@@ -3,6 +3,8 @@ import type { Runtime } from '../runtime.js';
 import type { CurrentRun, KillReason } from '../store/records.js';
 import { closeRun, liveRuns } from './close.js';
 import { ownSpawn } from './own.js';
+import { isRemote } from './remote.js';
+import { awaitRemoteClose } from './remote-close.js';
 import { stopRun } from './tree.js';
 
 /** Extra facts for the log and events. */
@@ -50,6 +52,7 @@ export function resumeKill(rt: Runtime, name: string, run: CurrentRun): void {
 
 /** Stops the tree of a run already marked with its kill reason, and records its exit. */
 export async function finishKill(rt: Runtime, name: string, run: CurrentRun): Promise<void> {
+  if (isRemote(rt, run)) { await awaitRemoteClose(rt, name, run.runId); return; } // its host finishes it (cluster)
   await stopRun(rt, run);
   const own = ownSpawn(rt, run);
   await closeRun(rt, name, run.runId, own ? await own.awaitExit() : null, run.pid);

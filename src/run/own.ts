@@ -2,6 +2,7 @@
 import type { SpawnedRun } from '../process/spawn.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun } from '../store/records.js';
+import { isRemote } from './remote.js';
 import { findLaunched, isLaunching } from './tree.js';
 
 /** The process this Executor spawned for `run` (its current step, for a program), if it still watches it. */
@@ -22,6 +23,7 @@ export function isWaiting(run: CurrentRun): boolean {
  */
 export function runLive(rt: Runtime, run: CurrentRun): boolean {
   if (ownSpawn(rt, run) !== undefined || isWaiting(run)) return true;
+  if (isRemote(rt, run)) return rt.hosts!.alive(run.host!); // another host's: live while that host is
   if (isLaunching(run)) return findLaunched(rt, run) !== null;
   return rt.procs.isAlive({ pid: run.pid, startTime: run.pidStartTime, bootId: run.bootId });
 }

@@ -5,6 +5,8 @@ import type { Runtime } from '../runtime.js';
 import type { CurrentRun, TaskRecord } from '../store/records.js';
 import { announceExit, closeRun, finalizeRun, liveRuns, type Finalized } from './close.js';
 import { ownSpawn, runLive } from './own.js';
+import { isRemote } from './remote.js';
+import { awaitRemoteClose } from './remote-close.js';
 import { taskNotFound } from '../task/suggest.js';
 import { droppedRecord } from './query.js';
 import { runLeftovers, stopRun, stopTaskLeftovers } from './tree.js';
@@ -90,12 +92,18 @@ async function retryWrite<T>(write: () => Promise<T>): Promise<T> {
 // Stops the runs' processes; a recorded stop then closes each run (retrying a write that fails for lack of space).
 async function stopAndClose(rt: Runtime, name: string, runs: CurrentRun[], close: boolean): Promise<boolean[]> {
   const settled = await Promise.allSettled(runs.map(async (run) => {
-    const { forced } = await stopRun(rt, run);
-    if (!close) return forced;
-    const own = ownSpawn(rt, run);
-    const exit = own ? await own.awaitExit() : null;
-    await retryWrite(() => closeRun(rt, name, run.runId, exit, run.pid));
-    return forced;
+    if (isRemote(rt, run)) { await awaitRemoteClose(rt, name, run.runId); return false; } // its host stops it (cluster)
+    rt.killing.add(run.runId); // this process's supervisor leaves it to this stop
+    try {
+      const { forced } = await stopRun(rt, run);
+      if (!close) return forced;
+      const own = ownSpawn(rt, run);
+      const exit = own ? await own.awaitExit() : null;
+      await retryWrite(() => closeRun(rt, name, run.runId, exit, run.pid));
+      return forced;
+    } finally {
+      rt.killing.delete(run.runId);
+    }
   }));
   // Every run is stopped before a failure to record one is reported.
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -6,6 +6,7 @@ import { leftovers, runMembers, type Member } from '../process/members.js';
 import { readProcTable } from '../process/proc-table.js';
 import { stopTree, type StopTreeResult } from '../process/stop.js';
 import type { Runtime } from '../runtime.js';
+import { isRemote } from './remote.js';
 import type { CurrentRun } from '../store/records.js';
 
 /** How much earlier than its recorded start a launching run's shim may look started (clock ticks are 10 ms; clocks drift). */
@@ -34,6 +35,7 @@ export function isLaunching(run: CurrentRun): boolean {
  * root is gone (its leftovers) and for a `launching` run (its marked processes only).
  */
 export function stopRun(rt: Runtime, run: CurrentRun): Promise<StopTreeResult> {
+  if (isRemote(rt, run)) return Promise.resolve({ signalled: false, forced: false }); // its host stops it (cluster)
   return stopTree(runIdentity(run), { killTimeoutMs: rt.killTimeoutMs, marker: runMarker(rt, run) });
 }
 
@@ -42,6 +44,7 @@ export function stopRun(rt: Runtime, run: CurrentRun): Promise<StopTreeResult> {
  * snapshot read no earlier than `notBefore` (shared with other checks of this Executor).
  */
 export function runLeftovers(rt: Runtime, run: CurrentRun, notBefore = Date.now()): Promise<Member[]> {
+  if (isRemote(rt, run)) return Promise.resolve([]); // another host's processes are not seen from here
   return leftovers({ root: runIdentity(run), marker: runMarker(rt, run), checked: new Map(), cache: rt.procs }, notBefore);
 }
 

@@ -4,6 +4,7 @@ import type { Runtime } from '../runtime.js';
 import { killRun, resumeKill } from '../run/kill.js';
 import { isDeadRun } from './wake.js';
 import { ownSpawn } from '../run/own.js';
+import { isRemote } from '../run/remote.js';
 import { runIdentity } from '../run/tree.js';
 import type { CurrentRun, TaskRecord } from '../store/records.js';
 import { needsAttention, nextWakeOf, reconcileTask, type StepKind, type TickReport } from './reconcile.js';
@@ -37,7 +38,10 @@ const REPORT_KEY: Partial<Record<StepKind, keyof Pick<TickReport, 'closed' | 're
 
 // Runs past their `timeout` are stopped by the supervisor, or by the process that started them.
 function enforceRunLimits(rt: Runtime, name: string, run: CurrentRun, supervise: boolean, now: number): void {
+  if (isRemote(rt, run)) return; // cluster mode: its host enforces them
   if (!supervise && ownSpawn(rt, run) === undefined) return;
+  // Cluster mode: a stop asked from another host (the run marked) is carried out by this, its host.
+  if (supervise && rt.hosts !== null && run.stopRequested && run.kill === null && !isDeadRun(rt, run)) { resumeKill(rt, name, run); return; }
   // Marked for a kill that never finished (its killer died in between): finish it.
   if (run.kill !== null) { if (supervise && !isDeadRun(rt, run)) resumeKill(rt, name, run); return; }
   if (run.deadline === null || Date.parse(run.deadline) > now) return;
@@ -96,6 +100,7 @@ export async function runPass(rt: Runtime, supervise: boolean, full = false, lea
   const report: TickReport = { supervised: supervise, closed: [], restarted: [], fired: [], skipped: [], backoff: [], queued: [], errors: [], nextWakeAt: null };
   if (supervise) await processInbox(rt); // events written by other processes
   const table = await rt.store.table({ full });
+  await rt.hosts?.refresh(); // cluster mode: which hosts are alive (another host's runs are live while it is)
   reportErrors(rt, table.errors);
   report.errors.push(...table.errors.keys());
   const now = rt.now();

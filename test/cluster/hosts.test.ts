@@ -1,36 +1,17 @@
 // Issue 17: hosts. Each supervisor registers its host and heartbeats every second; listHosts() and `executor hosts`
 // show { host, pid, startedAt, heartbeatAt, alive, capacity, labels, tasks }; a host is dead after `leaseTime`
 // without a heartbeat (a supervisor killed with SIGKILL), or at once when its supervisor stops cleanly.
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Executor } from '../../src/index.js';
-import { clusterUrl, fixture, useExecutors } from '../helpers/executor.js';
+import { fixture, useExecutors } from '../helpers/executor.js';
 import { T } from '../helpers/time.js';
 import { waitUntil } from '../helpers/wait.js';
+import { newCluster, useHosts } from './kit.js';
 
 const kit = useExecutors();
-const SUPERVISOR = fileURLToPath(new URL('../fixtures/cluster/supervisor.ts', import.meta.url));
-let n = 0;
-const clusterOf = (): string => `${clusterUrl()!}?schema=s_hosts_${process.pid}_${n++}`;
-const children: ChildProcess[] = [];
-afterEach(() => { for (const c of children.splice(0)) c.kill('SIGKILL'); });
-
-// A supervisor of `host` in its own process; resolves once its host is registered.
-function startHost(cluster: string, host: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SUPERVISOR, path.join(kit.tmpDir(), host), cluster, host, '1000'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`host ${host} did not start: ${text}`)), T(20_000));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      if (text.includes('"supervising"')) { clearTimeout(timer); resolve(child); }
-      if (text.includes('"refused"')) { clearTimeout(timer); reject(new Error(text)); }
-    });
-  });
-}
+const startHost = useHosts(kit);
+const clusterOf = (): string => newCluster('hosts');
 
 describe('cluster: hosts', () => {
   it('lists every supervising host with its capacity, labels and tasks; a clean stop makes it not alive at once', async () => {
@@ -57,7 +38,7 @@ describe('cluster: hosts', () => {
 
   it('a supervisor killed with SIGKILL stops heartbeating: its host is dead after leaseTime', async () => {
     const cluster = clusterOf();
-    const child = await startHost(cluster, 'doomed');
+    const { child } = await startHost(cluster, 'doomed');
     const ex = kit.open(kit.tmpDir(), { cluster, host: 'watcher', leaseTime: 1000 });
     const before = await ex.listHosts();
     expect(before).toMatchObject([{ host: 'doomed', alive: true, pid: child.pid }]);

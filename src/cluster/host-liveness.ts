@@ -1,0 +1,47 @@
+// Which hosts of the cluster are alive, as far as this process last read: a run recorded on another host is live
+// while that host is (its process cannot be checked from here). Refreshed by each pass (at most every REFRESH_MS);
+// until the first read, and for a host never seen, a host counts as alive, so nothing is closed on a guess.
+import type { Db } from './db.js';
+import { listHostRows } from './hosts.js';
+
+/** A refresh asked for within this long of the last one is served from the cache, ms. */
+export const REFRESH_MS = 250;
+
+/** The cluster's host liveness, cached (see the file comment). */
+export class HostLiveness {
+  readonly #db: Db;
+  readonly #leaseTimeMs: number;
+  #alive = new Map<string, boolean>();
+  #at = -Infinity;
+  #refreshing: Promise<void> | null = null;
+
+  constructor(db: Db, leaseTimeMs: number) {
+    this.#db = db;
+    this.#leaseTimeMs = leaseTimeMs;
+  }
+
+  /** Reads every host's liveness (at most every REFRESH_MS; `force` reads now). A failure keeps the last view. */
+  refresh(force = false): Promise<void> {
+    if (!force && performance.now() - this.#at < REFRESH_MS) return Promise.resolve();
+    this.#refreshing ??= listHostRows(this.#db, this.#leaseTimeMs).then((rows) => {
+      this.#alive = new Map(rows.map((r) => [r.host, r.alive]));
+      this.#at = performance.now();
+    }, () => undefined).finally(() => { this.#refreshing = null; });
+    return this.#refreshing;
+  }
+
+  /** A host is dead after this long without a heartbeat, ms. */
+  get leaseTimeMs(): number {
+    return this.#leaseTimeMs;
+  }
+
+  /** True unless `host` was last read dead. */
+  alive(host: string): boolean {
+    return this.#alive.get(host) ?? true;
+  }
+
+  /** The hosts last read alive. */
+  aliveHosts(): string[] {
+    return [...this.#alive].filter(([, alive]) => alive).map(([host]) => host).sort();
+  }
+}

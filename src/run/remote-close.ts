@@ -1,0 +1,24 @@
+// Cluster mode: a run on another host is stopped by that host. Whoever asks (stopTask, cancelRun, a replace) marks
+// the run in its record, and waits here until its host has closed it (or the host died and another closed it).
+import { liveRuns } from './close.js';
+import type { Runtime } from '../runtime.js';
+
+/** How often the record of a run being stopped by its host is re-read, ms. */
+export const REMOTE_POLL_MS = 100;
+/** Beyond the stop's own time (killTimeout) and a host's death (leaseTime), how long a remote stop may take, ms. */
+export const REMOTE_STOP_SLACK_MS = 5_000;
+
+/**
+ * Resolves once run `runId` of `name` is no longer live in its record: closed by its host, or by another host after
+ * its host died. Gives up (resolves false) after `killTimeout + leaseTime + 5 s`.
+ * @example `await awaitRemoteClose(rt, 'api', run.runId) // after marking the run stopped`
+ */
+export async function awaitRemoteClose(rt: Runtime, name: string, runId: string): Promise<boolean> {
+  const deadline = Date.now() + rt.killTimeoutMs + (rt.hosts?.leaseTimeMs ?? 0) + REMOTE_STOP_SLACK_MS;
+  for (;;) {
+    const record = await rt.store.readTask(name).catch(() => null);
+    if (record === null || !liveRuns(record).some((r) => r.runId === runId)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, REMOTE_POLL_MS));
+  }
+}
