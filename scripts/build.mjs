@@ -10,9 +10,9 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * Files Node runs or imports by path: the package entry, the CLI, the bin's fast path for `ls` (the CLI's `ls`
- * without commander), and the writer process the shim starts.
+ * without commander), the writer process the shim starts, and a cluster host's watchdog.
  */
-export const ENTRY_POINTS = ['src/index.ts', 'src/cli/main.ts', 'src/cli/list-main.ts', 'src/output/writer-main.ts'];
+export const ENTRY_POINTS = ['src/index.ts', 'src/cli/main.ts', 'src/cli/list-main.ts', 'src/output/writer-main.ts', 'src/cluster/watchdog-main.ts'];
 /** Kept as real dependencies: the public `.d.ts` files import their types. */
 export const EXTERNAL = [];
 // Bundled CommonJS code calls `require` for Node's built-ins: give every ESM chunk one.

@@ -15,6 +15,8 @@ export interface HostBeatHooks {
   onLost(error: Error): void;
   /** A beat failed (the database): the next one retries. */
   onError(error: Error): void;
+  /** The host is registered, with this fencing token. */
+  onRegistered(token: string): void;
 }
 
 /** The presence of one supervisor's host (see the file comment). */
@@ -52,6 +54,7 @@ export class HostBeat {
       if (this.#token === null) {
         await this.#hooks.prepare();
         this.#token = await registerHost(this.#db, this.#reg);
+        this.#hooks.onRegistered(this.#token);
       }
       else if (!(await heartbeat(this.#db, this.#reg.host, this.#token))) {
         this.#stopped = true;
@@ -66,12 +69,15 @@ export class HostBeat {
     if (this.#unref) this.#timer.unref();
   }
 
-  /** Stops beating and retires the host (best effort: a dead database leaves it to time out). */
-  async stop(): Promise<void> {
+  /**
+   * Stops beating and, with `retire`, retires the host (best effort: a dead database leaves it to time out); without,
+   * the host is left to whoever holds it now (its detached watchdog).
+   */
+  async stop(retire = true): Promise<void> {
     const wasStopped = this.#stopped;
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     await this.#beating.catch(() => undefined);
-    if (!wasStopped && this.#token !== null) await retireHost(this.#db, this.#reg.host, this.#token).catch(() => undefined);
+    if (retire && !wasStopped && this.#token !== null) await retireHost(this.#db, this.#reg.host, this.#token).catch(() => undefined);
   }
 }

@@ -11,8 +11,13 @@ export const MARKER_RUN_VAR = 'EXECUTOR_RUN_ID';
 /** Environment variable holding the task name: with {@link MARKER_ID_VAR}, it marks every run of a task. */
 export const MARKER_TASK_VAR = 'EXECUTOR_TASK';
 
+/** Environment variable holding the cluster host a run runs on: with {@link MARKER_ID_VAR}, it marks every run of the host. */
+export const MARKER_HOST_VAR = 'EXECUTOR_HOST';
+
 /** Which processes to look for: the folder's executor id and the run id, or (for every run of a task) the task name. */
 export interface RunMarker {
+  /** Cluster mode: the host (`EXECUTOR_HOST`): with no `runId` or `task`, the processes of every run on it. */
+  host?: string;
   /** The executor id of the folder (`EXECUTOR_ID`). */
   executorId: string;
   /** The run id (`EXECUTOR_RUN_ID`). */
@@ -26,6 +31,7 @@ export function entriesOf(marker: RunMarker): string[] {
   const entries = [`${MARKER_ID_VAR}=${marker.executorId}`];
   if (marker.runId !== undefined) entries.push(`${MARKER_RUN_VAR}=${marker.runId}`);
   if (marker.task !== undefined) entries.push(`${MARKER_TASK_VAR}=${marker.task}`);
+  if (marker.host !== undefined) entries.push(`${MARKER_HOST_VAR}=${marker.host}`);
   return entries;
 }
 
@@ -67,6 +73,6 @@ export function markerEntriesOf(pid: number): ReadonlySet<string> {
   } catch {
     return new Set();
   }
-  const prefixes = [`${MARKER_ID_VAR}=`, `${MARKER_RUN_VAR}=`, `${MARKER_TASK_VAR}=`];
+  const prefixes = [`${MARKER_ID_VAR}=`, `${MARKER_RUN_VAR}=`, `${MARKER_TASK_VAR}=`, `${MARKER_HOST_VAR}=`];
   return new Set(environ.split('\0').filter((entry) => prefixes.some((p) => entry.startsWith(p))));
 }

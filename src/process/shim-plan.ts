@@ -1,8 +1,7 @@
 // Which shim script a run uses (fd mode, fd mode with a header, writer mode merged or split) and its arguments.
-import { existsSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { InvalidOptionError } from '../errors.js';
+import { resolveBuiltEntry } from './built-entry.js';
 import type { WriterProcessConfig } from '../output/writer.js';
 import type { ProcessLimits } from '../store/records.js';
 import { commandSubshell, withSubshell } from './limits.js';
@@ -13,10 +12,7 @@ import { HEADER_SHIM_SCRIPT, SHIM_SCRIPT, SPLIT_WRITER_SHIM_SCRIPT, withCpuStamp
 export const WRITER_ENTRY_URL = '../output/writer-main.js';
 /** The writer entry relative to `dist/index.js`, where the bundle may put this module's code. */
 export const BUNDLE_ENTRY_URL = './output/writer-main.js';
-/** Folder of the build, next to `src/`, used when this module runs from source (tests). */
-export const BUILD_DIR = 'dist';
-/** Name of the source folder. */
-export const SOURCE_DIR = 'src';
+export { BUILD_DIR, SOURCE_DIR } from './built-entry.js';
 
 /** Writer mode: the output goes through writer processes instead of straight to the file. */
 export interface WriterOptions {
@@ -62,13 +58,7 @@ let writerEntry: string | undefined;
  */
 export function resolveWriterEntry(base: string = import.meta.url): string | null {
   if (writerEntry !== undefined && base === import.meta.url) return writerEntry;
-  const sibling = fileURLToPath(new URL(WRITER_ENTRY_URL, base));
-  // The bundle runs this code from dist/index.js itself, or from dist/chunks/ or dist/cli/ (the URL above).
-  const topLevel = fileURLToPath(new URL(BUNDLE_ENTRY_URL, base));
-  const srcDir = dirname(dirname(fileURLToPath(base)));
-  const built = join(dirname(srcDir), BUILD_DIR, 'output', basename(sibling));
-  const found = existsSync(sibling) ? sibling : existsSync(topLevel) ? topLevel
-    : basename(srcDir) === SOURCE_DIR && existsSync(built) ? built : null;
+  const found = resolveBuiltEntry('output', 'writer-main.js', base);
   if (found !== null && base === import.meta.url) writerEntry = found;
   return found;
 }

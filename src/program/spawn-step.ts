@@ -8,6 +8,7 @@ import { readBootId } from '../process/identity.js';
 import { processOf, spawnRun, type SpawnedRun } from '../process/spawn.js';
 import { loadExeca } from '../process/load-execa.js';
 import { runHeader } from '../run/header.js';
+import { MARKER_HOST_VAR } from '../process/marker.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, StepSpec, TaskRecord } from '../store/records.js';
 import { commandForRun } from '../task/ts-runner.js';
@@ -50,6 +51,7 @@ function stepEnv(rt: Runtime, record: TaskRecord, run: RunBase, step: StepSpec, 
     ...(up === null ? {} : { [UPSTREAM_RUN_ENV]: up.runId, [UPSTREAM_EXIT_ENV]: up.exitCode === null ? '' : String(up.exitCode) }),
     EXECUTOR_ID: rt.id, EXECUTOR_FOLDER: rt.folder, EXECUTOR_TASK: task.name, EXECUTOR_RUN_ID: run.runId,
     EXECUTOR_TRIGGER: run.triggerTime ?? run.scheduledFor ?? run.startedAt, EXECUTOR_TRIGGER_KIND: run.trigger,
+    ...(rt.host === null ? {} : { [MARKER_HOST_VAR]: rt.host }), // cluster mode: the host's watchdog finds its runs by it
     EXECUTOR_RUN_FILE: join(rt.folder, inputFileOf(task.name, run.runId)),
     EXECUTOR_STATE_FILE: join(rt.folder, stateFileOf(task.name, run.runId, step.name)),
     EXECUTOR_STEP: step.name, EXECUTOR_STEP_INDEX: String(index), EXECUTOR_STEP_ATTEMPT: String(attempt),

@@ -8,6 +8,7 @@ import { archiveFileName, currentErrorFileName, currentOutputFileName, errorFile
 import { pruneArchives } from '../output/prune.js';
 import { loadExeca } from '../process/load-execa.js';
 import { processOf, spawnRun, type SpawnedRun } from '../process/spawn.js';
+import { MARKER_HOST_VAR } from '../process/marker.js';
 import type { Runtime } from '../runtime.js';
 import { programLedger, startProgram, wantsInput, writeRunInput } from '../program/start.js';
 import { assertStepsExist } from '../program/spawn-step.js';
@@ -125,6 +126,7 @@ function spawnFor(rt: Runtime, record: TaskRecord, run: Omit<CurrentRun, 'pid' |
     ...base,
     EXECUTOR_ID: rt.id, EXECUTOR_FOLDER: rt.folder, EXECUTOR_TASK: task.name, EXECUTOR_RUN_ID: run.runId,
     EXECUTOR_TRIGGER: run.triggerTime ?? run.scheduledFor ?? run.startedAt, EXECUTOR_TRIGGER_KIND: run.trigger,
+    ...(rt.host === null ? {} : { [MARKER_HOST_VAR]: rt.host }), // cluster mode: the host's watchdog finds its runs by it
     ...(inputFile === null ? {} : { EXECUTOR_RUN_FILE: inputFile }),
   };
   const piped = task.timestamps || task.maxOutputBytes !== null;

@@ -10,6 +10,8 @@ import type { Runtime, SupervisorHooks } from '../runtime.js';
 import { MAX_TIMER_S } from '../schedule/timer.js';
 import type { HeldLease } from '../store/lease.js';
 import { HostBeat } from '../cluster/host-beat.js';
+import type { ClusterConfig } from '../cluster/options.js';
+import { WatchdogHandle } from '../cluster/watchdog-spawn.js';
 import { clusterOf } from '../cluster/pg-store.js';
 import { reconcileTask } from './reconcile.js';
 import type { TickReport } from './reconcile.js';
@@ -84,8 +86,9 @@ class Supervisor implements SupervisorHooks {
   readonly #pollMs: number;
   readonly #leadMs: number;
   #lease: HeldLease | null = null;
-  // Cluster mode: this host's registration and heartbeat.
+  // Cluster mode: this host's registration and heartbeat, and its watchdog (the host's runs die with this supervisor).
   #beat: HostBeat | null = null;
+  #watchdog: WatchdogHandle | null = null;
   #timer: NodeJS.Timeout | null = null;
   #timerDue = 0;
   #watcher: FSWatcher | null = null;
@@ -147,8 +150,31 @@ class Supervisor implements SupervisorHooks {
       prepare: () => cluster.open(),
       onLost: (error) => this.#lost(error),
       onError: (error) => this.#rt.emitter.emit('error', error),
+      onRegistered: (token) => { this.#watching = this.#startWatchdog(cluster.db.config, token); },
     }, this.#options.unref);
     await this.#beat.start();
+    await this.#watching;
+  }
+
+  #watching: Promise<void> = Promise.resolve();
+
+  // True when a run of the table is recorded on this host (a failure to read counts as yes: the watchdog decides).
+  async #hostHasRuns(): Promise<boolean> {
+    const rt = this.#rt;
+    const table = await rt.store.table().catch(() => null);
+    if (table === null) return true;
+    for (const record of table.records.values()) {
+      if ([record.state.run, ...record.state.extraRuns].some((run) => run?.host === rt.host)) return true;
+    }
+    return false;
+  }
+
+  async #startWatchdog(config: ClusterConfig, token: string): Promise<void> {
+    const rt = this.#rt;
+    this.#watchdog = await WatchdogHandle.start({ executorId: rt.id, cluster: config, token, killTimeoutMs: rt.killTimeoutMs }, this.#options.unref)
+      .catch(() => null);
+    if (this.#watchdog === null) rt.warn(`No watchdog for host ${config.host} (is the package built?): its runs would outlive a killed supervisor`, undefined, 'ERR_SPAWN');
+    else if (this.#stopped) this.#watchdog.detach();
   }
 
   // An event written by another process wakes a pass at once (the poll would find it within a second anyway).
@@ -232,7 +258,12 @@ class Supervisor implements SupervisorHooks {
     // A lease still being taken is let go as soon as it is held (#begin sees the stop): wait for that, so nothing is
     // written to the folder once stop() has resolved.
     await this.#acquiring.catch(() => undefined);
-    await this.#beat?.stop(); // retires this host in the cluster
+    await this.#watching;
+    // Cluster mode: the watchdog holds the host while its runs live on (as in a folder, a stop leaves them running);
+    // a host with none is retired at once.
+    const holding = this.#watchdog !== null && await this.#hostHasRuns();
+    this.#watchdog?.detach();
+    await this.#beat?.stop(!holding);
     const held = this.#lease;
     this.#lease = null;
     if (held) {

@@ -1,0 +1,56 @@
+// Starting a host's watchdog (watchdog.ts) from its supervisor, pinging it every second, and detaching it on a clean
+// stop. The watchdog is detached from the supervisor's process group: it outlives a kill -9 of the supervisor, which
+// is what it is there for.
+import type { Writable } from 'node:stream';
+import { loadExeca } from '../process/load-execa.js';
+import { resolveBuiltEntry } from '../process/built-entry.js';
+import type { WatchdogConfig } from './watchdog.js';
+
+/** How often the supervisor pings its watchdog, ms. */
+export const PING_MS = 1_000;
+
+/** The supervisor's side of its host's watchdog. */
+export class WatchdogHandle {
+  readonly #stdin: Writable & { unref?: () => void };
+  readonly #timer: NodeJS.Timeout;
+  /** Pid of the watchdog process. */
+  readonly pid: number;
+
+  private constructor(stdin: Writable, pid: number, unref: boolean) {
+    this.#stdin = stdin;
+    this.pid = pid;
+    this.#stdin.on('error', () => undefined); // a watchdog gone: nothing to ping
+    this.#timer = setInterval(() => this.#send('ping'), PING_MS);
+    if (unref) {
+      this.#timer.unref();
+      (this.#stdin as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /**
+   * Starts the watchdog with `config`; null when its entry is not built (`npm run build`) or it cannot be spawned.
+   * @example `const dog = await WatchdogHandle.start(config, false);`
+   */
+  static async start(config: WatchdogConfig, unref: boolean): Promise<WatchdogHandle | null> {
+    const entry = resolveBuiltEntry('cluster', 'watchdog-main.js', import.meta.url);
+    if (entry === null) return null;
+    const { execa } = await loadExeca();
+    const child = execa(process.execPath, [entry], { detached: true, stdin: 'pipe', stdout: 'ignore', stderr: 'ignore', cleanup: false, reject: false });
+    child.catch(() => undefined);
+    child.unref();
+    if (child.pid === undefined || child.stdin === null) return null;
+    child.stdin.write(`${JSON.stringify(config)}\n`);
+    return new WatchdogHandle(child.stdin, child.pid, unref);
+  }
+
+  #send(line: string): void {
+    if (this.#stdin.writable) this.#stdin.write(`${line}\n`);
+  }
+
+  /** Clean stop: the watchdog holds the host while its runs live (see watchdog.ts), and the pipe is closed. */
+  detach(): void {
+    clearInterval(this.#timer);
+    this.#send('detach');
+    this.#stdin.end();
+  }
+}

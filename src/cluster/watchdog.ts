@@ -1,0 +1,108 @@
+// A host's watchdog (cluster mode): a small detached process its supervisor starts, so that the host's runs never
+// outlive its supervisor's hold on the host. The supervisor writes `ping` every second on the watchdog's stdin.
+// - The pipe closes without a `detach` (the supervisor died: kill -9, a crash), or no ping comes for `leaseTime` (it
+//   is frozen or hung): the watchdog stops every process of the host's runs (found by their EXECUTOR_ID and
+//   EXECUTOR_HOST marker, daemons included), then exits. It never heartbeats then, so another host takes the runs
+//   over once the host's lease has lapsed, and by then they are gone.
+// - `detach` (the supervisor stops cleanly, leaving its runs running, as in a folder): the watchdog holds the host's
+//   lease instead, heartbeating with the supervisor's token while any of the host's processes lives; then it retires
+//   the host and exits. A refused heartbeat (a new supervisor registered the host) ends it quietly: the runs are the
+//   new supervisor's.
+import { readBootId } from '../process/identity.js';
+import { hasMarker, type RunMarker } from '../process/marker.js';
+import { listPids } from '../process/proc-table.js';
+import { stopTree } from '../process/stop.js';
+import { Db } from './db.js';
+import { heartbeat, retireHost } from './hosts.js';
+import type { ClusterConfig } from './options.js';
+
+/** How often a detached watchdog heartbeats and looks for the host's processes, ms. */
+export const WATCH_MS = 1_000;
+
+/** What the supervisor hands its watchdog (one JSON line, first on stdin). */
+export interface WatchdogConfig {
+  executorId: string;
+  cluster: ClusterConfig;
+  /** The host's fencing token of the supervisor's registration. */
+  token: string;
+  killTimeoutMs: number;
+}
+
+/** What the watchdog did, for its exit. */
+export type WatchdogEnd = 'killed' | 'retired' | 'replaced';
+
+// True while some process of the host's runs is alive.
+function hostProcessesAlive(marker: RunMarker): boolean {
+  return listPids().some((pid) => pid !== process.pid && hasMarker(pid, marker));
+}
+
+/** Stops every process of the host's runs (TERM, then KILL after `killTimeoutMs`). */
+export async function stopHostRuns(config: WatchdogConfig): Promise<void> {
+  const root = { pid: 0, startTime: 0, bootId: readBootId() }; // no root: the marker finds them all
+  await stopTree(root, { killTimeoutMs: config.killTimeoutMs, marker: { executorId: config.executorId, host: config.cluster.host } });
+}
+
+/** A detached watchdog: heartbeats while the host's processes live; resolves with how it ended. */
+export async function holdDetached(config: WatchdogConfig): Promise<WatchdogEnd> {
+  const db = new Db(config.cluster);
+  const marker = { executorId: config.executorId, host: config.cluster.host };
+  try {
+    for (;;) {
+      if (!hostProcessesAlive(marker)) {
+        await retireHost(db, config.cluster.host, config.token).catch(() => undefined);
+        return 'retired';
+      }
+      const held = await heartbeat(db, config.cluster.host, config.token).catch(() => true); // the database down: try again
+      if (!held) return 'replaced';
+      await new Promise((resolve) => setTimeout(resolve, WATCH_MS));
+    }
+  } finally {
+    await db.end();
+  }
+}
+
+/**
+ * Watches the supervisor through `lines` (its stdin, line by line): resolves with how the watch ended (see the file
+ * comment). `onLine` is fed each line by the caller; `onEnd` when the pipe closes.
+ */
+export class Watch {
+  readonly #config: WatchdogConfig;
+  #last = performance.now();
+  #detached = false;
+  #ended = false;
+  #timer: NodeJS.Timeout;
+  readonly done: Promise<WatchdogEnd>;
+  #finish!: (end: Promise<WatchdogEnd>) => void;
+
+  constructor(config: WatchdogConfig) {
+    this.#config = config;
+    this.done = new Promise((resolve) => { this.#finish = (end) => resolve(end); });
+    this.#timer = setInterval(() => {
+      if (!this.#detached && performance.now() - this.#last > config.cluster.leaseTimeMs) this.#kill(); // frozen or hung
+    }, Math.min(WATCH_MS, config.cluster.leaseTimeMs / 2));
+  }
+
+  #kill(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    clearInterval(this.#timer);
+    this.#finish(stopHostRuns(this.#config).then(() => 'killed' as const));
+  }
+
+  /** A line from the supervisor. */
+  line(text: string): void {
+    if (this.#ended) return;
+    if (text === 'ping') this.#last = performance.now();
+    else if (text === 'detach') {
+      this.#detached = true;
+      this.#ended = true;
+      clearInterval(this.#timer);
+      this.#finish(holdDetached(this.#config));
+    }
+  }
+
+  /** The pipe closed: the supervisor is gone (a clean stop said `detach` first). */
+  end(): void {
+    this.#kill();
+  }
+}

@@ -1,0 +1,59 @@
+// Issue 17, never two copies: a host's runs do not outlive its supervisor (its watchdog stops them when the
+// supervisor is killed), and another host takes a dead host's long-running tasks over within leaseTime + 5 s.
+import { describe, expect, it } from 'vitest';
+import { fixture, useExecutors } from '../helpers/executor.js';
+import { T } from '../helpers/time.js';
+import { waitUntil } from '../helpers/wait.js';
+import { newCluster, useHosts } from './kit.js';
+
+const kit = useExecutors();
+const startHost = useHosts(kit);
+const LEASE_MS = 1000;
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+describe('cluster: a killed supervisor', () => {
+  it('its watchdog stops its runs, and a live host takes the task over within leaseTime + 5 s', async () => {
+    const cluster = newCluster('takeover');
+    const b = kit.open(kit.tmpDir(), { cluster, host: 'host-b', leaseTime: LEASE_MS });
+    await b.addTask('loop', fixture('loop.js'));
+    const a = await startHost(cluster, 'host-a', LEASE_MS);
+    const started = await a.start('loop');
+    const oldPid = started.pid as number;
+    const handle = b.keepRestarting({ sleep: 1 });
+    await handle.ready;
+    const t0 = Date.now();
+    a.child.kill('SIGKILL');
+    await waitUntil(() => !alive(oldPid), { what: 'host-a\'s run to be stopped by its watchdog', timeoutMs: T(3_000) });
+    const row = await waitUntil(async () => {
+      const [r] = await b.listTasks();
+      return r!.status === 'running' && r!.pid !== oldPid && r;
+    }, { what: 'host-b to run the task', timeoutMs: T(LEASE_MS + 5_000) });
+    expect(Date.now() - t0).toBeLessThan(T(LEASE_MS + 5_000));
+    const runs = await b.listRuns({ task: 'loop' });
+    expect(runs.map((r) => [r.host, r.exitUnknown])).toEqual([['host-b', false], ['host-a', true]]);
+    expect(alive(row.pid!)).toBe(true);
+    await handle.stop();
+  });
+});
+
+describe('cluster: a supervisor stopped cleanly', () => {
+  it('leaves its runs running, its host held alive by its watchdog, until they end; then the host is retired', async () => {
+    const cluster = newCluster('detach');
+    const b = kit.open(kit.tmpDir(), { cluster, host: 'host-b', leaseTime: LEASE_MS });
+    await b.addTask('loop', fixture('loop.js'));
+    const handle = b.keepRestarting({ sleep: 1 });
+    await handle.ready;
+    const { pid } = await b.startTask('loop');
+    await handle.stop();
+    const stoppedAt = Date.now();
+    // Past leaseTime, the watchdog still heartbeats for the host, so nobody takes the run over.
+    await waitUntil(async () => Date.parse((await b.listHosts())[0]!.heartbeatAt) > stoppedAt + LEASE_MS, { what: 'a heartbeat past leaseTime', timeoutMs: T(5_000) });
+    expect(alive(pid!)).toBe(true);
+    expect(await b.listHosts()).toMatchObject([{ host: 'host-b', alive: true, tasks: ['loop'] }]);
+    await b.stopTask('loop');
+    await waitUntil(async () => (await b.listHosts())[0]!.alive === false, { what: 'host-b to be retired', timeoutMs: T(5_000) });
+  });
+});
