@@ -69,6 +69,11 @@ export interface WarningEvent { message: string; name?: string; code?: string }
 export interface LogEvent { line: string; message: string; time: Date }
 
 /** All events of Executor, as listener signatures. */
+/** Payload of `takeover` (cluster mode): a task of a dead host was started on this one. */
+export interface TakeoverEvent { name: string; fromHost: string; toHost: string }
+/** Payload of `hostdown` (cluster mode): this process found a host dead (once in the cluster per death). */
+export interface HostDownEvent { host: string; heartbeatAt: string }
+
 export interface ExecutorEvents {
   start: (event: StartEvent) => void;
   exit: (event: ExitEvent) => void;
@@ -83,6 +88,8 @@ export interface ExecutorEvents {
   timeout: (event: TimeoutEvent) => void;
   memory: (event: MemoryEvent) => void;
   alert: (event: AlertEvent) => void;
+  takeover: (event: TakeoverEvent) => void;
+  hostdown: (event: HostDownEvent) => void;
   warning: (event: WarningEvent) => void;
   error: (error: ExecutorError | Error, context?: { name?: string }) => void;
   log: (event: LogEvent) => void;

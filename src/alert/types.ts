@@ -1,11 +1,14 @@
 // Shapes of alert options (as given by the user), of their normalised config, and of delivery results.
 // (AlertPayload lives in payload.ts: store/records.ts imports this file, so this one must not import it.)
 
-/** When an alert is raised: a failed run, a restart loop (backoff reached its cap), or a recovery after a failure. */
-export type AlertKind = 'failure' | 'restart-loop' | 'recovered';
+/**
+ * When an alert is raised: a failed run, a restart loop (backoff reached its cap), a recovery after a failure, or
+ * (cluster mode) a host found dead (its `name` is the host's).
+ */
+export type AlertKind = 'failure' | 'restart-loop' | 'recovered' | 'host-down';
 
 /** Every {@link AlertKind}, in documentation order. */
-export const ALERT_KINDS: readonly AlertKind[] = ['failure', 'restart-loop', 'recovered'];
+export const ALERT_KINDS: readonly AlertKind[] = ['failure', 'restart-loop', 'recovered', 'host-down'];
 
 /** A duration: milliseconds, or a period string like `'10 sec'` or `'5 min'`. */
 export type DurationInput = number | string;

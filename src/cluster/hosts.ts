@@ -36,7 +36,7 @@ const iso = (value: unknown): string => (value instanceof Date ? value.toISOStri
 export async function registerHost(db: Db, reg: HostRegistration): Promise<string> {
   const rows = await db.query<{ token: string }>(`INSERT INTO ${db.table('hosts')} AS h (host, pid, started_at, heartbeat_at, capacity, labels, token)
     VALUES ($1, $2, now(), now(), $3, $4::jsonb, 1)
-    ON CONFLICT (host) DO UPDATE SET pid = EXCLUDED.pid, started_at = now(), heartbeat_at = now(), stopped_at = NULL,
+    ON CONFLICT (host) DO UPDATE SET pid = EXCLUDED.pid, started_at = now(), heartbeat_at = now(), stopped_at = NULL, down_at = NULL,
       capacity = EXCLUDED.capacity, labels = EXCLUDED.labels, token = h.token + 1
     RETURNING token`, [reg.host, reg.pid, reg.capacity, JSON.stringify(reg.labels)]);
   return rows[0]!.token;
@@ -63,4 +63,16 @@ export async function listHostRows(db: Db, leaseTimeMs: number): Promise<HostRow
     host: r.host, pid: r.pid, startedAt: iso(r.started_at), heartbeatAt: iso(r.heartbeat_at), alive: r.alive,
     capacity: r.capacity, labels: r.labels, tasks: [],
   }));
+}
+
+/**
+ * The hosts that died (no heartbeat for `leaseTime`, not stopped cleanly) and that nobody has claimed yet, claimed
+ * now by this caller: their fencing token moves on (a frozen supervisor that thaws finds its heartbeat refused), and
+ * each is claimed once in the cluster. Resolves with them (host, last heartbeat).
+ */
+export async function claimDeadHosts(db: Db, leaseTimeMs: number): Promise<{ host: string; heartbeatAt: string }[]> {
+  const rows = await db.query<{ host: string; heartbeat_at: Date }>(`UPDATE ${db.table('hosts')} SET down_at = now(), token = token + 1
+    WHERE down_at IS NULL AND stopped_at IS NULL AND heartbeat_at <= now() - make_interval(secs => $1::double precision / 1000)
+    RETURNING host, heartbeat_at`, [leaseTimeMs]);
+  return rows.map((r) => ({ host: r.host, heartbeatAt: iso(r.heartbeat_at) }));
 }

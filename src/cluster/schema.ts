@@ -20,6 +20,8 @@ const MIGRATIONS: readonly ((t: (name: string) => string) => string[])[] = [
       heartbeat_at timestamptz NOT NULL, stopped_at timestamptz, capacity integer, labels jsonb NOT NULL DEFAULT '{}'::jsonb,
       token bigint NOT NULL DEFAULT 1)`,
   ],
+  // 3: when a host was found dead (set once per death, by the first live host that saw it: it raises host-down).
+  (t) => [`ALTER TABLE ${t('hosts')} ADD COLUMN down_at timestamptz`],
 ];
 
 /** The schema version this code writes and reads. */

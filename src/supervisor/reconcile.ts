@@ -10,7 +10,8 @@ import type { TaskRecord } from '../store/records.js';
 import { announceLaunch } from './announce.js';
 import { programStep } from './program-step.js';
 import { scheduleStep } from './schedule-step.js';
-import { isWaiting } from '../run/own.js';
+import { isWaiting, runLive } from '../run/own.js';
+import { isRemote } from '../run/remote.js';
 import { adoptLaunched } from '../run/adopt.js';
 import { wakeWaiting } from '../run/step-notice.js';
 import { dependencyStep, restartWithStep } from '../deps/supervise.js';
@@ -52,6 +53,15 @@ async function closeStep(rt: Runtime, record: TaskRecord, closing: Closing | nul
     if (done) { current = done.record; closed.push(done); sideWrites.push(done.ledgerWrite); }
   }
   return current;
+}
+
+// A takeover: logged and emitted once the record is written.
+function announceTakeover(rt: Runtime, ctx: StepContext, name: string, fromHost: string): void {
+  const toHost = rt.host!;
+  ctx.deferred.push(() => {
+    rt.log(`Took ${name} over from host ${fromHost} (down) on host ${toHost}`);
+    rt.emitter.emit('takeover', { name, fromHost, toHost });
+  });
 }
 
 function recoverStep(rt: Runtime, record: TaskRecord, ctx: StepContext): TaskRecord {
@@ -103,9 +113,12 @@ export async function reconcileTask(rt: Runtime, name: string, supervise: boolea
       if (!record) return { record: null, result: [] as StepKind[] };
       const sideWrites: Promise<unknown>[] = [];
       const done: StepKind[] = [];
+      // Cluster mode: the main run of a dead host, closed here and maybe started again here (a takeover).
+      const from = record.state.run !== null && isRemote(rt, record.state.run) && !runLive(rt, record.state.run) ? record.state.run.host! : null;
       let current = await closeStep(rt, record, closing, closed, sideWrites);
       if (closed.length > 0) done.push('closed');
       current = await steps(rt, current, supervise, ctx, done, leadMs);
+      if (from !== null && current.state.run?.host === rt.host && ctx.launches.length > 0) announceTakeover(rt, ctx, name, from);
       sideWrites.push(...ctx.launches.map((l) => l.ledgerWrite), ...ctx.closed.map((c) => c.ledgerWrite));
       written = current === record ? null : current;
       return { record: written, result: done, sideWrites };

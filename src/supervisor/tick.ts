@@ -5,6 +5,7 @@ import { killRun, resumeKill } from '../run/kill.js';
 import { isDeadRun } from './wake.js';
 import { ownSpawn } from '../run/own.js';
 import { isRemote } from '../run/remote.js';
+import { noticeDeadHosts } from '../cluster/host-down.js';
 import { runIdentity } from '../run/tree.js';
 import type { CurrentRun, TaskRecord } from '../store/records.js';
 import { needsAttention, nextWakeOf, reconcileTask, type StepKind, type TickReport } from './reconcile.js';
@@ -101,6 +102,7 @@ export async function runPass(rt: Runtime, supervise: boolean, full = false, lea
   if (supervise) await processInbox(rt); // events written by other processes
   const table = await rt.store.table({ full });
   await rt.hosts?.refresh(); // cluster mode: which hosts are alive (another host's runs are live while it is)
+  if (supervise && rt.hosts !== null && (await noticeDeadHosts(rt)).length > 0) await rt.hosts.refresh(true);
   reportErrors(rt, table.errors);
   report.errors.push(...table.errors.keys());
   const now = rt.now();

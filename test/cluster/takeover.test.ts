@@ -17,7 +17,11 @@ function alive(pid: number): boolean {
 describe('cluster: a killed supervisor', () => {
   it('its watchdog stops its runs, and a live host takes the task over within leaseTime + 5 s', async () => {
     const cluster = newCluster('takeover');
-    const b = kit.open(kit.tmpDir(), { cluster, host: 'host-b', leaseTime: LEASE_MS });
+    const b = kit.open(kit.tmpDir(), { cluster, host: 'host-b', leaseTime: LEASE_MS, alert: { on: ['host-down'] } });
+    const seen: unknown[] = [];
+    b.on('takeover', (e) => seen.push(['takeover', e]));
+    b.on('hostdown', (e) => seen.push(['hostdown', e.host]));
+    b.on('alert', (e) => seen.push(['alert', e.kind, e.name]));
     await b.addTask('loop', fixture('loop.js'));
     const a = await startHost(cluster, 'host-a', LEASE_MS);
     const started = await a.start('loop');
@@ -35,6 +39,7 @@ describe('cluster: a killed supervisor', () => {
     const runs = await b.listRuns({ task: 'loop' });
     expect(runs.map((r) => [r.host, r.exitUnknown])).toEqual([['host-b', false], ['host-a', true]]);
     expect(alive(row.pid!)).toBe(true);
+    expect(seen).toEqual([['hostdown', 'host-a'], ['alert', 'host-down', 'host-a'], ['takeover', { name: 'loop', fromHost: 'host-a', toHost: 'host-b' }]]);
     await handle.stop();
   });
 });

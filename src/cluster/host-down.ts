@@ -1,0 +1,24 @@
+// Cluster mode: a supervising pass claims the hosts that died (once in the cluster per death), says so in the log,
+// emits `hostdown` and raises the `host-down` alert; the dead host's runs are then closed and taken over by the pass.
+import { raiseAlerts } from '../run/alerts.js';
+import type { Runtime } from '../runtime.js';
+import { claimDeadHosts } from './hosts.js';
+import { clusterOf } from './pg-store.js';
+
+/**
+ * Claims and announces the hosts found dead since the last pass (see the file comment); resolves with their names.
+ * A database failure is left to the next pass.
+ * @example `if ((await noticeDeadHosts(rt)).length > 0) await rt.hosts?.refresh(true);`
+ */
+export async function noticeDeadHosts(rt: Runtime): Promise<string[]> {
+  const cluster = clusterOf(rt.store);
+  if (cluster === null) return [];
+  const dead = await claimDeadHosts(cluster.db, cluster.db.config.leaseTimeMs).catch(() => []);
+  for (const { host, heartbeatAt } of dead) {
+    const reason = `host ${host} is down: no heartbeat since ${heartbeatAt} (leaseTime ${cluster.db.config.leaseTimeMs} ms)`;
+    rt.log(`Host ${host} is down (last heartbeat ${heartbeatAt}); its runs are taken over`);
+    rt.emitter.emit('hostdown', { host, heartbeatAt });
+    raiseAlerts(rt, [{ kind: 'host-down', name: host, runId: null, run: null, reason }]);
+  }
+  return dead.map((d) => d.host);
+}
