@@ -1,16 +1,16 @@
 // Issue 16 in the CLI: `add`'s flags for start order, chains, env files, secrets, user, limits and nice (and the same
 // keys in spec files), `stop --cascade` and `rm --force`.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../src/store/records.js';
 import type { TaskRow } from '../../src/task/rows.js';
 import { useCli } from '../helpers/cli.js';
-import { snapshotFolder } from '../helpers/executor.js';
+import { snapshotFolder, storedRecord } from '../helpers/executor.js';
 import { TASKS_DIR, expectError, jsonOf, linesOf, shown } from '../fixtures/cli/tasks/kit.js';
 
 const cli = useCli();
-const record = (folder: string, name: string): TaskRecord => JSON.parse(readFileSync(path.join(folder, 'tasks', `${name}.json`), 'utf8')) as TaskRecord;
+const record = (folder: string, name: string): TaskRecord => storedRecord(folder, name) as TaskRecord;
 const root = process.getuid?.() === 0;
 
 describe('add: issue 16 flags', () => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Executor } from '../../src/index.js';
-import { useCli, type CliChild, type CliResult } from '../helpers/cli.js';
+import { clusterEnvOf, useCli, type CliChild, type CliResult } from '../helpers/cli.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
 import { runInTty } from '../fixtures/cli/tasks/kit.js';
 import { T } from '../helpers/time.js';
@@ -220,7 +220,7 @@ describe('progress on a terminal', () => {
     await ex.addTask('t2', fixture('ticker.js'));
     await ex.startAll();
     // `script`'s pty starts at 0×0; CI unset so that progress would be drawn if the width were known.
-    const r = await runInTty(['stop', '--all'], { EXECUTOR_FOLDER: folder, CI: undefined, NO_COLOR: '1' });
+    const r = await runInTty(['stop', '--all'], { EXECUTOR_FOLDER: folder, CI: undefined, NO_COLOR: '1', ...clusterEnvOf(folder) });
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/t1: stopped \(pid \d+\)/);
     expect(r.stdout).toMatch(/t2: stopped \(pid \d+\)/);

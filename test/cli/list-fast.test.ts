@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseListArgv } from '../../src/cli/list-main.js';
 import { runCli as runCliInProcess } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/io.js';
-import { useCli } from '../helpers/cli.js';
+import { clusterEnvOf, useCli } from '../helpers/cli.js';
 import { TASKS_DIR } from '../fixtures/cli/tasks/kit.js';
 
 const cli = useCli();
@@ -19,7 +19,7 @@ async function fullCli(argv: string[], folder: string): Promise<{ code: number; 
   const sink = (add: (s: string) => void) => ({ write: (chunk: string) => (add(chunk), true), isTTY: false });
   const io = {
     stdout: sink((s) => { stdout += s; }), stderr: sink((s) => { stderr += s; }), stdin: process.stdin,
-    env: { EXECUTOR_FOLDER: folder, NO_COLOR: '1' }, cwd: process.cwd(), onStopSignal: () => () => undefined,
+    env: { EXECUTOR_FOLDER: folder, NO_COLOR: '1', ...clusterEnvOf(folder) }, cwd: process.cwd(), onStopSignal: () => () => undefined,
   } as unknown as CliIo;
   const code = await runCliInProcess(argv, io);
   return { code, stdout, stderr };

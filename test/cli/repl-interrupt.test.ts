@@ -12,7 +12,8 @@ import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REPL_PROMPT } from '../../src/cli/commands/repl.js';
 import { watchReplInterrupts } from '../../src/task/interrupt.js';
-import { CLI_BIN, useCli } from '../helpers/cli.js';
+import { CLI_BIN, clusterEnvOf, useCli } from '../helpers/cli.js';
+import { withCluster } from '../helpers/executor.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const run = promisify(execFile);
@@ -114,7 +115,7 @@ const printing = (shown: string): boolean => ticks(shown) >= 3;
 const pending = (command: string) => (shown: string): boolean => shown.trimEnd().endsWith(command);
 
 const execRepl = (folder: string): Promise<{ session: string; pid: number }> =>
-  openRepl([process.execPath, CLI_BIN, 'repl'], { EXECUTOR_FOLDER: folder, NODE_REPL_HISTORY: '', NO_COLOR: '1' }, REPL_PROMPT);
+  openRepl([process.execPath, CLI_BIN, 'repl'], { EXECUTOR_FOLDER: folder, NODE_REPL_HISTORY: '', NO_COLOR: '1', ...clusterEnvOf(folder) }, REPL_PROMPT);
 
 describe('Ctrl-C in executor repl', () => {
   it('ends a followOut loop: the prompt comes back and no output line follows it', async () => {
@@ -137,7 +138,7 @@ describe('Ctrl-C in a plain node REPL that imported the package', () => {
   it('ends a followOut loop and a waitFor: nothing prints into the prompt afterwards', async () => {
     const { folder, outFile } = await ticking();
     const { session } = await openRepl([process.execPath], { NODE_REPL_HISTORY: '', NO_COLOR: '1' }, NODE_PROMPT);
-    await type(session, `const { Executor } = await import(${JSON.stringify(DIST)}); const ex = new Executor(${JSON.stringify(folder)})`);
+    await type(session, `const { Executor } = await import(${JSON.stringify(DIST)}); const ex = new Executor(${JSON.stringify(folder)}, ${JSON.stringify(withCluster(folder))})`);
     await waitUntil(async () => (await screen(session)).endsWith('undefined\n>'), { timeoutMs: 15_000, what: `the import done (screen: ${await screen(session)})` });
     await interruptAndCheck(session, NODE_PROMPT, outFile, FOLLOW, printing);
     await interruptAndCheck(session, NODE_PROMPT, outFile, WAIT_FOR, pending(WAIT_FOR));

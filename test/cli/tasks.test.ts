@@ -3,7 +3,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { Executor } from '../../src/index.js';
 import type { TaskRow } from '../../src/task/rows.js';
-import { useCli } from '../helpers/cli.js';
+import { clusterEnvOf, useCli } from '../helpers/cli.js';
 import { pidAlive } from '../helpers/wait.js';
 import { ANSI, TASKS_DIR, expectError, inBatches, jsonOf, linesOf, runInTty, shown } from '../fixtures/cli/tasks/kit.js';
 
@@ -99,7 +99,7 @@ describe('colour', () => {
   // The CLI's stdout is a pseudo-terminal here (util-linux `script`, see runInTty).
   it('on a terminal: on by default, off with NO_COLOR=1 or FORCE_COLOR=0', async () => {
     const { folder } = await threeTasks();
-    const base = { EXECUTOR_FOLDER: folder, TERM: 'xterm', NO_COLOR: undefined, FORCE_COLOR: undefined };
+    const base = { EXECUTOR_FOLDER: folder, TERM: 'xterm', NO_COLOR: undefined, FORCE_COLOR: undefined, ...clusterEnvOf(folder) };
     const [plain, noColor, forceOff] = await Promise.all([
       runInTty(['ls'], base), runInTty(['ls'], { ...base, NO_COLOR: '1' }), runInTty(['ls'], { ...base, FORCE_COLOR: '0' }),
     ]);

@@ -1,10 +1,10 @@
 // Issue 16: a manual run's secret env, queued for a slot, is masked in the task record while it waits and reaches the
 // child when it starts.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runSecretsFileOf } from '../../src/task/secrets.js';
-import { useExecutors } from '../helpers/executor.js';
+import { storedRecord, useExecutors } from '../helpers/executor.js';
 import { T } from '../helpers/time.js';
 import { waitUntil } from '../helpers/wait.js';
 import { filesHolding, HASH_ENV, sha, unique, useSecretsDir } from './helpers.js';
@@ -22,7 +22,7 @@ describe('a queued manual run with secret env', () => {
     await ex.addTask('api', HASH_ENV, { wd, concurrency: 1 });
     const first = await ex.runTask('api', { args: ['--hold', hold] });
     const queued = await ex.runTask('api', { env: { QUEUED_TOKEN: token, PLAIN: 'p' }, args: ['QUEUED_TOKEN', 'PLAIN'] });
-    const record = readFileSync(path.join(ex.folder, 'tasks', 'api.json'), 'utf8');
+    const record = JSON.stringify(storedRecord(ex.folder, 'api'));
     expect(record).toContain(queued);
     expect(record).not.toContain(token);
     expect(filesHolding(ex.folder, token)).toEqual([]);

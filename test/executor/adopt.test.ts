@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readIdentity } from '../../src/process/identity.js';
 import type { TaskRecord } from '../../src/index.js';
+import { editStoredRecord, storedRecord } from '../helpers/executor.js';
 import { ledger, superviseFixture, useFolders } from '../helpers/folder.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
 
@@ -94,8 +95,7 @@ describe('adopting a folder', () => {
     const strangerPid = stranger.pid!;
     kit.track(strangerPid);
     const identity = readIdentity(strangerPid)!;
-    const file = path.join(folder, 'tasks', 'ghost.json');
-    const pristine = readFileSync(file, 'utf8');
+    const pristine = JSON.stringify(storedRecord(folder, 'ghost'));
     // Hand-edit the record: its run points at the stranger's pid, with a different start time.
     const fake = (): void => {
       const record = JSON.parse(pristine) as TaskRecord;
@@ -105,7 +105,7 @@ describe('adopting a folder', () => {
         bootId: identity.bootId, startedAt: new Date(Date.now() - 60_000).toISOString(), scheduledFor: null, stopRequested: false,
         outputFile: 'ghost.txt', errorFile: null, deadline: null, triggerTime: null, queuedAt: null, kill: null, resumeStatus: null, program: null,
       };
-      writeFileSync(file, JSON.stringify(record, null, 2));
+      editStoredRecord(folder, 'ghost', () => JSON.stringify(record, null, 2));
     };
     const ops: [string, (ex: ReturnType<typeof kit.open>) => Promise<unknown>][] = [
       ['stopTask', async (ex) => expect(await ex.stopTask('ghost')).toMatchObject({ result: 'not running', pid: null })],

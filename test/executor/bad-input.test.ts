@@ -1,5 +1,5 @@
 // Bad input: a typed ExecutorError with a code and an "Expected … got …" message, and nothing on disk changes.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -7,7 +7,9 @@ import {
   InvalidTaskNameError, InvalidTimezoneError, ScriptNotFoundError, TaskNotFoundError, UnknownInterpreterError,
   WorkingDirectoryNotFoundError, type AddTaskOptions,
 } from '../../src/index.js';
-import { expectRejected as expectRejectedIn, FIXTURES, snapshotFolder, useExecutors, type ErrorClass } from '../helpers/executor.js';
+import {
+  clusterUrl, expectRejected as expectRejectedIn, FIXTURES, literal, snapshotFolder, useExecutors, writeStoredRecord, type ErrorClass,
+} from '../helpers/executor.js';
 
 const kit = useExecutors();
 let ex: Executor;
@@ -132,12 +134,14 @@ describe('other arguments', () => {
   });
 });
 
+// In the cluster project the record is the task's row (always JSON there: a cut file becomes a value of another shape),
+// named `<url> <schema>.tasks (<name>)`.
 describe('corrupted task file', () => {
   it('gives CorruptRecordError naming the file, while listTasks still lists the other tasks', async () => {
-    const file = path.join(ex.folder, 'tasks', 'bad.json');
-    writeFileSync(file, '{ this is not json');
+    const file = writeStoredRecord(ex.folder, 'bad', clusterUrl() === undefined ? '{ this is not json' : '"not a record"');
+    const named = clusterUrl() === undefined ? 'bad\\.json' : literal(file);
     for (const call of [() => ex.startTask('bad'), () => ex.readOut('bad'), () => ex.stopTask('bad')]) {
-      const error = await expectRejected(call, CorruptRecordError, 'ERR_CORRUPT_RECORD', /Expected .*bad\.json to hold a valid record, got /);
+      const error = await expectRejected(call, CorruptRecordError, 'ERR_CORRUPT_RECORD', new RegExp(`Expected .*${named} to hold a valid record, got `));
       expect((error as CorruptRecordError).file).toBe(file);
     }
     expect((await ex.listTasks()).map((r) => r.name)).toEqual(['ghost', 'ok']);
@@ -145,9 +149,8 @@ describe('corrupted task file', () => {
   });
 
   it('a hand-edited record with a wrong shape also names the file', async () => {
-    const file = path.join(ex.folder, 'tasks', 'ok.json');
-    writeFileSync(file, JSON.stringify({ hello: 'world' }));
-    const error = await expectRejected(() => ex.startTask('ok'), CorruptRecordError, 'ERR_CORRUPT_RECORD', /ok\.json/);
+    const file = writeStoredRecord(ex.folder, 'ok', JSON.stringify({ hello: 'world' }));
+    const error = await expectRejected(() => ex.startTask('ok'), CorruptRecordError, 'ERR_CORRUPT_RECORD', clusterUrl() === undefined ? /ok\.json/ : new RegExp(literal(file)));
     expect((error as CorruptRecordError).file).toBe(file);
     expect((await ex.listTasks()).map((r) => r.name)).toEqual(['ghost']);
   });

@@ -1,9 +1,8 @@
 // Crash safety: a kill -9'd writer leaves a readable, usable folder; a corrupted record is logged and skipped
 // by the supervisor while the other tasks keep being restarted.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CorruptRecordError, type WarningEvent } from '../../src/index.js';
+import { clusterUrl, editStoredRecord, storedRecords } from '../helpers/executor.js';
 import { collect, eventOf, superviseFixture, supervising, useFolders } from '../helpers/folder.js';
 import { waitUntil } from '../helpers/wait.js';
 import { T } from '../helpers/time.js';
@@ -11,14 +10,11 @@ import { T } from '../helpers/time.js';
 const kit = useFolders();
 const wd = superviseFixture('.');
 
+// Every stored record parses and names its own task (the folder's tasks/*.json, or the cluster's rows).
 function parseAllTaskFiles(folder: string): string[] {
-  const dir = path.join(folder, 'tasks');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-  for (const f of files) {
-    const record = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { task: { name: string } };
-    expect(record.task.name).toBe(f.slice(0, -'.json'.length));
-  }
-  return files;
+  const records = storedRecords(folder);
+  for (const [name, record] of records) expect((record as { task: { name: string } }).task.name).toBe(name);
+  return [...records.keys()];
 }
 
 describe('durability', () => {
@@ -57,12 +53,13 @@ describe('durability', () => {
     await setup.addTask('good', 'crash.js', { wd, env: { CRASH_AFTER_MS: 200 } });
     await setup.addTask('garbled', 'loop.js', { wd });
     await setup.addTask('edited', 'loop.js', { wd });
-    const garbled = path.join(folder, 'tasks', 'garbled.json');
-    const edited = path.join(folder, 'tasks', 'edited.json');
-    writeFileSync(garbled, '{ "formatVersion": 1, "task": ');
-    const record = JSON.parse(readFileSync(edited, 'utf8')) as { state: { status: string } };
-    record.state.status = 'sleepy';
-    writeFileSync(edited, JSON.stringify(record));
+    // A cut file (in a cluster, whose rows are always JSON: a record of the wrong shape), and a bad hand edit.
+    const garbled = editStoredRecord(folder, 'garbled', () => (clusterUrl() === undefined ? '{ "formatVersion": 1, "task": ' : '{ "formatVersion": 1, "task": "cut" }'));
+    const edited = editStoredRecord(folder, 'edited', (text) => {
+      const record = JSON.parse(text) as { state: { status: string } };
+      record.state.status = 'sleepy';
+      return JSON.stringify(record);
+    });
 
     const ex = kit.open(folder);
     const warnings: WarningEvent[] = collect(ex, 'warning');

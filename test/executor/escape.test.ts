@@ -1,13 +1,13 @@
 // Issue 12, items 2 and 4: no process of a run escapes a stop (shim killed, setsid double-fork, daemonize-then-exit,
 // a group change), leftovers are stopped as a run closes unless keepOrphans, and a stranger is never signalled.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Executor } from '../../src/index.js';
 import { runCli } from '../helpers/cli.js';
-import { nextEvent, snapshotFolder, useExecutors } from '../helpers/executor.js';
+import { editStoredRecord, nextEvent, snapshotFolder, useExecutors } from '../helpers/executor.js';
 import { killMarked, markedPids } from '../helpers/marked.js';
 import { T } from '../helpers/time.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
@@ -132,12 +132,13 @@ describe('stop ends every process of a run', () => {
     await ex.startTask('tree');
     await waitUntil(() => markedPids(ex.id).length === 9, { what: 'the tree' });
     await ex.stopTask('tree');
-    const file = path.join(dir, 'exec', 'tasks', 'tree.json');
-    const record = JSON.parse(readFileSync(file, 'utf8'));
-    // A run that names the stranger's pid (it started later than the recorded start time would say: another process).
-    record.state.status = 'running';
-    record.state.run = { ...(record.state.run ?? {}), runId: 'r-planted', pid: stranger.pid, pidStartTime: 1, bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(), startedAt: new Date().toISOString(), stopRequested: false, outputFile: 'tree.txt', errorFile: null, deadline: null, triggerTime: null, queuedAt: null, kill: null, resumeStatus: null, program: null, trigger: 'manual', scheduledFor: null };
-    writeFileSync(file, JSON.stringify(record));
+    editStoredRecord(path.join(dir, 'exec'), 'tree', (text) => {
+      const record = JSON.parse(text);
+      // A run that names the stranger's pid (it started later than the recorded start time would say: another process).
+      record.state.status = 'running';
+      record.state.run = { ...(record.state.run ?? {}), runId: 'r-planted', pid: stranger.pid, pidStartTime: 1, bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(), startedAt: new Date().toISOString(), stopRequested: false, outputFile: 'tree.txt', errorFile: null, deadline: null, triggerTime: null, queuedAt: null, kill: null, resumeStatus: null, program: null, trigger: 'manual', scheduledFor: null };
+      return JSON.stringify(record);
+    });
     await ex.stopTask('tree');
     expect(pidAlive(stranger.pid!)).toBe(true);
     expect(stranger.exitCode).toBeNull();

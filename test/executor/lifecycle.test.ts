@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IdMismatchError, type WarningEvent } from '../../src/index.js';
-import { FIXTURES, fixture, nextEvent, readPids, snapshotFolder, useExecutors } from '../helpers/executor.js';
+import { clusterUrl, FIXTURES, fixture, nextEvent, readPids, snapshotFolder, storedRecords, useExecutors } from '../helpers/executor.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
 import { T } from '../helpers/time.js';
 
@@ -256,18 +256,27 @@ describe('ids and folder', () => {
   it('keeps an explicit id, re-uses the stored id on reopening, and refuses a different id without writing', async () => {
     const dir = kit.tmpDir();
     const folder = path.join(dir, 'exec');
+    // In a cluster the id is the cluster's, known once the store is first used: a different id is refused by the first
+    // call (the constructor does not reach the database), and the table is unchanged.
+    const cluster = clusterUrl() !== undefined;
     const ex = kit.open(folder, { id: 'xg15' });
     expect(ex.id).toBe('xg15');
     await ex.addTask('LOL', 'loop.js', { wd: FIXTURES });
     expect(kit.open(folder).id).toBe('xg15');
     expect(kit.open(folder, { id: 'xg15' }).id).toBe('xg15');
     const before = snapshotFolder(folder);
-    expect(() => kit.open(folder, { id: 'other1' })).toThrow(IdMismatchError);
-    try { kit.open(folder, { id: 'other1' }); } catch (error) {
+    const stored = cluster ? storedRecords(folder) : null;
+    const refused = async (): Promise<unknown> => {
+      if (!cluster) return kit.open(folder, { id: 'other1' });
+      return kit.open(folder, { id: 'other1' }).addTask('X', 'loop.js', { wd: FIXTURES });
+    };
+    await expect(refused()).rejects.toThrow(IdMismatchError);
+    try { await refused(); } catch (error) {
       expect(error).toMatchObject({ code: 'ERR_ID_MISMATCH' });
       expect((error as Error).message).toMatch(/Expected `id` to be "xg15".*got "other1"/);
     }
     expect(snapshotFolder(folder)).toEqual(before);
+    if (cluster) expect(storedRecords(folder)).toEqual(stored);
   });
 });
 

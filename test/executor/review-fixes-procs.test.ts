@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../src/index.js';
-import { fixture } from '../helpers/executor.js';
+import { fixture, storedRecord } from '../helpers/executor.js';
 import { processesOfFolder, supervising, useFolders } from '../helpers/folder.js';
 import { spawnJsonLines } from '../helpers/json-child.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
@@ -16,7 +16,7 @@ const KILLER = fixture('i3-review-killer.mjs');
 const SPEW = fixture('i3-review-spew.js');
 
 function taskFile(folder: string, name: string): TaskRecord {
-  return JSON.parse(readFileSync(path.join(folder, 'tasks', `${name}.json`), 'utf8')) as TaskRecord;
+  return storedRecord(folder, name) as TaskRecord;
 }
 
 describe('a kill marked but never finished', () => {

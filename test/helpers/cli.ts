@@ -60,6 +60,15 @@ function cliFolder(args: string[], env: NodeJS.ProcessEnv, cwd: string | undefin
 }
 
 /**
+ * `{ EXECUTOR_CLUSTER }` naming `folder`'s cluster in the `cluster` project (as the CLI helpers give it), else `{}`: for
+ * a CLI started some other way (a terminal, a REPL, in this process).
+ */
+export function clusterEnvOf(folder: string): { EXECUTOR_CLUSTER?: string } {
+  const cluster = clusterUrlFor(folder);
+  return cluster === undefined ? {} : { EXECUTOR_CLUSTER: cluster };
+}
+
+/**
  * The CLI's environment. In the `cluster` project it also gets `EXECUTOR_CLUSTER`, naming the folder's cluster (the
  * schema test/helpers/executor.ts gives the folder's Executors), unless the test sets it or passes `--cluster`.
  */

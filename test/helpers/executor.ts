@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, inject } from 'vitest';
 import { Executor, ExecutorError, type ExecutorOptions } from '../../src/index.js';
+import { displayUrl } from '../../src/cluster/options.js';
 import type { ExecutorEvents } from '../../src/events.js';
 import type { RunRecord } from '../../src/store/records.js';
 import { clusterOptions, clusterSchemaOf, clusterUrlOf } from '../fixtures/cluster-options.mjs';
@@ -72,20 +73,35 @@ export function storedRecord(folder: string, name: string): unknown {
 }
 
 /**
- * Hand-edits task `name`'s stored record: `edit` gets its JSON text and returns the new one, written over
- * `tasks/<name>.json` of `folder`, or in the `cluster` project over its row (as a change, so readers see it; the text
- * must then be JSON). Returns what an error about the record names it by: the file, or `<schema>.tasks (<name>)`.
+ * Writes `text` as task `name`'s stored record, by hand: over `tasks/<name>.json` of `folder`, or in the `cluster`
+ * project over its row, made if need be (as a change, so readers see it; the text must then be JSON). Returns what an
+ * error about the record names it by: the file, or `<url> <schema>.tasks (<name>)`.
  */
-export function editStoredRecord(folder: string, name: string, edit: (text: string) => string): string {
-  if (clusterUrl() === undefined) {
+export function writeStoredRecord(folder: string, name: string, text: string): string {
+  const url = clusterUrl();
+  if (url === undefined) {
     const file = path.join(folder, 'tasks', `${name}.json`);
-    writeFileSync(file, edit(readFileSync(file, 'utf8')));
+    writeFileSync(file, text);
     return file;
   }
-  const text = edit(JSON.stringify(storedRecord(folder, name)));
   const schema = clusterSchemaOf(folder);
-  clusterSql(folder, `UPDATE {schema}.tasks SET record = ${sqlString(text)}::jsonb, seq = nextval('"${schema}".task_seq') WHERE name = ${sqlString(name)}`);
-  return `${schema}.tasks (${name})`;
+  clusterSql(folder, `INSERT INTO {schema}.tasks (name, record, seq) VALUES (${sqlString(name)}, ${sqlString(text)}::jsonb, nextval('"${schema}".task_seq'))
+    ON CONFLICT (name) DO UPDATE SET record = EXCLUDED.record, seq = EXCLUDED.seq`);
+  return `${displayUrl(new URL(url))} ${schema}.tasks (${name})`;
+}
+
+/**
+ * Hand-edits task `name`'s stored record: `edit` gets its JSON text and returns the new one (see
+ * {@link writeStoredRecord}, which gives the return value).
+ */
+export function editStoredRecord(folder: string, name: string, edit: (text: string) => string): string {
+  const text = clusterUrl() === undefined ? readFileSync(path.join(folder, 'tasks', `${name}.json`), 'utf8') : JSON.stringify(storedRecord(folder, name));
+  return writeStoredRecord(folder, name, edit(text));
+}
+
+/** `text` as a RegExp source that matches it literally. */
+export function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**

@@ -1,13 +1,13 @@
 // Issue 13: stopAll stops every task from shared looks at /proc (one walk per round for all trees, not one per task),
 // signalling all trees at once and waiting for all together, with every issue-12 guarantee kept.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Executor } from '../../src/index.js';
 import { stopLooks } from '../../src/process/stop.js';
-import { useExecutors } from '../helpers/executor.js';
+import { editStoredRecord, useExecutors } from '../helpers/executor.js';
 import { killMarked, markedPids } from '../helpers/marked.js';
 import { T } from '../helpers/time.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
@@ -75,16 +75,17 @@ describe('stopAll', () => {
     kit.track(stranger.pid!);
     const children = await startShTasks(ex, dir, 10);
     await ex.addTask('planted', SH_CHILD, { env: { PIDS_FILE: path.join(dir, 'planted') } });
-    const file = path.join(dir, 'exec', 'tasks', 'planted.json');
-    const record = JSON.parse(readFileSync(file, 'utf8'));
-    // A run that names the stranger's pid (with a start time that says it is another process).
-    record.state.status = 'running';
-    record.state.run = {
-      runId: 'r-planted', pid: stranger.pid, pidStartTime: 1, bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
-      startedAt: new Date().toISOString(), stopRequested: false, outputFile: 'planted.txt', errorFile: null, deadline: null, triggerTime: null,
-      queuedAt: null, kill: null, resumeStatus: null, program: null, trigger: 'manual', scheduledFor: null,
-    };
-    writeFileSync(file, JSON.stringify(record));
+    editStoredRecord(path.join(dir, 'exec'), 'planted', (text) => {
+      const record = JSON.parse(text);
+      // A run that names the stranger's pid (with a start time that says it is another process).
+      record.state.status = 'running';
+      record.state.run = {
+        runId: 'r-planted', pid: stranger.pid, pidStartTime: 1, bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+        startedAt: new Date().toISOString(), stopRequested: false, outputFile: 'planted.txt', errorFile: null, deadline: null, triggerTime: null,
+        queuedAt: null, kill: null, resumeStatus: null, program: null, trigger: 'manual', scheduledFor: null,
+      };
+      return JSON.stringify(record);
+    });
     const rows = await ex.stopAll();
     expect(rows.find((r) => r.name === 'planted')).toMatchObject({ result: 'not running', pid: null });
     expect(rows.filter((r) => r.name !== 'planted').every((r) => r.result === 'stopped')).toBe(true);

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Executor, RunRecord } from '../../src/index.js';
 import { FOLLOW_READ_BYTES } from '../../src/output/follow.js';
 import { useCli } from '../helpers/cli.js';
+import { storedRun } from '../helpers/executor.js';
 import { waitUntil } from '../helpers/wait.js';
 import { T } from '../helpers/time.js';
 
@@ -70,9 +71,9 @@ async function followAll(ex: Executor, runId: string): Promise<string[]> {
   return lines;
 }
 
-/** The run's ledger file as written (read directly: getRun and listRuns would record an unseen end first). */
+/** The run's ledger record as stored (read directly: getRun and listRuns would record an unseen end first). */
 function rawLedger(folder: string, task: string, runId: string): RunRecord {
-  return JSON.parse(readFileSync(path.join(folder, 'runs', task, `${runId}.json`), 'utf8')) as RunRecord;
+  return storedRun(folder, task, runId);
 }
 
 /** The run id a `executor run NAME` printed. */
