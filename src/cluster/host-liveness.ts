@@ -2,7 +2,7 @@
 // while that host is (its process cannot be checked from here). Refreshed by each pass (at most every REFRESH_MS);
 // until the first read, and for a host never seen, a host counts as alive, so nothing is closed on a guess.
 import type { Db } from './db.js';
-import { listHostRows } from './hosts.js';
+import { listHostRows, type HostRow } from './hosts.js';
 
 /** A refresh asked for within this long of the last one is served from the cache, ms. */
 export const REFRESH_MS = 250;
@@ -12,6 +12,8 @@ export class HostLiveness {
   readonly #db: Db;
   readonly #leaseTimeMs: number;
   #alive = new Map<string, boolean>();
+  #rows: HostRow[] = [];
+  #loaded = false;
   #at = -Infinity;
   #refreshing: Promise<void> | null = null;
 
@@ -25,6 +27,8 @@ export class HostLiveness {
     if (!force && performance.now() - this.#at < REFRESH_MS) return Promise.resolve();
     this.#refreshing ??= listHostRows(this.#db, this.#leaseTimeMs).then((rows) => {
       this.#alive = new Map(rows.map((r) => [r.host, r.alive]));
+      this.#rows = rows;
+      this.#loaded = true;
       this.#at = performance.now();
     }, () => undefined).finally(() => { this.#refreshing = null; });
     return this.#refreshing;
@@ -40,8 +44,8 @@ export class HostLiveness {
     return this.#alive.get(host) ?? true;
   }
 
-  /** The hosts last read alive. */
-  aliveHosts(): string[] {
-    return [...this.#alive].filter(([, alive]) => alive).map(([host]) => host).sort();
+  /** The hosts last read alive (their rows, `tasks` empty); null before the first read. */
+  liveRows(): HostRow[] | null {
+    return this.#loaded ? this.#rows.filter((r) => r.alive) : null;
   }
 }

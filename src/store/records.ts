@@ -105,6 +105,10 @@ export interface TaskSpec {
   envFiles?: EnvFileRef[];
   /** Env names never written in clear (besides the names matching SECRET_ENV_PATTERN). @defaultValue [] */
   secretEnv?: string[];
+  /** Cluster mode: the hosts allowed to run it (absent: any). */
+  hosts?: string[];
+  /** Cluster mode: labels a host must have to run it (absent: none). */
+  labels?: Record<string, string | number | boolean>;
   /** Run as this user (root supervisors only), or null. */
   user?: string | null;
   /** Run with this group (root supervisors only), or null. */

@@ -12,11 +12,13 @@ import { programStep } from './program-step.js';
 import { scheduleStep } from './schedule-step.js';
 import { isWaiting, runLive } from '../run/own.js';
 import { isRemote } from '../run/remote.js';
+import { placementHere, placementWait } from '../cluster/placement-step.js';
+import { sameReason } from '../deps/gate.js';
 import { adoptLaunched } from '../run/adopt.js';
 import { wakeWaiting } from '../run/step-notice.js';
 import { dependencyStep, restartWithStep } from '../deps/supervise.js';
 import { drainStep, newContext, restartStep, type StepContext, type StepKind } from './steps.js';
-import { isDeadRun, needsRestart, preparable, recoveredNow, scheduleDue } from './wake.js';
+import { isDeadRun, needsRestart, preparable, recoveredNow, scheduleDue, timingOfTask } from './wake.js';
 
 export { CATCH_UP_THRESHOLD_MS, needsAttention, nextWakeOf, timingOfTask } from './wake.js';
 export type { StepKind } from './steps.js';
@@ -74,25 +76,42 @@ async function steps(rt: Runtime, record: TaskRecord, supervise: boolean, ctx: S
   const now = rt.now();
   let current = record;
   const ahead = now + (preparable(current) ? leadMs : 0);
+  // Cluster mode: only the host the placement picks starts the task by itself (a restart, a slot, a queued run); a
+  // process that does not supervise starts nothing; with no live host to pick, the task waits, saying why.
+  const [launch, placed] = await placeStep(rt, current, supervise, kinds);
+  current = placed;
   // Dependencies first: a restart (or a waiting start) waits until they are ready; restartWith follows their restarts.
-  const held = supervise ? await dependencyStep(rt, current, now, ctx, kinds) : null;
+  const held = launch ? await dependencyStep(rt, current, now, ctx, kinds) : null;
   if (held) current = held;
-  else if (supervise && needsRestart(current, now)) {
+  else if (launch && needsRestart(current, now)) {
     const [next, kind] = await restartStep(rt, current, now, ctx);
     current = next; kinds.push(kind);
   }
   if (supervise && current.task.restartWith === true && current.state.run !== null) {
     current = restartWithStep(rt, current, (await rt.store.table({ refresh: false })).records, ctx, kinds) ?? current;
   }
-  if (supervise && scheduleDue(current, ahead)) {
+  if (launch && scheduleDue(current, ahead)) {
     const [next, done] = await scheduleStep(rt, current, ahead, ctx, now);
     current = next; kinds.push(...done);
   }
   current = await programStep(rt, current, now, ctx, kinds);
-  const drained = await drainStep(rt, current, supervise, ctx);
+  const drained = rt.hosts === null || launch ? await drainStep(rt, current, launch, ctx) : null;
   if (drained) { current = drained[0]; kinds.push(drained[1]); }
   if (supervise && recoveredNow(current, now)) { current = recoverStep(rt, current, ctx); kinds.push('recovered'); }
   return current;
+}
+
+// Cluster mode: whether this host starts the task by itself now, and the record (marked waiting when no live host
+// may run a task that is to be restarted). A folder: as supervised.
+async function placeStep(rt: Runtime, record: TaskRecord, supervise: boolean, kinds: StepKind[]): Promise<[boolean, TaskRecord]> {
+  if (rt.hosts === null || !supervise) return [supervise, record];
+  const placement = await placementHere(rt, record);
+  const wait = placementWait(placement);
+  const { state } = record;
+  const wantsStart = state.status === 'waiting' || needsRestart(record, rt.now());
+  if (wait === null || !wantsStart || timingOfTask(record.task) !== null || sameReason(state.waitingFor, wait)) return [placement.kind === 'here', record];
+  kinds.push('waiting');
+  return [false, { ...record, state: { ...state, status: 'waiting', waitingFor: wait, backoffUntil: null } }];
 }
 
 /**

@@ -7,6 +7,7 @@ import { CorruptRecordError } from '../errors.js';
 import { DependentsError } from '../errors/task.js';
 import { checkRelations } from '../deps/check.js';
 import { markWaiting, unmarkWaiting } from '../deps/mark.js';
+import { handOverStart } from '../cluster/placement-step.js';
 import { startDependencies, tableDependencies } from '../deps/start.js';
 import { taskNotFound } from './suggest.js';
 import { announceExit, finalizeRun, liveRuns, type Finalized } from '../run/close.js';
@@ -160,6 +161,11 @@ export function resetForStart(record: TaskRecord): TaskRecord {
  */
 export async function startTask(rt: Runtime, name: string): Promise<StartResult> {
   const record = await rt.store.readTask(name);
+  // Cluster mode: a task this host may not run is handed to the host that may (marked waiting; it starts it).
+  if (record !== null && timingOfTask(record.task) === null && !(record.state.run !== null && runLive(rt, record.state.run))
+    && (await handOverStart(rt, record, (reason) => markWaiting(rt, name, reason))) !== null) {
+    return { id: rt.id, name, result: 'queued', pid: null };
+  }
   if (record === null || (record.task.dependsOn ?? []).length === 0 || (record.state.run !== null && runLive(rt, record.state.run))) return startTaskNow(rt, name);
   const { deps } = await tableDependencies(rt);
   let marking: Promise<TaskRecord['state']['status'] | null> = Promise.resolve(null);

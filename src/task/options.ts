@@ -12,6 +12,7 @@ import type { TaskSpec } from '../store/records.js';
 import { resolveInterpreter, type InterpreterMap } from './interpreter.js';
 import { assertTaskName } from './name.js';
 import { checkRelationOptions, type RelationOptions } from './options-deps.js';
+import { checkPlacementOptions, type PlacementOptions } from './options-placement.js';
 import { checkEnvOptions, type EnvOptions } from './options-env.js';
 import { checkProcessOptions, type ProcessOptions } from './options-process.js';
 import { checkPolicyOptions, checkRunOptions } from './run-options.js';
@@ -19,7 +20,7 @@ import { checkPolicyOptions, checkRunOptions } from './run-options.js';
 export { checkArgs, checkEnv } from '../program/options.js';
 
 /** Options of `addTask`. */
-export interface AddTaskOptions extends RelationOptions, EnvOptions, ProcessOptions {
+export interface AddTaskOptions extends RelationOptions, EnvOptions, ProcessOptions, PlacementOptions {
   /**
    * Working directory of the script; the script path is resolved against it.
    * @defaultValue `process.cwd()` at the time of `addTask`
@@ -141,6 +142,7 @@ const COMMON_OPTIONS = [
   'cron', 'catchUp', 'maxCatchUp', 'overlap', 'jitter', 'timeout', 'header', 'timestamps', 'stderr', 'maxOutputBytes', 'maxArchiveBytes', 'maxMemory', 'alert',
   'steps', 'config', 'retries', 'retryExitCodes', 'skipExitCodes', 'retryDelay', 'on', 'concurrency', 'keepRuns', 'tags', 'description', 'keepOrphans',
   'dependsOn', 'ready', 'readyTimeout', 'restartWith', 'after', 'maxChainDepth', 'envFile', 'secretEnv', 'user', 'group', 'limits', 'nice',
+  'hosts', 'labels',
 ];
 /** Options of `addTask(name, script, options)`. */
 const KNOWN_OPTIONS = new Set(COMMON_OPTIONS);
@@ -240,7 +242,7 @@ export function buildTaskSpec(name: unknown, script: unknown, options: unknown, 
     ? checkProgramOptions(o, { wd, timeoutMs: runOptions.timeoutMs, interpreters })
     : checkScriptProgramFields(o);
   const extras = checkTaskExtras(o, scriptPath === null);
-  const relations = { ...checkRelationOptions(o), ...checkEnvOptions(o), ...checkProcessOptions(o) };
+  const relations = { ...checkRelationOptions(o), ...checkEnvOptions(o), ...checkProcessOptions(o), ...checkPlacementOptions(o) };
   const { command, label } = scriptPath === null ? { command: [], label: null } : resolveInterpreter(resolve(wd, scriptPath), o.interpreter, interpreters, wd);
   return {
     ...policies, ...runOptions, ...program, ...extras, ...relations,
