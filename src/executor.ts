@@ -6,6 +6,7 @@ import { taskNotFound } from './task/suggest.js';
 import type { ExecutorEvents } from './events.js';
 import { checkExecutorOptions, createRuntime, type ExecutorOptions } from './executor-runtime.js';
 import { listHosts } from './cluster/list-hosts.js';
+import { remoteOutput } from './cluster/remote-output.js';
 import type { HostRow } from './cluster/hosts.js';
 import { listArchives, type OutputInfo } from './output/files.js';
 import { followFile, type FollowOptions } from './output/follow.js';
@@ -217,7 +218,9 @@ export class Executor extends EventEmitter<ExecutorEvents> {
    */
   async readOut(name: string, nTail: number = DEFAULT_READ_OUT_LINES, options: ReadOutOptions = {}): Promise<string[]> {
     const checked = checkReadOut(nTail, options);
-    return readTaskOutput(this.folder, this.#rt.store, await this.#existing(name), nTail, options, checked);
+    const record = await this.#existing(name);
+    // Cluster mode: a run of another host is read from the cluster, or asked of its host.
+    return (await remoteOutput(this.#rt, record, nTail, options, checked)) ?? readTaskOutput(this.folder, this.#rt.store, record, nTail, options, checked);
   }
 
   /**

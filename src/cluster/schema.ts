@@ -22,6 +22,14 @@ const MIGRATIONS: readonly ((t: (name: string) => string) => string[])[] = [
   ],
   // 3: when a host was found dead (set once per death, by the first live host that saw it: it raises host-down).
   (t) => [`ALTER TABLE ${t('hosts')} ADD COLUMN down_at timestamptz`],
+  // 4: the last 64 KiB of each finished run's output (kept apart from the record, which listings read), and requests
+  // one host answers for another (reading a live run's output).
+  (t) => [
+    `ALTER TABLE ${t('runs')} ADD COLUMN tail text, ADD COLUMN tail_whole boolean`,
+    `CREATE TABLE ${t('requests')} (id bigserial PRIMARY KEY, host text NOT NULL, kind text NOT NULL, payload jsonb NOT NULL,
+      reply jsonb, error text, created_at timestamptz NOT NULL DEFAULT now(), replied_at timestamptz)`,
+    `CREATE INDEX ON ${t('requests')} (host) WHERE replied_at IS NULL`,
+  ],
 ];
 
 /** The schema version this code writes and reads. */

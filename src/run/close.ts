@@ -20,6 +20,7 @@ import { announceStepEnd, wakeWaiting } from './step-notice.js';
 import { ledgerOf } from './launch.js';
 import { ownSpawn, runLive } from './own.js';
 import { isRemote } from './remote.js';
+import { keepRunTail } from '../cluster/run-tail.js';
 import { runLeftovers, stopRun } from './tree.js';
 import { fireChain } from '../chain/fire.js';
 import { readUpstreamNote } from '../chain/note.js';
@@ -113,6 +114,7 @@ async function endedLedger(rt: Runtime, record: TaskRecord, run: CurrentRun, bas
 // A failed script run's error message, read synchronously when its last lines fit in one chunk (a restart spawns
 // right after this, in the same locked step), else as programs read theirs.
 async function errorLineOf(rt: Runtime, record: TaskRecord, run: CurrentRun): Promise<string | null> {
+  if (isRemote(rt, run)) return null; // cluster mode: its output is on its (dead) host
   const now = lastErrorLineSync(rt.folder, run.outputFile, run.errorFile, record.task.timestamps);
   return now !== undefined ? now : lastErrorLine(rt.folder, run.outputFile, run.errorFile, record.task.timestamps);
 }
@@ -184,11 +186,14 @@ async function closeWith(rt: Runtime, record: TaskRecord, run: CurrentRun, resul
   // The chains this end fires, durable before the close is written (chain/record.ts).
   const chain = await recordChain(rt, record, run, { outcome: stopped ? null : failed ? 'failure' : 'success', exitCode: result.exitCode, data: program ? ledger.data : undefined, depth: upstream?.depth ?? 0 });
   const decided = alertsFor(record, ledger, failed, stopped);
-  const alerts = await withTail(rt, decided.alerts, run.outputFile); // the run's own last lines, before its footer
+  const remote = isRemote(rt, run); // cluster mode: a dead host's run, whose output is not here
+  const alerts = remote ? decided.alerts : await withTail(rt, decided.alerts, run.outputFile); // its last lines, before its footer
   // Synchronous: the footer is in the output file before a restart (in this same locked step) archives that file.
-  if (record.task.header && !program) appendFooterSync(join(rt.folder, run.outputFile), runFooter({ ...ledger }, run.startedAt, endedMs));
+  if (record.task.header && !program && !remote) appendFooterSync(join(rt.folder, run.outputFile), runFooter({ ...ledger }, run.startedAt, endedMs));
   const { outputFile: _o, errorFile: _e, createdAt: _c, data: _d, event: _v, saved: _s, ...patch } = ledger;
-  const write = program ? rt.store.writeRun(ledger) : rt.store.updateRun(name, run.runId, patch, ledger);
+  const written = program ? rt.store.writeRun(ledger) : rt.store.updateRun(name, run.runId, patch, ledger);
+  // Cluster mode: the output's last 64 KiB go with the run, readable from any host once this one is gone.
+  const write = remote ? written : written.then(() => keepRunTail(rt, name, run.runId, join(rt.folder, run.outputFile)));
   holdAlerts(rt, alerts);
   const { failing } = decided;
   const last = { lastExitCode: result.exitCode, lastSignal: result.signal, lastEndedAt: endedAt, failing };

@@ -9,10 +9,7 @@ import type { RunExit } from '../process/spawn.js';
 import type { Runtime, SupervisorHooks } from '../runtime.js';
 import { MAX_TIMER_S } from '../schedule/timer.js';
 import type { HeldLease } from '../store/lease.js';
-import { HostBeat } from '../cluster/host-beat.js';
-import type { ClusterConfig } from '../cluster/options.js';
-import { WatchdogHandle } from '../cluster/watchdog-spawn.js';
-import { clusterOf } from '../cluster/pg-store.js';
+import { ClusterPresence } from '../cluster/presence.js';
 import { reconcileTask } from './reconcile.js';
 import type { TickReport } from './reconcile.js';
 import { TableStamps } from './table-stamps.js';
@@ -86,9 +83,8 @@ class Supervisor implements SupervisorHooks {
   readonly #pollMs: number;
   readonly #leadMs: number;
   #lease: HeldLease | null = null;
-  // Cluster mode: this host's registration and heartbeat, and its watchdog (the host's runs die with this supervisor).
-  #beat: HostBeat | null = null;
-  #watchdog: WatchdogHandle | null = null;
+  // Cluster mode: this host's registration, heartbeat and watchdog (the host's runs die with this supervisor).
+  #presence: ClusterPresence | null = null;
   #timer: NodeJS.Timeout | null = null;
   #timerDue = 0;
   #watcher: FSWatcher | null = null;
@@ -132,49 +128,14 @@ class Supervisor implements SupervisorHooks {
     this.#lease = held;
     rt.supervisor = this;
     rt.log(`Supervising (pid: ${process.pid}, sleep: ${this.#options.sleep} s)`);
-    await this.#register();
+    // Cluster mode: the host is registered (listHosts() shows it once `ready`), watched and answering.
+    this.#presence = await ClusterPresence.start(rt, { onLost: (error) => this.#lost(error) }, this.#options.unref);
     if (this.#stopped) return;
     this.#resolveReady();
     this.#lastFull = rt.now();
     rt.store.sweep().then((n) => { if (n > 0) rt.log(`Removed ${n} stale temp file(s)`); }, () => undefined);
     this.#watchEvents();
     void this.#pass();
-  }
-
-  // Cluster mode: registers this host (before `ready`, so listHosts() shows it then) and heartbeats.
-  async #register(): Promise<void> {
-    const cluster = clusterOf(this.#rt.store);
-    if (cluster === null) return;
-    const { host, capacity, labels } = cluster.db.config;
-    this.#beat = new HostBeat(cluster.db, { host, pid: process.pid, capacity, labels }, {
-      prepare: () => cluster.open(),
-      onLost: (error) => this.#lost(error),
-      onError: (error) => this.#rt.emitter.emit('error', error),
-      onRegistered: (token) => { this.#watching = this.#startWatchdog(cluster.db.config, token); },
-    }, this.#options.unref);
-    await this.#beat.start();
-    await this.#watching;
-  }
-
-  #watching: Promise<void> = Promise.resolve();
-
-  // True when a run of the table is recorded on this host (a failure to read counts as yes: the watchdog decides).
-  async #hostHasRuns(): Promise<boolean> {
-    const rt = this.#rt;
-    const table = await rt.store.table().catch(() => null);
-    if (table === null) return true;
-    for (const record of table.records.values()) {
-      if ([record.state.run, ...record.state.extraRuns].some((run) => run?.host === rt.host)) return true;
-    }
-    return false;
-  }
-
-  async #startWatchdog(config: ClusterConfig, token: string): Promise<void> {
-    const rt = this.#rt;
-    this.#watchdog = await WatchdogHandle.start({ executorId: rt.id, cluster: config, token, killTimeoutMs: rt.killTimeoutMs }, this.#options.unref)
-      .catch(() => null);
-    if (this.#watchdog === null) rt.warn(`No watchdog for host ${config.host} (is the package built?): its runs would outlive a killed supervisor`, undefined, 'ERR_SPAWN');
-    else if (this.#stopped) this.#watchdog.detach();
   }
 
   // An event written by another process wakes a pass at once (the poll would find it within a second anyway).
@@ -258,12 +219,7 @@ class Supervisor implements SupervisorHooks {
     // A lease still being taken is let go as soon as it is held (#begin sees the stop): wait for that, so nothing is
     // written to the folder once stop() has resolved.
     await this.#acquiring.catch(() => undefined);
-    await this.#watching;
-    // Cluster mode: the watchdog holds the host while its runs live on (as in a folder, a stop leaves them running);
-    // a host with none is retired at once.
-    const holding = this.#watchdog !== null && await this.#hostHasRuns();
-    this.#watchdog?.detach();
-    await this.#beat?.stop(!holding);
+    await this.#presence?.stop();
     const held = this.#lease;
     this.#lease = null;
     if (held) {

@@ -1,0 +1,97 @@
+// A supervising host's presence in its cluster: its registration and heartbeat (host-beat.ts), its watchdog
+// (watchdog.ts: the host's runs die with this supervisor), and the requests other hosts send it (reading a live run's
+// output). The supervisor starts it before it is `ready` and stops it last.
+import { TaskNotFoundError } from '../errors.js';
+import type { Runtime } from '../runtime.js';
+import { readTaskOutput } from '../task/read-options.js';
+import { HostBeat } from './host-beat.js';
+import type { ClusterConfig } from './options.js';
+import { clusterOf, type PgStore } from './pg-store.js';
+import { READ_OUT_REQUEST, type ReadOutRequest } from './remote-output.js';
+import { RequestServer } from './requests.js';
+import { WatchdogHandle } from './watchdog-spawn.js';
+
+/** What a host's presence tells its supervisor. */
+export interface PresenceHooks {
+  /** Another supervisor took the host (its token moved on): this one must stop supervising. */
+  onLost(error: Error): void;
+}
+
+/** One supervisor's presence in its cluster (see the file comment). */
+export class ClusterPresence {
+  readonly #rt: Runtime;
+  readonly #unref: boolean;
+  readonly #beat: HostBeat;
+  #watchdog: WatchdogHandle | null = null;
+  #watching: Promise<void> = Promise.resolve();
+  #requests: RequestServer | null = null;
+  #stopped = false;
+
+  private constructor(rt: Runtime, cluster: PgStore, hooks: PresenceHooks, unref: boolean) {
+    this.#rt = rt;
+    this.#unref = unref;
+    const { host, capacity, labels } = cluster.db.config;
+    this.#beat = new HostBeat(cluster.db, { host, pid: process.pid, capacity, labels }, {
+      prepare: () => cluster.open(),
+      onLost: (error) => hooks.onLost(error),
+      onError: (error) => rt.emitter.emit('error', error),
+      onRegistered: (token) => { this.#watching = this.#startWatchdog(cluster.db.config, token); },
+    }, unref);
+  }
+
+  /**
+   * Registers the host and starts its watchdog and request answering; null for a folder. Resolves once registered (or
+   * the first try failed: the heartbeats try again).
+   * @example `this.#presence = await ClusterPresence.start(rt, { onLost }, false);`
+   */
+  static async start(rt: Runtime, hooks: PresenceHooks, unref: boolean): Promise<ClusterPresence | null> {
+    const cluster = clusterOf(rt.store);
+    if (cluster === null) return null;
+    const presence = new ClusterPresence(rt, cluster, hooks, unref);
+    await presence.#beat.start();
+    await presence.#watching;
+    presence.#requests = new RequestServer(cluster.db, cluster.db.config.host, (kind, payload) => presence.#answer(kind, payload), unref);
+    return presence;
+  }
+
+  async #startWatchdog(config: ClusterConfig, token: string): Promise<void> {
+    const rt = this.#rt;
+    this.#watchdog = await WatchdogHandle.start({ executorId: rt.id, cluster: config, token, killTimeoutMs: rt.killTimeoutMs }, this.#unref)
+      .catch(() => null);
+    if (this.#watchdog === null) rt.warn(`No watchdog for host ${config.host} (is the package built?): its runs would outlive a killed supervisor`, undefined, 'ERR_SPAWN');
+    else if (this.#stopped) this.#watchdog.detach();
+  }
+
+  // Another host's request: the last lines of one of this host's runs.
+  async #answer(kind: string, payload: unknown): Promise<unknown> {
+    if (kind !== READ_OUT_REQUEST) throw new Error(`Expected a ${READ_OUT_REQUEST} request, got ${JSON.stringify(kind)}`);
+    const p = payload as ReadOutRequest;
+    const record = await this.#rt.store.readTask(p.name);
+    if (record === null) throw new TaskNotFoundError(p.name);
+    return readTaskOutput(this.#rt.folder, this.#rt.store, record, p.n, { run: p.runId, stream: p.stream, raw: p.raw }, { stream: p.stream, raw: p.raw });
+  }
+
+  // True when a run of the table is recorded on this host (a failure to read counts as yes: the watchdog decides).
+  async #hostHasRuns(): Promise<boolean> {
+    const rt = this.#rt;
+    const table = await rt.store.table().catch(() => null);
+    if (table === null) return true;
+    for (const record of table.records.values()) {
+      if ([record.state.run, ...record.state.extraRuns].some((run) => run?.host === rt.host)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * A clean stop: the watchdog holds the host while its runs live on (as in a folder, a stop leaves them running); a
+   * host with none is retired at once.
+   */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#requests?.stop();
+    await this.#watching;
+    const holding = this.#watchdog !== null && await this.#hostHasRuns();
+    this.#watchdog?.detach();
+    await this.#beat.stop(!holding);
+  }
+}
