@@ -9,6 +9,7 @@ import type { CliIo } from './io.js';
 
 export { nodeIo } from './io.js';
 import { registerAdd } from './commands/add.js';
+import { registerCluster } from './commands/cluster.js';
 import { registerEmit } from './commands/emit.js';
 import { registerHosts } from './commands/hosts.js';
 import { registerLifecycle } from './commands/lifecycle.js';
@@ -58,7 +59,7 @@ export function buildProgram(ctx: CliContext): Command {
       ctx.clusterFlags = { cluster: opts.cluster, host: opts.host, leaseTime: opts.leaseTime, capacity: opts.capacity, labels: opts.label };
       ctx.debug = opts.debug === true;
     });
-  for (const register of [registerTasks, registerAdd, registerLifecycle, registerRun, registerLogs, registerRuns, registerNext, registerEmit, registerHosts, registerSupervise, registerUi, registerRepl]) register(program, ctx);
+  for (const register of [registerTasks, registerAdd, registerLifecycle, registerRun, registerLogs, registerRuns, registerNext, registerEmit, registerHosts, registerCluster, registerSupervise, registerUi, registerRepl]) register(program, ctx);
   configure(program, ctx);
   return program;
 }
