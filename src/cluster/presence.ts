@@ -27,7 +27,10 @@ export class ClusterPresence {
   #requests: RequestServer | null = null;
   #stopped = false;
 
+  readonly #hooks: PresenceHooks;
+
   private constructor(rt: Runtime, cluster: PgStore, hooks: PresenceHooks, unref: boolean) {
+    this.#hooks = hooks;
     this.#rt = rt;
     this.#unref = unref;
     const { host, capacity, labels } = cluster.db.config;
@@ -56,7 +59,10 @@ export class ClusterPresence {
 
   async #startWatchdog(config: ClusterConfig, token: string): Promise<void> {
     const rt = this.#rt;
-    this.#watchdog = await WatchdogHandle.start({ executorId: rt.id, cluster: config, token, killTimeoutMs: rt.killTimeoutMs }, this.#unref)
+    // A watchdog that ends while this supervises stopped the host's runs (this process was frozen or hung past
+    // leaseTime): the host is another's now, and this supervisor stops.
+    const onExit = (): void => { if (!this.#stopped) this.#hooks.onLost(new Error(`the watchdog of host "${config.host}" stopped its runs: this supervisor was frozen or hung past leaseTime`)); };
+    this.#watchdog = await WatchdogHandle.start({ executorId: rt.id, cluster: config, token, killTimeoutMs: rt.killTimeoutMs }, this.#unref, onExit)
       .catch(() => null);
     if (this.#watchdog === null) rt.warn(`No watchdog for host ${config.host} (is the package built?): its runs would outlive a killed supervisor`, undefined, 'ERR_SPAWN');
     else if (this.#stopped) this.#watchdog.detach();

@@ -1,8 +1,8 @@
 // A host's watchdog (cluster mode): a small detached process its supervisor starts, so that the host's runs never
 // outlive its supervisor's hold on the host. The supervisor writes `ping` every second on the watchdog's stdin.
-// - The pipe closes without a `detach` (the supervisor died: kill -9, a crash), or no ping comes for `leaseTime` (it
-//   is frozen or hung): the watchdog stops every process of the host's runs (found by their EXECUTOR_ID and
-//   EXECUTOR_HOST marker, daemons included), then exits. It never heartbeats then, so another host takes the runs
+// - The pipe closes without a `detach` (the supervisor died: kill -9, a crash), or no ping comes for 3/4 of
+//   `leaseTime` (it is frozen or hung): the watchdog stops every process of the host's runs (found by their
+//   EXECUTOR_ID and EXECUTOR_HOST marker, daemons included; SIGKILL after at most 1/5 of `leaseTime`), then exits. It never heartbeats then, so another host takes the runs
 //   over once the host's lease has lapsed, and by then they are gone.
 // - `detach` (the supervisor stops cleanly, leaving its runs running, as in a folder): the watchdog holds the host's
 //   lease instead, heartbeating with the supervisor's token while any of the host's processes lives; then it retires
@@ -18,6 +18,13 @@ import type { ClusterConfig } from './options.js';
 
 /** How often a detached watchdog heartbeats and looks for the host's processes, ms. */
 export const WATCH_MS = 1_000;
+/**
+ * With no ping for this share of `leaseTime`, the supervisor counts as frozen: its runs are stopped, within another
+ * {@link STOP_GRACE_SHARE} (SIGTERM, then SIGKILL), so they are gone before another host may take them over.
+ */
+export const FROZEN_SHARE = 0.75;
+/** The share of `leaseTime` a frozen supervisor's runs get between SIGTERM and SIGKILL (at most `killTimeout`). */
+export const STOP_GRACE_SHARE = 0.2;
 
 /** What the supervisor hands its watchdog (one JSON line, first on stdin). */
 export interface WatchdogConfig {
@@ -39,7 +46,8 @@ function hostProcessesAlive(marker: RunMarker): boolean {
 /** Stops every process of the host's runs (TERM, then KILL after `killTimeoutMs`). */
 export async function stopHostRuns(config: WatchdogConfig): Promise<void> {
   const root = { pid: 0, startTime: 0, bootId: readBootId() }; // no root: the marker finds them all
-  await stopTree(root, { killTimeoutMs: config.killTimeoutMs, marker: { executorId: config.executorId, host: config.cluster.host } });
+  const killTimeoutMs = Math.min(config.killTimeoutMs, Math.round(config.cluster.leaseTimeMs * STOP_GRACE_SHARE));
+  await stopTree(root, { killTimeoutMs, marker: { executorId: config.executorId, host: config.cluster.host } });
 }
 
 /** A detached watchdog: heartbeats while the host's processes live; resolves with how it ended. */
@@ -77,9 +85,10 @@ export class Watch {
   constructor(config: WatchdogConfig) {
     this.#config = config;
     this.done = new Promise((resolve) => { this.#finish = (end) => resolve(end); });
+    const frozenMs = config.cluster.leaseTimeMs * FROZEN_SHARE;
     this.#timer = setInterval(() => {
-      if (!this.#detached && performance.now() - this.#last > config.cluster.leaseTimeMs) this.#kill(); // frozen or hung
-    }, Math.min(WATCH_MS, config.cluster.leaseTimeMs / 2));
+      if (!this.#detached && performance.now() - this.#last > frozenMs) this.#kill(); // frozen or hung
+    }, Math.min(WATCH_MS, frozenMs / 4));
   }
 
   #kill(): void {

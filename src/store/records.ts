@@ -231,6 +231,8 @@ export interface TaskState {
   lastKill: KillReason | null;
   /** Why a `waiting` task waits (its dependencies), or null. Absent in older records. */
   waitingFor?: string | null;
+  /** Cluster mode: the dead host whose run of this task was closed, until the task starts again (a takeover). */
+  downHost?: string | null;
   /** Output files of saved script runs: never pruned. */
   pinned: string[];
   /** Ids of the last events handled for this task, so an event never starts it twice. */

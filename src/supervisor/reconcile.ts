@@ -132,12 +132,17 @@ export async function reconcileTask(rt: Runtime, name: string, supervise: boolea
       if (!record) return { record: null, result: [] as StepKind[] };
       const sideWrites: Promise<unknown>[] = [];
       const done: StepKind[] = [];
-      // Cluster mode: the main run of a dead host, closed here and maybe started again here (a takeover).
+      // Cluster mode: the main run of a dead host, closed here; the task's next start (here or by another pass) is a takeover.
       const from = record.state.run !== null && isRemote(rt, record.state.run) && !runLive(rt, record.state.run) ? record.state.run.host! : null;
       let current = await closeStep(rt, record, closing, closed, sideWrites);
+      if (from !== null && current.state.run === null) current = { ...current, state: { ...current.state, downHost: from } };
       if (closed.length > 0) done.push('closed');
       current = await steps(rt, current, supervise, ctx, done, leadMs);
-      if (from !== null && current.state.run?.host === rt.host && ctx.launches.length > 0) announceTakeover(rt, ctx, name, from);
+      const down = current.state.downHost ?? null;
+      if (down !== null && current.state.run?.host === rt.host && ctx.launches.length > 0) {
+        announceTakeover(rt, ctx, name, down);
+        current = { ...current, state: { ...current.state, downHost: null } };
+      }
       sideWrites.push(...ctx.launches.map((l) => l.ledgerWrite), ...ctx.closed.map((c) => c.ledgerWrite));
       written = current === record ? null : current;
       return { record: written, result: done, sideWrites };
