@@ -45,7 +45,8 @@ export type ExecutorErrorCode =
   | 'ERR_PERMISSION'
   | 'ERR_CLUSTER'
   | 'ERR_SCHEMA_VERSION'
-  | 'ERR_HOST_UNREACHABLE';
+  | 'ERR_HOST_UNREACHABLE'
+  | 'ERR_TASK_EXISTS';
 
 // How much of a bad value an error message shows.
 const MAX_SHOWN_CHARS = 120;

@@ -1,8 +1,8 @@
 // Errors of moving tasks between a folder and a cluster (`executor cluster import` / `export`).
-import { ExecutorError, formatValue, type ExecutorErrorCode } from '../errors.js';
+import { ExecutorError, formatValue } from '../errors.js';
 
 /** Code of {@link TaskExistsError}. */
-export const ERR_TASK_EXISTS = 'ERR_TASK_EXISTS' as ExecutorErrorCode;
+export const ERR_TASK_EXISTS = 'ERR_TASK_EXISTS';
 
 /**
  * Tasks to copy already exist in the target (the cluster on import, the folder on export), and neither
