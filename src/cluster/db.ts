@@ -1,7 +1,6 @@
 // The cluster's connection pool: `pg` loaded on first use (it costs ~90 ms to load, so a folder-only Executor never
 // pays it), at most POOL_SIZE connections, errors turned into ClusterError, and cross-process locks held as session
 // advisory locks on a connection of their own.
-import type { Pool, PoolClient } from 'pg';
 import { ExecutorError } from '../errors.js';
 import { ClusterError } from '../errors/cluster.js';
 import type { ClusterConfig } from './options.js';
@@ -14,6 +13,13 @@ export const LOCK_CONNECTIONS = 2;
 export const IDLE_TIMEOUT_MS = 10_000;
 /** How long opening a connection may take, ms. */
 export const CONNECT_TIMEOUT_MS = 5_000;
+
+// The parts of node-postgres this module uses, typed here so the package's declarations never name `pg` (a consumer
+// compiling against them needs no @types/pg).
+interface QueryResult { rows: unknown[] }
+interface PoolClient { query(sql: string, params?: unknown[]): Promise<QueryResult>; release(error?: Error): void }
+interface Pool { query(sql: string, params?: unknown[]): Promise<QueryResult>; connect(): Promise<PoolClient>; end(): Promise<void>; on(event: 'error', listener: () => void): void }
+type PoolConstructor = new (config: Record<string, unknown>) => Pool;
 
 /** Runs a statement; resolves with its rows. */
 export type Query = <R = Record<string, unknown>>(sql: string, params?: readonly unknown[]) => Promise<R[]>;
@@ -69,8 +75,8 @@ export class Db {
   }
 
   async #open(): Promise<Pool> {
-    const pg = await import('pg');
-    const PoolClass = (pg.default ?? pg).Pool;
+    const pg = await import('pg') as unknown as { default?: { Pool: PoolConstructor }; Pool?: PoolConstructor };
+    const PoolClass = (pg.default?.Pool ?? pg.Pool)!;
     const pool = new PoolClass({
       connectionString: this.config.connectionString, max: POOL_SIZE, idleTimeoutMillis: IDLE_TIMEOUT_MS,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: `executor-sdk ${this.config.host}`, allowExitOnIdle: true,
@@ -90,7 +96,7 @@ export class Db {
   query: Query = async (sql, params = []) => {
     try {
       const result = await (await this.pool()).query(sql, params as unknown[]);
-      return result.rows;
+      return result.rows as never[];
     } catch (error) {
       throw this.wrap(error);
     }
@@ -101,7 +107,7 @@ export class Db {
     const client = await this.#connect();
     let broken: Error | undefined;
     try {
-      const query: Query = async (sql, params = []) => (await client.query(sql, params as unknown[])).rows;
+      const query: Query = async (sql, params = []) => (await client.query(sql, params as unknown[])).rows as never[];
       await client.query('BEGIN');
       try {
         const value = await fn(query);

@@ -83,9 +83,9 @@ export function checkLabels(value: unknown, option: string): HostLabels {
   return { ...(value as HostLabels) };
 }
 
-/** `url` with its password replaced by `***` (for messages and rows). */
-export function displayUrl(url: URL): string {
-  const shown = new URL(url.href);
+/** `url` (a valid URL) with its password replaced by `***` (for messages and rows). */
+export function displayUrl(url: string): string {
+  const shown = new URL(url);
   if (shown.password !== '') shown.password = '***';
   return shown.href;
 }
@@ -107,7 +107,7 @@ export function checkClusterOptions(o: ClusterOptions): ClusterConfig | null {
   if (typeof o.cluster !== 'string') throw new InvalidOptionError('cluster', expected, o.cluster);
   let url: URL;
   try { url = new URL(o.cluster); } catch { throw new InvalidOptionError('cluster', expected, o.cluster); }
-  if (!PROTOCOLS.includes(url.protocol)) throw new InvalidOptionError('cluster', expected, displayUrl(url));
+  if (!PROTOCOLS.includes(url.protocol)) throw new InvalidOptionError('cluster', expected, displayUrl(url.href));
   const schema = url.searchParams.get('schema') ?? DEFAULT_SCHEMA;
   if (!SCHEMA_NAME.test(schema)) throw new InvalidOptionError('cluster', 'a `?schema=` of lowercase letters, digits and _ (at most 63, not starting with a digit)', schema);
   url.searchParams.delete('schema');
@@ -119,5 +119,5 @@ export function checkClusterOptions(o: ClusterOptions): ClusterConfig | null {
   if (leaseTimeMs < MIN_LEASE_TIME_MS) throw new InvalidOptionError('leaseTime', 'at least 1 s (1000 ms or \'1 sec\')', o.leaseTime);
   if (o.capacity !== undefined && !(Number.isSafeInteger(o.capacity) && o.capacity >= 1)) throw new InvalidOptionError('capacity', 'an integer >= 1', o.capacity);
   const labels = o.labels === undefined ? {} : checkLabels(o.labels, 'labels');
-  return { connectionString: url.href, display: displayUrl(url), schema, host, leaseTimeMs, capacity: o.capacity ?? null, labels };
+  return { connectionString: url.href, display: displayUrl(url.href), schema, host, leaseTimeMs, capacity: o.capacity ?? null, labels };
 }

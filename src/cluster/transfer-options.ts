@@ -119,7 +119,7 @@ export function checkTransfer(folder: unknown, options: unknown): CheckedTransfe
   const config = checkClusterOptions({ cluster: o.cluster as string, host: o.host as string | undefined })!;
   if (o.existing !== undefined && !EXISTING.includes(o.existing as ExistingPolicy)) throw new InvalidOptionError('existing', '\'refuse\', \'replace\' or \'skip\'', o.existing);
   return {
-    config, label: displayUrl(new URL(o.cluster as string)), tasks: checkTasks(o.tasks),
+    config, label: displayUrl(o.cluster as string), tasks: checkTasks(o.tasks),
     existing: (o.existing as ExistingPolicy | undefined) ?? 'refuse', runs: checkFlag(o, 'runs', true), dryRun: checkFlag(o, 'dryRun', false),
   };
 }
