@@ -3,6 +3,7 @@
 import type { Runtime } from '../runtime.js';
 import type { TaskRecord } from '../store/records.js';
 import { placementOf, ALL_HOSTS_FULL, NO_HOST_MATCHES, type Placement } from './placement.js';
+import { clusterOf } from './pg-store.js';
 
 /**
  * Where `record`'s task should start now, from this process's view of the live hosts and of the table; `here` for a
@@ -11,9 +12,19 @@ import { placementOf, ALL_HOSTS_FULL, NO_HOST_MATCHES, type Placement } from './
  */
 export async function placementHere(rt: Runtime, record: TaskRecord): Promise<Placement> {
   const live = rt.hosts?.liveRows() ?? null;
-  if (rt.host === null || live === null) return { kind: 'here' };
+  const cluster = clusterOf(rt.store);
+  if (rt.host === null || live === null || cluster === null) return { kind: 'here' };
+  // A supervising process not registered as a host (a `tick()`) counts as one for its pass.
+  const { capacity, labels } = cluster.db.config;
+  const hosts = live.some((h) => h.host === rt.host) || rt.supervisor !== null ? live
+    : [...live, { host: rt.host, labels, capacity, pid: process.pid, startedAt: '', heartbeatAt: '', alive: true, tasks: [] }];
   const { records } = await rt.store.table({ refresh: false });
-  return placementOf(record.task, live, records.values(), rt.host);
+  return placementOf(record.task, hosts, records.values(), rt.host);
+}
+
+/** True when no supervising host is alive: a process may then start queued runs itself, as in a folder. */
+export function noLiveHost(rt: Runtime): boolean {
+  return (rt.hosts?.liveRows()?.length ?? 0) === 0;
 }
 
 /** The waiting reason of a placement that starts nothing anywhere (null when some host starts it). */

@@ -12,7 +12,7 @@ import { programStep } from './program-step.js';
 import { scheduleStep } from './schedule-step.js';
 import { isWaiting, runLive } from '../run/own.js';
 import { isRemote } from '../run/remote.js';
-import { placementHere, placementWait } from '../cluster/placement-step.js';
+import { noLiveHost, placementHere, placementWait } from '../cluster/placement-step.js';
 import { sameReason } from '../deps/gate.js';
 import { adoptLaunched } from '../run/adopt.js';
 import { wakeWaiting } from '../run/step-notice.js';
@@ -95,7 +95,8 @@ async function steps(rt: Runtime, record: TaskRecord, supervise: boolean, ctx: S
     current = next; kinds.push(...done);
   }
   current = await programStep(rt, current, now, ctx, kinds);
-  const drained = rt.hosts === null || launch ? await drainStep(rt, current, launch, ctx) : null;
+  // Cluster mode: queued runs are started by the host placement picks, or by any process while no host supervises.
+  const drained = rt.hosts === null || launch || noLiveHost(rt) ? await drainStep(rt, current, launch, ctx) : null;
   if (drained) { current = drained[0]; kinds.push(drained[1]); }
   if (supervise && recoveredNow(current, now)) { current = recoverStep(rt, current, ctx); kinds.push('recovered'); }
   return current;
