@@ -87,7 +87,7 @@ export function writeStoredRecord(folder: string, name: string, text: string): s
   const schema = clusterSchemaOf(folder);
   clusterSql(folder, `INSERT INTO {schema}.tasks (name, record, seq) VALUES (${sqlString(name)}, ${sqlString(text)}::jsonb, nextval('"${schema}".task_seq'))
     ON CONFLICT (name) DO UPDATE SET record = EXCLUDED.record, seq = EXCLUDED.seq`);
-  return `${displayUrl(new URL(url))} ${schema}.tasks (${name})`;
+  return `${displayUrl(url)} ${schema}.tasks (${name})`;
 }
 
 /**
