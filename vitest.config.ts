@@ -66,25 +66,6 @@ export const CLUSTER_AWAITING_SRC_FIX = [
   'test/task/follow-stream.test.ts', // the same, for stderr
   'test/executor/review-fixes-procs.test.ts', // the writer's pruning reads tasks/<task>.json (src/output/prune.ts liveOutputsOf): a live extra run's output is pruned (by timing)
   'test/executor/lifecycle.test.ts', // ex.id before the first call is the local folder's, not the given or cluster's id
-  // Since d135640 (placement), tick() fires, restarts and drains nothing in a cluster: its one-off pass has no live
-  // host of its own for placement to pick (report: { supervised: true, fired: [] }).
-  'test/executor/cron.test.ts',
-  'test/executor/policies.test.ts',
-  'test/executor/policies-jitter.test.ts',
-  'test/executor/policies-enable.test.ts',
-  'test/executor/review-fixes.test.ts',
-  'test/executor/alerts-loop.test.ts',
-  'test/executor/manual-runs.test.ts',
-  'test/program/schedule.test.ts',
-  // Since d135640, a process that does not supervise drains nothing: a queued run (concurrency, maxConcurrent, a
-  // second event) waits for a supervising host, so these supervisor-less tests wait forever. By design (then exclude
-  // them, or give them a supervisor in the cluster project), or a process draining what its own exits freed?
-  'test/executor/concurrency-limit.test.ts',
-  'test/program/concurrency.test.ts',
-  'test/program/events-api.test.ts',
-  'test/env/queued-secrets.test.ts',
-  'test/task/follow-run.test.ts',
-  'test/task/follow-run-edge.test.ts',
 ];
 
 export default defineConfig({
