@@ -14,6 +14,7 @@ import { assertNoNul } from './program/options.js';
 import type { Runtime } from './runtime.js';
 import { checkTimerMs } from './schedule/timer.js';
 import { FolderStore } from './store/folder-store.js';
+import { rememberClusterId } from './store/meta.js';
 import { Db } from './cluster/db.js';
 import { checkClusterOptions, type ClusterOptions } from './cluster/options.js';
 import { PgStore } from './cluster/pg-store.js';
@@ -122,7 +123,7 @@ export function createRuntime(emitter: EventEmitter<ExecutorEvents>, folder: str
   const local = new FolderStore(folder, (file, error) => rt.warn(`Lock ${file} was compromised: ${error.message}`));
   const cluster = checkClusterOptions(o);
   const db = cluster === null ? null : new Db(cluster);
-  const store = db === null ? local : new PgStore(db, local, { given: o.id ?? null, proposed: id, onId: (clusterId) => { rt.id = clusterId; } });
+  const store = db === null ? local : new PgStore(db, local, { given: o.id ?? null, proposed: id, onId: (clusterId) => { rt.id = clusterId; rememberClusterId(folder, clusterId); } });
   const rt: Runtime = {
     folder, id, store, emitter, host: cluster?.host ?? null, hosts: db === null ? null : new HostLiveness(db, cluster!.leaseTimeMs),
     killTimeoutMs: o.killTimeout ?? DEFAULT_KILL_TIMEOUT_MS,

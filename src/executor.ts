@@ -14,7 +14,7 @@ import { readTail } from './output/tail.js';
 import { followRunOutput, type FollowRunOptions } from './task/follow-run.js';
 import { stopTaskRun, type StopResult } from './run/stop.js';
 import type { Runtime } from './runtime.js';
-import { openFolderMeta } from './store/meta.js';
+import { EXECUTOR_ID_PATTERN, openFolderMeta } from './store/meta.js';
 import type { RunRecord, TaskStatus } from './store/records.js';
 import { emitEvent } from './event/emit.js';
 import { settleChains } from './chain/fire.js';
@@ -80,8 +80,11 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     const o = checkExecutorOptions(options);
     this.folder = resolve(folder);
     // In cluster mode the id is the cluster's (checked against `options.id` on first use); the folder's is local.
+    if (o.cluster !== undefined && o.id !== undefined && (typeof o.id !== 'string' || !EXECUTOR_ID_PATTERN.test(o.id))) {
+      throw new InvalidOptionError('id', 'an id matching /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/', o.id);
+    }
     const meta = openFolderMeta(this.folder, o.cluster === undefined ? o.id : undefined);
-    this.#rt = createRuntime(this, this.folder, meta.id, o);
+    this.#rt = createRuntime(this, this.folder, o.cluster === undefined ? meta.id : o.id ?? meta.id, o);
     warnStrandedOnExit(this.#rt);
   }
 

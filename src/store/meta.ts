@@ -3,7 +3,7 @@ import { linkSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptRecordError, ExecutorError, IdMismatchError, InvalidOptionError } from '../errors.js';
 import { errnoOf, FolderError } from '../fs-errors.js';
-import { createFileExclusiveSync, readJsonIfPresentSync } from './atomic.js';
+import { createFileExclusiveSync, readJsonIfPresentSync, writeFileAtomicSync } from './atomic.js';
 import { assertFileEntry, assertSubfolders, prepareFolder } from './folder-check.js';
 import { FOLDER_LAYOUT } from './layout.js';
 import { storeWriteError } from './write-error.js';
@@ -68,4 +68,19 @@ export function openFolderMeta(folder: string, id: string | undefined): FolderMe
   if (created) return fresh;
   // Another process created it first: use theirs.
   return openFolderMeta(folder, id);
+}
+
+/**
+ * Cluster mode: records the cluster's id in the folder's `executor.json`, so the next `new Executor(folder, { cluster })`
+ * on this host knows it before the database answers. Best effort (a folder that cannot be written keeps its own id).
+ * @example `rememberClusterId('/srv/jobs', '89e6bc74')`
+ */
+export function rememberClusterId(folder: string, id: string): void {
+  const file = join(folder, META_FILE);
+  try {
+    const meta = checkMeta(file, readMetaFile(file));
+    if (meta.id !== id) writeFileAtomicSync(file, `${JSON.stringify({ ...meta, id }, null, 2)}\n`);
+  } catch {
+    // kept as it was
+  }
 }
