@@ -66,6 +66,19 @@ export class PgRuns {
     return out;
   }
 
+  /** The run ids of `task`, oldest first. */
+  async ids(task: string): Promise<string[]> {
+    const rows = await this.#db.query<{ run_id: string }>(`SELECT run_id FROM ${this.#db.table('runs')} WHERE task = $1 ORDER BY run_id`, [task]);
+    return rows.map((r) => r.run_id);
+  }
+
+  /** Deletes one run record (after this process's pending writes of it). */
+  deleteOne(task: string, runId: string): Promise<void> {
+    return this.#serial(task, runId, async () => {
+      await this.#db.query(`DELETE FROM ${this.#db.table('runs')} WHERE task = $1 AND run_id = $2`, [task, runId]);
+    });
+  }
+
   /** Removes the task's run ledger. */
   async delete(task: string): Promise<void> {
     await this.#db.query(`DELETE FROM ${this.#db.table('runs')} WHERE task = $1`, [task]);

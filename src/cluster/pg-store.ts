@@ -207,6 +207,16 @@ export class PgStore implements TaskStore {
     return this.#runs.list(task);
   }
 
+  async listRunIds(task: string): Promise<string[]> {
+    await this.#open();
+    return this.#runs.ids(task);
+  }
+
+  async deleteRun(task: string, runId: string): Promise<void> {
+    await this.#open();
+    await this.#runs.deleteOne(task, runId);
+  }
+
   statusFile(task: string, runId: string): string {
     return this.#local.statusFile(task, runId);
   }

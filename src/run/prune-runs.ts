@@ -1,9 +1,8 @@
 // keepRuns: the oldest ended, unsaved runs of a task beyond its limit are deleted with their files.
-import { readdir, rm, unlink } from 'node:fs/promises';
+import { rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runDirOf } from '../program/files.js';
 import type { Runtime } from '../runtime.js';
-import { FOLDER_LAYOUT, JSON_EXT } from '../store/layout.js';
 import type { TaskRecord } from '../store/records.js';
 
 /**
@@ -13,9 +12,7 @@ import type { TaskRecord } from '../store/records.js';
  */
 export async function pruneRuns(rt: Runtime, record: TaskRecord): Promise<string[]> {
   const { name, keepRuns } = record.task;
-  const dir = join(rt.folder, FOLDER_LAYOUT.runs, name);
-  const files = await readdir(dir).catch(() => [] as string[]);
-  const ids = files.filter((f) => f.endsWith(JSON_EXT)).map((f) => f.slice(0, -JSON_EXT.length)).sort().reverse();
+  const ids = (await rt.store.listRunIds(name).catch(() => [] as string[])).reverse();
   if (ids.length <= keepRuns) return [];
   const live = [record.state.run?.runId, ...record.state.extraRuns.map((r) => r.runId)];
   const busy = new Set([...live, ...record.state.queue.map((q) => q.runId)]);
@@ -30,7 +27,7 @@ export async function pruneRuns(rt: Runtime, record: TaskRecord): Promise<string
     }
     const run = await rt.store.readRun(name, runId).catch(() => null);
     if (!run || run.saved !== null || run.endedAt === null) continue;
-    await unlink(join(dir, `${runId}${JSON_EXT}`)).catch(() => undefined);
+    await rt.store.deleteRun(name, runId).catch(() => undefined);
     await unlink(rt.store.statusFile(name, runId)).catch(() => undefined);
     await rm(join(rt.folder, runDirOf(name, runId)), { recursive: true, force: true }).catch(() => undefined);
     deleted.push(runId);

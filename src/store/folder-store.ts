@@ -268,6 +268,14 @@ export class FolderStore implements TaskStore, GroupStore {
     return this.#runs.list(task);
   }
 
+  listRunIds(task: string): Promise<string[]> {
+    return this.#runs.ids(task);
+  }
+
+  deleteRun(task: string, runId: string): Promise<void> {
+    return this.#runs.deleteOne(task, runId);
+  }
+
   deleteRuns(task: string): Promise<void> {
     return this.#runs.delete(task);
   }

@@ -100,10 +100,21 @@ export class RunLedger {
     return value === null ? null : checkRunRecord(file, value);
   }
 
+  /** The run ids of `task`'s ledger, oldest first (by run id). */
+  async ids(task: string): Promise<string[]> {
+    const files = await readdir(this.runDir(task)).catch(() => [] as string[]);
+    return files.filter((f) => f.endsWith(JSON_EXT)).map((f) => f.slice(0, -JSON_EXT.length)).sort();
+  }
+
+  /** Deletes one run record (after this process's pending writes of it). */
+  async deleteOne(task: string, runId: string): Promise<void> {
+    const file = this.runFile(task, runId);
+    await this.serial(file, () => rm(file, { force: true }));
+  }
+
   /** Every readable run record of `task`, oldest first (by run id). */
   async list(task: string): Promise<RunRecord[]> {
-    const files = await readdir(this.runDir(task)).catch(() => [] as string[]);
-    const ids = files.filter((f) => f.endsWith(JSON_EXT)).map((f) => f.slice(0, -JSON_EXT.length)).sort();
+    const ids = await this.ids(task);
     const runs = await Promise.all(ids.map((id) => this.read(task, id).catch(() => null)));
     return runs.filter((r): r is RunRecord => r !== null);
   }

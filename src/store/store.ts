@@ -54,6 +54,10 @@ export interface TaskStore {
   readRun(task: string, runId: string): Promise<RunRecord | null>;
   /** All run records of a task, oldest first. */
   listRuns(task: string): Promise<RunRecord[]>;
+  /** The ids of a task's run records, oldest first (without reading them). */
+  listRunIds(task: string): Promise<string[]>;
+  /** Deletes one run record (absent: nothing to do). */
+  deleteRun(task: string, runId: string): Promise<void>;
   /** Where a run's exit-status file lives (written by the process shim). */
   statusFile(task: string, runId: string): string;
   /** Removes a task's run ledger. */

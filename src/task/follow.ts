@@ -1,7 +1,5 @@
 // followOut: a task's output lines as they are written, across restarts, without header and footer blocks.
-import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { FOLDER_LAYOUT, JSON_EXT } from '../store/layout.js';
+import { resolve } from 'node:path';
 import { InvalidOptionError, OutputNotFoundError } from '../errors.js';
 import { currentErrorFileName, currentOutputFileName } from '../output/archive.js';
 import { followFile, type FollowOptions } from '../output/follow.js';
@@ -11,11 +9,6 @@ import type { RunRecord, TaskRecord } from '../store/records.js';
 import { assertTaskName } from './name.js';
 
 // A task's run ids, oldest first (run ids sort by creation time), from its ledger folder.
-async function runIdsOf(folder: string, name: string): Promise<string[]> {
-  const files = await readdir(join(folder, FOLDER_LAYOUT.runs, name)).catch(() => [] as string[]);
-  return files.filter((f) => f.endsWith(JSON_EXT)).map((f) => f.slice(0, -JSON_EXT.length)).sort();
-}
-
 /** Options of `followOut`. */
 export interface FollowOutOptions extends FollowOptions {
   /** Also yield the runs' header and footer lines. @defaultValue false */
@@ -30,6 +23,7 @@ export interface FollowOutOptions extends FollowOptions {
  */
 export function followTaskOutput(
   folder: string, name: string, options: FollowOutOptions, exists: (name: string) => Promise<TaskRecord>, readRun: (name: string, runId: string) => Promise<RunRecord | null>,
+  runIds: (name: string) => Promise<string[]>,
 ): AsyncIterableIterator<string> {
   let inner: AsyncIterableIterator<string> | null = null;
   let invalid: unknown = null;
@@ -45,7 +39,7 @@ export function followTaskOutput(
   }
   const checked = invalid ? Promise.reject(invalid) : exists(name);
   checked.catch(() => undefined); // surfaced by the first next()
-  const source = { task: () => exists(name), runIds: () => runIdsOf(folder, name), run: (runId: string) => readRun(name, runId) };
+  const source = { task: () => exists(name), runIds: () => runIds(name).catch(() => [] as string[]), run: (runId: string) => readRun(name, runId) };
   // A program's start is taken now, not at the first next(): lines printed in between are not missed.
   const programStart = checked.then((r) => (r.task.steps ? startPosition(folder, source, followOptions.fromStart === true, stream) : null));
   programStart.catch(() => undefined);

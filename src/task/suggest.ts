@@ -1,9 +1,6 @@
 // "Did you mean …?": the closest task names or run ids to one that was not found.
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { RunNotFoundError, TaskNotFoundError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
-import { FOLDER_LAYOUT, JSON_EXT } from '../store/layout.js';
 
 /** How many names a not-found error suggests at most. */
 export const MAX_SUGGESTIONS = 3;
@@ -101,8 +98,7 @@ export async function taskNotFound(rt: Runtime, name: string): Promise<TaskNotFo
 
 // The run ids in one task's ledger (ended and live runs).
 async function runIdsOf(rt: Runtime, task: string): Promise<string[]> {
-  const files = await readdir(join(rt.folder, FOLDER_LAYOUT.runs, task)).catch(() => [] as string[]);
-  return files.filter((f) => f.endsWith(JSON_EXT)).map((f) => f.slice(0, -JSON_EXT.length));
+  return rt.store.listRunIds(task).catch(() => [] as string[]);
 }
 
 /**
