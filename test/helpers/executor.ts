@@ -10,7 +10,7 @@ import type { ExecutorEvents } from '../../src/events.js';
 import type { RunRecord } from '../../src/store/records.js';
 import { clusterOptions, clusterSchemaOf, clusterUrlOf } from '../fixtures/cluster-options.mjs';
 import { Janitor } from '../fixtures/process/janitor.js';
-import { psql } from './postgres.js';
+import { psql, psqlScript } from './postgres.js';
 
 export { clusterSchemaOf } from '../fixtures/cluster-options.mjs';
 
@@ -237,9 +237,36 @@ export function readPids(file: string): number[] {
 /** An `ExecutorError` subclass, as passed to {@link expectRejected}. */
 export type ErrorClass = new (...args: never[]) => ExecutorError;
 
-/** Runs `call`, expects a `cls` error with `code` and an "Expected … got" message matching `message`, and no change in `folder`. */
+/**
+ * In the `cluster` project, the stored task records and runs of `folder` and of `<folder>/exec` (the layout of
+ * `kit.make()`), as text, a table not made yet counting as empty; '' in the folder project (its files are the folder's).
+ */
+export function snapshotStore(folder: string): string {
+  const url = clusterUrl();
+  if (url === undefined) return '';
+  // One psql for both schemas: each one's tables are read only if it has them (psql's \gset and \if).
+  const script = [folder, path.join(folder, 'exec')].map((f) => {
+    const schema = `"${clusterSchemaOf(f)}"`;
+    return [
+      `SELECT to_regclass('${schema}.runs') IS NOT NULL AS made \\gset`,
+      '\\if :made',
+      `SELECT coalesce(json_agg(json_build_array(name, record) ORDER BY name COLLATE "C"), '[]') FROM ${schema}.tasks;`,
+      `SELECT coalesce(json_agg(record ORDER BY task COLLATE "C", run_id COLLATE "C"), '[]') FROM ${schema}.runs;`,
+      '\\else',
+      "SELECT '[]'; SELECT '[]';",
+      '\\endif',
+    ].join('\n');
+  }).join('\n');
+  return psqlScript(url, `${script}\n`);
+}
+
+/**
+ * Runs `call`, expects a `cls` error with `code` and an "Expected … got" message matching `message`, and no change in
+ * `folder` (nor, in the `cluster` project, in its stored records and runs: see {@link snapshotStore}).
+ */
 export async function expectRejected(call: () => unknown, cls: ErrorClass, code: string, message: RegExp, folder: string): Promise<ExecutorError> {
   const before = snapshotFolder(folder);
+  const stored = snapshotStore(folder);
   let caught: unknown = null;
   try {
     await call();
@@ -253,5 +280,6 @@ export async function expectRejected(call: () => unknown, cls: ErrorClass, code:
   expect(error.message).toMatch(/Expected .* got /);
   expect(error.message).toMatch(message);
   expect(snapshotFolder(folder)).toEqual(before);
+  expect(snapshotStore(folder), 'nothing stored changed').toBe(stored);
   return error;
 }

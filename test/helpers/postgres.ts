@@ -39,6 +39,12 @@ export function psql(url: string, sql: string): string {
   return execFileSync(existsSync(bin) ? bin : 'psql', ['-X', '-v', 'ON_ERROR_STOP=1', '-At', '-c', sql, url], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
+/** Runs a psql script (meta-commands such as `\gset` and `\if` allowed) on `url`, synchronously; returns its output, trimmed. */
+export function psqlScript(url: string, script: string): string {
+  const bin = path.join(postgresBin(), 'psql');
+  return execFileSync(existsSync(bin) ? bin : 'psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', '-f', '-', url], { encoding: 'utf8', input: script, stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
