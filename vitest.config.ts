@@ -59,13 +59,7 @@ export const CLUSTER_EXCLUDED = [
  * `cluster` project until it is fixed. Remove a line once its bug is fixed.
  */
 export const CLUSTER_AWAITING_SRC_FIX = [
-  'test/program/history.test.ts', // keepRuns pruning lists and deletes runs/<task>/<id>.json (src/run/prune-runs.ts)
-  'test/task/suggest.test.ts', // run-id suggestions read runs/<task>/ (src/task/suggest.ts runIdsOf)
-  'test/cli/suggest.test.ts', // the same, through the CLI
-  'test/program/output.test.ts', // followOut of a program lists runs/<task>/ (src/task/follow.ts runIdsOf)
-  'test/task/follow-stream.test.ts', // the same, for stderr
   'test/executor/review-fixes-procs.test.ts', // the writer's pruning reads tasks/<task>.json (src/output/prune.ts liveOutputsOf): a live extra run's output is pruned (by timing)
-  'test/executor/lifecycle.test.ts', // ex.id before the first call is the local folder's, not the given or cluster's id
   // Under load stopAll walks /proc 17 to 48 times for 32 tasks (≤ 12 expected): its stops are not one batch, at most
   // LOCK_CONNECTIONS (2) task locks are held at once (src/cluster/db.ts), so the stops do not share their looks.
   'test/run/stop-all.test.ts',
