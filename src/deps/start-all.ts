@@ -114,12 +114,13 @@ class WaitMark {
       : { record: null, result: undefined })).catch(() => undefined));
   }
 
-  /** The wait is over: no mark from now on; `failed` takes the mark off again. */
-  async end(failed: boolean): Promise<void> {
+  /** The wait is over: no mark from now on; `failed` takes the mark off again. Resolves with whether it was marked. */
+  async end(failed: boolean): Promise<boolean> {
     this.#ended = true;
     if (this.#timer !== null) clearTimeout(this.#timer);
     await this.#write;
     if (failed && this.#marked) await unmarkWaiting(this.#rt, this.#name, this.#previous);
+    return this.#marked;
   }
 }
 
@@ -179,9 +180,13 @@ export async function startInOrder<R extends StartRowLike>(
         }
         const failures = await Promise.all(first.map((d) => readyFor(d, name)));
         const bad = failures.findIndex((f) => f !== null);
-        await marks.get(name)?.end(bad >= 0);
+        const marked = (await marks.get(name)?.end(bad >= 0)) === true;
         marks.delete(name);
-        if (bad < 0) return batches.start(name);
+        if (bad < 0) {
+          const row = await batches.start(name);
+          // A supervisor may have started it first, seeing it `waiting` with its dependencies ready: this start asked for it.
+          return marked && row.result === 'already running' ? { ...row, result: 'started' } : row;
+        }
         return how.failed(name, { error: `Expected dependency "${first[bad]}" of "${name}" to have started, got: ${failures[bad]!.error}`, code: failures[bad]!.code });
       })();
       rows.set(name, row);
