@@ -63,10 +63,6 @@ export const CLUSTER_AWAITING_SRC_FIX = [
   // Under load stopAll walks /proc 17 to 48 times for 32 tasks (≤ 12 expected): its stops are not one batch, at most
   // LOCK_CONNECTIONS (2) task locks are held at once (src/cluster/db.ts), so the stops do not share their looks.
   'test/run/stop-all.test.ts',
-  // Flaky under load (3 of 10 runs, at a load of 3 to 5): startAll reports 'already running' for a dependent, because the
-  // supervisor's pass started it first: startAll marks a dependent 'waiting' while db gets ready (src/deps/start-all.ts)
-  // and a pass starts every 'waiting' task whose dependencies are ready (src/supervisor/reconcile.ts:112).
-  'test/deps/supervisor.test.ts',
 ];
 
 export default defineConfig({
