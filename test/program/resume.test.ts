@@ -5,7 +5,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LeaseHeldError, type Executor, type RunRecord } from '../../src/index.js';
-import { clusterUrl } from '../helpers/executor.js';
 import { ledger, supervising, useFolders } from '../helpers/folder.js';
 import { spawnJsonLines, type JsonLinesChild } from '../helpers/json-child.js';
 import { pidAlive, waitUntil } from '../helpers/wait.js';
@@ -80,7 +79,7 @@ async function ended(ex: Executor, runId: string, pass: () => Promise<unknown> =
 describe('a program whose supervisor is killed with SIGKILL', () => {
   // Folder only: in a cluster the killed supervisor's watchdog stops its host's runs by design (never two copies; the
   // takeover is test/cluster's), so there is no live step left to adopt.
-  it.runIf(clusterUrl() === undefined)('keeps its live step: a new Executor adopts it (same pid, started once) and the run completes', async () => {
+  it('keeps its live step: a new Executor adopts it (same pid, started once) and the run completes', async () => {
     const s = await startInChild();
     await killChild(s);
     expect(pidAlive(s.waitPid)).toBe(true);
