@@ -1,22 +1,11 @@
 // Helpers of the dependency tests: free TCP ports, the fixtures, and the start/stop log the fixtures append to.
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+export { freePort } from '../helpers/ports.js';
 
 /** Absolute path of a fixture in `test/fixtures/deps/`. */
 export const depsFixture = (name: string): string => fileURLToPath(new URL(`../fixtures/deps/${name}`, import.meta.url));
 
-/** A TCP port free on 127.0.0.1 right now (the kernel's pick). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** One line of the fixtures' log: what happened (`start`, `listen`, `stop`, `crash`), to which task, when, which pid. */
 export interface LogEntry { what: string; task: string; at: number; pid: number }

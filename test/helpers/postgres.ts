@@ -3,9 +3,9 @@
 // root). Durability settings are off: the tests kill our processes, never the database's.
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports.js';
 
 /** A running test server. */
 export interface PgServer {
@@ -45,16 +45,6 @@ export function psqlScript(url: string, script: string): string {
   return execFileSync(existsSync(bin) ? bin : 'psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', '-f', '-', url], { encoding: 'utf8', input: script, stdio: ['pipe', 'pipe', 'pipe'] }).trim();
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts a server; throws with the server's log when it cannot. */
 export async function startPostgres(): Promise<PgServer> {
