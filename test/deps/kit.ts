@@ -6,7 +6,6 @@ export { freePort } from '../helpers/ports.js';
 /** Absolute path of a fixture in `test/fixtures/deps/`. */
 export const depsFixture = (name: string): string => fileURLToPath(new URL(`../fixtures/deps/${name}`, import.meta.url));
 
-
 /** One line of the fixtures' log: what happened (`start`, `listen`, `stop`, `crash`), to which task, when, which pid. */
 export interface LogEntry { what: string; task: string; at: number; pid: number }
 
