@@ -45,7 +45,6 @@ export function psqlScript(url: string, script: string): string {
   return execFileSync(existsSync(bin) ? bin : 'psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', '-f', '-', url], { encoding: 'utf8', input: script, stdio: ['pipe', 'pipe', 'pipe'] }).trim();
 }
 
-
 /** Starts a server; throws with the server's log when it cannot. */
 export async function startPostgres(): Promise<PgServer> {
   const bin = postgresBin();
