@@ -16,6 +16,8 @@ export const DEFAULT_FOLDER = '.executor';
 export const FOLDER_ENV = 'EXECUTOR_FOLDER';
 /** Environment variable naming the cluster URL (cluster mode: the task table in PostgreSQL). */
 export const CLUSTER_ENV = 'EXECUTOR_CLUSTER';
+/** Environment variable naming this host in the cluster (`supervise --host` wins). */
+export const HOST_ENV = 'EXECUTOR_HOST';
 /** Indentation of `--json` output. */
 export const JSON_INDENT = 2;
 
@@ -56,8 +58,11 @@ export class CliContext {
   clusterOptions(): ExecutorOptions {
     const { cluster: _given, ...rest } = this.clusterFlags;
     const cluster = this.cluster;
-    const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
-    return { ...(cluster === undefined ? {} : { cluster }), ...defined };
+    if (cluster === undefined) return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+    const env = this.io.env[HOST_ENV];
+    const host = rest.host ?? (env !== undefined && env !== '' ? env : undefined);
+    const defined = Object.fromEntries(Object.entries({ ...rest, host }).filter(([, v]) => v !== undefined));
+    return { cluster, ...defined };
   }
 
   /**

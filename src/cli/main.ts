@@ -36,7 +36,8 @@ Examples:
   $ executor supervise                          # keep restarting and scheduling, in the foreground
 
 The folder is --folder, else $EXECUTOR_FOLDER, else ./.executor. With --cluster URL (or $EXECUTOR_CLUSTER) the task
-table lives in PostgreSQL and the folder keeps this host's output (docs/cluster.md).
+table lives in PostgreSQL and the folder keeps this host's output; the host's name is supervise --host, else
+$EXECUTOR_HOST, else the hostname (docs/cluster.md).
 Exit codes: 0 success, 1 failed operation, 2 usage error. Docs: docs/cli.md`;
 
 /** Builds the program with every command registered on `ctx`. */
@@ -46,7 +47,6 @@ export function buildProgram(ctx: CliContext): Command {
     .version(PACKAGE.version, '-V, --version', 'print the version')
     .option('--folder <dir>', 'executor folder (default: $EXECUTOR_FOLDER, else ./.executor)')
     .option('--cluster <url>', 'cluster mode: the task table in this PostgreSQL (default: $EXECUTOR_CLUSTER)')
-    .option('--host <name>', 'this host\'s name in the cluster (default: the hostname)')
     .option('--lease-time <duration>', 'a host is dead after this long without a heartbeat (default: 10 sec)', durationMs(true))
     .option('--capacity <n>', 'most runs this host runs at once, in a cluster (default: no limit)', integerAtLeast(1))
     .option('--label <key=value>', 'a label of this host, in a cluster (repeat for more); true/false/numbers are typed', hostLabel)
@@ -54,9 +54,9 @@ export function buildProgram(ctx: CliContext): Command {
     .addHelpText('after', OVERVIEW)
     .showSuggestionAfterError(true)
     .hook('preAction', (root) => {
-      const opts = root.opts<{ folder?: string; debug?: boolean; cluster?: string; host?: string; leaseTime?: number; capacity?: number; label?: HostLabels }>();
+      const opts = root.opts<{ folder?: string; debug?: boolean; cluster?: string; leaseTime?: number; capacity?: number; label?: HostLabels }>();
       ctx.folderOption = opts.folder;
-      ctx.clusterFlags = { cluster: opts.cluster, host: opts.host, leaseTime: opts.leaseTime, capacity: opts.capacity, labels: opts.label };
+      ctx.clusterFlags = { ...ctx.clusterFlags, cluster: opts.cluster, leaseTime: opts.leaseTime, capacity: opts.capacity, labels: opts.label };
       ctx.debug = opts.debug === true;
     });
   for (const register of [registerTasks, registerAdd, registerLifecycle, registerRun, registerLogs, registerRuns, registerNext, registerEmit, registerHosts, registerCluster, registerSupervise, registerUi, registerRepl]) register(program, ctx);

@@ -50,7 +50,7 @@ async function run(ctx: CliContext, way: Way, names: string[], flags: Flags): Pr
   if (flags.replace && flags.skipExisting) throw new CliUsageError('--replace', 'given without --skip-existing', '--skip-existing');
   if (way === 'import' && !existsSync(join(ctx.folder, META_FILE))) throw new FolderNotFoundError(ctx.folder);
   const options: TransferOptions = {
-    cluster, ...(ctx.clusterFlags.host === undefined ? {} : { host: ctx.clusterFlags.host }), ...(names.length > 0 ? { tasks: names } : {}),
+    cluster, ...(ctx.clusterOptions().host === undefined ? {} : { host: ctx.clusterOptions().host! }), ...(names.length > 0 ? { tasks: names } : {}),
     existing: flags.replace ? 'replace' : flags.skipExisting ? 'skip' : 'refuse', runs: flags.runs !== false, dryRun: flags.dryRun === true,
   };
   const { exportCluster, importFolder } = await import('../../cluster/transfer.js'); // pg and the transfer load only here
@@ -78,7 +78,11 @@ export function registerCluster(program: Command, ctx: CliContext): void {
       .option('--no-runs', 'copy the tasks without their finished runs')
       .option('--dry-run', 'check everything and print what would be done, writing nothing')
       .option('--json', 'print one row per task as JSON')
+      .option('--host <name>', 'the host the copied runs are recorded on (default: $EXECUTOR_HOST, else the hostname)')
       .addHelpText('after', `\nExamples:\n  $ executor --folder /srv/jobs --cluster postgres://executor@db/jobs cluster ${way}\n  $ EXECUTOR_CLUSTER=postgres://db/jobs executor cluster ${way} api worker --skip-existing --json`)
-      .action((names: string[], flags: Flags) => run(ctx, way, names, flags));
+      .action((names: string[], flags: Flags & { host?: string }) => {
+        if (flags.host !== undefined) ctx.clusterFlags = { ...ctx.clusterFlags, host: flags.host };
+        return run(ctx, way, names, flags);
+      });
   }
 }

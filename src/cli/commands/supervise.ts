@@ -7,7 +7,7 @@ import { errorReport } from '../errors.js';
 import { durationSeconds } from '../parse.js';
 import { runLifecycle } from './lifecycle.js';
 
-interface SuperviseFlags { sleep: number; stopTasks?: boolean }
+interface SuperviseFlags { sleep: number; stopTasks?: boolean; host?: string }
 
 const HELP = `
 Examples:
@@ -17,6 +17,7 @@ Examples:
 Every executor log line is printed on stdout. Run it at boot with systemd or cron: see docs/cli.md.`;
 
 async function supervise(ctx: CliContext, flags: SuperviseFlags): Promise<void> {
+  if (flags.host !== undefined) ctx.clusterFlags = { ...ctx.clusterFlags, host: flags.host };
   const ex = ctx.executor({ create: true });
   const onLog = (e: LogEvent): void => ctx.out(e.line);
   // A failed pass or log write: reported, and supervising goes on.
@@ -51,6 +52,7 @@ export function registerSupervise(program: Command, ctx: CliContext): void {
     .description('restart crashed tasks and fire schedules, in the foreground, until SIGINT or SIGTERM')
     .option('--sleep <duration>', 'time between full re-reads of the task table: seconds, or a period like 30s, "5 min"', durationSeconds, DEFAULT_SLEEP_S)
     .option('--stop-tasks', 'on SIGINT/SIGTERM also stop every task (default: leave them running)')
+    .option('--host <name>', 'cluster mode: this host\'s name (default: $EXECUTOR_HOST, else the hostname)')
     .addHelpText('after', HELP)
     .action((flags: SuperviseFlags) => supervise(ctx, flags));
 }
