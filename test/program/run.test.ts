@@ -164,7 +164,8 @@ describe('a step timeout', () => {
 
   it('with no retries left a timed-out step fails the run (timedOut set) and alerts "timed out"', async () => {
     const { ex, order, env } = setup({ killTimeout: 500, alert: 'failure' });
-    await addProgram(ex, 'stuck', [step('hang', 'run-timeout.js', { timeout: 300, retries: 0 }), step('last')], { env });
+    // 1 s: the step has long printed its line by then, even on a loaded machine (its error message is that line).
+    await addProgram(ex, 'stuck', [step('hang', 'run-timeout.js', { timeout: 1000, retries: 0 }), step('last')], { env });
     const alerts = collect(ex, 'alert');
     const { run } = await runOnce(ex, 'stuck');
     expect(lines(order)).toEqual([]);
