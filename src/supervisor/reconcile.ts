@@ -136,7 +136,7 @@ export async function reconcileTask(rt: Runtime, name: string, supervise: boolea
       // Cluster mode: the main run of a dead host, closed here; the task's next start (here or by another pass) is a takeover.
       const from = record.state.run !== null && isRemote(rt, record.state.run) && !runLive(rt, record.state.run) ? record.state.run.host! : null;
       let current = await closeStep(rt, record, closing, closed, sideWrites);
-      if (from !== null && current.state.run === null) current = { ...current, state: { ...current.state, downHost: from } };
+      if (from !== null && current.state.run === null && record.task.infiniteLoop) current = { ...current, state: { ...current.state, downHost: from } };
       if (closed.length > 0) done.push('closed');
       current = await steps(rt, current, supervise, ctx, done, leadMs);
       const down = current.state.downHost ?? null;
