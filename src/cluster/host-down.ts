@@ -1,5 +1,6 @@
-// Cluster mode: a supervising pass claims the hosts that died (once in the cluster per death), says so in the log,
-// emits `hostdown` and raises the `host-down` alert; the dead host's runs are then closed and taken over by the pass.
+// Cluster mode: a supervising pass claims the hosts that died (once in the cluster per death), ends their database
+// sessions (a lock held by a frozen supervisor is let go), says so in the log, emits `hostdown` and raises the
+// `host-down` alert; the dead host's runs are then closed and taken over by the pass.
 import { raiseAlerts } from '../run/alerts.js';
 import type { Runtime } from '../runtime.js';
 import { claimDeadHosts } from './hosts.js';
@@ -15,6 +16,8 @@ export async function noticeDeadHosts(rt: Runtime): Promise<string[]> {
   if (cluster === null) return [];
   const dead = await claimDeadHosts(cluster.db, cluster.db.config.leaseTimeMs).catch(() => []);
   for (const { host, heartbeatAt } of dead) {
+    // Its database sessions end too: a frozen supervisor cannot keep a task lock (or write) once it thaws.
+    await cluster.db.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()', [`executor-sdk ${host}`]).catch(() => undefined);
     const reason = `host ${host} is down: no heartbeat since ${heartbeatAt} (leaseTime ${cluster.db.config.leaseTimeMs} ms)`;
     rt.log(`Host ${host} is down (last heartbeat ${heartbeatAt}); its runs are taken over`);
     rt.emitter.emit('hostdown', { host, heartbeatAt });
