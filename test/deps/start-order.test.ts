@@ -50,6 +50,8 @@ describe('dependsOn: start order', () => {
     expect(entry(entries, 'start', 'lone').at).toBeLessThan(entry(entries, 'listen', 'db').at); // not held back by db
     expect(entry(entries, 'start', 'api').at).toBeGreaterThanOrEqual(entry(entries, 'listen', 'db').at);
     expect(entry(entries, 'start', 'web').at).toBeGreaterThanOrEqual(entry(entries, 'listen', 'api').at);
+    // web is up (connected to api) before the stop, so each stop is the fixture's own, logged one.
+    await waitUntil(async () => (await ex.readOut('web', 5)).some((l) => l.startsWith('connected to')), { what: 'web connected' });
     const order: string[] = [];
     ex.on('stop', (e) => order.push(e.name));
     const stops = await ex.stopAll();
