@@ -16,7 +16,9 @@ const kit = useExecutors();
 const DRIVER = fileURLToPath(new URL('./deno-interrupt.py', import.meta.url));
 
 describe("examples/notebook.ipynb in Deno's Jupyter kernel 2.9.6", () => {
-  it('runs green and shows the task table, the run with its steps and the output lines', async () => {
+  // Retried: on a loaded machine Deno's kernel now and then sends a cell's last display after nbconvert has collected
+  // the cell (a display missing from the saved notebook, with no error: seen in CI for the run and the output views).
+  it('runs green and shows the task table, the run with its steps and the output lines', { retry: 2 }, async () => {
     const dir = kit.tmpDir();
     const folder = path.join(dir, 'jobs');
     const setup = denoKernelSetup(dir, { NOTEBOOK_FOLDER: folder });
