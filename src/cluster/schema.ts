@@ -30,6 +30,17 @@ const MIGRATIONS: readonly ((t: (name: string) => string) => string[])[] = [
       reply jsonb, error text, created_at timestamptz NOT NULL DEFAULT now(), replied_at timestamptz)`,
     `CREATE INDEX ON ${t('requests')} (host) WHERE replied_at IS NULL`,
   ],
+  // 5: pending events and chain firings (claimed with FOR UPDATE SKIP LOCKED; a chain's id is its upstream run, so it
+  // is recorded once), one row per scheduled slot (each slot of a task runs once in the cluster), and program steps'
+  // checkpoints (copied from the host's state file, so a run resumes on another host).
+  (t) => [
+    `CREATE TABLE ${t('events')} (id text PRIMARY KEY, kind text NOT NULL, body jsonb NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now())`,
+    `CREATE TABLE ${t('slots')} (task text NOT NULL, slot timestamptz NOT NULL, host text NOT NULL, run_id text,
+      created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (task, slot))`,
+    `CREATE TABLE ${t('checkpoints')} (task text NOT NULL, run_id text NOT NULL, step text NOT NULL, state text NOT NULL,
+      at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (task, run_id, step))`,
+  ],
 ];
 
 /** The schema version this code writes and reads. */

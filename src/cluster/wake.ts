@@ -1,0 +1,23 @@
+// Cluster mode: the wake-up of the supervising hosts (a queued run, an event, a control request): a NOTIFY on the
+// cluster's channel. Hosts also poll (at least every second), so a lost notification only delays, never loses, work.
+import { createHash } from 'node:crypto';
+import type { Db } from './db.js';
+
+/** What a wake-up is about (the payload of the NOTIFY). */
+export type WakeTopic = 'queue' | 'event' | 'control' | 'request';
+
+/**
+ * The cluster's notification channel: one per schema, a plain identifier under PostgreSQL's 63-byte limit.
+ * @example `wakeChannel('executor') // 'executor_wake_…'`
+ */
+export function wakeChannel(schema: string): string {
+  return `executor_wake_${createHash('sha256').update(schema).digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * Wakes every host listening on the cluster's channel (best effort: a failure is ignored, the hosts' polling catches up).
+ * @example `await notifyWake(cluster.db, 'queue');`
+ */
+export async function notifyWake(db: Db, topic: WakeTopic): Promise<void> {
+  await db.query('SELECT pg_notify($1, $2)', [wakeChannel(db.config.schema), topic]).catch(() => undefined);
+}
