@@ -6,6 +6,7 @@ import type { LaunchRequest } from '../run/launch.js';
 import { dependencyGate } from '../deps/gate.js';
 import { enqueue, holdForDependencies, isHeld, launchOrQueue, queuedRun, type StepContext, type StepKind } from './steps.js';
 import { CATCH_UP_THRESHOLD_MS, scheduleDue, scheduleOn, timingOfTask } from './wake.js';
+import { claimDueSlots } from '../cluster/slot-step.js';
 
 /** At most this many `skip` events are emitted for slots missed in one pass (the log gives the count). */
 export const MAX_SKIP_EVENTS = 10;
@@ -54,29 +55,38 @@ export async function scheduleStep(rt: Runtime, record: TaskRecord, now: number,
   const { task, state } = record;
   const timing = timingOfTask(task);
   if (!timing) return [record, []];
+  const lastScheduledAt = state.lastScheduledAt ? Date.parse(state.lastScheduledAt) : null;
   const plan = planDue({
-    timing, name: task.name, jitterMs: task.jitterMs, lastScheduledAt: state.lastScheduledAt ? Date.parse(state.lastScheduledAt) : null,
+    timing, name: task.name, jitterMs: task.jitterMs, lastScheduledAt,
     // Planned ahead of the clock when preparing: lateness still counts from the real time.
     now, catchUp: task.catchUp, maxCatchUp: task.maxCatchUp, lateMs: CATCH_UP_THRESHOLD_MS + (now - realNow),
   });
   if (plan.fire.length === 0 && plan.missedCount === 0) return [record, []];
+  const reqs = plan.fire.map((slot): LaunchRequest => {
+    const fireAt = fireTimeOf(timing, task.name, slot, task.jitterMs);
+    const req: LaunchRequest = { trigger: realNow - fireAt > CATCH_UP_THRESHOLD_MS ? 'catch-up' : 'schedule', scheduledFor: slot };
+    if (fireAt > realNow) req.notBefore = fireAt;
+    return req;
+  });
+  // Cluster mode: each slot is handled once in the cluster (its unique row); a slot handled elsewhere is not run here.
+  const claim = await claimDueSlots(rt, task.name, reqs, lastScheduledAt, plan);
+  if (claim === 'refused') return [record, []];
   let current: TaskRecord = { ...record, state: { ...state, lastScheduledAt: plan.last === null ? state.lastScheduledAt : new Date(plan.last).toISOString() } };
   const kinds: StepKind[] = [];
-  if (plan.missedCount > 0) {
+  const missed = claim?.missed ?? { list: plan.missed, count: plan.missedCount };
+  if (missed.count > 0) {
     const reason = `missed while no supervisor ran (catchUp: ${task.catchUp})`;
-    ctx.deferred.push(() => rt.log(`Skipping ${plan.missedCount} missed run(s) of ${task.name} (catchUp: ${task.catchUp})`));
-    for (const slot of plan.missed.slice(-MAX_SKIP_EVENTS)) {
+    ctx.deferred.push(() => rt.log(`Skipping ${missed.count} missed run(s) of ${task.name} (catchUp: ${task.catchUp})`));
+    for (const slot of missed.list.slice(-MAX_SKIP_EVENTS)) {
       ctx.deferred.push(() => rt.emitter.emit('skip', { name: task.name, scheduledFor: new Date(slot).toISOString(), reason }));
     }
     kinds.push('skipped');
   }
-  for (const [i, slot] of plan.fire.entries()) {
-    const fireAt = fireTimeOf(timing, task.name, slot, task.jitterMs);
-    const req: LaunchRequest = { trigger: realNow - fireAt > CATCH_UP_THRESHOLD_MS ? 'catch-up' : 'schedule', scheduledFor: slot };
-    if (fireAt > realNow) req.notBefore = fireAt;
+  const mine = claim === null ? reqs : reqs.filter((req) => claim.mine.has(req.scheduledFor!));
+  for (const [i, req] of mine.entries()) {
     if (i > 0) {
       if (isHeld(current)) {
-        kinds.push(skip(rt, current, new Date(slot).toISOString(), HELD_SKIP_REASON, ctx)[1]);
+        kinds.push(skip(rt, current, new Date(req.scheduledFor!).toISOString(), HELD_SKIP_REASON, ctx)[1]);
         continue;
       }
       current = enqueue(rt, current, queuedRun(rt, req, 'catch-up'), ctx);
