@@ -1,13 +1,19 @@
 // The cluster's connection pool: `pg` loaded on first use (it costs ~90 ms to load, so a folder-only Executor never
-// pays it), at most POOL_SIZE connections, errors turned into ClusterError, and cross-process locks held as session
-// advisory locks on a connection of their own.
+// pays it), at most POOL_SIZE connections (one of them LISTENing, once something listens), errors turned into
+// ClusterError, and cross-process locks held as session advisory locks on a connection of their own.
 import { ExecutorError } from '../errors.js';
 import { ClusterError } from '../errors/cluster.js';
+import { Listener, type ListenClient, type Notified } from './listener.js';
 import type { ClusterConfig } from './options.js';
 
-/** Most connections one Executor opens (the issue's "at most 5 per host"). */
+/** Most connections one Executor opens (the issue's "at most 5 per host"): the pool's and the LISTEN one. */
 export const POOL_SIZE = 5;
-/** Most task locks held at once: each holds a connection, and the rest of the pool stays free for reads and writes. */
+/** Connections kept for LISTEN (listener.ts), out of POOL_SIZE: the pool opens at most the rest. */
+export const LISTEN_CONNECTIONS = 1;
+/**
+ * Most task locks held at once: each holds a connection; with the relations lock's, one connection of the pool is
+ * always left for reads and writes (a lock holder's queries), so lock holders never wait on each other for one.
+ */
 export const LOCK_CONNECTIONS = 2;
 /** An idle connection is closed after this long, ms. */
 export const IDLE_TIMEOUT_MS = 10_000;
@@ -17,9 +23,20 @@ export const CONNECT_TIMEOUT_MS = 5_000;
 // The parts of node-postgres this module uses, typed here so the package's declarations never name `pg` (a consumer
 // compiling against them needs no @types/pg).
 interface QueryResult { rows: unknown[] }
-interface PoolClient { query(sql: string, params?: unknown[]): Promise<QueryResult>; release(error?: Error): void }
+interface PoolClient {
+  query(sql: string, params?: unknown[]): Promise<QueryResult>;
+  release(error?: Error): void;
+  on(event: 'error', listener: (error: Error) => void): void;
+  removeListener(event: 'error', listener: (error: Error) => void): void;
+}
 interface Pool { query(sql: string, params?: unknown[]): Promise<QueryResult>; connect(): Promise<PoolClient>; end(): Promise<void>; on(event: 'error', listener: () => void): void }
 type PoolConstructor = new (config: Record<string, unknown>) => Pool;
+type ClientConstructor = new (config: Record<string, unknown>) => ListenClient;
+interface PgModule { Pool: PoolConstructor; Client: ClientConstructor }
+
+// A connection taken from the pool: its `error` event (the server went away while it was out of the pool, between
+// two statements) is caught here, and the connection is then closed rather than given back.
+interface Taken { client: PoolClient; broken: Error | undefined; release(error?: Error): void }
 
 /** Runs a statement; resolves with its rows. */
 export type Query = <R = Record<string, unknown>>(sql: string, params?: readonly unknown[]) => Promise<R[]>;
@@ -54,7 +71,11 @@ function problemOf(error: unknown): string {
 export class Db {
   readonly config: ClusterConfig;
   #pool: Promise<Pool> | null = null;
+  #pg: Promise<PgModule> | null = null;
+  #listener: Listener | null = null;
   #ended = false;
+  /** Statements sent to the database by this Db so far (queries, BEGIN/COMMIT, lock and unlock): a round-trip count. */
+  roundTrips = 0;
   readonly #lockSlots = new Slots(LOCK_CONNECTIONS);
   // The relations lock is taken by one caller of this process at a time, on a connection of its own (never a lock slot:
   // a holder takes a task lock inside it).
@@ -74,11 +95,19 @@ export class Db {
     return error instanceof ExecutorError ? error : new ClusterError(this.config.display, problemOf(error), error);
   }
 
+  // node-postgres, loaded once.
+  #module(): Promise<PgModule> {
+    this.#pg ??= import('pg').then((pg) => {
+      const m = pg as unknown as { default?: PgModule } & Partial<PgModule>;
+      return m.default ?? (m as PgModule);
+    });
+    return this.#pg;
+  }
+
   async #open(): Promise<Pool> {
-    const pg = await import('pg') as unknown as { default?: { Pool: PoolConstructor }; Pool?: PoolConstructor };
-    const PoolClass = (pg.default?.Pool ?? pg.Pool)!;
+    const PoolClass = (await this.#module()).Pool;
     const pool = new PoolClass({
-      connectionString: this.config.connectionString, max: POOL_SIZE, idleTimeoutMillis: IDLE_TIMEOUT_MS,
+      connectionString: this.config.connectionString, max: POOL_SIZE - LISTEN_CONNECTIONS, idleTimeoutMillis: IDLE_TIMEOUT_MS,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: `executor-sdk ${this.config.host}`, allowExitOnIdle: true,
     });
     pool.on('error', () => undefined); // an idle connection that broke: the next query opens another
@@ -94,6 +123,7 @@ export class Db {
 
   /** Runs one statement on any connection of the pool. */
   query: Query = async (sql, params = []) => {
+    this.roundTrips++;
     try {
       const result = await (await this.pool()).query(sql, params as unknown[]);
       return result.rows as never[];
@@ -104,48 +134,61 @@ export class Db {
 
   /** Runs `fn` in one transaction (BEGIN … COMMIT, ROLLBACK when it throws) on a connection of its own. */
   async transaction<T>(fn: (query: Query) => Promise<T>): Promise<T> {
-    const client = await this.#connect();
+    const taken = await this.#connect();
+    const { client } = taken;
     let broken: Error | undefined;
     try {
-      const query: Query = async (sql, params = []) => (await client.query(sql, params as unknown[])).rows as never[];
-      await client.query('BEGIN');
+      const query: Query = async (sql, params = []) => { this.roundTrips++; return (await client.query(sql, params as unknown[])).rows as never[]; };
+      await query('BEGIN');
       try {
         const value = await fn(query);
-        await client.query('COMMIT');
+        await query('COMMIT');
         return value;
       } catch (error) {
-        await client.query('ROLLBACK').catch((e: Error) => { broken = e; });
+        await query('ROLLBACK').catch((e: Error) => { broken = e; });
         throw error;
       }
     } catch (error) {
       throw this.wrap(error);
     } finally {
-      client.release(broken);
+      taken.release(broken);
     }
   }
 
-  async #connect(): Promise<PoolClient> {
+  // A connection of the pool for the caller alone (see Taken).
+  async #connect(): Promise<Taken> {
+    let client: PoolClient;
     try {
-      return await (await this.pool()).connect();
+      client = await (await this.pool()).connect();
     } catch (error) {
       throw this.wrap(error);
     }
+    const taken: Taken = {
+      client, broken: undefined,
+      release: (error) => { client.removeListener('error', onError); client.release(error ?? taken.broken); },
+    };
+    const onError = (error: Error): void => { taken.broken = error; };
+    client.on('error', onError);
+    return taken;
   }
 
   // Holds the session advisory lock `key` on a connection of its own while `fn` runs (a process that dies loses the
   // session, and the lock with it).
   async #withAdvisory<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const client = await this.#connect();
+    const taken = await this.#connect();
+    const { client } = taken;
     let broken: Error | undefined;
     try {
+      this.roundTrips++;
       await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]).catch((error: unknown) => { throw this.wrap(error); });
       try {
         return await fn();
       } finally {
+        this.roundTrips++;
         await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch((error: Error) => { broken = error; });
       }
     } finally {
-      client.release(broken); // a connection whose unlock failed is closed, which lets the lock go
+      taken.release(broken); // a connection whose unlock failed is closed, which lets the lock go
     }
   }
 
@@ -169,12 +212,35 @@ export class Db {
     }
   }
 
-  /** Closes the pool (idempotent); later calls reject with ClusterError. */
+  /**
+   * Calls `fn` with the payload of each notification on `channel` (a plain identifier), on the Db's LISTEN connection
+   * (opened on the first call, re-established after a loss: `fn` is then called with null, for what was missed).
+   * Resolves once listening (or once the first try failed: it is retried in the background) with the function that
+   * stops listening.
+   * @example `const unlisten = await db.listen(wakeChannel(db.config.schema), (topic) => wake(topic));`
+   */
+  async listen(channel: string, fn: Notified): Promise<() => Promise<void>> {
+    if (this.#ended) throw new ClusterError(this.config.display, 'a closed Executor');
+    this.#listener ??= new Listener(async () => new (await this.#module()).Client({
+      connectionString: this.config.connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      application_name: `executor-sdk ${this.config.host}`, keepAlive: true,
+    }));
+    return this.#listener.listen(channel, fn);
+  }
+
+  /** True while this Db's LISTEN connection is up. */
+  get listening(): boolean {
+    return this.#listener?.connected ?? false;
+  }
+
+  /** Closes the pool and the LISTEN connection (idempotent); later calls reject with ClusterError. */
   async end(): Promise<void> {
     if (this.#ended) return;
     this.#ended = true;
     const pool = this.#pool;
     this.#pool = null;
-    if (pool) await (await pool).end().catch(() => undefined);
+    const listener = this.#listener;
+    this.#listener = null;
+    await Promise.all([pool ? (async () => (await pool).end())().catch(() => undefined) : undefined, listener?.close()]);
   }
 }

@@ -1,6 +1,7 @@
 // A supervising host's presence in its cluster: its registration and heartbeat (host-beat.ts), its watchdog
-// (watchdog.ts: the host's runs die with this supervisor), and the requests other hosts send it (reading a live run's
-// output). The supervisor starts it before it is `ready` and stops it last.
+// (watchdog.ts: the host's runs die with this supervisor), the requests other hosts send it (reading a live run's
+// output), and the wake-ups (wake.ts: a NOTIFY wakes a pass, or the request server, at once; both poll too). The
+// supervisor starts it before it is `ready` and stops it last.
 import { TaskNotFoundError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { readTaskOutput } from '../task/read-options.js';
@@ -9,12 +10,18 @@ import type { ClusterConfig } from './options.js';
 import { clusterOf, type PgStore } from './pg-store.js';
 import { READ_OUT_REQUEST, type ReadOutRequest } from './remote-output.js';
 import { RequestServer } from './requests.js';
+import { listenWake, type WakeTopic } from './wake.js';
 import { WatchdogHandle } from './watchdog-spawn.js';
 
 /** What a host's presence tells its supervisor. */
 export interface PresenceHooks {
   /** Another supervisor took the host (its token moved on): this one must stop supervising. */
   onLost(error: Error): void;
+  /**
+   * A wake-up for the supervisor (a queued run, an event, a control request: `topic`), or null when the LISTEN
+   * connection came back after a loss (wake-ups may have been missed): a pass should run now.
+   */
+  onWake(topic: WakeTopic | null): void;
 }
 
 /** One supervisor's presence in its cluster (see the file comment). */
@@ -25,6 +32,7 @@ export class ClusterPresence {
   #watchdog: WatchdogHandle | null = null;
   #watching: Promise<void> = Promise.resolve();
   #requests: RequestServer | null = null;
+  #unlisten: (() => Promise<void>) | null = null;
   #stopped = false;
 
   readonly #hooks: PresenceHooks;
@@ -53,7 +61,13 @@ export class ClusterPresence {
     const presence = new ClusterPresence(rt, cluster, hooks, unref);
     await presence.#beat.start();
     await presence.#watching;
-    presence.#requests = new RequestServer(cluster.db, cluster.db.config.host, (kind, payload) => presence.#answer(kind, payload), unref);
+    const requests = new RequestServer(cluster.db, cluster.db.config.host, (kind, payload) => presence.#answer(kind, payload), unref);
+    presence.#requests = requests;
+    presence.#unlisten = await listenWake(cluster.db, (topic) => {
+      if (presence.#stopped) return;
+      if (topic === 'request' || topic === null) requests.wake();
+      if (topic !== 'request') hooks.onWake(topic);
+    }).catch(() => null); // no LISTEN: the polls do it all
     return presence;
   }
 
@@ -95,6 +109,7 @@ export class ClusterPresence {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#requests?.stop();
+    await this.#unlisten?.();
     await this.#watching;
     const holding = this.#watchdog !== null && await this.#hostHasRuns();
     this.#watchdog?.detach();

@@ -21,3 +21,17 @@ export function wakeChannel(schema: string): string {
 export async function notifyWake(db: Db, topic: WakeTopic): Promise<void> {
   await db.query('SELECT pg_notify($1, $2)', [wakeChannel(db.config.schema), topic]).catch(() => undefined);
 }
+
+const TOPICS: ReadonlySet<string> = new Set<WakeTopic>(['queue', 'event', 'control', 'request']);
+
+/**
+ * Calls `fn` on each wake-up sent on the cluster's channel, with its topic, or with null when the LISTEN connection was
+ * re-established after a loss (wake-ups sent meanwhile were missed: look at everything). Resolves with the function
+ * that stops listening.
+ * @example `const unlisten = await listenWake(cluster.db, (topic) => supervisor.wake(topic));`
+ */
+export function listenWake(db: Db, fn: (topic: WakeTopic | null) => void): Promise<() => Promise<void>> {
+  return db.listen(wakeChannel(db.config.schema), (payload) => {
+    if (payload === null || TOPICS.has(payload)) fn(payload as WakeTopic | null);
+  });
+}

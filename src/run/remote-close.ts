@@ -1,5 +1,8 @@
 // Cluster mode: a run on another host is stopped by that host. Whoever asks (stopTask, cancelRun, a replace) marks
-// the run in its record, and waits here until its host has closed it (or the host died and another closed it).
+// the run in its record, wakes the hosts (NOTIFY: its host acts at once, not at its next poll), and waits here until
+// its host has closed it (or the host died and another closed it).
+import { clusterOf } from '../cluster/pg-store.js';
+import { notifyWake } from '../cluster/wake.js';
 import { liveRuns } from './close.js';
 import type { Runtime } from '../runtime.js';
 
@@ -15,6 +18,8 @@ export const REMOTE_STOP_SLACK_MS = 5_000;
  */
 export async function awaitRemoteClose(rt: Runtime, name: string, runId: string): Promise<boolean> {
   const deadline = Date.now() + rt.killTimeoutMs + (rt.hosts?.leaseTimeMs ?? 0) + REMOTE_STOP_SLACK_MS;
+  const cluster = clusterOf(rt.store);
+  if (cluster !== null) await notifyWake(cluster.db, 'control'); // the mark is written: its host reads it when woken
   for (;;) {
     const record = await rt.store.readTask(name).catch(() => null);
     if (record === null || !liveRuns(record).some((r) => r.runId === runId)) return true;

@@ -129,12 +129,13 @@ class Supervisor implements SupervisorHooks {
     rt.supervisor = this;
     rt.log(`Supervising (pid: ${process.pid}, sleep: ${this.#options.sleep} s)`);
     // Cluster mode: the host is registered (listHosts() shows it once `ready`), watched and answering.
-    this.#presence = await ClusterPresence.start(rt, { onLost: (error) => this.#lost(error) }, this.#options.unref);
+    // A NOTIFY on the cluster's channel (a queued run, an event, a stop asked from another host) wakes a pass at once.
+    this.#presence = await ClusterPresence.start(rt, { onLost: (error) => this.#lost(error), onWake: () => this.#arm(rt.now()) }, this.#options.unref);
     if (this.#stopped) return;
     this.#resolveReady();
     this.#lastFull = rt.now();
     rt.store.sweep().then((n) => { if (n > 0) rt.log(`Removed ${n} stale temp file(s)`); }, () => undefined);
-    this.#watchEvents();
+    this.#watchEvents(); // an event file in this host's folder wakes it (cluster mode: a NOTIFY too, above)
     void this.#pass();
   }
 
