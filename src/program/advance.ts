@@ -7,7 +7,8 @@ import { stopRun } from '../run/tree.js';
 import { pendingSteps, programView, withStep } from './ledger.js';
 import { spawnStep, type RunBase } from './spawn-step.js';
 
-function baseOf(run: CurrentRun): RunBase {
+/** The fields of `run` its next step starts from. */
+export function baseOf(run: CurrentRun): RunBase {
   const { runId, trigger, startedAt, scheduledFor, stopRequested, triggerTime, queuedAt, kill, resumeStatus } = run;
   return { runId, trigger, startedAt, scheduledFor, stopRequested, triggerTime, queuedAt, kill, resumeStatus };
 }
@@ -36,7 +37,8 @@ export async function advanceRun(rt: Runtime, record: TaskRecord, run: CurrentRu
   const stored = await rt.store.readRun(record.task.name, run.runId).catch(() => null);
   const ledger = stored ?? { ...ledgerOf(record, run), steps: pendingSteps(view.task) };
   const prior = ledger.steps[cursor.step];
-  const updated = withStep({ ...ledger, step: cursor.step, pid: next.pid, pidStartTime: next.pidStartTime, bootId: next.bootId, outputFile: next.outputFile, errorFile: next.errorFile }, cursor.step, {
+  // `host`: a run taken over from a dead host is recorded on this one (cluster mode).
+  const updated = withStep({ ...ledger, ...(next.host === undefined ? {} : { host: next.host }), step: cursor.step, pid: next.pid, pidStartTime: next.pidStartTime, bootId: next.bootId, outputFile: next.outputFile, errorFile: next.errorFile }, cursor.step, {
     status: 'running', startedAt: prior?.startedAt ?? next.program!.stepStartedAt, endedAt: null, pid: next.pid, outputFile: next.outputFile, errorFile: next.errorFile,
   });
   const ledgerWrite = rt.store.writeRun(updated);

@@ -6,6 +6,8 @@ import { appendFooter, runFooter } from '../run/header.js';
 import { ledgerOf } from '../run/launch.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, ProgramCursor, RunRecord, RunStatus, StepRecord, TaskRecord } from '../store/records.js';
+import { isRemote } from '../run/remote.js';
+import { copyCheckpoint, forgetCheckpoints } from './checkpoint.js';
 import { lastErrorLine } from './error-line.js';
 import { stepStatusOf } from './files.js';
 import { markRest, pendingSteps, programView, withStep } from './ledger.js';
@@ -77,8 +79,9 @@ export async function settleStep(rt: Runtime, current: TaskRecord, run: CurrentR
   const endedMs = ran ? endedAtOf(now, rt.realClock, Date.parse(cursor.stepStartedAt), known) : now;
   const endedAt = new Date(endedMs).toISOString();
   const failing = verdict === 'retry' || verdict === 'failed';
-  const errorMessage = failing && ran ? await lastErrorLine(rt.folder, run.outputFile, run.errorFile, task.timestamps) : null;
-  if (ran && task.header) {
+  const here = ran && !isRemote(rt, run); // cluster mode: a dead host's step left its output (and checkpoint) there
+  const errorMessage = failing && here ? await lastErrorLine(rt.folder, run.outputFile, run.errorFile, task.timestamps) : null;
+  if (here && task.header) {
     const footer = runFooter({ exitCode: known?.exitCode ?? null, signal: known?.signal ?? null, timedOut: run.kill === 'timeout', exitUnknown: known === null }, cursor.stepStartedAt, endedMs);
     await appendFooter(join(rt.folder, run.outputFile), footer).catch(() => undefined);
   }
@@ -90,10 +93,13 @@ export async function settleStep(rt: Runtime, current: TaskRecord, run: CurrentR
   const notice: StepNotice = { index: cursor.step, step: step.name, verdict, attempt: cursor.attempt, exitCode: known?.exitCode ?? null, signal: known?.signal ?? null, nextAt: null, errorMessage };
   const next = nextCursor(verdict, cursor, task.steps!.length, now, retryDelayMs(task.retryDelayMs, retried));
   if (next !== null) {
+    // Cluster mode: the step's checkpoint goes into the cluster before anything runs next (on this host or another).
+    if (here) await copyCheckpoint(rt, task.name, run.runId, step.name);
     if (next.step !== cursor.step) ledger = { ...ledger, step: next.step, stepRetryCount: 0 };
     notice.nextAt = next.retryAt;
     return { kind: 'continue', run: { ...run, kill: null, deadline: null, program: next }, ledger, notice };
   }
+  await forgetCheckpoints(rt, task.name, run.runId); // cluster mode: the run ends, its checkpoints go
   return endOf(ledger, verdict, cursor.step, known, ran && known === null, endedAt, notice);
 }
 

@@ -14,6 +14,7 @@ import type { CurrentRun, StepSpec, TaskRecord } from '../store/records.js';
 import { commandForRun } from '../task/ts-runner.js';
 import { runEnv } from '../task/run-env.js';
 import { inputFileOf, runDirOf, stateFileOf, stepOutputOf, stepStatusOf } from './files.js';
+import { watchCheckpoint } from './checkpoint.js';
 import { programDefOf } from './ledger.js';
 
 /** The run fields a step spawn starts from (everything but the step's own process, files and deadline). */
@@ -109,6 +110,7 @@ export async function spawnStep(rt: Runtime, record: TaskRecord, base: RunBase, 
   } catch (error) {
     throw error instanceof SpawnError ? error : new SpawnError(task.name, error);
   }
+  watchCheckpoint(rt, task.name, base.runId, step.name, spawned.exited); // cluster mode: copied while it runs
   const { pid, startTime, bootId } = spawned.identity;
   return { run: runOf(pid, startTime, bootId), spawned };
 }

@@ -9,6 +9,7 @@ import { raiseAlerts } from '../run/alerts.js';
 import type { TaskRecord } from '../store/records.js';
 import { announceLaunch } from './announce.js';
 import { programStep } from './program-step.js';
+import { announceTakeover } from './takeover.js';
 import { scheduleStep } from './schedule-step.js';
 import { isWaiting, runLive } from '../run/own.js';
 import { isRemote } from '../run/remote.js';
@@ -57,15 +58,6 @@ async function closeStep(rt: Runtime, record: TaskRecord, closing: Closing | nul
   return current;
 }
 
-// A takeover: logged and emitted once the record is written.
-function announceTakeover(rt: Runtime, ctx: StepContext, name: string, fromHost: string): void {
-  const toHost = rt.host!;
-  ctx.deferred.push(() => {
-    rt.log(`Took ${name} over from host ${fromHost} (down) on host ${toHost}`);
-    rt.emitter.emit('takeover', { name, fromHost, toHost });
-  });
-}
-
 function recoverStep(rt: Runtime, record: TaskRecord, ctx: StepContext): TaskRecord {
   const { name } = record.task;
   ctx.alerts.push({ kind: 'recovered', name, runId: record.state.run?.runId ?? null, run: null, reason: `${name} has been running stably again`, taskAlert: record.task.alert });
@@ -94,7 +86,7 @@ async function steps(rt: Runtime, record: TaskRecord, supervise: boolean, ctx: S
     const [next, done] = await scheduleStep(rt, current, ahead, ctx, now);
     current = next; kinds.push(...done);
   }
-  current = await programStep(rt, current, now, ctx, kinds);
+  current = await programStep(rt, current, now, ctx, kinds, launch);
   // Cluster mode: queued runs are started by the host placement picks, or by any process while no host supervises.
   const drained = rt.hosts === null || launch || noLiveHost(rt) ? await drainStep(rt, current, launch, ctx) : null;
   if (drained) { current = drained[0]; kinds.push(drained[1]); }
