@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TakeoverEvent } from '../../src/events.js';
 import { clusterUrl, useExecutors } from '../helpers/executor.js';
 import { spawnJsonLines, type JsonLinesChild } from '../helpers/json-child.js';
+import { PROGRAM_FIXTURES } from '../helpers/program.js';
 import { psql } from '../helpers/postgres.js';
 import { T } from '../helpers/time.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -53,9 +54,9 @@ async function startRunner(cluster: string, name: string): Promise<{ child: Chil
 const schemaOf = (url: string): string => new URL(url).searchParams.get('schema')!;
 
 /** The checkpoint of step `step` of run `runId` kept in the cluster, or null. */
-function kept(cluster: string, runId: string, step: string): { n: number } | null {
+function kept(cluster: string, runId: string, step: string): Record<string, number> | null {
   const out = psql(clusterUrl()!, `SELECT state FROM "${schemaOf(cluster)}".checkpoints WHERE run_id = '${runId}' AND step = '${step}'`);
-  return out === '' ? null : JSON.parse(out) as { n: number };
+  return out === '' ? null : JSON.parse(out) as Record<string, number>;
 }
 
 interface Stamp { kind: 'start' | 'tick' | 'done'; host: string; pid: number; at: number; value: string }
@@ -88,6 +89,7 @@ describe('cluster: a program run whose host is killed mid-step', () => {
     // Host a counts; its checkpoint is copied into the cluster while the step runs (at most every 5 s).
     const saved = await waitUntil(() => kept(cluster, runId, 'count'), { what: 'a checkpoint copied while the step runs', timeoutMs: 15_000 });
     expect(saved.n).toBeGreaterThan(0);
+    const savedN = saved.n!;
     const handle = b.keepRestarting({ sleep: 1 });
     await handle.ready;
     const c = await startHost(cluster, 'host-c', LEASE_MS);
@@ -103,7 +105,7 @@ describe('cluster: a program run whose host is killed mid-step', () => {
     expect(all.filter((s) => s.host === c.name)).toEqual([]);
     // From the checkpoint: the copy kept when a died (at least the one seen before the kill), not from 0.
     const lastOnA = Math.max(...onA.filter((s) => s.kind === 'tick').map((s) => Number(s.value)));
-    expect(Number(resumed.value)).toBeGreaterThanOrEqual(saved.n);
+    expect(Number(resumed.value)).toBeGreaterThanOrEqual(savedN);
     expect(Number(resumed.value)).toBeLessThanOrEqual(lastOnA);
     expect(Number(onB.find((s) => s.kind === 'tick')!.value)).toBe(Number(resumed.value) + 1);
     // Never two copies: every stamp of b's copy comes after the last of a's.
@@ -116,6 +118,32 @@ describe('cluster: a program run whose host is killed mid-step', () => {
     expect(takeovers).toEqual([{ name: 'counter', fromHost: 'host-a', toHost: 'host-b' }]);
     // The run ended: its checkpoints are gone from the cluster.
     expect(kept(cluster, runId, 'count')).toBeNull();
+    await handle.stop();
+  });
+});
+
+describe('cluster: a program run whose host is killed while it waits to retry a step', () => {
+  it('retries the step on another host from the checkpoint copied when the step exited', async () => {
+    const cluster = newCluster('programretry');
+    const dirB = kit.tmpDir();
+    const b = kit.open(dirB, { cluster, host: 'host-b', leaseTime: LEASE_MS });
+    // Each attempt adds one to {count} in its checkpoint and exits 75 (retry) until the count is 2: well under 5 s,
+    // so only the copy made at the step's exit is in the cluster.
+    await b.addTask('counter', {
+      wd: PROGRAM_FIXTURES, env: { TARGET: '2' }, retries: 3, retryExitCodes: [75], retryDelay: T(4_000),
+      steps: [{ name: 'count', script: 'run-counter.js' }],
+    });
+    const a = await startRunner(cluster, 'host-a');
+    const runId = await a.run('counter');
+    expect(await waitUntil(() => kept(cluster, runId, 'count'), { what: 'the checkpoint copied at the step\'s exit' })).toEqual({ count: 1 });
+    a.child.child.kill('SIGKILL');
+    const handle = b.keepRestarting({ sleep: 1 });
+    await handle.ready;
+    const run = await b.waitRun(runId, { timeout: T(20_000) });
+    expect(run).toMatchObject({ runId, status: 'succeeded', host: 'host-b' });
+    expect(run.steps[0]).toMatchObject({ name: 'count', status: 'completed', retries: 1 });
+    // The retry on b read the count a's attempt left: 1 + 1.
+    expect(JSON.parse(readFileSync(path.join(dirB, 'runs', 'counter', runId, 'count.state.json'), 'utf8'))).toEqual({ count: 2 });
     await handle.stop();
   });
 });
