@@ -1,32 +1,33 @@
 // After a close that fired chains is written: start them here when this process may (it supervises, or no supervisor
-// runs); otherwise the supervisor's inbox picks the chain file up (its watcher wakes it at once). The inbox registers
-// itself here (`setChainProcessor`): run/close.ts, which calls `fireChain`, cannot import it without an import cycle.
-import { supervisedElsewhere } from '../event/elsewhere.js';
+// runs; in a cluster, no supervising host is alive); otherwise a supervisor's inbox pass picks the chain up. The inbox
+// registers itself here (`setChainProcessor`): run/close.ts, which calls `fireChain`, cannot import it without an
+// import cycle.
+import { mayHandleEvents } from '../event/elsewhere.js';
 import type { Runtime } from '../runtime.js';
 
-/** Handles one inbox file (`processEvent`). */
-export type ChainProcessor = (rt: Runtime, file: string) => Promise<unknown>;
+/** Handles one inbox entry (`processInboxEntry`: a chain file, or in cluster mode the id of its row). */
+export type ChainProcessor = (rt: Runtime, entry: string) => Promise<unknown>;
 
 let processor: ChainProcessor | null = null;
 /** Chain starts this process has in flight (`settleChains` waits for them). */
 const inFlight = new WeakMap<Runtime, Set<Promise<void>>>();
 
-/** Installs the inbox's file handler (event/inbox.ts does, when it loads). */
+/** Installs the inbox's entry handler (event/inbox.ts does, when it loads). */
 export function setChainProcessor(fn: ChainProcessor): void {
   processor = fn;
 }
 
 /**
- * Starts the runs of chain file `file` (written by `recordChain`) in the background, when this process supervises or
- * no supervisor runs elsewhere; errors are emitted as `error` (the file stays for the next inbox pass).
+ * Starts the runs of chain `entry` (the file, or row id, `recordChain` gave) in the background, when this process
+ * supervises or no supervisor would; errors are emitted as `error` (the entry stays for the next inbox pass).
  */
-export function fireChain(rt: Runtime, file: string): void {
+export function fireChain(rt: Runtime, entry: string): void {
   const handle = processor;
-  if (handle === null) return; // the inbox is not loaded here: a supervisor picks the file up
+  if (handle === null) return; // the inbox is not loaded here: a supervisor picks the entry up
   const set = inFlight.get(rt) ?? new Set<Promise<void>>();
   inFlight.set(rt, set);
   const work = (async () => {
-    if (rt.supervisor !== null || !(await supervisedElsewhere(rt))) await handle(rt, file);
+    if (await mayHandleEvents(rt)) await handle(rt, entry);
   })().catch((error: unknown) => { rt.emitter.emit('error', error as Error); });
   set.add(work);
   void work.finally(() => set.delete(work));

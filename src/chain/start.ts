@@ -7,7 +7,7 @@ import type { TaskRecord } from '../store/records.js';
 import { launchOrQueue, type StepContext } from '../supervisor/steps.js';
 import { DEFAULT_MAX_CHAIN_DEPTH } from '../task/options-deps.js';
 import { firingLinks } from './links.js';
-import { UPSTREAM_EXIT_ENV, UPSTREAM_RUN_ENV, writeUpstreamNote } from './note.js';
+import { shareUpstreamNote, UPSTREAM_EXIT_ENV, UPSTREAM_RUN_ENV, writeUpstreamNote } from './note.js';
 
 export { UPSTREAM_EXIT_ENV, UPSTREAM_RUN_ENV };
 
@@ -44,6 +44,8 @@ export async function chainStep(rt: Runtime, marked: TaskRecord, event: EventFil
   await writeUpstreamNote(rt.folder, target.task, target.runId, upstream);
   const req = { trigger: 'chain' as const, scheduledFor: null, runId: target.runId, data: event.payload, env: upstreamEnv(chain), oneOff: true };
   const [next, kind] = await launchOrQueue(rt, marked, req, ctx);
+  // Cluster mode: a queued chain run may start on another host, which takes its upstream from the database.
+  if (kind === 'queued') await shareUpstreamNote(rt, target.task, target.runId, upstream);
   ctx.deferred.push(() => rt.log(`${what}: run ${target.runId}${kind === 'queued' ? ' (queued)' : ''}`));
   // The ledger record names its upstream from the start (a queued run's gets it at its close, from the note).
   const sideWrites = ctx.launches.map((l) => l.ledgerWrite.then(() => rt.store.updateRun(target.task, l.run.runId, { upstream })));

@@ -1,6 +1,9 @@
 // Runs promised by an event that is still in the inbox (not yet picked up by a supervisor).
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { eventRowOfRun } from '../cluster/pg-events.js';
+import { clusterOf } from '../cluster/pg-store.js';
+import type { Runtime } from '../runtime.js';
 import { readJson } from '../store/atomic.js';
 import { JSON_EXT } from '../store/layout.js';
 
@@ -27,8 +30,8 @@ export interface ChainIntent {
   outcome: 'success' | 'failure';
 }
 
-/** The pending event that promised run `runId`, and its target, or null. */
-export async function pendingEventRun(folder: string, runId: string): Promise<{ event: EventFile; task: string } | null> {
+// The pending event of the folder `folder` that promised `runId`.
+async function pendingInFolder(folder: string, runId: string): Promise<{ event: EventFile; task: string } | null> {
   const dir = join(folder, EVENTS_DIR);
   const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(JSON_EXT));
   for (const f of files) {
@@ -37,4 +40,19 @@ export async function pendingEventRun(folder: string, runId: string): Promise<{ 
     if (event && target) return { event, task: target.task };
   }
   return null;
+}
+
+/**
+ * The pending event that promised run `runId`, and its target, or null. `where`: the Executor's runtime (in cluster
+ * mode the `events` table is searched), or a folder.
+ * @example `const pending = await pendingEventRun(rt, runId);`
+ */
+export async function pendingEventRun(where: Runtime | string, runId: string): Promise<{ event: EventFile; task: string } | null> {
+  if (typeof where === 'string') return pendingInFolder(where, runId);
+  const cluster = clusterOf(where.store);
+  if (cluster === null) return pendingInFolder(where.folder, runId);
+  await cluster.open();
+  const event = (await eventRowOfRun(cluster.db, runId)) as EventFile | null;
+  const target = event?.targets?.find((t) => t.runId === runId);
+  return event && target ? { event, task: target.task } : null;
 }

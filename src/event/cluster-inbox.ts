@@ -1,0 +1,71 @@
+// Cluster mode: the events inbox is the `events` table (src/cluster/pg-events.ts). A host claims one event or chain
+// row at a time (FOR UPDATE SKIP LOCKED), starts the targets it may run (placement: a task restricted by `hosts` or
+// `labels` starts on an allowed host, any other on the host placement picks), keeps the rest in the row for another
+// host or the next pass, and deletes the row once every target is handled. Each target starts once: `handledEvents`,
+// under the task's cluster-wide lock.
+import { claimEventRow, claimNextEventRow, NOTE_SWEEP_MS, sweepNoteRows, type ClaimedRow, type ClaimOutcome } from '../cluster/pg-events.js';
+import { placementHere } from '../cluster/placement-step.js';
+import type { PgStore } from '../cluster/pg-store.js';
+import type { Runtime } from '../runtime.js';
+import type { EventFile } from './pending.js';
+import { startTargets } from './target.js';
+
+type Target = EventFile['targets'][number];
+
+// When each Executor last swept the notes of chain runs that no longer need them (epoch ms).
+const sweptAt = new WeakMap<Runtime, number>();
+
+// The targets this host starts now, and those it leaves (for an allowed host, or for later when every allowed host is
+// full or none is alive). A missing or disabled task is handled here: its target starts nothing, and says so.
+async function targetsHere(rt: Runtime, event: EventFile): Promise<{ here: Target[]; left: Target[] }> {
+  const { records } = await rt.store.table({ refresh: false });
+  const here: Target[] = [];
+  const left: Target[] = [];
+  for (const target of event.targets) {
+    const record = records.get(target.task);
+    const mine = !record || !record.state.enabled || (await placementHere(rt, record)).kind === 'here';
+    (mine ? here : left).push(target);
+  }
+  return { here, left };
+}
+
+// Handles one claimed row: the row is done once no target is left (a failed start stays, as in a folder).
+async function handleRow(rt: Runtime, row: ClaimedRow): Promise<ClaimOutcome> {
+  const event = row.body as EventFile | null;
+  if (!event || typeof event !== 'object' || !Array.isArray(event.targets)) {
+    rt.warn(`Dropping the malformed event row ${row.id}`);
+    return { done: true };
+  }
+  const { here, left } = await targetsHere(rt, event);
+  const failed = here.length === 0 ? [] : await startTargets(rt, event, here);
+  const kept = event.targets.filter((t) => left.includes(t) || failed.includes(t));
+  if (kept.length === 0) return { done: true };
+  return kept.length === event.targets.length ? { done: false } : { done: false, body: { ...event, targets: kept } };
+}
+
+/**
+ * Handles event or chain row `id` now (emitEvent, a chain fired by a close), unless another process holds it. Resolves
+ * with the event, or null when it was not claimed (gone, or held elsewhere).
+ */
+export async function processEventRow(rt: Runtime, cluster: PgStore, id: string): Promise<EventFile | null> {
+  await rt.hosts?.refresh();
+  const row = await claimEventRow(cluster.db, id, (r) => handleRow(rt, r));
+  return row === null ? null : (row.body as EventFile);
+}
+
+/** Handles every pending event and chain row no other host holds, oldest first; resolves with how many were claimed. */
+export async function processEventRows(rt: Runtime, cluster: PgStore): Promise<number> {
+  await rt.hosts?.refresh();
+  const seen: string[] = [];
+  for (;;) {
+    const row = await claimNextEventRow(cluster.db, seen, (r) => handleRow(rt, r));
+    if (row === null) break;
+    seen.push(row.id);
+  }
+  const now = Date.now();
+  if (now - (sweptAt.get(rt) ?? 0) >= NOTE_SWEEP_MS) {
+    sweptAt.set(rt, now);
+    await sweepNoteRows(cluster.db).catch(() => undefined); // notes of chain runs that started or were dropped
+  }
+  return seen.length;
+}
