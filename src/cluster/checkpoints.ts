@@ -11,15 +11,20 @@ export interface CheckpointRow {
 }
 
 /**
- * Keeps `state` as the checkpoint of step `step` of run `runId` of `task` (inserted, or replacing the one kept).
- * @example `await saveCheckpoint(db, 'etl', runId, 'load', '{"offset":40}')`
+ * Keeps `state` as the checkpoint of step `step` of run `runId` of `task` (inserted, or replacing the one kept), unless
+ * `host` (the writer's) has been found dead: a host that thaws after its runs were taken over cannot overwrite the
+ * checkpoints their new host keeps. Resolves with whether it was kept.
+ * @example `await saveCheckpoint(db, 'etl', runId, 'load', '{"offset":40}', 'host-a') // true`
  */
-export async function saveCheckpoint(db: Db, task: string, runId: string, step: string, state: string): Promise<void> {
-  await db.query(
-    `INSERT INTO ${db.table('checkpoints')} (task, run_id, step, state, at) VALUES ($1, $2, $3, $4, now())
-     ON CONFLICT (task, run_id, step) DO UPDATE SET state = EXCLUDED.state, at = EXCLUDED.at`,
-    [task, runId, step, state],
+export async function saveCheckpoint(db: Db, task: string, runId: string, step: string, state: string, host: string): Promise<boolean> {
+  const rows = await db.query(
+    `INSERT INTO ${db.table('checkpoints')} (task, run_id, step, state, at)
+     SELECT $1, $2, $3, $4, now() WHERE NOT EXISTS (SELECT 1 FROM ${db.table('hosts')} WHERE host = $5 AND down_at IS NOT NULL)
+     ON CONFLICT (task, run_id, step) DO UPDATE SET state = EXCLUDED.state, at = EXCLUDED.at
+     RETURNING 1`,
+    [task, runId, step, state, host],
   );
+  return rows.length > 0;
 }
 
 /**

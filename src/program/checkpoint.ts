@@ -5,6 +5,8 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dropCheckpoints, readCheckpoints, saveCheckpoint } from '../cluster/checkpoints.js';
 import { clusterOf } from '../cluster/pg-store.js';
+import { isAlive } from '../process/identity.js';
+import type { SpawnedRun } from '../process/spawn.js';
 import type { Runtime } from '../runtime.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { writeError } from '../fs-errors.js';
@@ -54,15 +56,15 @@ export async function copyCheckpoint(rt: Runtime, task: string, runId: string, s
     rt.warn(`Checkpoint ${file} of ${task} is not UTF-8 text: it is not copied into the cluster (a resume on another host starts step ${step} without it)`, task);
     return;
   }
-  await saveCheckpoint(cluster.db, task, runId, step, text);
+  await saveCheckpoint(cluster.db, task, runId, step, text, rt.host ?? '');
 }
 
 /**
- * Cluster mode: while step `step` of run `runId` runs (until `exited` settles), copies its checkpoint file into the
+ * Cluster mode: while step `step` of run `runId` runs (until it exits), copies its checkpoint file into the
  * cluster every CHECKPOINT_COPY_MS when it changed. Failures are left to the next look (or to the copy at exit).
- * @example `watchCheckpoint(rt, 'etl', runId, 'load', spawned.exited)`
+ * @example `watchCheckpoint(rt, 'etl', runId, 'load', spawned)`
  */
-export function watchCheckpoint(rt: Runtime, task: string, runId: string, step: string, exited: Promise<unknown>): void {
+export function watchCheckpoint(rt: Runtime, task: string, runId: string, step: string, spawned: Pick<SpawnedRun, 'identity' | 'exited'>): void {
   const cluster = clusterOf(rt.store);
   if (cluster === null) return;
   const file = join(rt.folder, stateFileOf(task, runId, step));
@@ -70,8 +72,9 @@ export function watchCheckpoint(rt: Runtime, task: string, runId: string, step: 
     const seen = signatureOf(await stat(file));
     if (seen === watch.seen) return;
     const text = await stateText(file);
-    if (watch.stopped || text === null || text === 'binary') return;
-    await saveCheckpoint(cluster.db, task, runId, step, text);
+    // A step gone (its exit is being settled, or this process was frozen and its runs stopped) is copied at its exit.
+    if (watch.stopped || text === null || text === 'binary' || !isAlive(spawned.identity)) return;
+    await saveCheckpoint(cluster.db, task, runId, step, text, rt.host ?? '');
     watch.seen = seen;
   };
   const watch: Watch = {
@@ -84,7 +87,7 @@ export function watchCheckpoint(rt: Runtime, task: string, runId: string, step: 
   watch.timer.unref();
   void stopWatch(file); // an earlier attempt's, if it is still there
   watches.set(file, watch);
-  void exited.finally(() => { if (watches.get(file) === watch) void stopWatch(file); });
+  void spawned.exited.finally(() => { if (watches.get(file) === watch) void stopWatch(file); });
 }
 
 /**

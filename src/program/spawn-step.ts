@@ -110,7 +110,7 @@ export async function spawnStep(rt: Runtime, record: TaskRecord, base: RunBase, 
   } catch (error) {
     throw error instanceof SpawnError ? error : new SpawnError(task.name, error);
   }
-  watchCheckpoint(rt, task.name, base.runId, step.name, spawned.exited); // cluster mode: copied while it runs
+  watchCheckpoint(rt, task.name, base.runId, step.name, spawned); // cluster mode: copied while it runs
   const { pid, startTime, bootId } = spawned.identity;
   return { run: runOf(pid, startTime, bootId), spawned };
 }
