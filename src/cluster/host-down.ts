@@ -4,6 +4,7 @@
 import { raiseAlerts } from '../run/alerts.js';
 import type { Runtime } from '../runtime.js';
 import { claimDeadHosts } from './hosts.js';
+import { releaseJobs } from './jobs.js';
 import { clusterOf } from './pg-store.js';
 
 /**
@@ -18,6 +19,7 @@ export async function noticeDeadHosts(rt: Runtime): Promise<string[]> {
   for (const { host, heartbeatAt } of dead) {
     // Its database sessions end too: a frozen supervisor cannot keep a task lock (or write) once it thaws.
     await cluster.db.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()', [`executor-sdk ${host}`]).catch(() => undefined);
+    await releaseJobs(cluster.db, host).catch(() => undefined); // runs it claimed and had not taken in: for the live hosts
     const reason = `host ${host} is down: no heartbeat since ${heartbeatAt} (leaseTime ${cluster.db.config.leaseTimeMs} ms)`;
     rt.log(`Host ${host} is down (last heartbeat ${heartbeatAt}); its runs are taken over`);
     rt.emitter.emit('hostdown', { host, heartbeatAt });

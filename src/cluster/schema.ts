@@ -32,7 +32,7 @@ const MIGRATIONS: readonly ((t: (name: string) => string) => string[])[] = [
   ],
   // 5: pending events and chain firings (claimed with FOR UPDATE SKIP LOCKED; a chain's id is its upstream run, so it
   // is recorded once), one row per scheduled slot (each slot of a task runs once in the cluster), and program steps'
-  // checkpoints (copied from the host's state file, so a run resumes on another host).
+  // checkpoints (copied from the host's state file, so a run resumes on another host), and runs handed to the hosts.
   (t) => [
     `CREATE TABLE ${t('events')} (id text PRIMARY KEY, kind text NOT NULL, body jsonb NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now())`,
@@ -40,6 +40,11 @@ const MIGRATIONS: readonly ((t: (name: string) => string) => string[])[] = [
       created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (task, slot))`,
     `CREATE TABLE ${t('checkpoints')} (task text NOT NULL, run_id text NOT NULL, step text NOT NULL, state text NOT NULL,
       at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (task, run_id, step))`,
+    // Runs handed to the hosts (runTask from a process that does not supervise): claimed with FOR UPDATE SKIP LOCKED by
+    // a host allowed to run the task (`hosts` / `labels` copied from it), which takes them into the task under its lock.
+    `CREATE TABLE ${t('jobs')} (seq bigserial PRIMARY KEY, run_id text NOT NULL UNIQUE, task text NOT NULL, item jsonb NOT NULL,
+      hosts text[], labels jsonb, host text, claimed_at timestamptz, created_at timestamptz NOT NULL DEFAULT now())`,
+    `CREATE INDEX ON ${t('jobs')} (host, seq)`,
   ],
 ];
 

@@ -2,7 +2,9 @@
 import { dropQueuedSecrets } from '../task/secrets.js';
 import type { Runtime } from '../runtime.js';
 import { runNotFound } from '../task/suggest.js';
-import type { CurrentRun, RunRecord, TaskRecord } from '../store/records.js';
+import type { CurrentRun, QueuedRun, RunRecord, TaskRecord } from '../store/records.js';
+import { cancelJob, waitUntilTaken } from '../cluster/jobs.js';
+import { clusterOf } from '../cluster/pg-store.js';
 import { announceExit, closeRun, finalizeRun, liveRuns, type Finalized } from './close.js';
 import { assertRunId, findRun } from './find.js';
 import { isWaiting, ownSpawn, runLive } from './own.js';
@@ -34,6 +36,23 @@ async function mark(rt: Runtime, record: TaskRecord | null, runId: string): Prom
   return { record: next, result: { kind: 'live', run: marked } };
 }
 
+// Cluster mode: a run handed to the hosts and not claimed yet is dropped from the jobs table and recorded as cancelled;
+// null when a host claimed it meanwhile (then it is in its task's record within a pass: cancelled there).
+async function cancelHanded(rt: Runtime, name: string, queued: QueuedRun): Promise<RunRecord | null> {
+  const { db } = clusterOf(rt.store)!;
+  if (!(await cancelJob(db, queued.runId))) {
+    await waitUntilTaken(db, queued.runId);
+    return null;
+  }
+  const record = await rt.store.readTask(name);
+  const done = record === null ? null : droppedRecord(record, queued, new Date(rt.now()).toISOString());
+  if (done === null) return null;
+  await rt.store.writeRun(done);
+  dropQueuedSecrets(rt, name, queued.runId);
+  rt.log(`Cancelled the queued run ${queued.runId} of ${name}`);
+  return done;
+}
+
 /**
  * Cancels run `runId`: a queued run is dropped, a live one has its whole tree stopped (a program's later steps are
  * left `unprocessed`). Resolves with the run's record once it is recorded as cancelled; an ended run's record as is.
@@ -43,6 +62,10 @@ export async function cancelRun(rt: Runtime, runId: unknown): Promise<RunRecord>
   const found = await findRun(rt, runId);
   if (!found) throw await runNotFound(rt, runId);
   if (found.ledger?.endedAt) return found.ledger;
+  if (found.handed !== undefined) {
+    const dropped = await cancelHanded(rt, found.name, found.queued!);
+    if (dropped) return dropped;
+  }
   const marked = await rt.store.mutateTask(found.name, (record) => mark(rt, record, runId));
   if (marked.kind === 'dropped') {
     dropQueuedSecrets(rt, found.name, runId); // its secret env, kept outside the folder, goes with it

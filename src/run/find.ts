@@ -4,6 +4,8 @@ import type { Runtime } from '../runtime.js';
 import type { CurrentRun, QueuedRun, RunRecord } from '../store/records.js';
 import { pendingEventRun } from '../event/pending.js';
 import { liveRuns } from './close.js';
+import { findJob } from '../cluster/jobs.js';
+import { clusterOf } from '../cluster/pg-store.js';
 
 /** The shape of a run id (`YYYYMMDD-HHmmss-SSS-xxxxxx`, or any id made of word characters, dots and dashes). */
 export const RUN_ID_PATTERN = /^[\w.-]{1,200}$/;
@@ -15,6 +17,8 @@ export interface FoundRun {
   live: CurrentRun | null;
   /** The queue entry, or (for a run promised by an event still in the inbox) a stand-in for it. */
   queued: QueuedRun | null;
+  /** Cluster mode: a run handed to the hosts and not yet taken into its task (claimed by a host, or not yet). */
+  handed?: 'unclaimed' | 'claimed';
 }
 
 /** Throws `InvalidOptionError` unless `runId` looks like a run id. */
@@ -37,7 +41,7 @@ export async function findRun(rt: Runtime, runId: string): Promise<FoundRun | nu
     const ledger = await rt.store.readRun(name, runId).catch(() => null);
     if (live || queued || ledger) return { name, ledger, live, queued };
   }
-  if (!pending) return null;
+  if (!pending) return findJobRun(rt, runId);
   // Emitted, not yet picked up by the supervisor: as good as queued.
   const { event } = pending;
   const queued: QueuedRun = {
@@ -45,6 +49,13 @@ export async function findRun(rt: Runtime, runId: string): Promise<FoundRun | nu
     oneOff: true, seq: 0, data: event.payload, event: event.chain ? null : event.type,
   };
   return { name: pending.task, ledger: null, live: null, queued };
+}
+
+// Cluster mode: a run handed to the hosts, not yet taken into its task by one: as good as queued.
+async function findJobRun(rt: Runtime, runId: string): Promise<FoundRun | null> {
+  const cluster = clusterOf(rt.store);
+  const job = cluster === null ? null : await findJob(cluster.db, runId);
+  return job === null ? null : { name: job.task, ledger: null, live: null, queued: job.item, handed: job.host === null ? 'unclaimed' : 'claimed' };
 }
 
 /**

@@ -11,6 +11,7 @@ import { launchRun, type LaunchRequest, type Launched } from '../run/launch.js';
 import type { Runtime } from '../runtime.js';
 import { isPeriodic, type QueuedRun, type TaskRecord } from '../store/records.js';
 import { timingOfTask } from './wake.js';
+import { hostRoom } from '../cluster/placement-step.js';
 
 /** What a locked step did. */
 export type StepKind = 'closed' | 'restarted' | 'fired' | 'skipped' | 'backoff' | 'gave-up' | 'queued' | 'recovered' | 'advanced' | 'waiting';
@@ -171,8 +172,27 @@ function released(record: TaskRecord, queue: QueuedRun[]): TaskRecord {
   return { ...record, state: { ...state, queue, ...(waiting ? { status: 'scheduled' as const, waitingFor: null } : {}) } };
 }
 
-/** Starts the first queued run when it may go (a free slot, and no live main run unless it is a `runTask` run queued for a slot). */
+/** Most queued runs one host starts in one locked pass of a task (cluster mode), so the others get their turn. */
+export const DRAIN_BATCH = 8;
+
+/**
+ * Starts the first queued run when it may go (a free slot, and no live main run unless it is a `runTask` run queued
+ * for a slot). Cluster mode, supervising: then the next ones too, up to {@link DRAIN_BATCH} and this host's capacity.
+ */
 export async function drainStep(rt: Runtime, record: TaskRecord, supervise: boolean, ctx: StepContext): Promise<[TaskRecord, StepKind] | null> {
+  let drained = await drainOne(rt, record, supervise, ctx);
+  if (rt.hosts === null || !supervise) return drained;
+  for (let n = 1; drained !== null && drained[1] === 'fired' && n < DRAIN_BATCH; n++) {
+    if ((await hostRoom(rt, ctx.launches.length)) <= 0) break;
+    const more = await drainOne(rt, drained[0], supervise, ctx);
+    if (more === null) break;
+    drained = [more[0], more[1] === 'fired' ? 'fired' : drained[1]];
+    if (more[1] !== 'fired') break;
+  }
+  return drained;
+}
+
+async function drainOne(rt: Runtime, record: TaskRecord, supervise: boolean, ctx: StepContext): Promise<[TaskRecord, StepKind] | null> {
   const [head, ...rest] = record.state.queue;
   const byHand = head !== undefined && (head.trigger === 'manual' || head.oneOff); // runTask, startTask, an event
   if (!head || (!supervise && !byHand)) return null;

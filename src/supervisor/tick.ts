@@ -6,6 +6,7 @@ import { isDeadRun } from './wake.js';
 import { ownSpawn } from '../run/own.js';
 import { isRemote } from '../run/remote.js';
 import { noticeDeadHosts } from '../cluster/host-down.js';
+import { takeJobs } from '../cluster/take-jobs.js';
 import { runIdentity } from '../run/tree.js';
 import type { CurrentRun, TaskRecord } from '../store/records.js';
 import { needsAttention, nextWakeOf, reconcileTask, type StepKind, type TickReport } from './reconcile.js';
@@ -103,6 +104,7 @@ export async function runPass(rt: Runtime, supervise: boolean, full = false, lea
   const table = await rt.store.table({ full });
   await rt.hosts?.refresh(); // cluster mode: which hosts are alive (another host's runs are live while it is)
   if (supervise && rt.hosts !== null && (await noticeDeadHosts(rt)).length > 0) await rt.hosts.refresh(true);
+  if (supervise && rt.hosts !== null) await takeJobs(rt).catch((error: Error) => rt.log(`Could not claim runs handed to the hosts: ${error.message}`));
   reportErrors(rt, table.errors);
   report.errors.push(...table.errors.keys());
   const now = rt.now();

@@ -8,6 +8,8 @@ import { DependentsError } from '../errors/task.js';
 import { checkRelations } from '../deps/check.js';
 import { markWaiting, unmarkWaiting } from '../deps/mark.js';
 import { handOverStart } from '../cluster/placement-step.js';
+import { ALL_HOSTS_FULL, NO_HOST_MATCHES } from '../cluster/placement.js';
+import { waitHandedStart } from '../cluster/handed-start.js';
 import { startDependencies, tableDependencies } from '../deps/start.js';
 import { taskNotFound } from './suggest.js';
 import { announceExit, finalizeRun, liveRuns, type Finalized } from '../run/close.js';
@@ -149,6 +151,15 @@ function adoptOneOff(record: TaskRecord, now: number): TaskRecord {
   return { ...record, state: { ...record.state, run, lastScheduledAt, gaveUp: false, failStreak: 0 } };
 }
 
+// A start handed to the hosts: the task waits for one (as a start by hand, it clears a give-up and a backoff).
+async function markHandedOver(rt: Runtime, name: string, reason: string): Promise<void> {
+  await rt.store.mutateTask(name, async (current) => {
+    if (!current || (current.state.run && runLive(rt, current.state.run))) return { record: null, result: null };
+    const next = resetForStart(current);
+    return { record: { ...next, state: { ...next.state, status: 'waiting', waitingFor: reason } }, result: null };
+  });
+}
+
 /** The record a manual start launches from: a start by hand clears a give-up, the failure streak and a backoff. */
 export function resetForStart(record: TaskRecord): TaskRecord {
   return { ...record, state: { ...record.state, gaveUp: false, failStreak: 0, backoffUntil: null, waitingFor: null } };
@@ -161,16 +172,11 @@ export function resetForStart(record: TaskRecord): TaskRecord {
  */
 export async function startTask(rt: Runtime, name: string): Promise<StartResult> {
   const record = await rt.store.readTask(name);
-  // Cluster mode: a task this host may not run is handed to the host that may (marked waiting; it starts it).
-  if (record !== null && timingOfTask(record.task) === null && !(record.state.run !== null && runLive(rt, record.state.run))
-    && (await handOverStart(rt, record, (reason) => markWaiting(rt, name, reason))) !== null) {
-    return { id: rt.id, name, result: 'queued', pid: null };
-  }
-  if (record === null || (record.task.dependsOn ?? []).length === 0 || (record.state.run !== null && runLive(rt, record.state.run))) return startTaskNow(rt, name);
+  if (record === null || (record.task.dependsOn ?? []).length === 0 || (record.state.run !== null && runLive(rt, record.state.run))) return startHereOrThere(rt, name, record);
   const { deps } = await tableDependencies(rt);
   let marking: Promise<TaskRecord['state']['status'] | null> = Promise.resolve(null);
   try {
-    await startDependencies(rt, deps, name, (dep) => startTaskNow(rt, dep), (reason) => {
+    await startDependencies(rt, deps, name, (dep) => startHereOrThere(rt, dep), (reason) => {
       if (timingOfTask(record.task) === null) marking = markWaiting(rt, name, reason);
     });
   } catch (error) {
@@ -178,9 +184,30 @@ export async function startTask(rt: Runtime, name: string): Promise<StartResult>
     throw error;
   }
   const marked = (await marking) !== null;
-  const result = await startTaskNow(rt, name);
+  const result = await startHereOrThere(rt, name);
   // A supervisor may have started it first, seeing it `waiting` with its dependencies ready: this start asked for it.
   return marked && result.result === 'already running' ? { ...result, result: 'started' } : result;
+}
+
+/**
+ * Starts one task (its dependencies aside). Cluster mode: a start this process hands to the supervising hosts (it does
+ * not supervise, or may not run the task) marks the task waiting for the host placement picks, and waits for it to
+ * start there; else {@link startTaskNow}.
+ * @example `await startHereOrThere(rt, 'bot') // { result: 'started', pid: 4242, … }`
+ */
+export async function startHereOrThere(rt: Runtime, name: string, known?: TaskRecord | null): Promise<StartResult> {
+  const record = known === undefined ? await rt.store.readTask(name) : known;
+  if (record !== null && timingOfTask(record.task) === null && !(record.state.run !== null && runLive(rt, record.state.run))) {
+    const since = new Date(rt.now()).toISOString();
+    const reason = await handOverStart(rt, record, (why) => markHandedOver(rt, name, why));
+    if (reason !== null) {
+      // No live host may start it now (none matches, or all are full): it waits, and starts when one may.
+      if (reason === NO_HOST_MATCHES || reason === ALL_HOSTS_FULL) return { id: rt.id, name, result: 'queued', pid: null };
+      const { result, pid } = await waitHandedStart(rt, name, since);
+      return { id: rt.id, name, result, pid };
+    }
+  }
+  return startTaskNow(rt, name);
 }
 
 /** Starts one task now (its dependencies aside), or schedules it if periodic; never starts a second process. */

@@ -14,6 +14,8 @@ import { announceLaunch } from '../supervisor/announce.js';
 import { releaseSlot } from '../run/gate.js';
 import { reconcileTask } from '../supervisor/reconcile.js';
 import { launchOrQueue, newContext } from '../supervisor/steps.js';
+import { handsOver } from '../cluster/placement-step.js';
+import { handToHosts } from '../cluster/hand-run.js';
 import { isDeadRun } from '../supervisor/wake.js';
 import { assertTaskName } from './name.js';
 import { settleFound } from './settle.js';
@@ -96,13 +98,16 @@ export async function runTask(rt: Runtime, name: unknown, options: unknown): Pro
     if (o.env !== undefined) throw new InvalidOptionError('env', 'absent for a program (steps have their own env; pass `data`)', o.env);
   }
   const triggerTime = o.trigger === undefined ? null : parseTrigger(o.trigger, existing.task.timezone);
+  const req = { trigger: 'manual' as const, scheduledFor: null, triggerTime, args, env, oneOff: true, data };
+  // Cluster mode: a process that does not supervise (or may not run the task) hands the run to the hosts.
+  if (await handsOver(rt, existing.task)) return handToHosts(rt, existing.task, req);
   // A main run that ended with nobody there to record it is closed first, so this run becomes the main run.
   if (liveRuns(existing).some((r) => isDeadRun(rt, r))) await reconcileTask(rt, name, rt.supervisor !== null);
   const ctx = newContext();
   const runId = await rt.store.mutateTask(name, async (record) => {
     if (!record) throw await taskNotFound(rt, name);
     assertStartable(record);
-    const [next, kind] = await launchOrQueue(rt, record, { trigger: 'manual', scheduledFor: null, triggerTime, args, env, oneOff: true, data }, ctx);
+    const [next, kind] = await launchOrQueue(rt, record, req, ctx);
     if (kind === 'gave-up') throw ctx.error ?? new Error(`Could not start ${name}`);
     const id = ctx.launches[0]?.run.runId ?? next.state.queue[next.state.queue.length - 1]!.runId;
     return { record: next, result: id, sideWrites: ctx.launches.map((l) => l.ledgerWrite) };

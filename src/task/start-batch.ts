@@ -15,7 +15,7 @@ import { announceLaunch } from '../supervisor/announce.js';
 import { timingOfTask } from '../supervisor/wake.js';
 import { tableDependencies } from '../deps/start.js';
 import { startInOrder } from '../deps/start-all.js';
-import { resetForStart, startTaskNow, type StartResult } from './lifecycle.js';
+import { resetForStart, startHereOrThere, startTaskNow, type StartResult } from './lifecycle.js';
 import { eachTask } from './read-options.js';
 
 /** Task locks a batch takes at once: enough to keep its writes and spawns fed, few enough not to queue ahead of them. */
@@ -142,7 +142,7 @@ export async function startAllTasks(rt: Runtime, names: string[]): Promise<Start
   const group = groupStoreOf(rt.store);
   const failed = (name: string, e: { error: string; code: string }): StartResult => ({ id: rt.id, name, result: 'error', pid: null, ...e });
   const startBatch = (batch: string[]): Promise<StartResult[]> => (group === null
-    ? eachTask(batch, (name) => startTaskNow(rt, name), failed)
+    ? eachTask(batch, (name) => startHereOrThere(rt, name), failed)
     : batchRows(rt, group, batch));
   const { deps, records } = await tableDependencies(rt);
   const rows = await startInOrder(rt, deps, records, sorted, { startBatch, failed });

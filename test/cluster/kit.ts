@@ -26,11 +26,12 @@ export interface TestHost {
 }
 
 /** Starts hosts on demand; every one is SIGKILLed after the test. */
-export function useHosts(kit: ExecutorKit): (cluster: string, name: string, leaseTimeMs?: number) => Promise<TestHost> {
+export function useHosts(kit: ExecutorKit): (cluster: string, name: string, leaseTimeMs?: number, options?: Record<string, unknown>) => Promise<TestHost> {
   const children: ChildProcess[] = [];
   afterEach(() => { for (const c of children.splice(0)) c.kill('SIGKILL'); });
-  return async (cluster, name, leaseTimeMs = 1000) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SUPERVISOR, path.join(kit.tmpDir(), name), cluster, name, String(leaseTimeMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return async (cluster, name, leaseTimeMs = 1000, options = {}) => {
+    const args = [SUPERVISOR, path.join(kit.tmpDir(), name), cluster, name, String(leaseTimeMs), JSON.stringify(options)];
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
     children.push(child);
     const lines: Record<string, unknown>[] = [];
     const waiters: { key: string; resolve: (v: Record<string, unknown>) => void }[] = [];

@@ -18,9 +18,11 @@ describe('cluster: placement', () => {
     await Promise.all(handles.map((h) => h.ready));
     await a.addTask('train', fixture('loop.js'), { labels: { gpu: true } });
     await a.addTask('pinned', fixture('loop.js'), { hosts: ['host-c'] });
-    expect(await a.startTask('train')).toMatchObject({ name: 'train', result: 'queued', pid: null });
+    // Handed to host-b (the one with the label), and waited for: started there, with its pid.
+    const started = await a.startTask('train');
+    expect(started).toMatchObject({ name: 'train', result: 'started' });
     const row = await waitUntil(async () => (await a.listTasks()).find((r) => r.name === 'train' && r.status === 'running'), { what: 'train to run', timeoutMs: T(5_000) });
-    expect(row.pid).not.toBeNull();
+    expect(row.pid).toBe(started.pid);
     expect((await a.listRuns({ task: 'train' }))[0]!.host).toBe('host-b');
     expect((await a.listHosts()).map((h) => [h.host, h.tasks])).toEqual([['host-a', []], ['host-b', ['train']]]);
     expect(await a.startTask('pinned')).toMatchObject({ result: 'queued' });

@@ -1,0 +1,40 @@
+// Cluster mode: a start handed to the supervising hosts (see placement-step.ts `handOverStart`) is waited for, so the
+// caller gets what a folder's start gives: `started` with the run's pid, once its host started it.
+import { SpawnError } from '../errors.js';
+import type { Runtime } from '../runtime.js';
+import { isLaunching } from '../run/tree.js';
+import type { TaskRecord } from '../store/records.js';
+
+/** How long a handed-over start is waited for before `startTask` answers `queued` (ms). */
+export const HANDOVER_WAIT_MS = 10_000;
+/** How often the task's row is re-read meanwhile (ms); a NOTIFY-woken host usually starts it within one. */
+export const HANDOVER_POLL_MS = 50;
+
+/** What a handed-over start came to. */
+export interface HandedStart { result: 'started' | 'queued'; pid: number | null; host: string | null }
+
+function outcome(record: TaskRecord, since: string): HandedStart | 'failed' | null {
+  const { state } = record;
+  if (state.run !== null) return isLaunching(state.run) ? null : { result: 'started', pid: state.run.pid, host: state.run.host ?? null };
+  if (state.lastStartedAt !== null && state.lastStartedAt >= since) return { result: 'started', pid: null, host: null }; // already over
+  if (state.status === 'waiting') return null;
+  return state.status === 'failed' ? 'failed' : { result: 'queued', pid: null, host: null };
+}
+
+/**
+ * Waits (at most `waitMs`) for a host to start task `name`, handed over at `since` (ISO): `started` with the pid, or
+ * `queued` when no host started it in time (it starts later). A host that could not start it: SpawnError.
+ * @example `const { result, pid } = await waitHandedStart(rt, 'bot', new Date().toISOString());`
+ */
+export async function waitHandedStart(rt: Runtime, name: string, since: string, waitMs = HANDOVER_WAIT_MS): Promise<HandedStart> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const record = await rt.store.readTask(name);
+    if (record === null) return { result: 'queued', pid: null, host: null };
+    const found = outcome(record, since);
+    if (found === 'failed') throw new SpawnError(name, new Error('its host could not start it (see the log: `executor log`)'));
+    if (found !== null) return found;
+    if (Date.now() >= deadline) return { result: 'queued', pid: null, host: null };
+    await new Promise((resolve) => setTimeout(resolve, HANDOVER_POLL_MS));
+  }
+}
