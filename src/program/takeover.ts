@@ -1,5 +1,7 @@
 // Cluster mode: a program run whose host died goes on here, at its current step: its input file is written again
-// from its ledger record (its `data` and event) and its steps' checkpoints are restored from the cluster.
+// from its ledger record (its `data` and event; a chain run's upstream note too) and its steps' checkpoints are
+// restored from the cluster.
+import { fetchUpstreamNote } from '../chain/note.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, TaskRecord } from '../store/records.js';
 import { baseOf } from './advance.js';
@@ -14,6 +16,8 @@ import { writeRunInput } from './start.js';
  */
 export async function prepareTakeover(rt: Runtime, record: TaskRecord, run: CurrentRun): Promise<string[]> {
   const ledger = await rt.store.readRun(record.task.name, run.runId).catch(() => null);
+  // A chain run's upstream note, read by its input file, its steps' env and its close, comes here too.
+  if (run.trigger === 'chain') await fetchUpstreamNote(rt, record.task.name, run.runId);
   await writeRunInput(rt, programView(record, run), baseOf(run), ledger?.data ?? null, ledger?.event ?? null);
   return restoreCheckpoints(rt, record.task.name, run.runId);
 }
