@@ -1,5 +1,6 @@
 // `add`'s flags of issue 16: start order (--depends-on, --ready-*), chains (--after), env files and secrets, user,
-// group, limits and nice; parsed into the addTask options of the same names.
+// group, limits and nice; and issue 17's placement (--on-host, --needs-label: `hosts`, `labels`); parsed into the
+// addTask options of the same names.
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { formatValue } from '../errors.js';
@@ -7,7 +8,7 @@ import { parseDuration } from '../schedule/duration.js';
 import type { AddTaskOptions } from '../task/options.js';
 import type { ReadyOption } from '../task/options-deps.js';
 import { CliUsageError } from './errors.js';
-import { collect, durationMs, integerAtLeast } from './parse.js';
+import { collect, durationMs, hostLabel, integerAtLeast } from './parse.js';
 
 /** The issue-16 flags of `add`, as commander gives them. */
 export interface RelationFlags {
@@ -15,6 +16,7 @@ export interface RelationFlags {
   restartWith?: boolean; after?: { task: string; on: 'success' | 'failure' | 'end' }[]; maxChainDepth?: number;
   envfile?: string[]; envfileOptional?: string[]; secretEnv?: string[]; user?: string; group?: string;
   limitMemory?: string | number; limitCpu?: number; limitFiles?: number; limitProcesses?: number; nice?: number;
+  onHost?: string[]; needsLabel?: Record<string, string | number | boolean>;
 }
 
 /** The `--after` ons, in the order the help lists them. */
@@ -94,7 +96,9 @@ export function addRelationFlags(command: Command): Command {
     .option('--limit-cpu <seconds>', 'CPU-time limit in seconds (ulimit -t)', integerAtLeast(1))
     .option('--limit-files <n>', 'open files limit (ulimit -n)', integerAtLeast(1))
     .option('--limit-processes <n>', 'processes limit of the user (ulimit -u)', integerAtLeast(1))
-    .option('--nice <n>', 'scheduling priority, -20 (highest) to 19', niceValue);
+    .option('--nice <n>', 'scheduling priority, -20 (highest) to 19', niceValue)
+    .option('--on-host <name>', 'cluster: a host allowed to run it (repeatable; default: any host)', collect)
+    .option('--needs-label <key=value>', 'cluster: a label a host must have to run it (repeatable); true/false/numbers are typed', hostLabel);
 }
 
 // The one `ready` check the flags ask for, or undefined; two of them are a usage error.
@@ -130,5 +134,7 @@ export function relationOptions(flags: RelationFlags): AddTaskOptions {
   const given = Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined));
   if (Object.keys(given).length > 0) o.limits = given as AddTaskOptions['limits'];
   if (flags.nice !== undefined) o.nice = flags.nice;
+  if (flags.onHost !== undefined) o.hosts = flags.onHost;
+  if (flags.needsLabel !== undefined) o.labels = flags.needsLabel;
   return o;
 }

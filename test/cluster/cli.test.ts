@@ -31,6 +31,30 @@ describe('cluster: the CLI', () => {
     }
   });
 
+  it('add --on-host / --needs-label restrict where a task runs: with no live host matching, it waits, saying why', async () => {
+    const cluster = newCluster('cliplace');
+    const folder = kit.tmpDir();
+    const env = { EXECUTOR_CLUSTER: cluster };
+    const supervisor = spawnCli(['supervise', '--host', 'cli-host', '--label', 'gpu=false', '--lease-time', '2s', '--sleep', '1'], { folder, env });
+    try {
+      await supervisor.line((l) => /Supervising/.test(l));
+      for (const args of [['pinned', '--on-host', 'elsewhere'], ['train', '--needs-label', 'gpu=true']]) {
+        const added = await runCli(['add', args[0]!, fixture('loop.js'), ...args.slice(1)], { folder, env });
+        expect(added.exitCode).toBe(0);
+        const started = await runCli(['start', args[0]!], { folder, env });
+        expect(started.exitCode).toBe(0);
+      }
+      const ls = JSON.parse((await runCli(['ls', '--json'], { folder, env })).stdout) as { name: string; status: string; waiting: string }[];
+      expect(ls.map((r) => [r.name, r.status, r.waiting])).toEqual([['pinned', 'waiting', 'no live host matches'], ['train', 'waiting', 'no live host matches']]);
+      const bad = await runCli(['add', 'x', fixture('loop.js'), '--needs-label', 'gpu'], { folder, env });
+      expect(bad.exitCode).toBe(2);
+      expect(bad.stderr).toMatch(/key=value/);
+    } finally {
+      supervisor.child.kill('SIGTERM');
+      await supervisor.exited;
+    }
+  });
+
   it('hosts without a cluster is a usage error (exit 2)', async () => {
     const result = await runCli(['hosts'], { folder: kit.tmpDir(), env: { EXECUTOR_CLUSTER: '' } });
     expect(result.exitCode).toBe(2);
