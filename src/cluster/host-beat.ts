@@ -1,18 +1,37 @@
-// A supervisor's presence in its cluster: it registers its host, heartbeats every HEARTBEAT_MS with the host's fencing
-// token, and retires the host when it stops. A heartbeat refused (another supervisor registered the same host name
-// since) is reported once through `onLost`; a database error is retried at the next beat.
+// A supervisor's presence in its cluster: it registers its host, heartbeats every HEARTBEAT_MS (more often with a short
+// leaseTime: beatInterval) with the host's fencing token, and retires the host when it stops. A heartbeat refused
+// (another host claimed this one dead, or another supervisor registered the same host name since) is reported once
+// through `onLost`, saying which; a database error is retried soon (RETRY_BEAT_MS).
 import type { Db } from './db.js';
 import { heartbeat, registerHost, retireHost, type HostRegistration } from './hosts.js';
 
 /** How often a supervisor heartbeats, ms. */
 export const HEARTBEAT_MS = 1_000;
+/** Beats come at least every this share of `leaseTime`: one late beat must not make a live host look dead. */
+export const BEAT_SHARE = 0.25;
+/**
+ * After a failed beat (the database unreachable, restarting), the next try comes this much sooner, ms: a restarted
+ * database counts as every host's heartbeat for one lease time (hosts.ts), and each host must beat within it.
+ */
+export const RETRY_BEAT_MS = 200;
+
+/**
+ * The time between two heartbeats for `leaseTimeMs`: every second, or a quarter of a shorter lease.
+ * @example `beatInterval(10_000) // 1000`, `beatInterval(1_000) // 250`
+ */
+export function beatInterval(leaseTimeMs: number): number {
+  return Math.min(HEARTBEAT_MS, Math.round(leaseTimeMs * BEAT_SHARE));
+}
 
 /** What a HostBeat reports. */
 export interface HostBeatHooks {
   /** Before registering: the schema is there (PgStore.open). */
   prepare(): Promise<void>;
-  /** Another supervisor registered this host (its token moved on): this one must stop supervising. */
-  onLost(error: Error): void;
+  /**
+   * The host is not this supervisor's any more (its token moved on): this one must stop supervising. `claimed`: another
+   * host claimed it dead (its runs are being taken over elsewhere); else another supervisor registered it.
+   */
+  onLost(error: Error, claimed: boolean): void;
   /** A beat failed (the database): the next one retries. */
   onError(error: Error): void;
   /** The host is registered, with this fencing token. */
@@ -50,6 +69,8 @@ export class HostBeat {
 
   async #beat(): Promise<void> {
     if (this.#stopped) return;
+    const interval = beatInterval(this.#db.config.leaseTimeMs);
+    let next = interval;
     try {
       if (this.#token === null) {
         await this.#hooks.prepare();
@@ -58,15 +79,25 @@ export class HostBeat {
       }
       else if (!(await heartbeat(this.#db, this.#reg.host, this.#token))) {
         this.#stopped = true;
-        this.#hooks.onLost(new Error(`another supervisor registered host "${this.#reg.host}" in the cluster`));
+        const claimed = await this.#claimed();
+        this.#hooks.onLost(new Error(claimed ? `another host claimed host "${this.#reg.host}" dead (no heartbeat for leaseTime)` : `another supervisor registered host "${this.#reg.host}" in the cluster`), claimed);
         return;
       }
     } catch (error) {
+      next = Math.min(RETRY_BEAT_MS, interval);
       this.#hooks.onError(error as Error);
     }
     if (this.#stopped) return;
-    this.#timer = setTimeout(() => { this.#beating = this.#beat(); }, HEARTBEAT_MS);
+    this.#timer = setTimeout(() => { this.#beating = this.#beat(); }, next);
     if (this.#unref) this.#timer.unref();
+  }
+
+  // After a refused beat: true when the host was claimed dead by another (not registered again by another supervisor).
+  async #claimed(): Promise<boolean> {
+    const rows = await this.#db.query<{ down: boolean; pid: number }>(`SELECT down_at IS NOT NULL AS down, pid FROM ${this.#db.table('hosts')} WHERE host = $1`, [this.#reg.host])
+      .catch(() => null);
+    if (rows === null) return true; // unknown: the safe side (its runs are stopped)
+    return rows.length === 0 || (rows[0]!.down && rows[0]!.pid === this.#reg.pid);
   }
 
   /**

@@ -1,9 +1,13 @@
 // Hosts of a cluster in SQL: a supervisor registers its host (bumping the host's fencing token), heartbeats every
 // second with that token, and retires it when it stops. A host is alive while its last heartbeat is younger than the
-// lease time, by the database's clock (hosts' clocks may differ).
+// lease time, by the database's clock (hosts' clocks may differ). A database that restarted counts as a heartbeat of
+// every host (its start time): no host could beat while it was down, so none is dead until it has been up for the
+// lease time without a heartbeat from it.
 import type { Db } from './db.js';
 import type { HostLabels } from './options.js';
 
+/** A host's last sign of life in SQL: its last heartbeat, or the database's start if that is later (see above). */
+export const LAST_SIGN_SQL = 'GREATEST(heartbeat_at, pg_postmaster_start_time())';
 /** A row of `listHosts()` / `executor hosts`. */
 export interface HostRow {
   /** The host's name (`host` option, else its hostname). */
@@ -57,7 +61,7 @@ export async function retireHost(db: Db, host: string, token: string): Promise<v
 export async function listHostRows(db: Db, leaseTimeMs: number): Promise<HostRow[]> {
   const rows = await db.query<{ host: string; pid: number; started_at: Date; heartbeat_at: Date; capacity: number | null; labels: HostLabels; alive: boolean }>(
     `SELECT host, pid, started_at, heartbeat_at, capacity, labels,
-      (stopped_at IS NULL AND heartbeat_at > now() - make_interval(secs => $1::double precision / 1000)) AS alive
+      (stopped_at IS NULL AND ${LAST_SIGN_SQL} > now() - make_interval(secs => $1::double precision / 1000)) AS alive
      FROM ${db.table('hosts')} ORDER BY host`, [leaseTimeMs]);
   return rows.map((r) => ({
     host: r.host, pid: r.pid, startedAt: iso(r.started_at), heartbeatAt: iso(r.heartbeat_at), alive: r.alive,
@@ -72,7 +76,7 @@ export async function listHostRows(db: Db, leaseTimeMs: number): Promise<HostRow
  */
 export async function claimDeadHosts(db: Db, leaseTimeMs: number): Promise<{ host: string; heartbeatAt: string }[]> {
   const rows = await db.query<{ host: string; heartbeat_at: Date }>(`UPDATE ${db.table('hosts')} SET down_at = now(), token = token + 1
-    WHERE down_at IS NULL AND stopped_at IS NULL AND heartbeat_at <= now() - make_interval(secs => $1::double precision / 1000)
+    WHERE down_at IS NULL AND stopped_at IS NULL AND ${LAST_SIGN_SQL} <= now() - make_interval(secs => $1::double precision / 1000)
     RETURNING host, heartbeat_at`, [leaseTimeMs]);
   return rows.map((r) => ({ host: r.host, heartbeatAt: iso(r.heartbeat_at) }));
 }

@@ -11,6 +11,7 @@ import { clusterOf, type PgStore } from './pg-store.js';
 import { READ_OUT_REQUEST, type ReadOutRequest } from './remote-output.js';
 import { RequestServer } from './requests.js';
 import { listenWake, type WakeTopic } from './wake.js';
+import { stopHostRuns } from './watchdog.js';
 import { WatchdogHandle } from './watchdog-spawn.js';
 
 /** What a host's presence tells its supervisor. */
@@ -34,6 +35,8 @@ export class ClusterPresence {
   #requests: RequestServer | null = null;
   #unlisten: (() => Promise<void>) | null = null;
   #stopped = false;
+  // Another host claimed this one dead: its runs are being taken over there, so they are stopped here.
+  #claimed = false;
 
   readonly #hooks: PresenceHooks;
 
@@ -44,7 +47,10 @@ export class ClusterPresence {
     const { host, capacity, labels } = cluster.db.config;
     this.#beat = new HostBeat(cluster.db, { host, pid: process.pid, capacity, labels }, {
       prepare: () => cluster.open(),
-      onLost: (error) => hooks.onLost(error),
+      onLost: (error, claimed) => {
+        this.#claimed ||= claimed;
+        hooks.onLost(error);
+      },
       onError: (error) => rt.emitter.emit('error', error),
       onRegistered: (token) => { this.#watching = this.#startWatchdog(cluster.db.config, token); },
     }, unref);
@@ -91,6 +97,13 @@ export class ClusterPresence {
     return readTaskOutput(this.#rt.folder, this.#rt.store, record, p.n, { run: p.runId, stream: p.stream, raw: p.raw }, { stream: p.stream, raw: p.raw });
   }
 
+  async #stopClaimedRuns(): Promise<void> {
+    const rt = this.#rt;
+    const cluster = clusterOf(rt.store)!;
+    rt.warn(`Host ${cluster.db.config.host} was claimed dead by another host: stopping its runs (they are taken over there)`, undefined, 'ERR_HOST_LOST');
+    await stopHostRuns({ executorId: rt.id, cluster: cluster.db.config, token: '', killTimeoutMs: rt.killTimeoutMs }).catch(() => undefined);
+  }
+
   // True when a run of the table is recorded on this host (a failure to read counts as yes: the watchdog decides).
   async #hostHasRuns(): Promise<boolean> {
     const rt = this.#rt;
@@ -104,13 +117,15 @@ export class ClusterPresence {
 
   /**
    * A clean stop: the watchdog holds the host while its runs live on (as in a folder, a stop leaves them running); a
-   * host with none is retired at once.
+   * host with none is retired at once. A host claimed dead by another (this supervisor was cut off from the database,
+   * or too slow to heartbeat, past leaseTime) stops its runs first: they are another host's now.
    */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#requests?.stop();
     await this.#unlisten?.();
     await this.#watching;
+    if (this.#claimed) await this.#stopClaimedRuns();
     const holding = this.#watchdog !== null && await this.#hostHasRuns();
     this.#watchdog?.detach();
     await this.#beat.stop(!holding);
