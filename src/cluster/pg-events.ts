@@ -72,6 +72,12 @@ export function claimNextEventRow(db: Db, skip: string[], handle: (row: ClaimedR
   return serially(db, () => db.transaction((query) => claimIn(db, query, { skip }, handle)));
 }
 
+/** True when some event or chain row is pending (a plain read: a pass over an empty inbox opens no transaction). */
+export async function anyEventRow(db: Db): Promise<boolean> {
+  const rows = await db.query(`SELECT 1 FROM ${db.table('events')} WHERE kind = ANY($1::text[]) LIMIT 1`, [CLAIMED_KINDS]);
+  return rows.length > 0;
+}
+
 /** The pending event or chain row that promised run `runId` (its body), or null. Never waits for a claim. */
 export async function eventRowOfRun(db: Db, runId: string): Promise<unknown> {
   const rows = await db.query<{ body: unknown }>(`SELECT body FROM ${db.table('events')} WHERE kind = ANY($2::text[]) AND body->'targets' @> $1::jsonb

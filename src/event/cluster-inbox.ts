@@ -3,8 +3,8 @@
 // `labels` starts on an allowed host, any other on the host placement picks), keeps the rest in the row for another
 // host or the next pass, and deletes the row once every target is handled. Each target starts once: `handledEvents`,
 // under the task's cluster-wide lock.
-import { claimEventRow, claimNextEventRow, NOTE_SWEEP_MS, sweepNoteRows, type ClaimedRow, type ClaimOutcome } from '../cluster/pg-events.js';
-import { placementHere } from '../cluster/placement-step.js';
+import { anyEventRow, claimEventRow, claimNextEventRow, NOTE_SWEEP_MS, sweepNoteRows, type ClaimedRow, type ClaimOutcome } from '../cluster/pg-events.js';
+import { hostRoom, placementHere } from '../cluster/placement-step.js';
 import type { PgStore } from '../cluster/pg-store.js';
 import type { Runtime } from '../runtime.js';
 import type { EventFile } from './pending.js';
@@ -15,16 +15,19 @@ type Target = EventFile['targets'][number];
 // When each Executor last swept the notes of chain runs that no longer need them (epoch ms).
 const sweptAt = new WeakMap<Runtime, number>();
 
-// The targets this host starts now, and those it leaves (for an allowed host, or for later when every allowed host is
-// full or none is alive). A missing or disabled task is handled here: its target starts nothing, and says so.
+// The targets this host starts now (placement picks it, within its capacity), and those it leaves (for an allowed host,
+// or for later when every allowed host is full or none is alive). A missing or disabled task is handled here: its
+// target starts nothing, and says so.
 async function targetsHere(rt: Runtime, event: EventFile): Promise<{ here: Target[]; left: Target[] }> {
   const { records } = await rt.store.table({ refresh: false });
   const here: Target[] = [];
   const left: Target[] = [];
+  let placed = 0; // targets started here, not yet in the table (this host's capacity counts them)
   for (const target of event.targets) {
     const record = records.get(target.task);
-    const mine = !record || !record.state.enabled || (await placementHere(rt, record)).kind === 'here';
-    (mine ? here : left).push(target);
+    if (!record || !record.state.enabled) here.push(target);
+    else if ((await placementHere(rt, record)).kind === 'here' && (await hostRoom(rt, placed)) > 0) { here.push(target); placed++; }
+    else left.push(target);
   }
   return { here, left };
 }
@@ -55,17 +58,19 @@ export async function processEventRow(rt: Runtime, cluster: PgStore, id: string)
 
 /** Handles every pending event and chain row no other host holds, oldest first; resolves with how many were claimed. */
 export async function processEventRows(rt: Runtime, cluster: PgStore): Promise<number> {
+  await cluster.open();
+  const now = Date.now();
+  if (now - (sweptAt.get(rt) ?? 0) >= NOTE_SWEEP_MS) {
+    sweptAt.set(rt, now);
+    await sweepNoteRows(cluster.db).catch(() => undefined); // notes of chain runs that started or were dropped
+  }
+  if (!(await anyEventRow(cluster.db))) return 0; // the usual pass: one read, no transaction
   await rt.hosts?.refresh();
   const seen: string[] = [];
   for (;;) {
     const row = await claimNextEventRow(cluster.db, seen, (r) => handleRow(rt, r));
     if (row === null) break;
     seen.push(row.id);
-  }
-  const now = Date.now();
-  if (now - (sweptAt.get(rt) ?? 0) >= NOTE_SWEEP_MS) {
-    sweptAt.set(rt, now);
-    await sweepNoteRows(cluster.db).catch(() => undefined); // notes of chain runs that started or were dropped
   }
   return seen.length;
 }
