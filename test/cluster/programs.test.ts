@@ -18,8 +18,8 @@ import { newCluster, useHosts } from './kit.js';
 const kit = useExecutors();
 const startHost = useHosts(kit);
 // Not the 1 s minimum: a host's watchdog stops its runs when its supervisor dies, and another host may take them over
-// once the lease lapses (leaseTime after the last heartbeat, sent every leaseTime / 4 here). With a 1 s lease, once on
-// a loaded machine, the stamps showed the new copy starting 0.13 s before the old one's last stamp.
+// once the lease lapses (leaseTime after the last heartbeat): a longer lease leaves the watchdog more time on a loaded
+// machine (with 1 s, the stamps once showed the new copy start 0.13 s before the old one's last stamp).
 const LEASE_MS = 2000;
 const FIXTURES = fileURLToPath(new URL('../fixtures/cluster/', import.meta.url));
 const HOST = path.join(FIXTURES, 'program-host.ts');
