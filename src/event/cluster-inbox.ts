@@ -56,14 +56,8 @@ export async function processEventRow(rt: Runtime, cluster: PgStore, id: string)
   return row === null ? null : (row.body as EventFile);
 }
 
-/** Handles every pending event and chain row no other host holds, oldest first; resolves with how many were claimed. */
-export async function processEventRows(rt: Runtime, cluster: PgStore): Promise<number> {
-  await cluster.open();
-  const now = Date.now();
-  if (now - (sweptAt.get(rt) ?? 0) >= NOTE_SWEEP_MS) {
-    sweptAt.set(rt, now);
-    await sweepNoteRows(cluster.db).catch(() => undefined); // notes of chain runs that started or were dropped
-  }
+// Claims the pending rows one by one, oldest first; resolves with how many were claimed.
+async function claimAll(rt: Runtime, cluster: PgStore): Promise<number> {
   if (!(await anyEventRow(cluster.db))) return 0; // the usual pass: one read, no transaction
   await rt.hosts?.refresh();
   const seen: string[] = [];
@@ -73,4 +67,23 @@ export async function processEventRows(rt: Runtime, cluster: PgStore): Promise<n
     seen.push(row.id);
   }
   return seen.length;
+}
+
+/**
+ * Handles every pending event and chain row no other host holds, oldest first; resolves with how many were claimed.
+ * A database error is logged, not thrown (the rows stay for the next pass; the rest of the pass goes on).
+ */
+export async function processEventRows(rt: Runtime, cluster: PgStore): Promise<number> {
+  try {
+    await cluster.open();
+    const now = Date.now();
+    if (now - (sweptAt.get(rt) ?? 0) >= NOTE_SWEEP_MS) {
+      sweptAt.set(rt, now);
+      await sweepNoteRows(cluster.db).catch(() => undefined); // notes of chain runs that started or were dropped
+    }
+    return await claimAll(rt, cluster);
+  } catch (error) {
+    rt.log(`Could not claim events: ${(error as Error).message}`);
+    return 0;
+  }
 }
