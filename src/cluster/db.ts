@@ -1,6 +1,10 @@
 // The cluster's connection pool: `pg` loaded on first use (it costs ~90 ms to load, so a folder-only Executor never
 // pays it), at most POOL_SIZE connections (one of them LISTENing, once something listens), errors turned into
-// ClusterError, and cross-process locks held as session advisory locks on a connection of their own.
+// ClusterError, and cross-process locks held as session advisory locks on a connection of their own. The statements a
+// lock holder runs (`query`, from inside `fn`) go over the lock's own connection: if that session ends (the database
+// restarted, the network broke), the lock is gone, and so is every later statement of the holder, which fails instead
+// of writing without the lock while another process may hold it.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ExecutorError } from '../errors.js';
 import { ClusterError } from '../errors/cluster.js';
 import { Listener, type ListenClient, type Notified } from './listener.js';
@@ -37,6 +41,9 @@ interface PgModule { Pool: PoolConstructor; Client: ClientConstructor }
 // A connection taken from the pool: its `error` event (the server went away while it was out of the pool, between
 // two statements) is caught here, and the connection is then closed rather than given back.
 interface Taken { client: PoolClient; broken: Error | undefined; release(error?: Error): void }
+
+// The lock a caller holds (set for the duration of its `fn`): its statements run on the lock's connection.
+interface LockScope { client: PoolClient; active: boolean }
 
 /** Runs a statement; resolves with its rows. */
 export type Query = <R = Record<string, unknown>>(sql: string, params?: readonly unknown[]) => Promise<R[]>;
@@ -76,6 +83,7 @@ export class Db {
   #ended = false;
   /** Statements sent to the database by this Db so far (queries, BEGIN/COMMIT, lock and unlock): a round-trip count. */
   roundTrips = 0;
+  readonly #scope = new AsyncLocalStorage<LockScope>();
   readonly #lockSlots = new Slots(LOCK_CONNECTIONS);
   // The relations lock is taken by one caller of this process at a time, on a connection of its own (never a lock slot:
   // a holder takes a task lock inside it).
@@ -121,11 +129,12 @@ export class Db {
     return this.#pool;
   }
 
-  /** Runs one statement on any connection of the pool. */
+  /** Runs one statement on any connection of the pool (inside a lock's `fn`: on the lock's connection, see the file comment). */
   query: Query = async (sql, params = []) => {
     this.roundTrips++;
+    const scope = this.#scope.getStore();
     try {
-      const result = await (await this.pool()).query(sql, params as unknown[]);
+      const result = scope?.active === true ? await scope.client.query(sql, params as unknown[]) : await (await this.pool()).query(sql, params as unknown[]);
       return result.rows as never[];
     } catch (error) {
       throw this.wrap(error);
@@ -181,9 +190,11 @@ export class Db {
     try {
       this.roundTrips++;
       await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]).catch((error: unknown) => { throw this.wrap(error); });
+      const scope: LockScope = { client, active: true };
       try {
-        return await fn();
+        return await this.#scope.run(scope, fn);
       } finally {
+        scope.active = false; // work started inside `fn` that outlives it goes back to the pool
         this.roundTrips++;
         await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch((error: Error) => { broken = error; });
       }
