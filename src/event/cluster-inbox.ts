@@ -1,9 +1,9 @@
 // Cluster mode: the events inbox is the `events` table (src/cluster/pg-events.ts). A host claims one event or chain
-// row at a time (FOR UPDATE SKIP LOCKED), starts the targets it may run (placement: a task restricted by `hosts` or
-// `labels` starts on an allowed host, any other on the host placement picks), keeps the rest in the row for another
-// host or the next pass, and deletes the row once every target is handled. Each target starts once: `handledEvents`,
-// under the task's cluster-wide lock.
-import { anyEventRow, claimEventRow, claimNextEventRow, NOTE_SWEEP_MS, sweepNoteRows, type ClaimedRow, type ClaimOutcome } from '../cluster/pg-events.js';
+// row at a time (marked claimed through FOR UPDATE SKIP LOCKED, for leaseTime + 5 s), starts the targets it may run
+// (placement: a task restricted by `hosts` or `labels` starts on an allowed host, any other on the host placement
+// picks), keeps the rest in the row for another host or the next pass, and deletes the row once every target is
+// handled. Each target starts once: `handledEvents`, under the task's cluster-wide lock.
+import { anyEventRow, claimEventRow, claimNextEventRow, NOTE_SWEEP_MS, sweepNoteRows, type ClaimedRow, type Claimer, type ClaimOutcome } from '../cluster/pg-events.js';
 import { hostRoom, placementHere } from '../cluster/placement-step.js';
 import type { PgStore } from '../cluster/pg-store.js';
 import type { Runtime } from '../runtime.js';
@@ -11,6 +11,15 @@ import type { EventFile } from './pending.js';
 import { startTargets } from './target.js';
 
 type Target = EventFile['targets'][number];
+
+/** A claim older than the lease time plus this may be taken again (its claimer died, or froze), ms. */
+export const CLAIM_GRACE_MS = 5_000;
+
+// This process as a claimer of rows.
+function claimerOf(rt: Runtime, cluster: PgStore): Claimer {
+  const { host, leaseTimeMs } = cluster.db.config;
+  return { host: rt.host ?? host, expiryMs: leaseTimeMs + CLAIM_GRACE_MS };
+}
 
 // When each Executor last swept the notes of chain runs that no longer need them (epoch ms).
 const sweptAt = new WeakMap<Runtime, number>();
@@ -52,7 +61,7 @@ async function handleRow(rt: Runtime, row: ClaimedRow): Promise<ClaimOutcome> {
  */
 export async function processEventRow(rt: Runtime, cluster: PgStore, id: string): Promise<EventFile | null> {
   await rt.hosts?.refresh();
-  const row = await claimEventRow(cluster.db, id, (r) => handleRow(rt, r));
+  const row = await claimEventRow(cluster.db, id, claimerOf(rt, cluster), (r) => handleRow(rt, r));
   return row === null ? null : (row.body as EventFile);
 }
 
@@ -62,7 +71,7 @@ async function claimAll(rt: Runtime, cluster: PgStore): Promise<number> {
   await rt.hosts?.refresh();
   const seen: string[] = [];
   for (;;) {
-    const row = await claimNextEventRow(cluster.db, seen, (r) => handleRow(rt, r));
+    const row = await claimNextEventRow(cluster.db, seen, claimerOf(rt, cluster), (r) => handleRow(rt, r));
     if (row === null) break;
     seen.push(row.id);
   }
