@@ -83,6 +83,8 @@ export class Db {
   #ended = false;
   /** Statements sent to the database by this Db so far (queries, BEGIN/COMMIT, lock and unlock): a round-trip count. */
   roundTrips = 0;
+  /** The same, summed over every Db of this process (benchmarks: round trips per run). */
+  static totalRoundTrips = 0;
   readonly #scope = new AsyncLocalStorage<LockScope>();
   readonly #lockSlots = new Slots(LOCK_CONNECTIONS);
   // The relations lock is taken by one caller of this process at a time, on a connection of its own (never a lock slot:
@@ -91,6 +93,11 @@ export class Db {
 
   constructor(config: ClusterConfig) {
     this.config = config;
+  }
+
+  #count(): void {
+    this.roundTrips++;
+    Db.totalRoundTrips++;
   }
 
   /** `"schema"."name"`: the schema is validated as a plain identifier, so it is safe to splice into SQL. */
@@ -131,7 +138,7 @@ export class Db {
 
   /** Runs one statement on any connection of the pool (inside a lock's `fn`: on the lock's connection, see the file comment). */
   query: Query = async (sql, params = []) => {
-    this.roundTrips++;
+    this.#count();
     const scope = this.#scope.getStore();
     try {
       const result = scope?.active === true ? await scope.client.query(sql, params as unknown[]) : await (await this.pool()).query(sql, params as unknown[]);
@@ -147,7 +154,7 @@ export class Db {
     const { client } = taken;
     let broken: Error | undefined;
     try {
-      const query: Query = async (sql, params = []) => { this.roundTrips++; return (await client.query(sql, params as unknown[])).rows as never[]; };
+      const query: Query = async (sql, params = []) => { this.#count(); return (await client.query(sql, params as unknown[])).rows as never[]; };
       await query('BEGIN');
       try {
         const value = await fn(query);
@@ -188,14 +195,14 @@ export class Db {
     const { client } = taken;
     let broken: Error | undefined;
     try {
-      this.roundTrips++;
+      this.#count();
       await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]).catch((error: unknown) => { throw this.wrap(error); });
       const scope: LockScope = { client, active: true };
       try {
         return await this.#scope.run(scope, fn);
       } finally {
         scope.active = false; // work started inside `fn` that outlives it goes back to the pool
-        this.roundTrips++;
+        this.#count();
         await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch((error: Error) => { broken = error; });
       }
     } finally {

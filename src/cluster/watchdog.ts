@@ -5,14 +5,16 @@
 //   EXECUTOR_ID and EXECUTOR_HOST marker, daemons included; SIGKILL after at most 1/5 of `leaseTime`), then exits. It never heartbeats then, so another host takes the runs
 //   over once the host's lease has lapsed, and by then they are gone.
 // - `detach` (the supervisor stops cleanly, leaving its runs running, as in a folder): the watchdog holds the host's
-//   lease instead, heartbeating with the supervisor's token while any of the host's processes lives; then it retires
-//   the host and exits. A refused heartbeat (a new supervisor registered the host) ends it quietly: the runs are the
-//   new supervisor's.
+//   lease instead, heartbeating with the supervisor's token (as often as the supervisor did: beatInterval) while any
+//   of the host's processes lives; then it retires the host and exits. A refused heartbeat ends it: quietly when a new
+//   supervisor registered the host (the runs are the new supervisor's), after stopping the runs when another host
+//   claimed this one dead (they are taken over there).
 import { readBootId } from '../process/identity.js';
 import { hasMarker, type RunMarker } from '../process/marker.js';
 import { listPids } from '../process/proc-table.js';
 import { stopTree } from '../process/stop.js';
 import { Db } from './db.js';
+import { beatInterval } from './host-beat.js';
 import { heartbeat, retireHost } from './hosts.js';
 import type { ClusterConfig } from './options.js';
 
@@ -50,6 +52,12 @@ export async function stopHostRuns(config: WatchdogConfig): Promise<void> {
   await stopTree(root, { killTimeoutMs, marker: { executorId: config.executorId, host: config.cluster.host } });
 }
 
+// After a refused heartbeat: true when the host was claimed dead (not registered again by a new supervisor).
+async function claimedDown(db: Db, host: string): Promise<boolean> {
+  const rows = await db.query<{ down: boolean }>(`SELECT down_at IS NOT NULL AS down FROM ${db.table('hosts')} WHERE host = $1`, [host]).catch(() => null);
+  return rows === null || rows.length === 0 || rows[0]!.down;
+}
+
 /** A detached watchdog: heartbeats while the host's processes live; resolves with how it ended. */
 export async function holdDetached(config: WatchdogConfig): Promise<WatchdogEnd> {
   const db = new Db(config.cluster);
@@ -61,8 +69,11 @@ export async function holdDetached(config: WatchdogConfig): Promise<WatchdogEnd>
         return 'retired';
       }
       const held = await heartbeat(db, config.cluster.host, config.token).catch(() => true); // the database down: try again
-      if (!held) return 'replaced';
-      await new Promise((resolve) => setTimeout(resolve, WATCH_MS));
+      if (!held) {
+        if (await claimedDown(db, config.cluster.host)) await stopHostRuns(config);
+        return 'replaced';
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(WATCH_MS, beatInterval(config.cluster.leaseTimeMs))));
     }
   } finally {
     await db.end();
