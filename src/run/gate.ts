@@ -1,4 +1,8 @@
-// The global maxConcurrent gate: counts live runs in the table plus launches in flight in this process.
+// The global maxConcurrent gate: counts live runs in the table plus launches in flight in this process. Cluster mode:
+// reservations are taken one process at a time in the cluster (cluster/gate-lock.ts), over the table read fresh, so
+// the limit holds across hosts.
+import { clusterOf } from '../cluster/pg-store.js';
+import { giveGate, takeGate } from '../cluster/gate-lock.js';
 import type { Runtime } from '../runtime.js';
 import type { QueuedRun, TaskRecord } from '../store/records.js';
 import { liveRuns } from './close.js';
@@ -24,9 +28,12 @@ export function headMayStart(record: TaskRecord): boolean {
   return record.state.run === null || (head.reason === 'concurrency' && head.oneOff);
 }
 
-/** Live runs over the (cached) table, plus launches this process has reserved but not yet recorded. */
-async function usage(rt: Runtime): Promise<{ live: number; heads: QueuedRun[] }> {
-  const table = await rt.store.table({ refresh: false });
+/**
+ * Live runs over the table, plus launches this process has reserved but not yet recorded: the cached table in a
+ * folder (the lock of the task being launched is held), the table brought up to date under the gate in a cluster.
+ */
+async function usage(rt: Runtime, fresh: boolean): Promise<{ live: number; heads: QueuedRun[] }> {
+  const table = await rt.store.table(fresh ? {} : { refresh: false });
   let live = rt.launching;
   const heads: QueuedRun[] = [];
   for (const record of table.records.values()) {
@@ -45,21 +52,32 @@ async function usage(rt: Runtime): Promise<{ live: number; heads: QueuedRun[] }>
  */
 export async function reserveSlot(rt: Runtime, queued: QueuedRun | null = null): Promise<boolean> {
   if (!Number.isFinite(rt.maxConcurrent)) return true;
-  const { live, heads } = await usage(rt);
-  const free = rt.maxConcurrent - live;
-  if (free <= 0) return false;
-  if (queued?.reason === 'concurrency') {
-    if (!heads.slice(0, free).some((h) => h.runId === queued.runId)) return false;
-  } else if (heads.length > 0 && !(queued && byAge(queued, heads[0]!) < 0)) {
-    return false;
+  const cluster = clusterOf(rt.store);
+  if (cluster !== null && !(await takeGate(cluster.db))) return false;
+  let reserved = false;
+  try {
+    reserved = fits(rt, await usage(rt, cluster !== null), queued);
+  } finally {
+    if (cluster !== null && !reserved) giveGate(cluster.db);
   }
-  rt.launching++;
-  return true;
+  if (reserved) rt.launching++;
+  return reserved;
 }
 
-/** Releases slots taken by {@link reserveSlot}. */
+// Whether one more run fits under maxConcurrent, first come first served (see reserveSlot).
+function fits(rt: Runtime, { live, heads }: { live: number; heads: QueuedRun[] }, queued: QueuedRun | null): boolean {
+  const free = rt.maxConcurrent - live;
+  if (free <= 0) return false;
+  if (queued?.reason === 'concurrency') return heads.slice(0, free).some((h) => h.runId === queued.runId);
+  return heads.length === 0 || (queued !== null && byAge(queued, heads[0]!) < 0);
+}
+
+/** Releases slots taken by {@link reserveSlot} (in a cluster, the gate's lock goes with the last one). */
 export function releaseSlot(rt: Runtime, n = 1): void {
-  if (Number.isFinite(rt.maxConcurrent)) rt.launching = Math.max(0, rt.launching - n);
+  if (!Number.isFinite(rt.maxConcurrent)) return;
+  rt.launching = Math.max(0, rt.launching - n);
+  const cluster = clusterOf(rt.store);
+  if (cluster !== null) giveGate(cluster.db, n);
 }
 
 /** True when some task of the table has runs queued for a slot. */
