@@ -1,6 +1,6 @@
 // Issue 17, schedules: each slot of a scheduled task is handled once in the cluster, through its unique (task, slot)
 // row. Two Executors racing on a slot fire it once; a stale view (a host that thaws and writes back an old
-// lastScheduledAt) finds the slot's row and does not run it again.
+// lastScheduledAt) finds the slot's row and does not run it again; a supervisor whose host was claimed down claims none.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,5 +79,28 @@ describe('cluster schedules: one run per slot', () => {
     expect(psql(server, `SELECT record->'state'->>'lastScheduledAt' FROM "${schema}".tasks WHERE name = 'beat'`)).toBe(slot);
     await waitUntil(() => (stampsBySlot(log).get(slot)?.size ?? 0) >= 1, { what: 'the slot\'s stamp', timeoutMs: 5_000 });
     expect(stampsBySlot(log).get(slot)!.size).toBe(1);
+  });
+
+  it('a supervisor whose host was claimed down claims no slot (the fence), and claims again once its host is back', async () => {
+    const cluster = newCluster('fence');
+    const { server, schema } = splitUrl(cluster);
+    const log = path.join(kit.tmpDir(), 'stamps.log');
+    const a = kit.open(kit.tmpDir(), { cluster, host: 'host-a' });
+    await a.addTask('beat', STAMP_SLOT, { period: '1 sec', env: { STAMP_LOG: log, STAMP_MS: '50' } });
+    const handle = a.keepRestarting({ sleep: 1 });
+    await handle.ready;
+    await a.startTask('beat');
+    await waitUntil(async () => (await a.listRuns({ task: 'beat' })).length >= 1, { what: 'a first slot', timeoutMs: 5_000 });
+    // What a thawed host finds: another host claimed it down (here only down_at is set, so it goes on supervising).
+    psql(server, `UPDATE "${schema}".hosts SET down_at = now() WHERE host = 'host-a'`);
+    const downAt = Date.now();
+    await waitUntil(() => Date.now() - downAt >= 3_000, { what: '3 s with the host down', timeoutMs: 4_000, intervalMs: 100 });
+    const late = (await a.listRuns({ task: 'beat' })).filter((r) => Date.parse(r.scheduledFor!) > downAt + 500);
+    expect(late).toEqual([]);
+    expect(psql(server, `SELECT count(*) FROM "${schema}".slots WHERE slot > '${new Date(downAt + 500).toISOString()}'`)).toBe('0');
+    psql(server, `UPDATE "${schema}".hosts SET down_at = NULL WHERE host = 'host-a'`);
+    const backAt = Date.now();
+    await waitUntil(async () => (await a.listRuns({ task: 'beat' })).some((r) => Date.parse(r.scheduledFor!) > backAt), { what: 'a slot after the host is back', timeoutMs: 5_000 });
+    await handle.stop();
   });
 });
