@@ -114,6 +114,40 @@ describe('cluster: events', () => {
   }, T(60_000));
 });
 
+describe('cluster: a claimed event row', () => {
+  it('held by a claimer that died is taken again once its claim expires; a target already handled does not run again', async () => {
+    const lease = 2000;
+    const cluster = newCluster('events_claim');
+    const schema = new URL(cluster).searchParams.get('schema')!;
+    const log = path.join(kit.tmpDir(), 'stamps.log');
+    appendFileSync(log, '');
+    const client = kit.open(kit.tmpDir(), { cluster, host: 'client', leaseTime: lease });
+    await client.addTask('any', STAMP, target(log, { on: ['ping'] }));
+    await startHost(cluster, 'host-a', lease);
+    await waitUntil(async () => (await client.listHosts()).some((h) => h.alive), { what: 'a live host' });
+    // One event run the usual way; then its row again, as if its claimer had died after the start, before the delete.
+    const [done] = await client.emitEvent('ping', 'first');
+    const first = await client.waitRun(done!, { timeout: T(20_000) });
+    const eventId = psql(clusterUrl()!, `SELECT record->'state'->'handledEvents'->>0 FROM "${schema}".tasks WHERE name = 'any'`);
+    const row = (id: string, runId: string, claim: string): string => `INSERT INTO "${schema}".events (id, kind, body) VALUES ('${id}', 'event', jsonb_build_object(
+      'eventId', '${id}', 'type', 'ping', 'payload', 'again', 'emittedAt', now(), 'targets', jsonb_build_array(jsonb_build_object('task', 'any', 'runId', '${runId}')))${claim})`;
+    psql(clusterUrl()!, row(eventId, '20261207-000000-000-aaaaaa', ''));
+    // A fresh event claimed just now by a process that died at once: left alone until its claim expires.
+    const ghost = ` || jsonb_build_object('claim', jsonb_build_object('host', 'ghost', 'token', 'x', 'at', now()))`;
+    const claimedAt = Date.now();
+    psql(clusterUrl()!, row('20261207-000000-000-ghost0', '20261207-000000-000-bbbbbb', ghost));
+    await waitUntil(() => !eventRows(cluster).includes(`${eventId} event`), { what: 'the handled row to go' });
+    expect(eventRows(cluster)).toEqual(['20261207-000000-000-ghost0 event']);
+    const runs = await ended(client, ['20261207-000000-000-bbbbbb'], 'the run of the expired claim');
+    expect(Date.now() - claimedAt).toBeGreaterThanOrEqual(lease + 5_000 - 500); // not before the claim expired
+    expect(runs.get('20261207-000000-000-bbbbbb')).toMatchObject({ task: 'any', host: 'host-a', data: 'again', status: 'succeeded' });
+    // Each ran once: the re-inserted row started nothing (the task had handled its event).
+    expect(stamps(log).map((l) => l.runId).sort()).toEqual([first.runId, '20261207-000000-000-bbbbbb'].sort());
+    expect((await client.listRuns({ task: 'any' })).map((r) => r.runId).sort()).toEqual([first.runId, '20261207-000000-000-bbbbbb'].sort());
+    await waitUntil(() => eventRows(cluster).length === 0, { what: 'the events table to empty' });
+  }, T(60_000));
+});
+
 describe('cluster: chains', () => {
   it('a chain fired on one host starts its run once on the host allowed to run it, with its upstream', async () => {
     const cluster = newCluster('chains');
