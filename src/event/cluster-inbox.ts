@@ -28,7 +28,7 @@ const sweptAt = new WeakMap<Runtime, number>();
 // or for later when every allowed host is full or none is alive). A missing or disabled task is handled here: its
 // target starts nothing, and says so.
 async function targetsHere(rt: Runtime, event: EventFile): Promise<{ here: Target[]; left: Target[] }> {
-  const { records } = await rt.store.table({ refresh: false });
+  const { records } = await rt.store.table(); // fresh: a task added just before the event is known (and placed)
   const here: Target[] = [];
   const left: Target[] = [];
   let placed = 0; // targets started here, not yet in the table (this host's capacity counts them)

@@ -127,7 +127,7 @@ describe('cluster: a claimed event row', () => {
     await waitUntil(async () => (await client.listHosts()).some((h) => h.alive), { what: 'a live host' });
     // One event run the usual way; then its row again, as if its claimer had died after the start, before the delete.
     const [done] = await client.emitEvent('ping', 'first');
-    const first = await client.waitRun(done!, { timeout: T(20_000) });
+    const first = (await ended(client, [done!], 'the first run')).get(done!)!;
     const eventId = psql(clusterUrl()!, `SELECT record->'state'->'handledEvents'->>0 FROM "${schema}".tasks WHERE name = 'any'`);
     const row = (id: string, runId: string, claim: string): string => `INSERT INTO "${schema}".events (id, kind, body) VALUES ('${id}', 'event', jsonb_build_object(
       'eventId', '${id}', 'type', 'ping', 'payload', 'again', 'emittedAt', now(), 'targets', jsonb_build_array(jsonb_build_object('task', 'any', 'runId', '${runId}')))${claim})`;
