@@ -42,8 +42,16 @@ interface PgModule { Pool: PoolConstructor; Client: ClientConstructor }
 // two statements) is caught here, and the connection is then closed rather than given back.
 interface Taken { client: PoolClient; broken: Error | undefined; release(error?: Error): void }
 
-// The lock a caller holds (set for the duration of its `fn`): its statements run on the lock's connection.
-interface LockScope { client: PoolClient; active: boolean }
+// The lock a caller holds (set for the duration of its `fn`): its statements run on the lock's connection, one after
+// the other (`tail`: node-postgres deprecates a query sent while another is under way on the same client).
+interface LockScope { client: PoolClient; active: boolean; tail: Promise<unknown> }
+
+// Runs `sql` on the scope's connection once its earlier statements are done.
+function inScope(scope: LockScope, sql: string, params: unknown[]): Promise<QueryResult> {
+  const result = scope.tail.then(() => scope.client.query(sql, params));
+  scope.tail = result.catch(() => undefined);
+  return result;
+}
 
 /** Runs a statement; resolves with its rows. */
 export type Query = <R = Record<string, unknown>>(sql: string, params?: readonly unknown[]) => Promise<R[]>;
@@ -141,7 +149,7 @@ export class Db {
     this.#count();
     const scope = this.#scope.getStore();
     try {
-      const result = scope?.active === true ? await scope.client.query(sql, params as unknown[]) : await (await this.pool()).query(sql, params as unknown[]);
+      const result = scope?.active === true ? await inScope(scope, sql, params as unknown[]) : await (await this.pool()).query(sql, params as unknown[]);
       return result.rows as never[];
     } catch (error) {
       throw this.wrap(error);
@@ -197,11 +205,12 @@ export class Db {
     try {
       this.#count();
       await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]).catch((error: unknown) => { throw this.wrap(error); });
-      const scope: LockScope = { client, active: true };
+      const scope: LockScope = { client, active: true, tail: Promise.resolve() };
       try {
         return await this.#scope.run(scope, fn);
       } finally {
         scope.active = false; // work started inside `fn` that outlives it goes back to the pool
+        await scope.tail; // its statements sent meanwhile are done
         this.#count();
         await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch((error: Error) => { broken = error; });
       }
