@@ -9,6 +9,10 @@ import type { TaskSpec } from '../store/records.js';
 import { isSecretEnv, SECRET_MASK } from '../task/options-env.js';
 import { findTaskSecrets, lookupRoots } from '../task/secrets-lookup.js';
 import { currentFileIn, folderStoreDir, previousFileIn, readKept, type TaskSecrets } from '../task/secrets-store.js';
+import type { TaskStore } from '../store/store.js';
+import { clusterOf } from './pg-store.js';
+import { secretsKey } from './secrets-key.js';
+import { clusterSecretsNow, NO_KEY_WORDS } from './secrets.js';
 
 /** What a task's secret values are on the source side. */
 export type SourceSecrets =
@@ -52,16 +56,34 @@ function scanByGeneration(roots: readonly string[], id: string, name: string, ge
   return null;
 }
 
+// A cluster source's row of the record's generation, opened with this process's key (EXECUTOR_SECRETS_KEY): found,
+// missing for want of a key, or null (no row: look in the secrets stores). A wrong key throws SecretsKeyError.
+function tableSecrets(store: TaskStore | undefined, spec: TaskSpec, names: string[]): SourceSecrets | null {
+  const cluster = store === undefined ? null : clusterOf(store);
+  const gen = spec.secretsRef?.gen;
+  if (cluster === null || gen === undefined) return null;
+  const kept = clusterSecretsNow(cluster.db, secretsKey(), spec.name, gen);
+  if (kept.state === 'found') {
+    const { env = {}, steps = {} } = kept.value as Partial<TaskSecrets>;
+    return { state: 'found', file: kept.file, secrets: { env, steps } };
+  }
+  if (kept.state === 'no-key') return { state: 'missing', names, problem: `task ${JSON.stringify(spec.name)}'s values: ${NO_KEY_WORDS}` };
+  return null;
+}
+
 /**
- * Finds the secret values that go with a record on the source side: in the store directory of `folder` (the folder
- * the record lives in, or the cluster host's folder) first, then in any store directory of executor `id`, by the
- * generation the record names. A record with no masked value has none; values found nowhere are `missing`, with the
- * names and why (never a value).
- * @example `const found = sourceSecrets({ folder, id }, record.task, targetFolder); if (found.state === 'found') found.secrets.env`
+ * Finds the secret values that go with a record on the source side: a cluster source (`store`) first in its
+ * `secrets` table (opened with EXECUTOR_SECRETS_KEY), then the store directory of `folder` (the folder the record
+ * lives in, or the cluster host's folder), then any store directory of executor `id`, by the generation the record
+ * names. A record with no masked value has none; values found nowhere are `missing`, with the names and why (never a
+ * value). A key that is not the cluster's throws `SecretsKeyError`.
+ * @example `const found = sourceSecrets({ folder, id, store }, record.task, targetFolder); if (found.state === 'found') found.secrets.env`
  */
-export function sourceSecrets(source: { folder: string | null; id: string }, spec: TaskSpec, hintFolder: string): SourceSecrets {
+export function sourceSecrets(source: { folder: string | null; id: string; store?: TaskStore }, spec: TaskSpec, hintFolder: string): SourceSecrets {
   const names = maskedNames(spec);
   if (names.length === 0) return { state: 'none' };
+  const table = tableSecrets(source.store, spec, names);
+  if (table !== null) return table;
   const ref = spec.secretsRef ?? null;
   let problem = ref === null
     ? 'its record names no kept copy (written before generations, on another folder)'
@@ -81,9 +103,11 @@ export function sourceSecrets(source: { folder: string | null; id: string }, spe
 /**
  * True when `file` (a copy found by {@link sourceSecrets}) is already the current copy where the target looks: the
  * target has the same executor id and folder (a cluster that took the folder's id, imported from the folder this
- * host uses). The record then keeps its `secretsRef`, and both share that copy.
+ * host uses). The record then keeps its `secretsRef`, and both share that copy. Never with a secrets key
+ * (EXECUTOR_SECRETS_KEY): an import then seals the values into the cluster's table, where every host finds them.
  * @example `if (sharedCopy(found.file, folder, clusterId, 'api')) keepRef = true;`
  */
 export function sharedCopy(file: string, folder: string, id: string, name: string): boolean {
+  if (secretsKey() !== null) return false;
   return file === currentFileIn(folderStoreDir(dirname(dirname(file)), folder, id), name);
 }

@@ -75,8 +75,12 @@ export function lookupRoots(folder: string, hint: string | null, env: NodeJS.Pro
 const MISSING = Symbol('secrets missing');
 type Missing = SecretsFileError & { [MISSING]?: string };
 
-// The typed error of values found nowhere; `unmaskEnv` adds the variable names to its problem.
-function missing(file: string, problem: string): SecretsFileError {
+/**
+ * The typed error of values found nowhere (`file`: where they were looked for first); `unmaskEnv` adds the variable
+ * names to its problem.
+ * @example `throw missing(file, 'no copy of task "api"\'s values in …')`
+ */
+export function missing(file: string, problem: string): SecretsFileError {
   return Object.assign(new SecretsFileError(file, problem), { [MISSING]: problem });
 }
 

@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Runtime } from '../runtime.js';
 import type { TaskRecord } from '../store/records.js';
 import { readTaskFileSync, taskFileOf } from '../store/task-files.js';
+import { clusterOf } from '../cluster/pg-store.js';
 import { errnoOf } from '../fs-errors.js';
 import {
   currentFileIn, folderStoreDir, LEGACY_GEN, PREVIOUS_DIR, previousFileIn, readKept, removeSecrets,
@@ -38,6 +39,12 @@ function refOfRecord(record: TaskRecord | null): RecordRef | null {
 // The record as it is on disk now (under the task's lock); one that cannot be read counts as none.
 function recordOnDisk(folder: string, name: string): TaskRecord | null {
   try { return readTaskFileSync(taskFileOf(folder, name), name); } catch { return null; }
+}
+
+// The record as it is now, under the task's lock: in a cluster, its row (read over the lock's connection).
+async function recordNow(rt: SwitchRuntime, name: string): Promise<TaskRecord | null> {
+  if (clusterOf(rt.store) === null) return recordOnDisk(rt.folder, name);
+  try { return await rt.store.readTask(name); } catch { return null; }
 }
 
 // The generation a store directory `root` should hold for a record: its own, when the record names this root (or
@@ -124,7 +131,7 @@ export interface SecretsSwitched {
  * @example `await switchSecrets(rt, 'api', { env: { API_KEY: 'abc' }, steps: {}, ref })`
  */
 export async function switchSecrets(rt: SwitchRuntime, name: string, secrets: TaskSecrets): Promise<SecretsSwitched> {
-  const before = refOfRecord(recordOnDisk(rt.folder, name));
+  const before = refOfRecord(await recordNow(rt, name));
   const root = secrets.ref?.root ?? resolve(secretsRoot());
   const dir = folderStoreDir(root, rt.folder, rt.id);
   const foreign = before?.root != null && before.root !== root ? [before.root] : [];

@@ -14,6 +14,11 @@ import {
   currentFileIn, type SecretsRef, type TaskSecrets,
 } from './secrets-store.js';
 import { reconcileDir, switchSecrets, type SecretsSwitched, type SwitchRuntime } from './secrets-switch.js';
+import {
+  clusterDbOf, keepInCluster, keepQueuedInCluster, prefetchInCluster, queuedSecretsInCluster, settleInCluster,
+  taskSecretsInCluster, type MaybeCluster,
+} from './secrets-cluster.js';
+import { dropRunSecrets, dropClusterSecrets } from '../cluster/secrets.js';
 
 export type { SecretsSwitched } from './secrets-switch.js';
 
@@ -61,8 +66,13 @@ export function separateSecrets(spec: TaskSpec): { spec: TaskSpec; secrets: Task
  * `settled` resolves once the old generation is gone; await it (if at all) only after the lock is let go.
  * @example `const kept = await keepSecrets(rt, 'api', secrets); // in mutateTask's callback; after it: await kept.settled`
  */
-export function keepSecrets(rt: SwitchRuntime, name: string, secrets: TaskSecrets): Promise<SecretsSwitched> {
-  return switchSecrets(rt, name, secrets);
+export async function keepSecrets(rt: SwitchRuntime, name: string, secrets: TaskSecrets): Promise<SecretsSwitched> {
+  // A cluster with a key keeps them sealed in its table (task/secrets-cluster.ts); else this machine's store.
+  const sealed = await keepInCluster(rt, name, secrets);
+  if (sealed !== null) return sealed;
+  const switched = await switchSecrets(rt, name, secrets);
+  const db = clusterDbOf(rt);
+  return db === null ? switched : { settled: switched.settled.then(() => settleInCluster(rt, db, name)) };
 }
 
 /**
@@ -71,7 +81,15 @@ export function keepSecrets(rt: SwitchRuntime, name: string, secrets: TaskSecret
  * process's store that cannot be removed is a `warning` naming it; others are removed where this process may.
  * @example `await forgetSecrets(rt, 'api', removed.task.secretsRef?.root ?? null) // in removeTask, once the record is deleted`
  */
-export async function forgetSecrets(rt: Pick<Runtime, 'folder' | 'id' | 'warn'>, name: string, hint: string | null = null): Promise<void> {
+export async function forgetSecrets(rt: Pick<Runtime, 'folder' | 'id' | 'warn'> & MaybeCluster, name: string, hint: string | null = null): Promise<void> {
+  const db = clusterDbOf(rt);
+  if (db !== null) {
+    // Its rows in the cluster's table, under its lock: a task added again meanwhile keeps the row its record names.
+    await rt.store!.mutateTask(name, async (record) => {
+      await dropClusterSecrets(db, name, record?.task.secretsRef?.gen ?? null, record === null);
+      return { record: null, result: undefined };
+    }, { corrupt: 'absent' }).catch((error: unknown) => rt.warn(`Could not remove the secrets of ${name} from the cluster: ${(error as Error).message}`, name, (error as { code?: string }).code));
+  }
   const primary = resolve(secretsRoot());
   const dir = folderStoreDir(primary, rt.folder, rt.id);
   try {
@@ -124,10 +142,24 @@ function refOnDisk(rt: Pick<Runtime, 'folder'>, name: string): SecretsRef | null
  * task and the files looked in when they are found nowhere.
  * @example `readTaskSecrets(rt, record.task).secrets.env.API_KEY`
  */
-export function readTaskSecrets(rt: Pick<Runtime, 'folder' | 'id'>, task: string | Pick<TaskSpec, 'name' | 'secretsRef'>): { file: string; secrets: TaskSecrets } {
+export function readTaskSecrets(rt: Pick<Runtime, 'folder' | 'id'> & MaybeCluster, task: string | Pick<TaskSpec, 'name' | 'secretsRef'>): { file: string; secrets: TaskSecrets } {
   const name = typeof task === 'string' ? task : task.name;
+  const db = clusterDbOf(rt);
+  if (db !== null) {
+    const ref = typeof task === 'string' ? null : task.secretsRef ?? null;
+    return taskSecretsInCluster(db, name, ref, () => findTaskSecrets(rt, name, ref));
+  }
   const ref = typeof task === 'string' ? refOnDisk(rt, name) : task.secretsRef ?? null;
   return findTaskSecrets(rt, name, ref);
+}
+
+/**
+ * Cluster mode: reads the values a start of `task` will need (and, with `queuedRunId`, that queued run's own) into
+ * this process's cache, so the start (synchronous) does not wait on the database. Nothing for a folder; quiet.
+ * @example `await prefetchSecrets(rt, record.task) // just before runEnv(rt, record.task, …)`
+ */
+export async function prefetchSecrets(rt: MaybeCluster, task: Pick<TaskSpec, 'name' | 'secretsRef'>): Promise<void> {
+  await prefetchInCluster(rt, task.name, task.secretsRef ?? null);
 }
 
 /**
@@ -136,10 +168,11 @@ export function readTaskSecrets(rt: Pick<Runtime, 'folder' | 'id'>, task: string
  * under the task's lock, before the record is written; throws as {@link keepSecrets}.
  * @example `item.env = await keepQueuedEnv(rt, record.task, item.runId, item.env)`
  */
-export async function keepQueuedEnv(rt: Pick<Runtime, 'folder' | 'id'>, task: Pick<TaskSpec, 'name' | 'secretEnv'>, runId: string, env: Record<string, string> | null): Promise<Record<string, string> | null> {
+export async function keepQueuedEnv(rt: Pick<Runtime, 'folder' | 'id'> & MaybeCluster, task: Pick<TaskSpec, 'name' | 'secretEnv'>, runId: string, env: Record<string, string> | null): Promise<Record<string, string> | null> {
   if (env === null) return null;
   const [shown, secrets] = split(env, task.secretEnv ?? []);
   if (Object.keys(secrets).length === 0) return env;
+  if (await keepQueuedInCluster(rt, task.name, runId, secrets)) return shown; // sealed in the cluster's table
   await writeSecrets(runSecretsFileOf(rt.folder, rt.id, task.name, runId), { env: secrets, steps: {} }, { folder: rt.folder, task: task.name });
   return shown;
 }
@@ -153,7 +186,13 @@ const queuedKey = (rt: Pick<Runtime, 'folder'>, name: string, runId: string): st
  * this process's, the folder owner's). Throws `SecretsFileError` naming the task, the run and the files looked in.
  * @example `readQueuedSecrets(rt, 'api', runId).env.API_KEY`
  */
-export function readQueuedSecrets(rt: Pick<Runtime, 'folder' | 'id'>, name: string, runId: string): { file: string; env: Record<string, string> } {
+export function readQueuedSecrets(rt: Pick<Runtime, 'folder' | 'id'> & MaybeCluster, name: string, runId: string): { file: string; env: Record<string, string> } {
+  const db = clusterDbOf(rt);
+  if (db !== null) {
+    const found = queuedSecretsInCluster(db, name, runId, () => findQueuedSecrets(rt, name, runId, null));
+    if (!found.inTable) queuedFound.set(queuedKey(rt, name, runId), found.file);
+    return { file: found.file, env: found.env };
+  }
   const found = findQueuedSecrets(rt, name, runId, refOnDisk(rt, name)?.root ?? null);
   queuedFound.set(queuedKey(rt, name, runId), found.file);
   return found;
@@ -164,10 +203,14 @@ export function readQueuedSecrets(rt: Pick<Runtime, 'folder' | 'id'>, name: stri
  * over is removed with the task).
  * @example `dropQueuedSecrets(rt, 'api', runId)`
  */
-export function dropQueuedSecrets(rt: Pick<Runtime, 'folder' | 'id'>, name: string, runId: string): void {
+export function dropQueuedSecrets(rt: Pick<Runtime, 'folder' | 'id'> & MaybeCluster, name: string, runId: string): void {
   const key = queuedKey(rt, name, runId);
   const found = queuedFound.get(key);
   queuedFound.delete(key);
   if (found !== undefined) removeQuietly(found);
+  const db = clusterDbOf(rt);
+  if (db !== null) {
+    void dropRunSecrets(db, name, runId).catch(() => undefined); // a row left over goes with its task
+  }
   for (const root of lookupRoots(rt.folder, refOnDisk(rt, name)?.root ?? null)) removeQuietly(queuedFileIn(folderStoreDir(root, rt.folder, rt.id), name, runId));
 }

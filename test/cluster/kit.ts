@@ -25,13 +25,18 @@ export interface TestHost {
   start(task: string): Promise<Record<string, unknown>>;
 }
 
-/** Starts hosts on demand; every one is SIGKILLed after the test. */
-export function useHosts(kit: ExecutorKit): (cluster: string, name: string, leaseTimeMs?: number, options?: Record<string, unknown>) => Promise<TestHost> {
+/**
+ * Starts hosts on demand; every one is SIGKILLed after the test. `env`: variables set in the host's process (over this
+ * one's), e.g. its own HOME or EXECUTOR_SECRETS_KEY; a variable set to `undefined` is removed.
+ */
+export function useHosts(kit: ExecutorKit): (cluster: string, name: string, leaseTimeMs?: number, options?: Record<string, unknown>, env?: Record<string, string | undefined>) => Promise<TestHost> {
   const children: ChildProcess[] = [];
   afterEach(() => { for (const c of children.splice(0)) c.kill('SIGKILL'); });
-  return async (cluster, name, leaseTimeMs = 1000, options = {}) => {
+  return async (cluster, name, leaseTimeMs = 1000, options = {}, env = {}) => {
     const args = [SUPERVISOR, path.join(kit.tmpDir(), name), cluster, name, String(leaseTimeMs), JSON.stringify(options)];
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+    for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: childEnv });
     children.push(child);
     const lines: Record<string, unknown>[] = [];
     const waiters: { key: string; resolve: (v: Record<string, unknown>) => void }[] = [];
