@@ -23,7 +23,7 @@ import { isRemote } from './remote.js';
 import { keepRunTail } from '../cluster/run-tail.js';
 import { runLeftovers, stopRun } from './tree.js';
 import { fireChain } from '../chain/fire.js';
-import { readUpstreamNote } from '../chain/note.js';
+import { fetchUpstreamNote, readUpstreamNote } from '../chain/note.js';
 import { recordChain } from '../chain/record.js';
 
 /** A record with its run closed, and the `exit` event to emit. */
@@ -176,7 +176,7 @@ async function closeWith(rt: Runtime, record: TaskRecord, run: CurrentRun, resul
   const killedFor = run.kill ?? (byLimit ? 'limit' : null);
   const limit = byLimit?.limit ?? null;
   // A chain run's upstream (chain/note.ts): on its ledger record, and the depth of the chains its end fires.
-  const upstream = run.trigger === 'chain' ? readUpstreamNote(rt.folder, name, run.runId) : null;
+  const upstream = run.trigger === 'chain' ? readUpstreamNote(rt.folder, name, run.runId) ?? (isRemote(rt, run) ? await fetchUpstreamNote(rt, name, run.runId) : null) : null;
   // The output is still the current file: it is archived (and the ledger updated) when the next run starts.
   const base: RunRecord = {
     ...ledgerOf(record, run), endedAt, exitCode: result.exitCode, signal: result.signal, exitUnknown, stopped, timedOut, killedFor, limit,

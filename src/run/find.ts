@@ -29,7 +29,7 @@ export function assertRunId(runId: unknown, option = 'runId'): asserts runId is 
 /** Finds run `runId` in the folder (the task this process knows it by first), or null. */
 export async function findRun(rt: Runtime, runId: string): Promise<FoundRun | null> {
   // The inbox first: an event file is deleted only once its runs are in their tasks' records.
-  const pending = await pendingEventRun(rt.folder, runId);
+  const pending = await pendingEventRun(rt, runId);
   const known = rt.runOwners.get(runId) ?? pending?.task;
   const table = await rt.store.table();
   const names = known ? [known, ...[...table.records.keys()].filter((n) => n !== known)] : [...table.records.keys()];

@@ -1,5 +1,5 @@
 // Starting one run of a task: archive the previous output, record the intent, spawn through the exit shim, record it.
-import { withUpstream } from '../chain/note.js';
+import { withUpstream, fetchUpstreamNote } from '../chain/note.js';
 import { checkUserAllowed } from '../process/user.js';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -246,6 +246,8 @@ function sideWrite(writes: Promise<unknown>[]): Promise<void> {
  * output is archived first; with `req.notBefore`, the spawn then waits until that time.
  */
 export async function launchRun(rt: Runtime, record: TaskRecord, req: LaunchRequest): Promise<Launched> {
+  // Cluster mode: a chain run queued elsewhere gets its upstream note from the database (chain/note.ts).
+  if (req.trigger === 'chain' && req.runId !== undefined) await fetchUpstreamNote(rt, record.task.name, req.runId);
   if (record.task.steps !== null) return launchProgram(rt, record, req);
   const prepared = await prepareScriptRun(rt, record, req);
   // The intent, durable before the spawn: a crash right after it leaves a record that names the run (by its marker).

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Executor, RunRecord } from '../../src/index.js';
+import { clusterSql, clusterUrl } from '../helpers/executor.js';
 import { useFolders } from '../helpers/folder.js';
 import { spawnJsonLines, type JsonLinesChild } from '../helpers/json-child.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -35,7 +36,9 @@ function task(out: string, extra: Record<string, unknown> = {}) {
   return { script: 'record.js', wd: CHAIN_FIXTURES, infiniteLoop: false, env: { OUT_DIR: out, EXIT_CODE: '0' }, ...extra };
 }
 
+/** The pending events and chains: the folder's `events/` files, or in the `cluster` project the `events` table's rows (as file names). */
 function inbox(folder: string): string[] {
+  if (clusterUrl() !== undefined) return clusterSql(folder, `SELECT id || '.json' FROM {schema}.events WHERE kind <> 'note' ORDER BY id`).split('\n').filter(Boolean);
   const dir = path.join(folder, 'events');
   return existsSync(dir) ? readdirSync(dir) : [];
 }

@@ -103,14 +103,16 @@ describe('cluster: events', () => {
     await waitUntil(() => eventRows(cluster).length === 1, { what: 'the row kept for its gpu target' });
     expect(await client.listRuns({ task: 'gpu' })).toEqual([]);
     expect(stamps(log).map((l) => l.runId)).toEqual([cpu.runId]);
+    // Pending in the table, it is found from anywhere: as good as queued.
+    expect(await client.getRun(gpuId)).toMatchObject({ task: 'gpu', status: 'queued', trigger: 'event', event: 'train', data: 'payload' });
+    const waiting = client.waitRun(gpuId, { timeout: T(30_000) });
 
     // A host with the label: it picks the target up and runs it once.
-    const child = await startHostWithLabels(cluster, 'host-g');
-    const runs = await ended(client, [gpuId], 'the gpu run to end');
-    expect(runs.get(gpuId)).toMatchObject({ task: 'gpu', host: 'host-g', status: 'succeeded', data: 'payload' });
+    const gpuHost = await startHostWithLabels(cluster, 'host-g');
+    expect(await waiting).toMatchObject({ task: 'gpu', host: 'host-g', status: 'succeeded', data: 'payload' });
     expect(stamps(log).filter((l) => l.runId === gpuId)).toHaveLength(1);
     await waitUntil(() => eventRows(cluster).length === 0, { what: 'the events table to empty' });
-    await child.stop();
+    await gpuHost.stop();
   }, T(60_000));
 });
 
@@ -177,6 +179,31 @@ describe('cluster: chains', () => {
       const seen = lines.filter((l) => l.runId === report.runId);
       expect(seen).toEqual([expect.objectContaining({ host: 'host-b', upstreamRun: up.runId, upstreamExit: '3' })]);
     }
+  }, T(60_000));
+});
+
+describe('cluster: a queued chain run', () => {
+  it('queued by one process and started by a host, gets its upstream from the database', async () => {
+    const cluster = newCluster('chains_queued');
+    const log = path.join(kit.tmpDir(), 'stamps.log');
+    appendFileSync(log, '');
+    const client = kit.open(kit.tmpDir(), { cluster, host: 'client', leaseTime: LEASE_MS });
+    await client.addTask('load', STAMP, target(log, { env: { STAMP_LOG: log, EXIT_CODE: '2' } }));
+    await client.addTask('report', STAMP, target(log, { after: [{ task: 'load', on: 'end' }], concurrency: 1 }));
+    // No host yet: the client runs both itself; a long report run holds report's only slot, so the chain run queues here.
+    const blocker = await client.runTask('report', { env: { STAMP_MS: '60000' } });
+    const load = await client.waitRun(await client.runTask('load', { data: 'up' }), { timeout: T(10_000) });
+    const queued = await waitUntil(async () => (await client.listRuns({ task: 'report' })).find((r) => r.trigger === 'chain'), { what: 'the queued chain run' });
+    expect(queued.status).toBe('queued');
+    // A host comes up; the slot is freed: the host starts the queued chain run, with the upstream the client recorded.
+    await startHost(cluster, 'host-a', LEASE_MS);
+    await waitUntil(async () => (await client.listHosts()).some((h) => h.alive), { what: 'a live host' });
+    await client.listTasks(); // the client's own view of the hosts, refreshed: it no longer drains its queue itself
+    await client.cancelRun(blocker);
+    const report = await client.waitRun(queued.runId, { timeout: T(30_000) });
+    expect(report).toMatchObject({ host: 'host-a', trigger: 'chain', status: 'succeeded', data: 'up', upstream: { task: 'load', runId: load.runId, exitCode: 2, depth: 1 } });
+    expect(stamps(log).filter((l) => l.runId === report.runId)).toEqual([expect.objectContaining({ host: 'host-a', upstreamRun: load.runId, upstreamExit: '2' })]);
+    expect(eventRows(cluster).filter((row) => !row.endsWith(' note'))).toEqual([]); // its note is swept within a minute
   }, T(60_000));
 });
 
