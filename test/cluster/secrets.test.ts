@@ -5,10 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SecretsKeyError } from '../../src/errors/secrets.js';
+import { importFolder } from '../../src/cluster/transfer.js';
 import { openSecrets, parseSecretsKey, sealSecrets, SECRETS_KEY_ENV } from '../../src/cluster/secrets-key.js';
-import type { Executor } from '../../src/index.js';
+import { Executor } from '../../src/index.js';
 import { SECRETS_DIR_ENV } from '../../src/task/secrets-store.js';
 import { filesHolding, HASH_ENV, seenIn, sha, unique } from '../env/helpers.js';
 import { clusterUrl, useExecutors } from '../helpers/executor.js';
@@ -20,6 +22,7 @@ import { newCluster, useHosts } from './kit.js';
 const kit = useExecutors();
 const startHost = useHosts(kit);
 const LEASE_MS = 5000;
+const ENV_CHECK = fileURLToPath(new URL('../fixtures/cluster/env-check.mjs', import.meta.url));
 
 // This process (the client): its own secrets store, and the key it is given per test.
 let saved: Record<string, string | undefined> = {};
@@ -151,6 +154,45 @@ describe('cluster: secret values across hosts', () => {
     expect((error as Error).message).not.toContain(token);
     expect(await ex.listTasks()).toHaveLength(1);
     expect(sql(cluster, "SELECT count(*) FROM {s}.secrets WHERE task = 'other'")).toBe('0');
+  }, T(60_000));
+});
+
+describe('cluster: secret values of programs and imports', () => {
+  it("a program step's secret reaches the step on a host of its own", async () => {
+    const cluster = newCluster('secrets_prog');
+    const key = newKey();
+    await hostOn(cluster, 'host-a', key);
+    const ex = client(cluster, key);
+    const token = unique('step-token');
+    const apiToken = unique('api-token');
+    const args = [`API_TOKEN=${sha(apiToken)}`, `STEP_TOKEN=${sha(token)}`]; // the step exits 0 only with both values
+    await ex.addTask('prog', { wd: workDir(), env: { API_TOKEN: apiToken }, steps: [{ name: 'a', script: ENV_CHECK, env: { STEP_TOKEN: token }, args }] });
+    const runId = await ex.runTask('prog');
+    expect(await ex.waitRun(runId, { timeout: T(30_000) })).toMatchObject({ status: 'succeeded', host: 'host-a' });
+    const bodies = sql(cluster, 'SELECT body FROM {s}.secrets');
+    expect(bodies).not.toContain(token);
+    expect(bodies).not.toContain(apiToken);
+  }, T(60_000));
+
+  it("importFolder with the key seals a folder's values into the table: a host elsewhere runs the task with them", async () => {
+    const folder = path.join(kit.tmpDir(), 'source');
+    const token = unique('api-token');
+    const source = new Executor(folder); // a folder of its own (not the cluster project's)
+    await source.addTask('show', HASH_ENV, { wd: workDir(), env: { API_TOKEN: token }, args: ['API_TOKEN'] });
+    await source.close();
+    const cluster = newCluster('secrets_import');
+    const key = newKey();
+    process.env[SECRETS_KEY_ENV] = key;
+    const report = await importFolder(folder, { cluster, host: 'client' });
+    expect(report.rows).toMatchObject([{ name: 'show', result: 'copied', secrets: 'kept' }]);
+    const gen = (JSON.parse(sql(cluster, "SELECT record::text FROM {s}.tasks WHERE name = 'show'")) as { task: { secretsRef: { gen: string } } }).task.secretsRef.gen;
+    expect(sql(cluster, "SELECT gen FROM {s}.secrets WHERE task = 'show'")).toBe(gen);
+    expect(sql(cluster, 'SELECT body FROM {s}.secrets')).not.toContain(token);
+    await hostOn(cluster, 'host-a', key);
+    const ex = client(cluster, key);
+    const runId = await ex.runTask('show');
+    expect((await ex.waitRun(runId, { timeout: T(30_000) })).exitCode).toBe(0);
+    expect(Object.fromEntries(seenIn(await ex.readOut('show', 10, { run: runId })))).toEqual({ API_TOKEN: sha(token) });
   }, T(60_000));
 });
 
