@@ -64,7 +64,7 @@ describe('cluster: the database restarted mid-run', () => {
     const names = Array.from({ length: LOOPS }, (_, i) => `loop${i}`);
     for (const name of names) await client.addTask(name, path.join(dir, 'loop.mjs'), { env: { STAMP_LOG: log, STAMP_TASK: name } });
     await client.addTask('tick', path.join(dir, 'tick.mjs'), { period: '1 sec', env: { STAMP_LOG: log } });
-    const hosts = [await startHost(cluster, 'host-a', LEASE_MS), await startHost(cluster, 'host-b', LEASE_MS), await startHost(cluster, 'host-c', LEASE_MS)];
+    const hosts = await Promise.all(['host-a', 'host-b', 'host-c'].map((name) => startHost(cluster, name, LEASE_MS)));
     const pids = new Map<string, number>();
     for (const [i, name] of names.entries()) {
       const row = await hosts[i % 3]!.start(name);
@@ -113,5 +113,5 @@ describe('cluster: the database restarted mid-run', () => {
     const slots = runs.map((r) => r.scheduledFor).filter((s) => s !== null);
     expect(new Set(slots).size).toBe(slots.length);
     for (const host of hosts) host.child.kill('SIGKILL');
-  });
+  }, T(90_000));
 });

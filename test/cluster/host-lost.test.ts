@@ -27,5 +27,5 @@ describe('cluster: a live host claimed dead', () => {
     expect(Date.now() - claimedAt).toBeLessThan(T(1_500));
     const lost = await a.next('lost');
     expect(String(lost.lost)).toMatch(/claimed host "host-a" dead/);
-  });
+  }, T(60_000));
 });

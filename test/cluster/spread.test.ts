@@ -64,5 +64,5 @@ describe('cluster: spread', () => {
     const rows = await client.listHosts();
     for (const host of HOSTS) expect(rows.find((r) => r.host === host)!.tasks.sort()).toEqual(names.filter((n) => onHost.get(n) === host));
     await client.stopAll();
-  });
+  }, T(90_000));
 });
