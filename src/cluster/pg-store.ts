@@ -10,6 +10,7 @@ import type { Db } from './db.js';
 import { PgLog } from './pg-log.js';
 import { PgRuns } from './pg-runs.js';
 import { migrate } from './schema.js';
+import { forgetSlots } from './slots.js';
 
 /** How a PgStore learns and reports the cluster's id. */
 export interface ClusterIdentity {
@@ -223,7 +224,8 @@ export class PgStore implements TaskStore {
 
   async deleteRuns(task: string): Promise<void> {
     await this.#open();
-    await Promise.all([this.#runs.delete(task), this.#local.deleteRuns(task)]); // the ledger, and this host's run files
+    // The ledger, this host's run files, and the task's slot rows (a task added again fires its slots again).
+    await Promise.all([this.#runs.delete(task), this.#local.deleteRuns(task), forgetSlots(this.#db, task)]);
   }
 
   acquireLease(holder: Omit<LeaseHolder, 'hostname' | 'since'>, isHolderAlive: (h: LeaseHolder) => boolean, onLost: (e: Error) => void): Promise<HeldLease> {

@@ -2,7 +2,8 @@
 import { processInbox } from '../event/inbox.js';
 import type { Runtime } from '../runtime.js';
 import { killRun, resumeKill } from '../run/kill.js';
-import { isDeadRun } from './wake.js';
+import { isDeadRun, needsRestart, scheduleDue } from './wake.js';
+import { placementOf } from '../cluster/placement.js';
 import { ownSpawn } from '../run/own.js';
 import { isRemote } from '../run/remote.js';
 import { noticeDeadHosts } from '../cluster/host-down.js';
@@ -78,6 +79,18 @@ async function enforceMemory(rt: Runtime, records: readonly TaskRecord[]): Promi
   if (checks !== null) await Promise.all(checks);
 }
 
+// Cluster mode: a scheduled task whose only need is a due slot, which placement (from this host's view) gives to another
+// host, is not locked here: every host taking each due task's lock only to learn that made the picked host's slots late.
+// A wrong view is safe: the slot's row (cluster/slots.ts) lets one host run it.
+function slotElsewhere(rt: Runtime, record: TaskRecord, records: readonly TaskRecord[], now: number): boolean {
+  const { state } = record;
+  if (rt.host === null || state.run !== null || state.extraRuns.length > 0 || state.queue.length > 0 || state.status === 'waiting') return false;
+  const live = rt.hosts?.liveRows() ?? null;
+  // Only a registered live host skips (a `tick()` counts as a host for its own pass; with no live host, as a folder).
+  if (live === null || !live.some((h) => h.host === rt.host) || needsRestart(record, now) || !scheduleDue(record, now)) return false;
+  return placementOf(record.task, live, records, rt.host).kind !== 'here';
+}
+
 // Names of the tasks a pass must lock: those needsAttention picks, less those with a reconciliation in flight (it
 // re-reads the record under the lock anyway).
 function attentionList(rt: Runtime, records: readonly TaskRecord[], supervise: boolean, now: number, leadMs: number): string[] {
@@ -92,6 +105,7 @@ function attentionList(rt: Runtime, records: readonly TaskRecord[], supervise: b
     } catch {
       needed = true; // reconcileTask re-reads it under the lock and reports what is wrong
     }
+    if (needed && supervise && slotElsewhere(rt, record, records, now)) continue;
     if (needed && !rt.reconciling.has(record.task.name)) todo.push(record.task.name);
   }
   return todo;
