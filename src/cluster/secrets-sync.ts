@@ -6,8 +6,10 @@
 import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 
-/** Longest a start waits for one read (connect + query), ms. */
+/** Longest a start waits for each of a read's connect and query, ms (callers pass less under a short leaseTime). */
 export const SYNC_READ_TIMEOUT_MS = 5_000;
+/** Slack of the main thread's wait over the worker's own timeouts, ms. */
+const BACKSTOP_SLACK_MS = 200;
 
 // The worker: one connection per read (closed at once), so it never holds one of the host's pooled connections.
 const WORKER_SOURCE = `
@@ -60,7 +62,8 @@ export function queryNow<R>(connectionString: string, sql: string, params: reado
   try {
     theWorker().postMessage({ port: port2, flag, connectionString, sql, params, timeoutMs }, [port2]);
     // The worker answers within its own timeouts; this one is a backstop (a worker that died).
-    if (Atomics.wait(flag, 0, 0, timeoutMs * 2 + 1_000) === 'timed-out') return { error: `no answer within ${timeoutMs * 2 + 1_000} ms` };
+    const backstop = timeoutMs * 2 + BACKSTOP_SLACK_MS;
+    if (Atomics.wait(flag, 0, 0, backstop) === 'timed-out') return { error: `no answer within ${backstop} ms` };
     const message = receiveMessageOnPort(port1)?.message as SyncRead<R> | undefined;
     return message ?? { error: 'no answer' };
   } catch (error) {

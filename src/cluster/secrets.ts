@@ -8,7 +8,7 @@ import type { Db } from './db.js';
 import { SecretsFileError } from '../errors/task.js';
 import { SecretsKeyError } from '../errors/secrets.js';
 import { openSecrets, sealSecrets, SECRETS_KEY_ENV, type SecretsKey } from './secrets-key.js';
-import { queryNow } from './secrets-sync.js';
+import { queryNow, SYNC_READ_TIMEOUT_MS } from './secrets-sync.js';
 
 /** Prefix of the generation of a queued run's own env: `run:<runId>`. */
 export const RUN_GEN_PREFIX = 'run:';
@@ -16,6 +16,8 @@ export const RUN_GEN_PREFIX = 'run:';
 export const runGen = (runId: string): string => `${RUN_GEN_PREFIX}${runId}`;
 /** The `meta` key holding the id of the key the cluster's values are sealed under (set by the first write). */
 export const KEY_ID_META = 'secretsKeyId';
+/** Shortest wait for a synchronous read's connect or query, ms. */
+const MIN_READ_MS = 250;
 /** Most bodies cached by one process. */
 const CACHE_SIZE = 4096;
 
@@ -113,7 +115,10 @@ export type ClusterKept =
 function bodyNow(db: Db, task: string, gen: string): { body: string | null } | { problem: string } {
   const cached = bodies.get(cacheKey(db, task, gen));
   if (cached !== undefined) return { body: cached };
-  const read = queryNow<{ body: string }>(db.config.connectionString, `SELECT body FROM ${db.table('secrets')} WHERE task = $1 AND gen = $2`, [task, gen]);
+  // This thread waits: a quarter of leaseTime at most per step, so a slow database never stops this host's heartbeats
+  // for long enough to have it declared dead.
+  const timeoutMs = Math.max(MIN_READ_MS, Math.min(SYNC_READ_TIMEOUT_MS, Math.floor(db.config.leaseTimeMs / 4)));
+  const read = queryNow<{ body: string }>(db.config.connectionString, `SELECT body FROM ${db.table('secrets')} WHERE task = $1 AND gen = $2`, [task, gen], timeoutMs);
   if ('error' in read) return { problem: read.error };
   const body = read.rows[0]?.body ?? null;
   if (body !== null) remember(db, task, gen, body);

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SecretsKeyError } from '../../src/errors/secrets.js';
 import { importFolder } from '../../src/cluster/transfer.js';
 import { openSecrets, parseSecretsKey, sealSecrets, SECRETS_KEY_ENV } from '../../src/cluster/secrets-key.js';
+import { queryNow } from '../../src/cluster/secrets-sync.js';
 import { Executor } from '../../src/index.js';
 import { SECRETS_DIR_ENV } from '../../src/task/secrets-store.js';
 import { filesHolding, HASH_ENV, seenIn, sha, unique } from '../env/helpers.js';
@@ -210,5 +211,13 @@ describe('the secrets key', () => {
     expect(openSecrets(key, 'api', 'g1', body)).toEqual({ state: 'open', value: { env: { API_TOKEN: 'value-1' } } });
     expect(openSecrets(phrase, 'api', 'g1', body)).toEqual({ state: 'wrong-key', keptKeyId: key.id });
     expect(openSecrets(key, 'api', 'g2', body).state).toBe('damaged'); // moved onto another row
+  });
+
+  it('a synchronous read answers with rows, or with the error of a database that is not there (within its timeout)', () => {
+    expect(queryNow<{ n: number }>(clusterUrl()!, 'SELECT 1 + $1::int AS n', [1])).toEqual({ rows: [{ n: 2 }] });
+    const t0 = Date.now();
+    const down = queryNow('postgres://nobody@127.0.0.1:1/none', 'SELECT 1', [], 500);
+    expect(down).toMatchObject({ error: expect.stringMatching(/ECONNREFUSED|connect/) });
+    expect(Date.now() - t0).toBeLessThan(T(2_000));
   });
 });
