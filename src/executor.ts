@@ -28,7 +28,7 @@ import { checkLines, checkReadOut, DEFAULT_NEXT_RUNS, DEFAULT_READ_OUT_LINES, re
 import type { TickReport } from './supervisor/reconcile.js';
 import { checkSupervisorOptions, startSupervisor, tickOnce, type KeepRestartingOptions, type SupervisorHandle } from './supervisor/supervisor.js';
 import { runPass } from './supervisor/tick.js';
-import { readSupervisor, warnStrandedOnExit, type SupervisorInfo } from './supervisor/presence.js';
+import { supervisorOf, warnStrandedOnExit, type SupervisorInfo } from './supervisor/presence.js';
 import { listRunningRows, listTaskRows } from './task/list.js';
 import { nextRuns, setEnabled } from './task/enable.js';
 import { addTask, removeTask, startTask, type RemoveTaskOptions, type StartResult } from './task/lifecycle.js';
@@ -194,11 +194,12 @@ export class Executor extends EventEmitter<ExecutorEvents> {
    * The folder's live supervisor — a `keepRestarting()` or `executor supervise`, in this process or another — as
    * `{ pid, hostname, since }` (`since`: when it took the lease, ISO), or null when none holds the folder's lease (then
    * no schedule fires and no crashed loop is restarted; `startTask` of a scheduled task warns `ERR_NO_SUPERVISOR`).
-   * Every `listTasks()` row carries the same value as `supervisor`.
+   * Every `listTasks()` row carries the same value as `supervisor`. In cluster mode: the longest-running live host
+   * (`hostname` is its host name), or null when no host is alive.
    * @example `if ((await ex.getSupervisor()) === null) ex.keepRestarting();`
    */
   async getSupervisor(): Promise<SupervisorInfo | null> {
-    return readSupervisor(this.folder);
+    return supervisorOf(this.#rt);
   }
 
   /**
@@ -456,6 +457,6 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     const args = checkWaitArgs(name, state, options);
     // In a REPL, the options' signal also aborts on Ctrl-C.
     const row = await interruptibleWait(options, (o) => waitForStatus(this.#rt, { ...args, signal: o?.signal ?? null }), this.#closing.signal);
-    return { ...row, supervisor: await readSupervisor(this.folder) };
+    return { ...row, supervisor: await supervisorOf(this.#rt) };
   }
 }

@@ -52,6 +52,18 @@ export async function readSupervisor(folder: string): Promise<SupervisorInfo | n
   return { pid: holder.pid, hostname: holder.hostname, since: holder.since };
 }
 
+/**
+ * The live supervisor as `getSupervisor()` and `TaskRow.supervisor` give it: a folder's lease holder; in cluster mode,
+ * the longest-running live host (`hostname` is its host name), since every live host supervises the cluster's table.
+ * @example `await supervisorOf(rt) // { pid: 4242, hostname: 'worker-1', since: '…' }`
+ */
+export async function supervisorOf(rt: Runtime): Promise<SupervisorInfo | null> {
+  if (rt.hosts === null) return readSupervisor(rt.folder);
+  await rt.hosts.refresh();
+  const [first] = [...(rt.hosts.liveRows() ?? [])].sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
+  return first === undefined ? null : { pid: first.pid, hostname: first.host, since: first.startedAt };
+}
+
 // The crash last warned about, per Executor and task: once per crash (the run that ended), not on every look.
 const warnedRestarts = new WeakMap<Runtime, Map<string, string>>();
 
@@ -65,7 +77,7 @@ export function restartPending(record: TaskRecord): boolean {
  * `why` says what will not happen, e.g. `"report's schedule will not fire"`.
  */
 export async function warnUnsupervised(rt: Runtime, why: (name: string) => string, names: string[]): Promise<void> {
-  if (names.length === 0 || rt.supervisor !== null || (await readSupervisor(rt.folder)) !== null) return;
+  if (names.length === 0 || rt.supervisor !== null || (await supervisorOf(rt)) !== null) return;
   for (const name of names) rt.warn(`${why(name)}: ${NO_SUPERVISOR_HINT}`, name, NO_SUPERVISOR_CODE);
 }
 

@@ -6,7 +6,7 @@ import type { Runtime } from '../runtime.js';
 import { previewRuns } from '../schedule/plan.js';
 import type { TaskRecord } from '../store/records.js';
 import { CATCH_UP_THRESHOLD_MS, scheduleOn, timingOfTask } from '../supervisor/wake.js';
-import { readSupervisor, warnDueRestarts, warnUnsupervised } from '../supervisor/presence.js';
+import { supervisorOf, warnDueRestarts, warnUnsupervised } from '../supervisor/presence.js';
 import { lastSlotIso, scheduleWillNotFire } from './lifecycle.js';
 import { taskRow, type TaskRow } from './rows.js';
 
@@ -28,7 +28,7 @@ export async function setEnabled(rt: Runtime, name: string, enabled: boolean): P
   rt.supervisor?.onChanged();
   if (enabled && timingOfTask(record.task)) await warnUnsupervised(rt, scheduleWillNotFire, [name]);
   if (enabled) await warnDueRestarts(rt, [record]); // a crashed loop re-enabled is due for a restart
-  return taskRow(rt.id, record, rt.now(), null, await readSupervisor(rt.folder));
+  return taskRow(rt.id, record, rt.now(), null, await supervisorOf(rt));
 }
 
 /**

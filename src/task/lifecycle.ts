@@ -21,7 +21,7 @@ import { stopTaskLeftovers, stopUnrecorded } from '../run/tree.js';
 import type { Runtime } from '../runtime.js';
 import { FORMAT_VERSION, initialState, type TaskRecord, type TaskSpec } from '../store/records.js';
 import { announceLaunch } from '../supervisor/announce.js';
-import { readSupervisor, warnUnsupervised } from '../supervisor/presence.js';
+import { supervisorOf, warnUnsupervised } from '../supervisor/presence.js';
 import { launchOrQueue, newContext } from '../supervisor/steps.js';
 import { scheduleOn, timingOfTask } from '../supervisor/wake.js';
 import { addTaskArguments, buildTaskSpec, type AddTaskOptions } from './options.js';
@@ -77,7 +77,7 @@ export async function addTask(rt: Runtime, name: unknown, script: unknown, optio
     rt.log(`${replace ? 'Replacing' : 'Adding'} ${spec.name} ${spec.steps ? `(steps: ${spec.steps.map((s) => s.name).join(', ')})` : spec.script}`);
   }
   rt.supervisor?.onChanged();
-  return taskRow(rt.id, outcome.record, rt.now(), null, await readSupervisor(rt.folder));
+  return taskRow(rt.id, outcome.record, rt.now(), null, await supervisorOf(rt));
 }
 
 // The task's run folder (runs/<name>/, where the shim writes each run's status), made when the task is added rather

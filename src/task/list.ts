@@ -4,7 +4,7 @@ import { readUsageTable } from '../process/proc-usage.js';
 import { hasProc } from '../process/proc-table.js';
 import type { Runtime } from '../runtime.js';
 import type { TaskRecord } from '../store/records.js';
-import { readSupervisor, warnDueRestarts } from '../supervisor/presence.js';
+import { supervisorOf, warnDueRestarts } from '../supervisor/presence.js';
 import { runPass } from '../supervisor/tick.js';
 import { runningRow, taskRow, type RunningRow, type TaskRow } from './rows.js';
 import { tasksUsage } from './usage.js';
@@ -32,7 +32,7 @@ export async function listTaskRows(rt: Runtime, tag: string | undefined): Promis
   const walk = hasProc() && (await anyLiveRun(rt)) ? await readUsageTable() : undefined;
   const seen = await (walk ? rt.procs.whileSeen(walk, () => seenRecords(rt)) : seenRecords(rt));
   const records = seen.filter((r) => tag === undefined || r.task.tags.includes(tag));
-  const [usage, supervisor] = await Promise.all([tasksUsage(rt, records, walk), readSupervisor(rt.folder)]);
+  const [usage, supervisor] = await Promise.all([tasksUsage(rt, records, walk), supervisorOf(rt)]);
   const now = rt.now();
   return records.map((r, i) => taskRow(rt.id, r, now, usage[i], supervisor));
 }

@@ -36,6 +36,17 @@ describe('cluster: hosts', () => {
     await ha.stop();
   });
 
+  it('getSupervisor() and TaskRow.supervisor, from a client on another host, name a live supervising host', async () => {
+    const cluster = clusterOf();
+    const client = kit.open(path.join(kit.tmpDir(), 'client'), { cluster, host: 'client' });
+    await client.addTask('loop', fixture('loop.js'));
+    expect(await client.getSupervisor()).toBeNull();
+    const host = await startHost(cluster, 'host-a');
+    const info = await waitUntil(() => client.getSupervisor(), { what: 'a supervisor', timeoutMs: T(5_000) });
+    expect(info).toMatchObject({ pid: host.child.pid, hostname: 'host-a' });
+    expect((await client.listTasks())[0]!.supervisor).toMatchObject({ hostname: 'host-a' });
+  });
+
   it('a supervisor killed with SIGKILL stops heartbeating: its host is dead after leaseTime', async () => {
     const cluster = clusterOf();
     const { child } = await startHost(cluster, 'doomed');
