@@ -2,13 +2,11 @@
 // (watchdog.ts: the host's runs die with this supervisor), the requests other hosts send it (reading a live run's
 // output), and the wake-ups (wake.ts: a NOTIFY wakes a pass, or the request server, at once; both poll too). The
 // supervisor starts it before it is `ready` and stops it last.
-import { TaskNotFoundError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
-import { readTaskOutput } from '../task/read-options.js';
 import { HostBeat } from './host-beat.js';
 import type { ClusterConfig } from './options.js';
 import { clusterOf, type PgStore } from './pg-store.js';
-import { READ_OUT_REQUEST, type ReadOutRequest } from './remote-output.js';
+import { answerRequest } from './answers.js';
 import { RequestServer } from './requests.js';
 import { listenWake, type WakeTopic } from './wake.js';
 import { stopHostRuns } from './watchdog.js';
@@ -88,13 +86,9 @@ export class ClusterPresence {
     else if (this.#stopped) this.#watchdog.detach();
   }
 
-  // Another host's request: the last lines of one of this host's runs.
-  async #answer(kind: string, payload: unknown): Promise<unknown> {
-    if (kind !== READ_OUT_REQUEST) throw new Error(`Expected a ${READ_OUT_REQUEST} request, got ${JSON.stringify(kind)}`);
-    const p = payload as ReadOutRequest;
-    const record = await this.#rt.store.readTask(p.name);
-    if (record === null) throw new TaskNotFoundError(p.name);
-    return readTaskOutput(this.#rt.folder, this.#rt.store, record, p.n, { run: p.runId, stream: p.stream, raw: p.raw }, { stream: p.stream, raw: p.raw });
+  // Another host's request (answers.ts).
+  #answer(kind: string, payload: unknown): Promise<unknown> {
+    return answerRequest(this.#rt, kind, payload);
   }
 
   async #stopClaimedRuns(): Promise<void> {
