@@ -75,6 +75,17 @@ class Slots {
   }
 }
 
+// SQLSTATEs of a connection that ended or could not be had: admin/crash shutdown, cannot connect now, class 08.
+const TROUBLE_CODES: ReadonlySet<string> = new Set(['57P01', '57P02', '57P03', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** True when `error` says the database could not be reached (not a statement's own failure). */
+export function isConnectionTrouble(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (TROUBLE_CODES.has(code) || code.startsWith('08')) return true;
+  return typeof e.message === 'string' && /Connection terminated|timeout exceeded when trying to connect|not queryable/i.test(e.message);
+}
+
 /** What a pg (or network) error says, for a ClusterError's message. */
 function problemOf(error: unknown): string {
   const e = error as { code?: string; message?: string };
@@ -103,6 +114,23 @@ export class Db {
     this.config = config;
   }
 
+  #troubleAt = -Infinity;
+
+  // A connection of this Db broke, or the database refused one (down, starting, recovering).
+  #trouble(): void {
+    this.#troubleAt = performance.now();
+  }
+
+  /**
+   * How long this Db has gone without trouble reaching the database (a broken connection, a refused one), ms; Infinity
+   * when it never had any. A host that saw the database fail within the last `leaseTime` claims no other host dead:
+   * the others could not heartbeat through it either.
+   * @example `if (db.steadyMs < leaseTimeMs) return [];`
+   */
+  get steadyMs(): number {
+    return performance.now() - this.#troubleAt;
+  }
+
   #count(): void {
     this.roundTrips++;
     Db.totalRoundTrips++;
@@ -115,6 +143,7 @@ export class Db {
 
   /** A ClusterError for `error` (an ExecutorError is passed on unchanged). */
   wrap(error: unknown): Error {
+    if (!(error instanceof ExecutorError) && isConnectionTrouble(error)) this.#trouble();
     return error instanceof ExecutorError ? error : new ClusterError(this.config.display, problemOf(error), error);
   }
 
@@ -133,7 +162,7 @@ export class Db {
       connectionString: this.config.connectionString, max: POOL_SIZE - LISTEN_CONNECTIONS, idleTimeoutMillis: IDLE_TIMEOUT_MS,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: `executor-sdk ${this.config.host}`, allowExitOnIdle: true,
     });
-    pool.on('error', () => undefined); // an idle connection that broke: the next query opens another
+    pool.on('error', () => this.#trouble()); // an idle connection that broke: the next query opens another
     return pool;
   }
 
@@ -191,7 +220,7 @@ export class Db {
       client, broken: undefined,
       release: (error) => { client.removeListener('error', onError); client.release(error ?? taken.broken); },
     };
-    const onError = (error: Error): void => { taken.broken = error; };
+    const onError = (error: Error): void => { taken.broken = error; this.#trouble(); };
     client.on('error', onError);
     return taken;
   }
@@ -251,7 +280,7 @@ export class Db {
     this.#listener ??= new Listener(async () => new (await this.#module()).Client({
       connectionString: this.config.connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       application_name: `executor-sdk ${this.config.host}`, keepAlive: true,
-    }));
+    }), () => this.#trouble());
     return this.#listener.listen(channel, fn);
   }
 

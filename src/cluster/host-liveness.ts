@@ -25,13 +25,21 @@ export class HostLiveness {
   /** Reads every host's liveness (at most every REFRESH_MS; `force` reads now). A failure keeps the last view. */
   refresh(force = false): Promise<void> {
     if (!force && performance.now() - this.#at < REFRESH_MS) return Promise.resolve();
-    this.#refreshing ??= listHostRows(this.#db, this.#leaseTimeMs).then((rows) => {
+    this.#refreshing ??= listHostRows(this.#db, this.#leaseTimeMs).then((found) => {
+      // The database failed this process within the lease (see Db.steadyMs): a host's silence may be the database's,
+      // so none is taken for dead yet (its runs are not closed, it is not claimed).
+      const rows = this.#db.steadyMs < this.#leaseTimeMs ? found.map((r) => ({ ...r, alive: r.alive || this.#wasAlive(r.host) })) : found;
       this.#alive = new Map(rows.map((r) => [r.host, r.alive]));
       this.#rows = rows;
       this.#loaded = true;
       this.#at = performance.now();
     }, () => undefined).finally(() => { this.#refreshing = null; });
     return this.#refreshing;
+  }
+
+  // True unless the host was read dead before (or retired: a stopped host stays dead), for a troubled refresh.
+  #wasAlive(host: string): boolean {
+    return this.#alive.get(host) ?? true;
   }
 
   /** A host is dead after this long without a heartbeat, ms. */

@@ -71,10 +71,13 @@ export async function listHostRows(db: Db, leaseTimeMs: number): Promise<HostRow
 
 /**
  * The hosts that died (no heartbeat for `leaseTime`, not stopped cleanly) and that nobody has claimed yet, claimed
- * now by this caller: their fencing token moves on (a frozen supervisor that thaws finds its heartbeat refused), and
+ * now by this caller (none while this caller's own database access was troubled within the lease: `Db.steadyMs`): their fencing token moves on (a frozen supervisor that thaws finds its heartbeat refused), and
  * each is claimed once in the cluster. Resolves with them (host, last heartbeat).
  */
 export async function claimDeadHosts(db: Db, leaseTimeMs: number): Promise<{ host: string; heartbeatAt: string }[]> {
+  // This process saw the database fail (a restart, a crash recovery, a cut) within the lease: the others could not
+  // heartbeat through it either, so nobody is claimed until they have had a lease to do it.
+  if (db.steadyMs < leaseTimeMs) return [];
   const rows = await db.query<{ host: string; heartbeat_at: Date }>(`UPDATE ${db.table('hosts')} SET down_at = now(), token = token + 1
     WHERE down_at IS NULL AND stopped_at IS NULL AND ${LAST_SIGN_SQL} <= now() - make_interval(secs => $1::double precision / 1000)
     RETURNING host, heartbeat_at`, [leaseTimeMs]);

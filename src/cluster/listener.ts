@@ -25,6 +25,7 @@ export const LISTEN_CHECK_MS = 10_000;
 /** A LISTEN connection shared by every listener of one Db (see the file comment). */
 export class Listener {
   readonly #open: () => Promise<ListenClient>;
+  readonly #onLoss: () => void;
   readonly #channels = new Map<string, Set<Notified>>();
   #client: ListenClient | null = null;
   #connecting: Promise<void> | null = null;
@@ -34,9 +35,10 @@ export class Listener {
   #lost = false;
   #closed = false;
 
-  /** `open` makes a new, unconnected client. */
-  constructor(open: () => Promise<ListenClient>) {
+  /** `open` makes a new, unconnected client; `onLoss` hears each loss of the connection (or failure to open it). */
+  constructor(open: () => Promise<ListenClient>, onLoss: () => void = () => undefined) {
     this.#open = open;
+    this.#onLoss = onLoss;
   }
 
   /**
@@ -86,6 +88,7 @@ export class Listener {
         }
       } catch {
         if (client) void client.end().catch(() => undefined);
+        this.#onLoss();
         this.#lost = true;
         this.#scheduleRetry();
       }
@@ -102,6 +105,7 @@ export class Listener {
   // The connection of `client` broke (or failed a check): forget it and reconnect.
   #drop(client: ListenClient | null): void {
     if (client === null || this.#client !== client) return;
+    this.#onLoss();
     this.#client = null;
     this.#lost = true;
     if (this.#check) { clearTimeout(this.#check); this.#check = null; }
