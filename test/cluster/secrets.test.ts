@@ -175,6 +175,21 @@ describe('cluster: secret values of programs and imports', () => {
     expect(bodies).not.toContain(apiToken);
   }, T(60_000));
 
+  it("a queued run's own secret env waits sealed in its row (run:<runId>), which goes when the run is cancelled", async () => {
+    const cluster = newCluster('secrets_cancel');
+    const key = newKey();
+    await hostOn(cluster, 'host-a', key);
+    const ex = client(cluster, key);
+    await ex.addTask('elsewhere', HASH_ENV, { wd: workDir(), hosts: ['host-z'] }); // no live host may run it: it waits
+    const token = unique('run-token');
+    const runId = await ex.runTask('elsewhere', { env: { RUN_TOKEN: token }, args: ['RUN_TOKEN'] });
+    const row = sql(cluster, `SELECT gen || ' ' || body FROM {s}.secrets WHERE task = 'elsewhere'`);
+    expect(row.startsWith(`run:${runId} `)).toBe(true);
+    expect(row).not.toContain(token);
+    expect(await ex.cancelRun(runId)).toMatchObject({ status: 'cancelled' });
+    await waitUntil(() => sql(cluster, "SELECT count(*) FROM {s}.secrets WHERE task = 'elsewhere'") === '0', { what: "the run's row deleted", timeoutMs: T(5_000) });
+  }, T(60_000));
+
   it("importFolder with the key seals a folder's values into the table: a host elsewhere runs the task with them", async () => {
     const folder = path.join(kit.tmpDir(), 'source');
     const token = unique('api-token');
