@@ -92,7 +92,7 @@ const plural = (n: number): string => `${n} task${n === 1 ? '' : 's'}`;
 function prepare(o: CheckedTransfer, source: End, target: Target, items: PlanItem[]): Promise<Prepared[]> {
   return mapLimit(items, READ_CONCURRENCY, async (item): Promise<Prepared> => {
     if (item.action === 'skip') return { item, secrets: { state: 'none' }, runs: [] };
-    const secrets = sourceSecrets({ folder: source.folder, id: source.id }, item.record.task, target.folder);
+    const secrets = sourceSecrets({ folder: source.folder, id: source.id, store: source.store }, item.record.task, target.folder);
     const runs = o.runs ? endedRuns(await source.store.listRuns(item.record.task.name)) : [];
     return { item, secrets, runs };
   });

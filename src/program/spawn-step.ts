@@ -1,4 +1,5 @@
 // Spawning one attempt of one step of a program run: its own output file, the run's input and its checkpoint.
+import { prefetchSecrets } from '../task/secrets.js';
 import { readUpstreamNote, UPSTREAM_EXIT_ENV, UPSTREAM_RUN_ENV } from '../chain/note.js';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -76,6 +77,7 @@ export async function spawnStep(rt: Runtime, record: TaskRecord, base: RunBase, 
   const script = resolve(step.wd, step.script);
   if (!existsSync(script)) throw new ScriptNotFoundError(script);
   // Read at each step's start, before anything is written: an env file missing now fails the step (EnvFileError).
+  await prefetchSecrets(rt, task); // cluster mode: the task's sealed values cached, so runEnv need not wait on the database
   const own = runEnv(rt, task, { step });
   const runDir = join(rt.folder, runDirOf(task.name, base.runId));
   await mkdir(runDir, { recursive: true });

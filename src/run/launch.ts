@@ -16,7 +16,7 @@ import { freshRunExtras, type ArchiveEntry, type CurrentRun, type RunExtras, typ
 import { assertRunnable, builtinNames } from '../task/interpreter.js';
 import { readEnvFiles } from '../task/env-file.js';
 import { runEnv } from '../task/run-env.js';
-import { dropQueuedSecrets } from '../task/secrets.js';
+import { dropQueuedSecrets, prefetchSecrets } from '../task/secrets.js';
 import { commandForRun } from '../task/ts-runner.js';
 import { readBootId } from '../process/identity.js';
 import { archivePrevious, liveFiles } from './archive-previous.js';
@@ -203,6 +203,7 @@ export async function prepareScriptRun(rt: Runtime, record: TaskRecord, req: Lau
   const { task } = record;
   // Env files and secrets read before anything is written: a missing one fails the start with nothing changed.
   const queuedRunId = req.queuedAt != null && req.runId !== undefined ? req.runId : null;
+  await prefetchSecrets(rt, task); // cluster mode: the task's sealed values cached, so runEnv need not wait on the database
   const env = runEnv(rt, task, { env: req.env, queuedRunId });
   const extra = record.state.run !== null;
   const ledgerFixes: Promise<void>[] = [];

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SecretsKeyError } from '../../src/errors/secrets.js';
-import { importFolder } from '../../src/cluster/transfer.js';
+import { exportCluster, importFolder } from '../../src/cluster/transfer.js';
 import { openSecrets, parseSecretsKey, sealSecrets, SECRETS_KEY_ENV } from '../../src/cluster/secrets-key.js';
 import { queryNow } from '../../src/cluster/secrets-sync.js';
 import { Executor } from '../../src/index.js';
@@ -209,6 +209,33 @@ describe('cluster: secret values of programs and imports', () => {
     const runId = await ex.runTask('show');
     expect((await ex.waitRun(runId, { timeout: T(30_000) })).exitCode).toBe(0);
     expect(Object.fromEntries(seenIn(await ex.readOut('show', 10, { run: runId })))).toEqual({ API_TOKEN: sha(token) });
+  }, T(60_000));
+});
+
+describe('cluster: export of sealed values', () => {
+  it('exportCluster with the key opens the sealed values and keeps them for the folder, which runs the task with them', async () => {
+    const cluster = newCluster('secrets_export');
+    const key = newKey();
+    const ex = client(cluster, key);
+    const token = unique('api-token');
+    await ex.addTask('show', HASH_ENV, { wd: workDir(), env: { API_TOKEN: token }, args: ['API_TOKEN'] });
+    await ex.close();
+    const folder = path.join(kit.tmpDir(), 'back');
+    const report = await exportCluster(folder, { cluster });
+    expect(report.rows).toMatchObject([{ name: 'show', result: 'copied', secrets: 'kept', missingSecrets: [] }]);
+    const back = new Executor(folder);
+    try {
+      const runId = await back.runTask('show');
+      expect((await back.waitRun(runId, { timeout: T(20_000) })).exitCode).toBe(0);
+      expect(Object.fromEntries(seenIn(await back.readOut('show', 10, { run: runId })))).toEqual({ API_TOKEN: sha(token) });
+      expect(filesHolding(folder, token)).toEqual([]);
+    } finally {
+      await back.close();
+    }
+    // Without the key, the values cannot be opened: said, with the names, never a value.
+    delete process.env[SECRETS_KEY_ENV];
+    const blind = await exportCluster(path.join(kit.tmpDir(), 'blind'), { cluster });
+    expect(blind.rows).toMatchObject([{ name: 'show', secrets: 'missing', missingSecrets: ['API_TOKEN'] }]);
   }, T(60_000));
 });
 
