@@ -45,6 +45,7 @@ const MIGRATIONS: readonly ((t: (name: string) => string) => string[])[] = [
     `CREATE TABLE ${t('jobs')} (seq bigserial PRIMARY KEY, run_id text NOT NULL UNIQUE, task text NOT NULL, item jsonb NOT NULL,
       hosts text[], labels jsonb, host text, claimed_at timestamptz, created_at timestamptz NOT NULL DEFAULT now())`,
     `CREATE INDEX ON ${t('jobs')} (host, seq)`,
+    `CREATE INDEX ON ${t('tasks')} (seq)`, // the table's newest change number, read by every pass of every host
     // A task's secret values (one row per generation, as the folder's secrets store keeps them), encrypted by the hosts.
     `CREATE TABLE ${t('secrets')} (task text NOT NULL, gen text NOT NULL, body text NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (task, gen))`,
