@@ -2,7 +2,8 @@
 // - takeover: a long-running task on one of 3 hosts (each a supervising process of its own), its host killed with
 //   SIGKILL; time until another host runs it (median and max over ROUNDS, leaseTime LEASE_MS);
 // - startTask: against a cluster (from the supervising host itself, and from a client that hands the start to a host
-//   in another process) vs a folder, vs a raw spawn of the same script;
+//   in another process) vs a folder, vs a raw spawn of the same script; and the client's stopTask of that run, which
+//   its host carries out (woken by a NOTIFY);
 // - database round trips per run: the statements the supervising process sends for one `runTask` of a run that exits
 //   at once (Db.totalRoundTrips: this process's Dbs, from `src/`), less its idle rate over the same time.
 // Run alone: `npx tsx bench/cluster.ts` (after `npm run build`: hosts and timed Executors are the built package).
@@ -82,15 +83,18 @@ async function benchTakeover(server: PgServer): Promise<Figure> {
   };
 }
 
-// startTask then (untimed) stopTask of `name` on `ex`, ms.
-async function timedStart(ex: Executor, name: string): Promise<number> {
+// startTask then stopTask of `name` on `ex`, ms each.
+async function timedStartStop(ex: Executor, name: string): Promise<[number, number]> {
   const t0 = nowMs();
   const row = await ex.startTask(name);
-  const took = nowMs() - t0;
+  const t1 = nowMs();
   if (row.result !== 'started') throw new Error(`${name} did not start: ${JSON.stringify(row)}`);
-  await ex.stopTask(name);
-  return took;
+  const stopped = await ex.stopTask(name);
+  if (stopped.result !== 'stopped') throw new Error(`${name} did not stop: ${JSON.stringify(stopped)}`);
+  return [t1 - t0, nowMs() - t1];
 }
+
+const timedStart = async (ex: Executor, name: string): Promise<number> => (await timedStartStop(ex, name))[0];
 
 // A raw spawn of the same script, until the child is spawned (ms).
 async function rawSpawn(): Promise<number> {
@@ -114,11 +118,12 @@ async function benchStart(server: PgServer): Promise<Figure[]> {
   await folder.addTask('a', SLEEP, { interpreter: 'sh', header: false });
   await host.addTask('a', SLEEP, { interpreter: 'sh', header: false, hosts: ['self'] });
   await host.addTask('b', SLEEP, { interpreter: 'sh', header: false, hosts: ['other'] });
-  const sides = { folder: [] as number[], host: [] as number[], client: [] as number[], raw: [] as number[] };
+  const sides = { folder: [] as number[], host: [] as number[], client: [] as number[], raw: [] as number[], stop: [] as number[] };
   for (let round = -1; round < START_ROUNDS; round++) { // round -1: warm-up
-    const got = [await timedStart(folder, 'a'), await timedStart(host, 'a'), await timedStart(client, 'b'), await rawSpawn()];
+    const [clientStart, clientStop] = await timedStartStop(client, 'b');
+    const got = [await timedStart(folder, 'a'), await timedStart(host, 'a'), clientStart, await rawSpawn()];
     if (round < 0) continue;
-    sides.folder.push(got[0]!); sides.host.push(got[1]!); sides.client.push(got[2]!); sides.raw.push(got[3]!);
+    sides.folder.push(got[0]!); sides.host.push(got[1]!); sides.client.push(got[2]!); sides.raw.push(got[3]!); sides.stop.push(clientStop);
   }
   await supervising.stop();
   await stopHost(other);
@@ -128,6 +133,8 @@ async function benchStart(server: PgServer): Promise<Figure[]> {
       note: `medians of ${START_ROUNDS}; one host, 'sh sleep-long.sh', header: false; startTask until it resolves (stopTask after, untimed)` },
     { figure: 'startTask, cluster (from a client, handed to a host)', ours: fmtMs(m.client), floor: `${fmtMs(m.folder)} (folder); ${fmtMs(m.raw)} (raw spawn)`, ratio: `${(m.client / m.folder).toFixed(2)}× folder`, goal: '—', pass: null,
       note: 'the client marks the task for the host (a NOTIFY wakes it), then waits until the host has started it' },
+    { figure: 'stopTask from a client, carried out by the run\'s host', ours: fmtMs(median(sides.stop)), floor: '—', ratio: '—', goal: '< 1 s', pass: Math.max(...sides.stop) < 1_000,
+      note: `max ${fmtMs(Math.max(...sides.stop))}; the client marks the run, a NOTIFY wakes its host, which stops and closes it; the client sees it closed` },
   ];
 }
 
