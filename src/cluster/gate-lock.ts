@@ -37,6 +37,9 @@ class GateHold {
       // database down): no slot now, the run is queued and tried again later, rather than waiting on the pool.
       return null;
     }
+    // A session ended while held (a database restart) must not crash the process: the unlock then fails, and the
+    // connection is closed on release.
+    (client as unknown as { on(event: 'error', fn: () => void): void }).on('error', () => undefined);
     try {
       // One round trip: a bounded wait, then the session's usual (unbounded) lock_timeout back.
       await client.query(`SET lock_timeout = ${GATE_WAIT_MS}; SELECT pg_advisory_lock(hashtextextended('${this.#key}', 0)); SET lock_timeout = 0`);

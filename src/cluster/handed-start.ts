@@ -7,8 +7,9 @@ import type { TaskRecord } from '../store/records.js';
 
 /** How long a handed-over start is waited for before `startTask` answers `queued` (ms). */
 export const HANDOVER_WAIT_MS = 10_000;
-/** How often the task's row is re-read meanwhile (ms); a NOTIFY-woken host usually starts it within one. */
+/** How often the task's row is re-read meanwhile, at most (ms): first after 10 ms, then twice as long each time. */
 export const HANDOVER_POLL_MS = 50;
+const FIRST_POLL_MS = 10;
 
 /** What a handed-over start came to. */
 export interface HandedStart { result: 'started' | 'queued'; pid: number | null; host: string | null }
@@ -28,13 +29,13 @@ function outcome(record: TaskRecord, since: string): HandedStart | 'failed' | nu
  */
 export async function waitHandedStart(rt: Runtime, name: string, since: string, waitMs = HANDOVER_WAIT_MS): Promise<HandedStart> {
   const deadline = Date.now() + waitMs;
-  for (;;) {
+  for (let pause = FIRST_POLL_MS; ; pause = Math.min(HANDOVER_POLL_MS, pause * 2)) {
     const record = await rt.store.readTask(name);
     if (record === null) return { result: 'queued', pid: null, host: null };
     const found = outcome(record, since);
     if (found === 'failed') throw new SpawnError(name, new Error('its host could not start it (see the log: `executor log`)'));
     if (found !== null) return found;
     if (Date.now() >= deadline) return { result: 'queued', pid: null, host: null };
-    await new Promise((resolve) => setTimeout(resolve, HANDOVER_POLL_MS));
+    await new Promise((resolve) => setTimeout(resolve, pause));
   }
 }

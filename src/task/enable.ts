@@ -6,6 +6,7 @@ import type { Runtime } from '../runtime.js';
 import { previewRuns } from '../schedule/plan.js';
 import type { TaskRecord } from '../store/records.js';
 import { CATCH_UP_THRESHOLD_MS, scheduleOn, timingOfTask } from '../supervisor/wake.js';
+import { wakeHosts } from '../cluster/wake.js';
 import { supervisorOf, warnDueRestarts, warnUnsupervised } from '../supervisor/presence.js';
 import { lastSlotIso, scheduleWillNotFire } from './lifecycle.js';
 import { taskRow, type TaskRow } from './rows.js';
@@ -26,6 +27,7 @@ export async function setEnabled(rt: Runtime, name: string, enabled: boolean): P
   });
   rt.log(`${enabled ? 'Enabling' : 'Disabling'} ${name}`);
   rt.supervisor?.onChanged();
+  await wakeHosts(rt); // cluster mode: the hosts act on it at once
   if (enabled && timingOfTask(record.task)) await warnUnsupervised(rt, scheduleWillNotFire, [name]);
   if (enabled) await warnDueRestarts(rt, [record]); // a crashed loop re-enabled is due for a restart
   return taskRow(rt.id, record, rt.now(), null, await supervisorOf(rt));

@@ -10,6 +10,7 @@ import { markWaiting, unmarkWaiting } from '../deps/mark.js';
 import { handOverStart } from '../cluster/placement-step.js';
 import { ALL_HOSTS_FULL, NO_HOST_MATCHES } from '../cluster/placement.js';
 import { waitHandedStart } from '../cluster/handed-start.js';
+import { wakeHosts } from '../cluster/wake.js';
 import { startDependencies, tableDependencies } from '../deps/start.js';
 import { taskNotFound } from './suggest.js';
 import { announceExit, finalizeRun, liveRuns, type Finalized } from '../run/close.js';
@@ -261,5 +262,6 @@ export async function startTaskNow(rt: Runtime, name: string): Promise<StartResu
   }
   if (result.result === 'already running') rt.log(`Already running: ${name}`);
   rt.supervisor?.onChanged();
+  if (result.result === 'scheduled') await wakeHosts(rt); // cluster mode: its schedule is the hosts' to fire
   return result;
 }
