@@ -1,6 +1,7 @@
 // Hosts of a cluster in SQL: a supervisor registers its host (bumping the host's fencing token), heartbeats every
-// second with that token, and retires it when it stops. A host is alive while its last heartbeat is younger than the
-// lease time, by the database's clock (hosts' clocks may differ). A database that restarted counts as a heartbeat of
+// second with that token, and retires it when it stops. A host is alive while its last heartbeat is younger than its
+// own lease time (registered with it; the reader's for a row without one) and no host has claimed it dead, by the
+// database's clock (hosts' clocks may differ). A database that restarted counts as a heartbeat of
 // every host (its start time): no host could beat while it was down, so none is dead until it has been up for the
 // lease time without a heartbeat from it.
 import type { Db } from './db.js';
@@ -29,7 +30,11 @@ export interface HostRow {
 }
 
 /** What a supervisor registers for its host. */
-export interface HostRegistration { host: string; pid: number; capacity: number | null; labels: HostLabels }
+export interface HostRegistration {
+  host: string; pid: number; capacity: number | null; labels: HostLabels;
+  /** Its supervisor's leaseTime, ms: others judge it dead by this lease (theirs when absent). */
+  leaseTimeMs?: number;
+}
 
 const iso = (value: unknown): string => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString());
 
@@ -38,11 +43,11 @@ const iso = (value: unknown): string => (value instanceof Date ? value.toISOStri
  * from now on).
  */
 export async function registerHost(db: Db, reg: HostRegistration): Promise<string> {
-  const rows = await db.query<{ token: string }>(`INSERT INTO ${db.table('hosts')} AS h (host, pid, started_at, heartbeat_at, capacity, labels, token)
-    VALUES ($1, $2, now(), now(), $3, $4::jsonb, 1)
+  const rows = await db.query<{ token: string }>(`INSERT INTO ${db.table('hosts')} AS h (host, pid, started_at, heartbeat_at, capacity, labels, token, lease_ms)
+    VALUES ($1, $2, now(), now(), $3, $4::jsonb, 1, $5)
     ON CONFLICT (host) DO UPDATE SET pid = EXCLUDED.pid, started_at = now(), heartbeat_at = now(), stopped_at = NULL, down_at = NULL,
-      capacity = EXCLUDED.capacity, labels = EXCLUDED.labels, token = h.token + 1
-    RETURNING token`, [reg.host, reg.pid, reg.capacity, JSON.stringify(reg.labels)]);
+      capacity = EXCLUDED.capacity, labels = EXCLUDED.labels, token = h.token + 1, lease_ms = EXCLUDED.lease_ms
+    RETURNING token`, [reg.host, reg.pid, reg.capacity, JSON.stringify(reg.labels), reg.leaseTimeMs ?? null]);
   return rows[0]!.token;
 }
 
@@ -61,7 +66,7 @@ export async function retireHost(db: Db, host: string, token: string): Promise<v
 export async function listHostRows(db: Db, leaseTimeMs: number): Promise<HostRow[]> {
   const rows = await db.query<{ host: string; pid: number; started_at: Date; heartbeat_at: Date; capacity: number | null; labels: HostLabels; alive: boolean }>(
     `SELECT host, pid, started_at, heartbeat_at, capacity, labels,
-      (stopped_at IS NULL AND ${LAST_SIGN_SQL} > now() - make_interval(secs => $1::double precision / 1000)) AS alive
+      (stopped_at IS NULL AND down_at IS NULL AND ${LAST_SIGN_SQL} > now() - make_interval(secs => coalesce(lease_ms, $1)::double precision / 1000)) AS alive
      FROM ${db.table('hosts')} ORDER BY host`, [leaseTimeMs]);
   return rows.map((r) => ({
     host: r.host, pid: r.pid, startedAt: iso(r.started_at), heartbeatAt: iso(r.heartbeat_at), alive: r.alive,
@@ -79,7 +84,7 @@ export async function claimDeadHosts(db: Db, leaseTimeMs: number): Promise<{ hos
   // heartbeat through it either, so nobody is claimed until they have had a lease to do it.
   if (db.steadyMs < leaseTimeMs) return [];
   const rows = await db.query<{ host: string; heartbeat_at: Date }>(`UPDATE ${db.table('hosts')} SET down_at = now(), token = token + 1
-    WHERE down_at IS NULL AND stopped_at IS NULL AND ${LAST_SIGN_SQL} <= now() - make_interval(secs => $1::double precision / 1000)
+    WHERE down_at IS NULL AND stopped_at IS NULL AND ${LAST_SIGN_SQL} <= now() - make_interval(secs => coalesce(lease_ms, $1)::double precision / 1000)
     RETURNING host, heartbeat_at`, [leaseTimeMs]);
   return rows.map((r) => ({ host: r.host, heartbeatAt: iso(r.heartbeat_at) }));
 }

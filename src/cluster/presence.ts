@@ -43,7 +43,7 @@ export class ClusterPresence {
     this.#rt = rt;
     this.#unref = unref;
     const { host, capacity, labels } = cluster.db.config;
-    this.#beat = new HostBeat(cluster.db, { host, pid: process.pid, capacity, labels }, {
+    this.#beat = new HostBeat(cluster.db, { host, pid: process.pid, capacity, labels, leaseTimeMs: cluster.db.config.leaseTimeMs }, {
       prepare: () => cluster.open(),
       onLost: (error, claimed) => {
         this.#claimed ||= claimed;

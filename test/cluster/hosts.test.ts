@@ -47,6 +47,17 @@ describe('cluster: hosts', () => {
     expect((await client.listTasks())[0]!.supervisor).toMatchObject({ hostname: 'host-a' });
   });
 
+  it('a host is judged by its own leaseTime: a client with the default 10 s sees a killed 1 s host dead within about 1 s', async () => {
+    const cluster = clusterOf();
+    const client = kit.open(path.join(kit.tmpDir(), 'client'), { cluster, host: 'client' }); // leaseTime: the default 10 s
+    const host = await startHost(cluster, 'short', 1000);
+    await waitUntil(async () => (await client.listHosts()).some((h) => h.host === 'short' && h.alive), { what: 'the host alive', timeoutMs: T(5_000) });
+    const killedAt = Date.now();
+    host.child.kill('SIGKILL');
+    await waitUntil(async () => (await client.listHosts()).some((h) => h.host === 'short' && !h.alive), { what: 'the host dead', timeoutMs: T(5_000) });
+    expect(Date.now() - killedAt).toBeLessThan(T(5_000)); // not the client's 10 s
+  });
+
   it('a supervisor killed with SIGKILL stops heartbeating: its host is dead after leaseTime', async () => {
     const cluster = clusterOf();
     const { child } = await startHost(cluster, 'doomed');
