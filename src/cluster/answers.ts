@@ -1,8 +1,9 @@
 // Cluster mode: what a supervising host answers when another host asks it through the requests table (requests.ts):
-// the output of one of its runs. One place for every request kind.
+// the output of one of its runs (its last lines, or a piece of its file for a follower). One place for every request kind.
 import { TaskNotFoundError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
-import { readTaskOutput } from '../task/read-options.js';
+import { readTaskOutput, type ReadOutOptions } from '../task/read-options.js';
+import { READ_BYTES_REQUEST, readRunBytes, type ReadBytesRequest } from './read-bytes.js';
 import { READ_OUT_REQUEST, type ReadOutRequest } from './remote-output.js';
 
 /**
@@ -14,7 +15,9 @@ export async function answerRequest(rt: Runtime, kind: string, payload: unknown)
     const p = payload as ReadOutRequest;
     const record = await rt.store.readTask(p.name);
     if (record === null) throw new TaskNotFoundError(p.name);
-    return readTaskOutput(rt.folder, rt.store, record, p.n, { run: p.runId, stream: p.stream, raw: p.raw }, { stream: p.stream, raw: p.raw });
+    const options: ReadOutOptions = { run: p.runId, stream: p.stream, raw: p.raw, ...(p.step === undefined ? {} : { step: p.step }) };
+    return readTaskOutput(rt.folder, rt.store, record, p.n, options, { stream: p.stream, raw: p.raw });
   }
-  throw new Error(`Expected a known request kind (${READ_OUT_REQUEST}), got ${JSON.stringify(kind)}`);
+  if (kind === READ_BYTES_REQUEST) return readRunBytes(rt, payload as ReadBytesRequest);
+  throw new Error(`Expected a known request kind (${READ_OUT_REQUEST}, ${READ_BYTES_REQUEST}), got ${JSON.stringify(kind)}`);
 }

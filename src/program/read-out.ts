@@ -9,8 +9,12 @@ import type { TaskStore } from '../store/store.js';
 import { RUN_ID_PATTERN } from '../run/find.js';
 import { MAX_RESUMES } from './settle.js';
 
-// The run a selector names: omitted/0 = the latest run, N = the Nth run before it, a string = a runId.
-async function selectRun(store: TaskStore, record: TaskRecord, run: OutputSelector): Promise<RunRecord> {
+/**
+ * The program run a selector names: omitted/0 = the latest run, N = the Nth run before it, a string = a runId.
+ * Rejects with `OutputNotFoundError` when there is no such run.
+ * @example `const ledger = await selectProgramRun(store, record, 0)`
+ */
+export async function selectProgramRun(store: TaskStore, record: TaskRecord, run: OutputSelector): Promise<RunRecord> {
   const name = record.task.name;
   if (typeof run === 'string') {
     const ledger = RUN_ID_PATTERN.test(run) ? await store.readRun(name, run).catch(() => null) : null;
@@ -30,7 +34,7 @@ async function selectRun(store: TaskStore, record: TaskRecord, run: OutputSelect
  * selected run, without header and footer blocks (unless `raw`).
  */
 export async function readProgramOutput(folder: string, store: TaskStore, record: TaskRecord, n: number, run: OutputSelector, step: string | undefined, stream: 'stdout' | 'stderr', raw: boolean): Promise<string[]> {
-  const ledger = await selectRun(store, record, run);
+  const ledger = await selectProgramRun(store, record, run);
   const steps = ledger.steps;
   let chosen = step === undefined ? steps[ledger.step ?? 0] : steps.find((s) => s.name === step);
   if (step !== undefined && !chosen) throw new InvalidOptionError('step', `one of ${steps.map((s) => JSON.stringify(s.name)).join(', ')}`, step);

@@ -11,6 +11,7 @@ import { assertRunId, findRun } from '../run/find.js';
 import { getRun } from '../run/query.js';
 import type { Runtime } from '../runtime.js';
 import type { RunRecord } from '../store/records.js';
+import { followRunAcross, runFollowsAcross } from '../cluster/remote-follow.js';
 import { rotatedParts } from './rotated-parts.js';
 import { settleFound } from './settle.js';
 import type { AbortSignalLike } from '../signal-types.js';
@@ -47,13 +48,18 @@ async function settleRun(rt: Runtime, runId: string): Promise<void> {
 
 /**
  * The lines run `runId` prints (a script run's output file, or every step of a program run), from its first line,
- * until it has ended. Rejects the first `next()` with `RunNotFoundError` for an unknown id.
+ * until it has ended. Rejects the first `next()` with `RunNotFoundError` for an unknown id. In cluster mode a run on
+ * another host is read from it (`HostUnreachableError` when it is down and the run left no tail in the cluster).
  * @example `for await (const line of followRunOutput(rt, runId, {})) seen.push(line);`
  */
 export async function* followRunOutput(rt: Runtime, runId: unknown, options: unknown): AsyncGenerator<string> {
   assertRunId(runId);
   const o = checkFollowRunOptions(options);
   const first = await getRun(rt, runId);
+  if (await runFollowsAcross(rt, first)) { // cluster mode: the run is (or may be) on another host
+    yield* followRunAcross(rt, first.task, { runId, step: 0, offset: 0 }, { pollMs: o.pollMs, signal: o.signal, raw: o.raw, stream: o.stream });
+    return;
+  }
   // The ledger once the run has one (a queued run has none yet); each idle read first moves an unwatched run along.
   const read = async (idle = true): Promise<RunRecord | null> => {
     if (idle) await settleRun(rt, runId).catch(() => undefined);

@@ -6,6 +6,8 @@ import { followFile, type FollowOptions } from '../output/follow.js';
 import { runBlockFilter } from '../output/header.js';
 import { followProgram, startPosition } from '../program/follow.js';
 import type { RunRecord, TaskRecord } from '../store/records.js';
+import { followsAcross, followTaskAcross, taskStartAcross, type TaskPosition } from '../cluster/remote-follow.js';
+import type { Runtime } from '../runtime.js';
 import { assertTaskName } from './name.js';
 
 // A task's run ids, oldest first (run ids sort by creation time), from its ledger folder.
@@ -17,13 +19,22 @@ export interface FollowOutOptions extends FollowOptions {
   stream?: 'stdout' | 'stderr';
 }
 
+// Cluster mode: where following across hosts begins (taken now), or null to follow this host's files.
+function acrossStart(rt: Runtime | undefined, name: string, options: FollowOutOptions): Promise<TaskPosition | null> | null {
+  if (rt === undefined || options.startAt !== undefined) return null; // startAt: a position in this host's file
+  const start = followsAcross(rt, name).then((yes) => (yes ? taskStartAcross(rt, name, options.fromStart === true, options.stream ?? 'stdout') : null));
+  start.catch(() => undefined); // surfaced by the first next()
+  return start;
+}
+
 /**
  * Follows `<folder>/<name>.txt`. Errors (a bad name, an unknown task via `exists`) surface on the first `next()`.
+ * `rt`: in cluster mode, a task whose runs are on other hosts is followed across hosts (cluster/remote-follow.ts).
  * @example `for await (const line of followTaskOutput(folder, 'job', {}, check)) seen.push(line);`
  */
 export function followTaskOutput(
   folder: string, name: string, options: FollowOutOptions, exists: (name: string) => Promise<TaskRecord>, readRun: (name: string, runId: string) => Promise<RunRecord | null>,
-  runIds: (name: string) => Promise<string[]>,
+  runIds: (name: string) => Promise<string[]>, rt?: Runtime,
 ): AsyncIterableIterator<string> {
   let inner: AsyncIterableIterator<string> | null = null;
   let invalid: unknown = null;
@@ -38,12 +49,14 @@ export function followTaskOutput(
     invalid = error;
   }
   const checked = invalid ? Promise.reject(invalid) : exists(name);
+  const across = invalid ? null : acrossStart(rt, name, options ?? {});
   checked.catch(() => undefined); // surfaced by the first next()
   const source = { task: () => exists(name), runIds: () => runIds(name).catch(() => [] as string[]), run: (runId: string) => readRun(name, runId) };
   // A program's start is taken now, not at the first next(): lines printed in between are not missed.
   const programStart = checked.then((r) => (r.task.steps ? startPosition(folder, source, followOptions.fromStart === true, stream) : null));
   programStart.catch(() => undefined);
   let ok = false;
+  let keepHere = keep;
   return {
     async next() {
       if (!ok) {
@@ -54,7 +67,14 @@ export function followTaskOutput(
           await inner?.return?.();
           throw OutputNotFoundError.noSeparateStderr(name);
         }
-        if (record.task.steps) {
+        let start: TaskPosition | null;
+        try { start = across === null ? null : await across; } catch (error) { await inner?.return?.(); throw error; }
+        if (start !== null) {
+          await inner?.return?.();
+          inner = followTaskAcross(rt!, name, Promise.resolve(start), { pollMs: followOptions.pollMs, signal: followOptions.signal, raw, stream });
+          keepHere = () => true; // its lines come filtered
+        }
+        if (record.task.steps && start === null) {
           // A program has no `<name>.txt`: follow its steps' files instead.
           await inner?.return?.();
           const start = (await programStart) ?? undefined;
@@ -64,7 +84,7 @@ export function followTaskOutput(
       }
       for (;;) {
         const item = await inner!.next();
-        if (item.done || keep(item.value)) return item;
+        if (item.done || keepHere(item.value)) return item;
       }
     },
     async return(value?: unknown) {
