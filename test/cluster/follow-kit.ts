@@ -19,6 +19,7 @@ export function useFollowKit(): {
   drain(lines: (signal: AbortSignal) => AsyncIterable<string>): Drained;
   liveRun(ex: Executor, task: string, not?: string): Promise<string>;
   cluster(tag: string): Promise<{ url: string; client: Executor; a: TestHost }>;
+  startHost(url: string, name: string): Promise<TestHost>;
 } {
   const kit = useExecutors();
   const startHost = useHosts(kit);
@@ -56,5 +57,6 @@ export function useFollowKit(): {
       const client = kit.open(kit.tmpDir(), { cluster: url, host: 'client', leaseTime: 1000 });
       return { url, client, a: await startHost(url, 'host-a') };
     },
+    startHost: (url, name) => startHost(url, name),
   };
 }
