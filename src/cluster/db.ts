@@ -94,6 +94,15 @@ function problemOf(error: unknown): string {
 }
 
 /** The cluster database of one Executor (see the file comment). */
+/**
+ * The `application_name` of this process's sessions for host `host` (its pid too: a host claimed dead has the
+ * sessions of its registered process ended, not those of a client of the same machine and name).
+ * @example `appName('worker-1') // 'executor-sdk worker-1 4242'`
+ */
+export function appName(host: string, pid = process.pid): string {
+  return `executor-sdk ${host} ${pid}`;
+}
+
 export class Db {
   readonly config: ClusterConfig;
   #pool: Promise<Pool> | null = null;
@@ -160,7 +169,7 @@ export class Db {
     const PoolClass = (await this.#module()).Pool;
     const pool = new PoolClass({
       connectionString: this.config.connectionString, max: POOL_SIZE - LISTEN_CONNECTIONS, idleTimeoutMillis: IDLE_TIMEOUT_MS,
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: `executor-sdk ${this.config.host}`, allowExitOnIdle: true,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: appName(this.config.host), allowExitOnIdle: true,
     });
     pool.on('error', () => this.#trouble()); // an idle connection that broke: the next query opens another
     return pool;
@@ -279,7 +288,7 @@ export class Db {
     if (this.#ended) throw new ClusterError(this.config.display, 'a closed Executor');
     this.#listener ??= new Listener(async () => new (await this.#module()).Client({
       connectionString: this.config.connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      application_name: `executor-sdk ${this.config.host}`, keepAlive: true,
+      application_name: appName(this.config.host), keepAlive: true,
     }), () => this.#trouble());
     return this.#listener.listen(channel, fn);
   }

@@ -36,6 +36,8 @@ export interface HostBeatHooks {
   onError(error: Error): void;
   /** The host is registered, with this fencing token. */
   onRegistered(token: string): void;
+  /** A heartbeat went through (the host is still this supervisor's). */
+  onBeat?(): void;
 }
 
 /** The presence of one supervisor's host (see the file comment). */
@@ -82,6 +84,8 @@ export class HostBeat {
         const claimed = await this.#claimed();
         this.#hooks.onLost(new Error(claimed ? `another host claimed host "${this.#reg.host}" dead (no heartbeat for leaseTime)` : `another supervisor registered host "${this.#reg.host}" in the cluster`), claimed);
         return;
+      } else {
+        this.#hooks.onBeat?.();
       }
     } catch (error) {
       next = Math.min(RETRY_BEAT_MS, interval);

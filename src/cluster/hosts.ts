@@ -79,12 +79,12 @@ export async function listHostRows(db: Db, leaseTimeMs: number): Promise<HostRow
  * now by this caller (none while this caller's own database access was troubled within the lease: `Db.steadyMs`): their fencing token moves on (a frozen supervisor that thaws finds its heartbeat refused), and
  * each is claimed once in the cluster. Resolves with them (host, last heartbeat).
  */
-export async function claimDeadHosts(db: Db, leaseTimeMs: number): Promise<{ host: string; heartbeatAt: string }[]> {
+export async function claimDeadHosts(db: Db, leaseTimeMs: number): Promise<{ host: string; pid: number; heartbeatAt: string }[]> {
   // This process saw the database fail (a restart, a crash recovery, a cut) within the lease: the others could not
   // heartbeat through it either, so nobody is claimed until they have had a lease to do it.
   if (db.steadyMs < leaseTimeMs) return [];
-  const rows = await db.query<{ host: string; heartbeat_at: Date }>(`UPDATE ${db.table('hosts')} SET down_at = now(), token = token + 1
+  const rows = await db.query<{ host: string; pid: number; heartbeat_at: Date }>(`UPDATE ${db.table('hosts')} SET down_at = now(), token = token + 1
     WHERE down_at IS NULL AND stopped_at IS NULL AND ${LAST_SIGN_SQL} <= now() - make_interval(secs => coalesce(lease_ms, $1)::double precision / 1000)
-    RETURNING host, heartbeat_at`, [leaseTimeMs]);
-  return rows.map((r) => ({ host: r.host, heartbeatAt: iso(r.heartbeat_at) }));
+    RETURNING host, pid, heartbeat_at`, [leaseTimeMs]);
+  return rows.map((r) => ({ host: r.host, pid: r.pid, heartbeatAt: iso(r.heartbeat_at) }));
 }

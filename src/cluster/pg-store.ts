@@ -11,6 +11,7 @@ import { PgLog } from './pg-log.js';
 import { PgRuns } from './pg-runs.js';
 import { migrate } from './schema.js';
 import { forgetSlots } from './slots.js';
+import { deleteUnclaimedJobs } from './jobs.js';
 
 /** How a PgStore learns and reports the cluster's id. */
 export interface ClusterIdentity {
@@ -232,8 +233,9 @@ export class PgStore implements TaskStore {
 
   async deleteRuns(task: string): Promise<void> {
     await this.#open();
-    // The ledger, this host's run files, and the task's slot rows (a task added again fires its slots again).
-    await Promise.all([this.#runs.delete(task), this.#local.deleteRuns(task), forgetSlots(this.#db, task)]);
+    // The ledger, this host's run files, the task's slot rows (a task added again fires its slots again) and its
+    // runs handed to the hosts not yet claimed.
+    await Promise.all([this.#runs.delete(task), this.#local.deleteRuns(task), forgetSlots(this.#db, task), deleteUnclaimedJobs(this.#db, task)]);
   }
 
   acquireLease(holder: Omit<LeaseHolder, 'hostname' | 'since'>, isHolderAlive: (h: LeaseHolder) => boolean, onLost: (e: Error) => void): Promise<HeldLease> {

@@ -35,7 +35,8 @@ export function placementWait(placement: Placement): string | null {
 
 /**
  * Cluster mode: true when this process hands its runs of `task` to the supervising hosts instead of running them
- * itself: it does not supervise, or may not run the task (its `hosts` / `labels`), while some host is alive. With no
+ * itself: it does not supervise, may not run the task (its `hosts` / `labels`), or is at its `capacity`, while some
+ * host is alive. With no
  * live host, a process runs tasks itself, as in a folder. False for a folder.
  * @example `if (await handsOver(rt, record.task)) queueForHosts(…)`
  */
@@ -44,7 +45,8 @@ export async function handsOver(rt: Runtime, task: Pick<TaskSpec, 'hosts' | 'lab
   if (rt.host === null || rt.hosts === null || cluster === null) return false;
   await rt.hosts.refresh();
   if (noLiveHost(rt)) return false;
-  return rt.supervisor === null || !allowedOn(task, { host: rt.host, labels: cluster.db.config.labels });
+  if (rt.supervisor === null || !allowedOn(task, { host: rt.host, labels: cluster.db.config.labels })) return true;
+  return (await hostRoom(rt, 0)) <= 0; // this host is full: a host with room claims it
 }
 
 /**

@@ -4,6 +4,7 @@
 // supervisor starts it before it is `ready` and stops it last.
 import type { Runtime } from '../runtime.js';
 import { HostBeat } from './host-beat.js';
+import { noticeDeadHosts } from './host-down.js';
 import type { ClusterConfig } from './options.js';
 import { clusterOf, type PgStore } from './pg-store.js';
 import { answerRequest } from './answers.js';
@@ -35,6 +36,7 @@ export class ClusterPresence {
   #stopped = false;
   // Another host claimed this one dead: its runs are being taken over there, so they are stopped here.
   #claimed = false;
+  #noticing = false;
 
   readonly #hooks: PresenceHooks;
 
@@ -51,7 +53,21 @@ export class ClusterPresence {
       },
       onError: (error) => rt.emitter.emit('error', error),
       onRegistered: (token) => { this.#watching = this.#startWatchdog(cluster.db.config, token); },
+      onBeat: () => this.#noticeDead(),
     }, unref);
+  }
+
+  // After each heartbeat, apart from the passes: dead hosts are claimed (and their sessions ended) even while this
+  // host's pass waits for a lock a frozen host holds, so the freeze cannot stall the takeover. One at a time.
+  #noticeDead(): void {
+    if (this.#noticing || this.#stopped) return;
+    this.#noticing = true;
+    const rt = this.#rt;
+    void noticeDeadHosts(rt).then(async (dead) => {
+      if (dead.length === 0) return;
+      await rt.hosts?.refresh(true);
+      rt.supervisor?.onChanged();
+    }).catch(() => undefined).finally(() => { this.#noticing = false; });
   }
 
   /**

@@ -48,6 +48,7 @@ const MIGRATIONS: readonly ((t: (name: string) => string) => string[])[] = [
     `CREATE INDEX ON ${t('tasks')} (seq)`, // the table's newest change number, read by every pass of every host
     // Each host's own leaseTime: it is judged dead by its own lease, whatever the lease of the host that looks.
     `ALTER TABLE ${t('hosts')} ADD COLUMN lease_ms integer`,
+    `CREATE INDEX ON ${t('runs')} (run_id)`, // a run found by its id alone (getRun, waitRun, cancelRun)
     // A task's secret values (one row per generation, as the folder's secrets store keeps them), encrypted by the hosts.
     `CREATE TABLE ${t('secrets')} (task text NOT NULL, gen text NOT NULL, body text NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (task, gen))`,

@@ -10,7 +10,7 @@ import { droppedRecord } from '../run/query.js';
 import type { QueuedRun, TaskRecord } from '../store/records.js';
 import { announceLaunch } from '../supervisor/announce.js';
 import { launchOrQueue, newContext, type StepContext } from '../supervisor/steps.js';
-import { claimedJobs, claimJobs, deleteJobs, type Job } from './jobs.js';
+import { claimedJobs, claimJobs, deleteJobs, releaseGoneClaims, unclaimJobs, type Job } from './jobs.js';
 import { hostRoom } from './placement-step.js';
 import { clusterOf } from './pg-store.js';
 
@@ -21,6 +21,7 @@ function requestOf(item: QueuedRun): LaunchRequest {
   return {
     trigger: item.trigger, scheduledFor: item.scheduledFor === null ? null : Date.parse(item.scheduledFor), runId: item.runId,
     triggerTime: item.triggerTime, args: item.args, env: item.env, queuedAt: item.queuedAt, oneOff: item.oneOff, data: item.data, event: item.event,
+    envKept: true, // its secret values were kept when it was handed over (hand-run.ts)
   };
 }
 
@@ -72,6 +73,7 @@ export async function takeJobs(rt: Runtime): Promise<number> {
   const cluster = clusterOf(rt.store);
   if (cluster === null || rt.host === null) return 0;
   const { db } = cluster;
+  await releaseGoneClaims(db);
   let jobs = await claimedJobs(db, rt.host);
   if (jobs.length === 0) {
     const room = Math.min(JOBS_BATCH, await hostRoom(rt, 0));
@@ -88,6 +90,7 @@ export async function takeJobs(rt: Runtime): Promise<number> {
       await takeInto(rt, name, items, ctx);
       await deleteJobs(db, items.map((i) => i.runId));
     } catch (error) {
+      await unclaimJobs(db, items.map((i) => i.runId)).catch(() => undefined); // for a later pass, or another host
       rt.log(`Could not take the runs handed to the hosts for ${name}: ${(error as Error).message}`);
       rt.emitter.emit('error', error as Error, { name });
     }

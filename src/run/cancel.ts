@@ -36,13 +36,19 @@ async function mark(rt: Runtime, record: TaskRecord | null, runId: string): Prom
   return { record: next, result: { kind: 'live', run: marked } };
 }
 
+/** Beyond a dead claimer's leaseTime, how long a cancel waits for its claim to go back, ms. */
+const CLAIM_WAIT_MARGIN_MS = 10_000;
+
 // Cluster mode: a run handed to the hosts and not claimed yet is dropped from the jobs table and recorded as cancelled;
 // null when a host claimed it meanwhile (then it is in its task's record within a pass: cancelled there).
 async function cancelHanded(rt: Runtime, name: string, queued: QueuedRun): Promise<RunRecord | null> {
   const { db } = clusterOf(rt.store)!;
-  if (!(await cancelJob(db, queued.runId))) {
-    await waitUntilTaken(db, queued.runId);
-    return null;
+  // Claimed: its host takes it in within a pass, or dies and its claim goes back (then it is dropped here).
+  let dropped = await cancelJob(db, queued.runId);
+  if (!dropped) {
+    if (await waitUntilTaken(db, queued.runId, db.config.leaseTimeMs + CLAIM_WAIT_MARGIN_MS)) return null;
+    dropped = await cancelJob(db, queued.runId);
+    if (!dropped) return null;
   }
   const record = await rt.store.readTask(name);
   const done = record === null ? null : droppedRecord(record, queued, new Date(rt.now()).toISOString());

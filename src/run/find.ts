@@ -4,7 +4,7 @@ import type { Runtime } from '../runtime.js';
 import type { CurrentRun, QueuedRun, RunRecord } from '../store/records.js';
 import { pendingEventRun } from '../event/pending.js';
 import { liveRuns } from './close.js';
-import { findJob } from '../cluster/jobs.js';
+import { findJob, taskOfRun, type Job } from '../cluster/jobs.js';
 import { clusterOf } from '../cluster/pg-store.js';
 
 /** The shape of a run id (`YYYYMMDD-HHmmss-SSS-xxxxxx`, or any id made of word characters, dots and dashes). */
@@ -28,9 +28,14 @@ export function assertRunId(runId: unknown, option = 'runId'): asserts runId is 
 
 /** Finds run `runId` in the folder (the task this process knows it by first), or null. */
 export async function findRun(rt: Runtime, runId: string): Promise<FoundRun | null> {
+  // Cluster mode: a run handed to the hosts first (its row goes only once its task's record has it), then the task its
+  // ledger row names (one indexed read, not one per task).
+  const cluster = clusterOf(rt.store);
+  const job = cluster === null ? null : await findJob(cluster.db, runId);
   // The inbox first: an event file is deleted only once its runs are in their tasks' records.
   const pending = await pendingEventRun(rt, runId);
-  const known = rt.runOwners.get(runId) ?? pending?.task;
+  const owner = cluster === null || job !== null ? null : await taskOfRun(cluster.db, runId);
+  const known = rt.runOwners.get(runId) ?? pending?.task ?? job?.task ?? owner ?? undefined;
   const table = await rt.store.table();
   const names = known ? [known, ...[...table.records.keys()].filter((n) => n !== known)] : [...table.records.keys()];
   for (const name of names) {
@@ -38,10 +43,12 @@ export async function findRun(rt: Runtime, runId: string): Promise<FoundRun | nu
     if (!record) continue;
     const live = liveRuns(record).find((r) => r.runId === runId) ?? null;
     const queued = record.state.queue.find((q) => q.runId === runId) ?? null;
-    const ledger = await rt.store.readRun(name, runId).catch(() => null);
+    // In a cluster the ledger row's task is known already: other tasks' ledgers are not read one by one.
+    const ledger = cluster !== null && name !== known && !live && !queued ? null : await rt.store.readRun(name, runId).catch(() => null);
     if (live || queued || ledger) return { name, ledger, live, queued };
   }
-  if (!pending) return findJobRun(rt, runId);
+  if (job !== null) return handedRun(job);
+  if (!pending) return null;
   // Emitted, not yet picked up by the supervisor: as good as queued.
   const { event } = pending;
   const queued: QueuedRun = {
@@ -52,10 +59,8 @@ export async function findRun(rt: Runtime, runId: string): Promise<FoundRun | nu
 }
 
 // Cluster mode: a run handed to the hosts, not yet taken into its task by one: as good as queued.
-async function findJobRun(rt: Runtime, runId: string): Promise<FoundRun | null> {
-  const cluster = clusterOf(rt.store);
-  const job = cluster === null ? null : await findJob(cluster.db, runId);
-  return job === null ? null : { name: job.task, ledger: null, live: null, queued: job.item, handed: job.host === null ? 'unclaimed' : 'claimed' };
+function handedRun(job: Job & { host: string | null }): FoundRun {
+  return { name: job.task, ledger: null, live: null, queued: job.item, handed: job.host === null ? 'unclaimed' : 'claimed' };
 }
 
 /**

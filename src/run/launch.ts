@@ -59,6 +59,8 @@ export interface LaunchRequest {
   data?: unknown;
   /** The event type that caused the run. */
   event?: string | null;
+  /** The env's secret values are kept already (a run handed to the hosts): queued again, they are left as they are. */
+  envKept?: boolean;
 }
 
 // Waits (real time) until the clock reaches `at`; a timer may fire a little early, so the clock is checked again.

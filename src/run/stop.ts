@@ -2,7 +2,9 @@
 // On a full or read-only disk the mark cannot be written: the processes are stopped all the same, then recorded.
 import { errnoOf, NoSpaceError, ReadOnlyError } from '../fs-errors.js';
 import type { Runtime } from '../runtime.js';
-import type { CurrentRun, TaskRecord } from '../store/records.js';
+import { deleteUnclaimedJobs } from '../cluster/jobs.js';
+import { clusterOf } from '../cluster/pg-store.js';
+import type { CurrentRun, TaskRecord, QueuedRun } from '../store/records.js';
 import { announceExit, closeRun, finalizeRun, liveRuns, type Finalized } from './close.js';
 import { ownSpawn, runLive } from './own.js';
 import { isRemote } from './remote.js';
@@ -65,9 +67,16 @@ function markAndCollect(rt: Runtime, name: string): Promise<StopTargets> {
     }
     // Dropped queued runs are recorded as cancelled, so a waitRun on one resolves.
     const endedAt = new Date(rt.now()).toISOString();
-    const dropped = record.state.queue.map((q) => rt.store.writeRun(droppedRecord(record, q, endedAt)));
+    // Cluster mode: so are the runs handed to the hosts that no host has claimed yet.
+    const handed = await dropUnclaimedJobs(rt, name);
+    const dropped = [...record.state.queue, ...handed].map((q) => rt.store.writeRun(droppedRecord(record, q, endedAt)));
     return { record: current, result: { runs, dead, closed, keepOrphans: record.task.keepOrphans === true }, sideWrites: [...closed.map((d) => d.ledgerWrite), ...dropped] };
   });
+}
+
+async function dropUnclaimedJobs(rt: Runtime, name: string): Promise<QueuedRun[]> {
+  const cluster = clusterOf(rt.store);
+  return cluster === null ? [] : deleteUnclaimedJobs(cluster.db, name);
 }
 
 // The mark could not be written (no space, read-only): the runs as the record names them, to stop before recording.

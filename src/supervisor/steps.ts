@@ -77,7 +77,7 @@ export async function launchOrQueue(rt: Runtime, record: TaskRecord, req: Launch
   if (full !== null) {
     if (dequeued) return [record, 'queued'];
     const item = queuedRun(rt, req, 'concurrency');
-    item.env = await keepQueuedEnv(rt, record.task, item.runId, item.env); // a secret value is kept outside the folder
+    if (req.envKept !== true) item.env = await keepQueuedEnv(rt, record.task, item.runId, item.env); // a secret value is kept outside the folder
     return [enqueue(rt, record, item, ctx, false, full), 'queued'];
   }
   ctx.reserved++;

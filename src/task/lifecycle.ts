@@ -199,12 +199,11 @@ export async function startTask(rt: Runtime, name: string): Promise<StartResult>
 export async function startHereOrThere(rt: Runtime, name: string, known?: TaskRecord | null): Promise<StartResult> {
   const record = known === undefined ? await rt.store.readTask(name) : known;
   if (record !== null && timingOfTask(record.task) === null && !(record.state.run !== null && runLive(rt, record.state.run))) {
-    const since = new Date(rt.now()).toISOString();
     const reason = await handOverStart(rt, record, (why) => markHandedOver(rt, name, why));
     if (reason !== null) {
       // No live host may start it now (none matches, or all are full): it waits, and starts when one may.
       if (reason === NO_HOST_MATCHES || reason === ALL_HOSTS_FULL) return { id: rt.id, name, result: 'queued', pid: null };
-      const { result, pid } = await waitHandedStart(rt, name, since);
+      const { result, pid } = await waitHandedStart(rt, name, record.state.lastRunId);
       return { id: rt.id, name, result, pid };
     }
   }

@@ -26,7 +26,7 @@ describe('cluster: a task lock whose session ends', () => {
     const result = await holder.withTaskLock('job', async () => {
       expect(await holder.query<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
       const ended = psql(clusterUrl()!, `SELECT count(pg_terminate_backend(a.pid)) FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid
-        WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = 'executor-sdk ${host}'`);
+        WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'executor-sdk ${host} %'`);
       expect(ended).toBe('1');
       expect(await other.withTaskLock('job', async () => 'taken')).toBe('taken');
       const error = await holder.query('SELECT 1').then(() => null, (e: unknown) => e);

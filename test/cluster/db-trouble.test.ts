@@ -23,8 +23,8 @@ describe('cluster: every session ended, heartbeats stale', () => {
     const [a, b] = await Promise.all(names.map((name) => startHost(cluster, name, LEASE_MS)));
     const { pid } = await a!.start('loop') as { pid: number };
     // As after a crash recovery: every session of both hosts ends, and their last heartbeats are an hour old.
-    const apps = names.map((n) => `'executor-sdk ${n}'`).join(', ');
-    psql(clusterUrl()!, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name IN (${apps})`);
+    const apps = names.map((n) => `application_name LIKE 'executor-sdk ${n} %'`).join(' OR ');
+    psql(clusterUrl()!, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE ${apps}`);
     psql(clusterUrl()!, `UPDATE "${schema}".hosts SET heartbeat_at = now() - interval '1 hour' WHERE host IN ('${names.join("', '")}')`);
     const from = Date.now();
     await waitUntil(() => Date.now() - from >= 3 * LEASE_MS, { what: 'three lease times', timeoutMs: T(10_000), intervalMs: 100 });

@@ -37,13 +37,13 @@ describe('cluster: LISTEN', () => {
     await waitUntil(() => heard.includes('control'), { what: 'the notification', timeoutMs: T(3_000) });
     // The server ends the LISTEN session (as a restart does): the Db opens another and says so.
     const url = cluster.replace(/\?.*$/, '');
-    expect(psql(url, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'executor-sdk ${host}'`)).toBe('1');
+    expect(psql(url, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name LIKE 'executor-sdk ${host} %'`)).toBe('1');
     await waitUntil(() => heard.includes(null) && listener.listening, { what: 'the LISTEN connection to come back', timeoutMs: T(5_000) });
     await notifyWake(sender, 'queue');
     await waitUntil(() => heard.includes('queue'), { what: 'a notification after the reconnection', timeoutMs: T(3_000) });
     await unlisten();
     expect(listener.listening).toBe(false);
-    expect(psql(url, `SELECT count(*) FROM pg_stat_activity WHERE application_name = 'executor-sdk ${host}'`)).toBe('0');
+    expect(psql(url, `SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'executor-sdk ${host} %'`)).toBe('0');
     expect(POOL_SIZE).toBe(5);
   });
 });
