@@ -287,7 +287,7 @@ export class Executor extends EventEmitter<ExecutorEvents> {
    * ```
    */
   followOut(name: string, options: FollowOutOptions = {}): AsyncIterableIterator<string> {
-    return interruptibleFollow(options, (o) => followTaskOutput(this.folder, name, o, (n) => this.#existing(n), (n, runId) => this.#rt.store.readRun(n, runId), (n) => this.#rt.store.listRunIds(n)), this.#closing.signal);
+    return interruptibleFollow(options, (o) => followTaskOutput(this.folder, name, o, (n) => this.#existing(n), (n, runId) => this.#rt.store.readRun(n, runId), (n) => this.#rt.store.listRunIds(n), this.#rt), this.#closing.signal);
   }
 
   /**
