@@ -61,9 +61,14 @@ export async function cancelJob(db: Db, runId: string): Promise<boolean> {
   return (await db.query(`DELETE FROM ${db.table('jobs')} WHERE run_id = $1 AND host IS NULL RETURNING run_id`, [runId])).length > 0;
 }
 
-/** Every run handed to the hosts for `task` (newest last), e.g. to list or count them. */
-export async function jobsOf(db: Db, task: string): Promise<QueuedRun[]> {
-  return (await db.query<{ item: QueuedRun }>(`SELECT item FROM ${db.table('jobs')} WHERE task = $1 ORDER BY seq`, [task])).map((r) => r.item);
+/**
+ * Every run handed to the hosts and not yet taken in (of `task`, or of every task), oldest first.
+ * @example `const waiting = await listJobs(db, 'load');`
+ */
+export async function listJobs(db: Db, task?: string): Promise<Job[]> {
+  return task === undefined
+    ? db.query<Job>(`SELECT task, item FROM ${db.table('jobs')} ORDER BY seq`)
+    : db.query<Job>(`SELECT task, item FROM ${db.table('jobs')} WHERE task = $1 ORDER BY seq`, [task]);
 }
 
 /**

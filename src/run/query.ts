@@ -1,6 +1,8 @@
 // getRun and listRuns: run records as the folder has them, queued runs included.
 import { InvalidOptionError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
+import { listJobs } from '../cluster/jobs.js';
+import { clusterOf } from '../cluster/pg-store.js';
 import { freshRunExtras, FORMAT_VERSION, type QueuedRun, type RunRecord, type RunStatus, type TaskRecord } from '../store/records.js';
 import { pendingSteps } from '../program/ledger.js';
 import { assertTaskName } from '../task/name.js';
@@ -67,15 +69,26 @@ export function checkListOptions(options: unknown): Required<Pick<ListRunsOption
 }
 
 /** Runs of one task or all, newest first (by creation), filtered. */
+// Cluster mode: the runs handed to the hosts and not yet taken into their tasks (queued), by task.
+async function handedRuns(rt: Runtime, task: string | undefined): Promise<Map<string, QueuedRun[]>> {
+  const cluster = clusterOf(rt.store);
+  const byTask = new Map<string, QueuedRun[]>();
+  if (cluster === null) return byTask;
+  for (const job of await listJobs(cluster.db, task)) byTask.set(job.task, [...(byTask.get(job.task) ?? []), job.item]);
+  return byTask;
+}
+
 export async function listRuns(rt: Runtime, options: unknown): Promise<RunRecord[]> {
   const o = checkListOptions(options);
   const table = await rt.store.table();
   if (o.task !== undefined && !table.records.has(o.task)) throw await taskNotFound(rt, o.task);
   const records = o.task === undefined ? [...table.records.values()] : [table.records.get(o.task)!];
-  const all = (await Promise.all(records.map(async (record) => [
-    ...(await rt.store.listRuns(record.task.name)),
-    ...record.state.queue.map((q) => queuedRecord(record, q)),
-  ]))).flat();
+  const handed = await handedRuns(rt, o.task);
+  const all = (await Promise.all(records.map(async (record) => {
+    const runs = [...(await rt.store.listRuns(record.task.name)), ...record.state.queue.map((q) => queuedRecord(record, q))];
+    const seen = new Set(runs.map((r) => r.runId)); // a run being taken in is both: its task's copy wins
+    return [...runs, ...(handed.get(record.task.name) ?? []).filter((q) => !seen.has(q.runId)).map((q) => queuedRecord(record, q))];
+  }))).flat();
   const kept = all.filter((r) => (o.status === undefined || r.status === o.status) && (o.saved === undefined || (r.saved !== null) === o.saved));
   kept.sort((a, b) => (a.createdAt === b.createdAt ? (a.runId < b.runId ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1));
   return kept.slice(0, o.limit);

@@ -57,6 +57,22 @@ describe('cluster: runs asked by a client', () => {
     expect(new Set(runs.map((r) => r.host)).size).toBeGreaterThan(1); // more than one host took runs
   }, T(180_000));
 
+  it('a handed run no host may take yet is queued for listRuns and getRun; cancelRun drops it, and it never runs', async () => {
+    const cluster = newCluster('handedq');
+    await startHost(cluster, 'host-a');
+    const client = kit.open(kit.tmpDir(), { cluster, host: 'client' });
+    const log = path.join(kit.tmpDir(), 'stamps.log');
+    await client.addTask('pinned', STAMP, { env: { STAMP_LOG: log }, hosts: ['later'] });
+    const runId = await client.runTask('pinned');
+    expect((await client.listRuns({ task: 'pinned' })).map((r) => [r.runId, r.status])).toEqual([[runId, 'queued']]);
+    expect(await client.getRun(runId)).toMatchObject({ runId, status: 'queued', task: 'pinned' });
+    expect(await client.cancelRun(runId)).toMatchObject({ runId, status: 'cancelled' });
+    expect((await client.listRuns({ task: 'pinned' })).map((r) => [r.runId, r.status])).toEqual([[runId, 'cancelled']]);
+    await startHost(cluster, 'later');
+    await expect(client.waitRun(runId, { timeout: T(5_000) })).resolves.toMatchObject({ status: 'cancelled' });
+    expect(() => readFileSync(log, 'utf8')).toThrow(); // it never ran
+  }, T(60_000));
+
   it('hands a start to a host and waits for it: started, with the pid, on that host', async () => {
     const cluster = newCluster('handover');
     await startHost(cluster, 'host-a');
