@@ -142,9 +142,6 @@ export class PgStore implements TaskStore {
     return this.#db.withRelationsLock(fn);
   }
 
-  // The newest change number of the table as last read (see #table).
-  #maxSeq = '';
-
   table(options: { full?: boolean; refresh?: boolean } = {}): Promise<TaskTable> {
     const next = this.#tableQueue.catch(() => undefined).then(() => this.#table(options));
     this.#tableQueue = next;
@@ -155,11 +152,8 @@ export class PgStore implements TaskStore {
   async #table(options: { full?: boolean; refresh?: boolean }): Promise<TaskTable> {
     if (options.refresh === false && this.#loaded) return this.#snapshot();
     await this.#open();
-    // One aggregate row first: with the newest change number and the count as last read, nothing changed (a write
-    // takes a new number; a delete lowers the count), so an idle table costs one small query, not every name.
-    const [sum] = await this.#db.query<{ max: string; n: number }>(`SELECT coalesce(max(seq), 0)::text AS max, count(*)::int AS n FROM ${this.#db.table('tasks')}`);
-    if (options.full !== true && this.#loaded && sum!.max === this.#maxSeq && sum!.n === this.#cache.size + this.#errors.size) return this.#snapshot();
-    this.#maxSeq = sum!.max;
+    // Every name's change number, compared one by one: a newest-number check alone would miss a write whose number
+    // was taken before another's but committed after it (docs/cluster.md, "On paper").
     const seqs = await this.#db.query<{ name: string; seq: string }>(`SELECT name, seq FROM ${this.#db.table('tasks')}`);
     const stale = seqs.filter((r) => options.full === true || this.#cache.get(r.name)?.seq !== r.seq || this.#errors.has(r.name)).map((r) => r.name);
     const present = new Set(seqs.map((r) => r.name));
