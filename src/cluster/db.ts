@@ -83,7 +83,9 @@ export function isConnectionTrouble(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown };
   const code = typeof e.code === 'string' ? e.code : '';
   if (TROUBLE_CODES.has(code) || code.startsWith('08')) return true;
-  return typeof e.message === 'string' && /Connection terminated|timeout exceeded when trying to connect|not queryable/i.test(e.message);
+  // Not pg-pool's "timeout exceeded when trying to connect": it also says that when a caller waited for a busy pool's
+  // connection, which is no sign of the database's trouble (a busy host would then claim nobody dead for a lease).
+  return typeof e.message === 'string' && /Connection terminated|not queryable/i.test(e.message);
 }
 
 /** What a pg (or network) error says, for a ClusterError's message. */
