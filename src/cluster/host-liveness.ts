@@ -4,6 +4,8 @@
 import type { Db } from './db.js';
 import { listHostRows, type HostRow } from './hosts.js';
 
+/** Share of `leaseTime` without a heartbeat of its own after which a supervising host acts on nothing (its watchdog's). */
+export const STALE_BEAT_SHARE = 0.75;
 /** A refresh asked for within this long of the last one is served from the cache, ms. */
 export const REFRESH_MS = 250;
 
@@ -16,6 +18,7 @@ export class HostLiveness {
   #loaded = false;
   #at = -Infinity;
   #refreshing: Promise<void> | null = null;
+  #beatAt = -Infinity;
 
   constructor(db: Db, leaseTimeMs: number) {
     this.#db = db;
@@ -45,6 +48,20 @@ export class HostLiveness {
   /** A host is dead after this long without a heartbeat, ms. */
   get leaseTimeMs(): number {
     return this.#leaseTimeMs;
+  }
+
+  /** A heartbeat of this process's own host went through (presence.ts). */
+  noteBeat(): void {
+    this.#beatAt = performance.now();
+  }
+
+  /**
+   * True when this process supervises its host but its last heartbeat is older than 3/4 of `leaseTime` (it was frozen,
+   * or hung): its watchdog has stopped its runs and another host may have claimed it, so it acts on nothing until a
+   * heartbeat goes through again. False before the first heartbeat's note.
+   */
+  beatStale(): boolean {
+    return performance.now() - this.#beatAt > this.#leaseTimeMs * STALE_BEAT_SHARE && this.#beatAt !== -Infinity;
   }
 
   /** True unless `host` was last read dead. */

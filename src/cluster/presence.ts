@@ -52,8 +52,13 @@ export class ClusterPresence {
         hooks.onLost(error);
       },
       onError: (error) => rt.emitter.emit('error', error),
-      onRegistered: (token) => { this.#watching = this.#startWatchdog(cluster.db.config, token); },
-      onBeat: () => this.#noticeDead(),
+      onRegistered: (token) => { rt.hosts?.noteBeat(); this.#watching = this.#startWatchdog(cluster.db.config, token); },
+      onBeat: () => {
+        const stale = rt.hosts?.beatStale() ?? false;
+        rt.hosts?.noteBeat();
+        if (stale) rt.supervisor?.onChanged(); // passes were held while the beat was stale: one now
+        this.#noticeDead();
+      },
     }, unref);
   }
 

@@ -114,6 +114,9 @@ function attentionList(rt: Runtime, records: readonly TaskRecord[], supervise: b
 /** Runs one pass; `supervise` enables restarts and schedules (lease holders only). */
 export async function runPass(rt: Runtime, supervise: boolean, full = false, leadMs = 0): Promise<TickReport> {
   const report: TickReport = { supervised: supervise, closed: [], restarted: [], fired: [], skipped: [], backoff: [], queued: [], errors: [], nextWakeAt: null };
+  // Cluster mode: a supervisor just thawed from a freeze (its own heartbeat stale) acts on nothing until a heartbeat
+  // tells it whether it still holds its host (if not, it stops supervising; its runs were stopped by its watchdog).
+  if (supervise && rt.supervisor !== null && rt.hosts?.beatStale() === true) return report;
   if (supervise) await processInbox(rt); // events written by other processes
   const table = await rt.store.table({ full });
   await rt.hosts?.refresh(); // cluster mode: which hosts are alive (another host's runs are live while it is)
