@@ -5,7 +5,7 @@ import type { LaunchRequest } from '../run/launch.js';
 import { newRunId } from '../run/ids.js';
 import type { Plan } from '../schedule/plan.js';
 import { clusterOf } from './pg-store.js';
-import { claimSlots, handledSlots } from './slots.js';
+import { claimSlots, handledSlots, releaseSlots } from './slots.js';
 
 /** What the claim of a pass's due slots gave. */
 export interface DueClaim {
@@ -21,9 +21,10 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * Claims the rows of the due slots `reqs` (each gets its run id now, recorded in its row). Null for a folder (every
  * slot is this process's); `'refused'` when this host may not handle slots (its host was claimed down while it was
  * frozen, or another process registered it): the pass then leaves the schedule alone.
- * @example `const claim = await claimDueSlots(rt, 'report', reqs, lastScheduledAt, plan);`
+ * `undo` gets what gives the claims back if the record is never written.
+ * @example `const claim = await claimDueSlots(rt, 'report', reqs, lastScheduledAt, plan, ctx.undo);`
  */
-export async function claimDueSlots(rt: Runtime, task: string, reqs: LaunchRequest[], lastScheduledAt: number | null, plan: Plan): Promise<DueClaim | 'refused' | null> {
+export async function claimDueSlots(rt: Runtime, task: string, reqs: LaunchRequest[], lastScheduledAt: number | null, plan: Plan, undo: (() => Promise<unknown>)[] = []): Promise<DueClaim | 'refused' | null> {
   const cluster = clusterOf(rt.store);
   if (cluster === null || rt.host === null) return null;
   const { db } = cluster;
@@ -45,6 +46,9 @@ export async function claimDueSlots(rt: Runtime, task: string, reqs: LaunchReque
     rt.log(`Not firing ${task}: host ${rt.host} was claimed down or registered again by another process`);
     return 'refused';
   }
+  // The record that names these runs may fail to be written (the database went away): the claims then go back.
+  const claimed = reqs.filter((req) => mine.has(req.scheduledFor!)).map((req) => req.runId!);
+  if (claimed.length > 0) undo.push(() => releaseSlots(db, task, claimed));
   for (const req of reqs) {
     if (mine.has(req.scheduledFor!)) continue;
     rt.log(`Not running the ${iso(req.scheduledFor!)} slot of ${task}: another host handled it`);

@@ -83,3 +83,12 @@ export async function handledSlots(db: Db, task: string, after: number, upTo: nu
 export async function forgetSlots(db: Db, task: string): Promise<void> {
   await db.query(`DELETE FROM ${db.table('slots')} WHERE task = $1`, [task]);
 }
+
+/**
+ * Gives back the rows of slots claimed for runs `runIds` whose record was never written (the database went away
+ * between the claim and the write): the slots are then run by the next pass, here or on another host, not lost.
+ * @example `await releaseSlots(db, 'report', ['20260101-080000-000-abc123']);`
+ */
+export async function releaseSlots(db: Db, task: string, runIds: readonly string[]): Promise<void> {
+  if (runIds.length > 0) await db.query(`DELETE FROM ${db.table('slots')} WHERE task = $1 AND run_id = ANY($2)`, [task, runIds]);
+}

@@ -141,8 +141,9 @@ export async function reconcileTask(rt: Runtime, name: string, supervise: boolea
       return { record: written, result: done, sideWrites };
     });
   } catch (error) {
-    // Runs spawned but not recorded: stop them rather than leave processes nobody knows about.
+    // Runs spawned but not recorded: stop them rather than leave processes nobody knows about; their slots go back.
     await stopUnrecorded(rt, ctx.launches);
+    await Promise.all(ctx.undo.map((give) => give().catch(() => undefined)));
     throw error;
   } finally {
     releaseSlot(rt, ctx.reserved);

@@ -69,7 +69,7 @@ export async function scheduleStep(rt: Runtime, record: TaskRecord, now: number,
     return req;
   });
   // Cluster mode: each slot is handled once in the cluster (its unique row); a slot handled elsewhere is not run here.
-  const claim = await claimDueSlots(rt, task.name, reqs, lastScheduledAt, plan);
+  const claim = await claimDueSlots(rt, task.name, reqs, lastScheduledAt, plan, ctx.undo);
   if (claim === 'refused') return [record, []];
   let current: TaskRecord = { ...record, state: { ...state, lastScheduledAt: plan.last === null ? state.lastScheduledAt : new Date(plan.last).toISOString() } };
   const kinds: StepKind[] = [];

@@ -30,11 +30,13 @@ export interface StepContext {
   error?: Error;
   /** Program runs closed because their next step could not start (announced after the write). */
   closed: Finalized[];
+  /** What gives back claims made for this step (cluster slot rows) when its record could not be written. */
+  undo: (() => Promise<unknown>)[];
 }
 
 /** A fresh context. */
 export function newContext(): StepContext {
-  return { launches: [], deferred: [], alerts: [], reserved: 0, replace: [], closed: [] };
+  return { launches: [], deferred: [], alerts: [], reserved: 0, replace: [], closed: [], undo: [] };
 }
 
 /** A queued run for `req`, with its run id given out now. */
