@@ -1,10 +1,13 @@
 // Cluster mode: what a supervising host answers when another host asks it through the requests table (requests.ts):
-// the output of one of its runs (its last lines, or a piece of its file for a follower). One place for every request kind.
+// the output of one of its runs (its last lines, or a piece of its file for a follower), and whether one of its tasks
+// is ready for its dependents. One place for every request kind.
 import { TaskNotFoundError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { readTaskOutput, type ReadOutOptions } from '../task/read-options.js';
 import { READ_BYTES_REQUEST, readRunBytes, type ReadBytesRequest } from './read-bytes.js';
 import { READ_OUT_REQUEST, type ReadOutRequest } from './remote-output.js';
+import { NOT_READY_REQUEST, type NotReadyRequest } from './remote-ready.js';
+import { notReady } from '../deps/ready.js';
 
 /**
  * Answers one request of another host (`kind` with its `payload`); rejects for an unknown kind.
@@ -19,5 +22,11 @@ export async function answerRequest(rt: Runtime, kind: string, payload: unknown)
     return readTaskOutput(rt.folder, rt.store, record, p.n, options, { stream: p.stream, raw: p.raw });
   }
   if (kind === READ_BYTES_REQUEST) return readRunBytes(rt, payload as ReadBytesRequest);
-  throw new Error(`Expected a known request kind (${READ_OUT_REQUEST}, ${READ_BYTES_REQUEST}), got ${JSON.stringify(kind)}`);
+  if (kind === NOT_READY_REQUEST) {
+    const { name } = payload as NotReadyRequest;
+    const record = await rt.store.readTask(name);
+    if (record === null) throw new TaskNotFoundError(name);
+    return notReady(rt, record);
+  }
+  throw new Error(`Expected a known request kind (${READ_OUT_REQUEST}, ${READ_BYTES_REQUEST}, ${NOT_READY_REQUEST}), got ${JSON.stringify(kind)}`);
 }

@@ -5,6 +5,8 @@ import { connect } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { HEADER_BEGIN, HEADER_END } from '../output/header.js';
 import { runLive } from '../run/own.js';
+import { isRemote } from '../run/remote.js';
+import { remoteNotReady } from '../cluster/remote-ready.js';
 import type { Runtime } from '../runtime.js';
 import type { CurrentRun, ReadySpec, TaskRecord } from '../store/records.js';
 import { DEFAULT_READY_AFTER_MS } from '../task/options-deps.js';
@@ -32,6 +34,8 @@ export async function notReady(rt: Runtime, record: TaskRecord): Promise<string 
   if ((state.status === 'succeeded' && !task.infiniteLoop && run === null) || state.status === 'scheduled') return null;
   if (state.status !== 'running' || run === null || !runLive(rt, run)) return `${task.name} is ${state.status === 'running' ? 'not running' : state.status}`;
   const ready = readyOf(record);
+  // Cluster mode: a run on another host is checked there (its output, its 127.0.0.1, its wd); `afterMs` is time only.
+  if (ready.kind !== 'afterMs' && isRemote(rt, run)) return remoteNotReady(rt, record, run);
   const waitingFor = await pendingCheck(rt, record, run, ready);
   return waitingFor === null ? null : `${task.name} not ready (${waitingFor})`;
 }
