@@ -1,4 +1,5 @@
 // Executor composes the store, the process layer and the supervisor behind ExecutoR's API.
+import { setMaxListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import { CorruptRecordError, InvalidOptionError } from './errors.js';
@@ -86,6 +87,8 @@ export class Executor extends EventEmitter<ExecutorEvents> {
     const meta = openFolderMeta(this.folder, o.cluster === undefined ? o.id : undefined);
     this.#rt = createRuntime(this, this.folder, o.cluster === undefined ? meta.id : o.id ?? meta.id, o);
     warnStrandedOnExit(this.#rt);
+    // Every wait and follow of this Executor listens to its closing signal: any number of them at once is normal.
+    setMaxListeners(0, this.#closing.signal);
   }
 
   /** The executor id: stored in the folder, or in cluster mode the cluster's (known once the database has answered). */
