@@ -8,6 +8,8 @@ import type { ExecutorEvents } from './events.js';
 import { checkExecutorOptions, createRuntime, type ExecutorOptions } from './executor-runtime.js';
 import { listHosts } from './cluster/list-hosts.js';
 import { remoteOutput } from './cluster/remote-output.js';
+import { clusterOf } from './cluster/pg-store.js';
+import { followClusterLog, readClusterLog } from './cluster/log-read.js';
 import type { HostRow } from './cluster/hosts.js';
 import { listArchives, type OutputInfo } from './output/files.js';
 import { followFile, type FollowOptions } from './output/follow.js';
@@ -304,13 +306,16 @@ export class Executor extends EventEmitter<ExecutorEvents> {
 
   /** New lines of the executor log as any process writes them (rotation followed); Ctrl-C in a Node REPL ends it. @example `for await (const l of ex.followLog({ signal })) seen.push(l);` */
   followLog(options: FollowOptions = {}): AsyncIterableIterator<string> {
-    return interruptibleFollow(options, (o) => followFile(this.#rt.store.logFile, o), this.#closing.signal);
+    const cluster = clusterOf(this.#rt.store); // cluster mode: every host's lines, from the cluster's log table
+    return interruptibleFollow(options, (o) => (cluster === null ? followFile(this.#rt.store.logFile, o) : followClusterLog(cluster.db, o)), this.#closing.signal);
   }
 
-  /** Lines of the executor log (all of the current file, or the last `nTail`). */
+  /** Lines of the executor log (all of the current file, or the last `nTail`; in cluster mode, of every host). */
   async readLog(nTail?: number): Promise<string[]> {
     if (nTail !== undefined) checkLines(nTail, 'nTail');
     await this.#rt.store.flushLog();
+    const cluster = clusterOf(this.#rt.store); // cluster mode: every host's lines, from the cluster's log table
+    if (cluster !== null) return readClusterLog(cluster.db, nTail ?? Infinity);
     return readTail(this.#rt.store.logFile, nTail ?? Number.MAX_SAFE_INTEGER);
   }
 

@@ -75,7 +75,8 @@ export async function listHostRows(db: Db, leaseTimeMs: number): Promise<HostRow
 }
 
 /**
- * The hosts that died (no heartbeat for `leaseTime`, not stopped cleanly) and that nobody has claimed yet, claimed
+ * The hosts that died (no heartbeat for `leaseTime`, not stopped cleanly) and that nobody has claimed yet (never this
+ * caller's own host: it is alive, running this; a frozen one is its watchdog's to stop), claimed
  * now by this caller (none while this caller's own database access was troubled within the lease: `Db.steadyMs`): their fencing token moves on (a frozen supervisor that thaws finds its heartbeat refused), and
  * each is claimed once in the cluster. Resolves with them (host, last heartbeat).
  */
@@ -85,6 +86,7 @@ export async function claimDeadHosts(db: Db, leaseTimeMs: number): Promise<{ hos
   if (db.steadyMs < leaseTimeMs) return [];
   const rows = await db.query<{ host: string; pid: number; heartbeat_at: Date }>(`UPDATE ${db.table('hosts')} SET down_at = now(), token = token + 1
     WHERE down_at IS NULL AND stopped_at IS NULL AND ${LAST_SIGN_SQL} <= now() - make_interval(secs => coalesce(lease_ms, $1)::double precision / 1000)
-    RETURNING host, pid, heartbeat_at`, [leaseTimeMs]);
+      AND host <> $2
+    RETURNING host, pid, heartbeat_at`, [leaseTimeMs, db.config.host]);
   return rows.map((r) => ({ host: r.host, pid: r.pid, heartbeatAt: iso(r.heartbeat_at) }));
 }

@@ -54,14 +54,16 @@ export async function readSupervisor(folder: string): Promise<SupervisorInfo | n
 
 /**
  * The live supervisor as `getSupervisor()` and `TaskRow.supervisor` give it: a folder's lease holder; in cluster mode,
- * the longest-running live host (`hostname` is its host name), since every live host supervises the cluster's table.
+ * the longest-running live host (`hostname` is its host name), since every live host supervises the cluster's table,
+ * else this folder's lease holder (a supervisor still registering its host).
  * @example `await supervisorOf(rt) // { pid: 4242, hostname: 'worker-1', since: '…' }`
  */
 export async function supervisorOf(rt: Runtime): Promise<SupervisorInfo | null> {
   if (rt.hosts === null) return readSupervisor(rt.folder);
-  await rt.hosts.refresh();
+  await rt.hosts.refresh(true); // a fresh read: the answer is about now
   const [first] = [...(rt.hosts.liveRows() ?? [])].sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
-  return first === undefined ? null : { pid: first.pid, hostname: first.host, since: first.startedAt };
+  // None registered yet: a supervisor of this host's folder that holds its lease but is still registering counts.
+  return first === undefined ? readSupervisor(rt.folder) : { pid: first.pid, hostname: first.host, since: first.startedAt };
 }
 
 // The crash last warned about, per Executor and task: once per crash (the run that ended), not on every look.
