@@ -6,7 +6,7 @@ import { DEFAULT_READ_OUT_LINES } from '../task/read-options.js';
 import type { DashboardSdk } from './sdk.js';
 import { FOLDER_LAYOUT } from '../store/layout.js';
 import type { RunStatus } from '../store/records.js';
-import { readTaskDecisions } from './decisions.js';
+import { readTaskDecisions, taskDecisions as decisionsOf, type Decision } from './decisions.js';
 import { MAX_UPCOMING_SHOWN } from './pages/upcoming.js';
 import type { TaskDetail, UpcomingItem } from './types.js';
 
@@ -40,13 +40,22 @@ function querySelector(value: string | undefined): number | string | undefined {
   return value === undefined || value === '' ? undefined : queryNumber(value);
 }
 
+/** Log lines read for a task's decisions in cluster mode (the cluster's log has every host's lines). */
+const CLUSTER_DECISION_LINES = 2000;
+
+// A task's last decisions: from this folder's log file, or in cluster mode from the cluster's log (every host's).
+async function taskDecisions(ex: DashboardSdk, name: string): Promise<Decision[]> {
+  if ((await ex.listHosts()).length === 0) return readTaskDecisions(join(ex.folder, FOLDER_LAYOUT.log), name);
+  return decisionsOf(await ex.readLog(CLUSTER_DECISION_LINES), name);
+}
+
 /** Reads what `GET /api/tasks/:name` answers with. */
 export async function taskDetail(ex: DashboardSdk, name: string): Promise<TaskDetail> {
   const nextRuns = await ex.nextRuns(name, TASK_PAGE_NEXT_RUNS); // checks the name first: 400 or 404 before any other read
   const [rows, runs, decisions] = await Promise.all([
     ex.listTasks(),
     ex.listRuns({ task: name, limit: TASK_PAGE_RUNS }),
-    readTaskDecisions(join(ex.folder, FOLDER_LAYOUT.log), name),
+    taskDecisions(ex, name),
   ]);
   const task = rows.find((row) => row.name === name);
   if (!task) await ex.nextRuns(name, 0); // removed meanwhile: TaskNotFoundError, with its suggestions

@@ -36,6 +36,8 @@ export interface DashboardSdk {
   listOutputs(name: string): Promise<OutputInfo[]>;
   /** The executor log's last lines (`GET /api/log`; `readLog(0)` flushes this process's queued lines). */
   readLog(nTail?: number): Promise<string[]>;
+  /** Cluster mode: the hosts (a folder: none), so the task page reads decisions from the cluster's log. */
+  listHosts(): Promise<{ host: string }[]>;
   /** New executor-log lines (the live stream). */
   followLog(options?: FollowOptions): AsyncIterableIterator<string>;
   /** New output lines of a task, across restarts (the live stream's `?follow=`). */
