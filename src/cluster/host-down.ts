@@ -3,7 +3,7 @@
 // `host-down` alert; the dead host's runs are then closed and taken over by the pass.
 import { raiseAlerts } from '../run/alerts.js';
 import type { Runtime } from '../runtime.js';
-import { appName } from './db.js';
+import { appName } from './db-parts.js';
 import { claimDeadHosts } from './hosts.js';
 import { releaseJobs } from './jobs.js';
 import { clusterOf } from './pg-store.js';
