@@ -1,7 +1,10 @@
 // Small parts of the cluster's database access (db.ts): a semaphore for its lock connections, what counts as the
 // database's trouble, how an error is told, and the name this process's sessions carry.
 
-// A counting semaphore: at most `free` holders at once, served in order.
+/**
+ * A counting semaphore: at most `count` holders at once, served in order.
+ * @example `const give = await slots.take(); try { … } finally { give(); }`
+ */
 export class Slots {
   #free: number;
   readonly #waiting: (() => void)[] = [];
