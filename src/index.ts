@@ -54,7 +54,7 @@ export * from './errors/task.js';
 export * from './errors/cluster.js';
 export * from './errors/transfer.js';
 export * from './errors/secrets.js';
-export { SECRETS_KEY_ENV } from './cluster/secrets-key.js';
+export { SECRETS_KEY_ENV } from './cluster/secrets-env.js';
 export { importFolder, exportCluster, TRANSFER_OPTIONS, type TransferOptions, type TransferReport, type TransferRow, type ExistingPolicy } from './cluster/transfer.js';
 export { maskEnv } from './task/options-env.js';
 export { SECRET_ENV_PATTERN, SECRET_MASK } from './task/options-env.js';

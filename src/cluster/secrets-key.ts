@@ -6,8 +6,9 @@
 // key, never the key), so a wrong key is told apart from a damaged body. Choices: docs/decisions.md.
 import { createCipheriv, createDecipheriv, createHash, randomBytes, scryptSync } from 'node:crypto';
 
-/** Env variable holding the cluster's secrets key (hex or base64 of 32 bytes, or a passphrase). */
-export const SECRETS_KEY_ENV = 'EXECUTOR_SECRETS_KEY';
+import { SECRETS_KEY_ENV } from './secrets-env.js';
+
+export { SECRETS_KEY_ENV } from './secrets-env.js';
 /** Bytes of an AES-256 key. */
 const KEY_BYTES = 32;
 /** Bytes of a GCM IV. */
