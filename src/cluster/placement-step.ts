@@ -15,9 +15,10 @@ export async function placementHere(rt: Runtime, record: TaskRecord): Promise<Pl
   const live = rt.hosts?.liveRows() ?? null;
   const cluster = clusterOf(rt.store);
   if (rt.host === null || live === null || cluster === null) return { kind: 'here' };
-  // A supervising process not registered as a host (a `tick()`) counts as one for its pass.
+  // This process's host counts as live when the view has not seen it yet (a `tick()`, or a supervisor whose registration
+  // the last read of the hosts missed); not when it was read dead.
   const { capacity, labels } = cluster.db.config;
-  const hosts = live.some((h) => h.host === rt.host) || rt.supervisor !== null ? live
+  const hosts = live.some((h) => h.host === rt.host) || !rt.hosts!.alive(rt.host) ? live
     : [...live, { host: rt.host, labels, capacity, pid: process.pid, startedAt: '', heartbeatAt: '', alive: true, tasks: [] }];
   const { records } = await rt.store.table({ refresh: false });
   return placementOf(record.task, hosts, records.values(), rt.host);

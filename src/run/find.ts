@@ -31,6 +31,7 @@ export async function findRun(rt: Runtime, runId: string): Promise<FoundRun | nu
   // Cluster mode: a run handed to the hosts first (its row goes only once its task's record has it), then the task its
   // ledger row names (one indexed read, not one per task).
   const cluster = clusterOf(rt.store);
+  await cluster?.open(); // the schema, before the first query of a fresh Executor
   const job = cluster === null ? null : await findJob(cluster.db, runId);
   // The inbox first: an event file is deleted only once its runs are in their tasks' records.
   const pending = await pendingEventRun(rt, runId);

@@ -7,6 +7,8 @@ import type { LeaseHolder } from '../store/lease.js';
 import { FOLDER_LAYOUT } from '../store/layout.js';
 import type { TaskRecord } from '../store/records.js';
 import { needsRestart } from './wake.js';
+import { clusterOf } from '../cluster/pg-store.js';
+import { listHostRows } from '../cluster/hosts.js';
 
 /**
  * The live supervisor of a folder (a `keepRestarting()` or `executor supervise` holding its lease), as
@@ -59,9 +61,11 @@ export async function readSupervisor(folder: string): Promise<SupervisorInfo | n
  * @example `await supervisorOf(rt) // { pid: 4242, hostname: 'worker-1', since: '…' }`
  */
 export async function supervisorOf(rt: Runtime): Promise<SupervisorInfo | null> {
-  if (rt.hosts === null) return readSupervisor(rt.folder);
-  await rt.hosts.refresh(true); // a fresh read: the answer is about now
-  const [first] = [...(rt.hosts.liveRows() ?? [])].sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
+  const cluster = clusterOf(rt.store);
+  if (cluster === null) return readSupervisor(rt.folder);
+  // A fresh read (the answer is about now); a closed Executor, or a database that fails, answers from the folder.
+  const rows = await listHostRows(cluster.db, cluster.db.config.leaseTimeMs).catch(() => []);
+  const [first] = rows.filter((r) => r.alive).sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0));
   // None registered yet: a supervisor of this host's folder that holds its lease but is still registering counts.
   return first === undefined ? readSupervisor(rt.folder) : { pid: first.pid, hostname: first.host, since: first.startedAt };
 }
