@@ -12,6 +12,7 @@ import { Executor } from '../dist/index.js';
 import { startPostgres, psql } from '../test/helpers/postgres.js';
 import { Db } from '../src/cluster/db.js';
 import { claimJobs, deleteJobs, enqueueJob } from '../src/cluster/jobs.js';
+import { registerHost } from '../src/cluster/hosts.js';
 import { checkClusterOptions } from '../src/cluster/options.js';
 import { migrate } from '../src/cluster/schema.js';
 import type { QueuedRun } from '../src/store/records.js';
@@ -52,14 +53,15 @@ async function stopHosts(hosts: ChildProcess[]): Promise<void> {
 // Transactions committed or rolled back in the database so far.
 const transactions = (url: string): number => Number(psql(url, 'SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()').trim());
 
-// utime + stime (ticks) of every process of the server whose data directory is `dir` (the postmaster and its children).
+// utime + stime (ticks) of every process of the server whose data directory is `dir`: the postmaster and its live
+// children, plus the postmaster's cutime + cstime (its children that ended and were reaped), so the sum only grows.
 function serverTicks(dir: string): number {
   const postmaster = Number(readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
   let ticks = 0;
   for (const pid of [postmaster, ...childrenOf(postmaster)]) {
     try {
       const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      ticks += Number(fields[11]) + Number(fields[12]) + (pid === postmaster ? Number(fields[13]) + Number(fields[14]) : 0);
     } catch { /* gone */ }
   }
   return ticks;
@@ -108,6 +110,8 @@ async function handed(client: Executor, url: string, tag: string, tasks: number)
 async function claimRate(url: string): Promise<number> {
   const dbs = HOSTS.map((host) => new Db(checkClusterOptions({ cluster: `${url}?schema=claims`, host })!));
   await migrate(dbs[0]!);
+  // Claims are fenced by the claimer's registration (its host row, this pid): each claimer registers as a host does.
+  for (const [h, db] of dbs.entries()) await registerHost(db, { host: HOSTS[h]!, pid: process.pid, capacity: null, labels: {} });
   const item = (i: number): QueuedRun => ({ runId: `r${i}`, trigger: 'manual', scheduledFor: null, triggerTime: null, args: null, env: null,
     queuedAt: new Date().toISOString(), reason: 'concurrency', oneOff: true, seq: i, data: null, event: null });
   for (let i = 0; i < CLAIMS; i += 100) await Promise.all(Array.from({ length: Math.min(100, CLAIMS - i) }, (_, j) => enqueueJob(dbs[0]!, { name: `t${(i + j) % 10}` }, item(i + j))));
@@ -120,6 +124,8 @@ async function claimRate(url: string): Promise<number> {
     }
   }));
   const rate = CLAIMS / ((performance.now() - t0) / 1000);
+  const [left] = await dbs[0]!.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${dbs[0]!.table('jobs')}`);
+  if (left!.n !== 0) throw new Error(`${left!.n} of ${CLAIMS} rows were never claimed`);
   await Promise.all(dbs.map((db) => db.end()));
   return rate;
 }
