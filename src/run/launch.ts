@@ -205,7 +205,7 @@ export async function prepareScriptRun(rt: Runtime, record: TaskRecord, req: Lau
   const { task } = record;
   // Env files and secrets read before anything is written: a missing one fails the start with nothing changed.
   const queuedRunId = req.queuedAt != null && req.runId !== undefined ? req.runId : null;
-  await prefetchSecrets(rt, task); // cluster mode: the task's sealed values cached, so runEnv need not wait on the database
+  await prefetchSecrets(rt, task, queuedRunId); // cluster mode: sealed values cached, so runEnv need not wait on the database
   const env = runEnv(rt, task, { env: req.env, queuedRunId });
   const extra = record.state.run !== null;
   const ledgerFixes: Promise<void>[] = [];

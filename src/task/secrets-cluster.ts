@@ -127,10 +127,11 @@ export async function keepQueuedInCluster(rt: MaybeCluster, name: string, runId:
 /**
  * Reads a task's row into this process's cache ahead of a start, so the start does not wait on the database (it
  * reads it then otherwise). Nothing for a folder, a process without a key, or a task without kept values.
- * @example `await prefetchInCluster(rt, record.task)`
+ * @example `await prefetchInCluster(rt, 'api', record.task.secretsRef, runId)`
  */
-export async function prefetchInCluster(rt: MaybeCluster, name: string, ref: SecretsRef | null): Promise<void> {
+export async function prefetchInCluster(rt: MaybeCluster, name: string, ref: SecretsRef | null, queuedRunId: string | null = null): Promise<void> {
   const db = clusterDbOf(rt);
-  if (db === null || ref === null || secretsKey() === null) return;
-  await prefetchClusterSecrets(db, name, ref.gen);
+  if (db === null || secretsKey() === null) return;
+  if (ref !== null) await prefetchClusterSecrets(db, name, ref.gen);
+  if (queuedRunId !== null) await prefetchClusterSecrets(db, name, runGen(queuedRunId)); // the queued run's own env's row
 }

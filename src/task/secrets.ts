@@ -158,8 +158,8 @@ export function readTaskSecrets(rt: Pick<Runtime, 'folder' | 'id'> & MaybeCluste
  * this process's cache, so the start (synchronous) does not wait on the database. Nothing for a folder; quiet.
  * @example `await prefetchSecrets(rt, record.task) // just before runEnv(rt, record.task, …)`
  */
-export async function prefetchSecrets(rt: MaybeCluster, task: Pick<TaskSpec, 'name' | 'secretsRef'>): Promise<void> {
-  await prefetchInCluster(rt, task.name, task.secretsRef ?? null);
+export async function prefetchSecrets(rt: MaybeCluster, task: Pick<TaskSpec, 'name' | 'secretsRef'>, queuedRunId: string | null = null): Promise<void> {
+  await prefetchInCluster(rt, task.name, task.secretsRef ?? null, queuedRunId);
 }
 
 /**
