@@ -3,7 +3,7 @@
 import type { LaunchRequest } from '../run/launch.js';
 import type { Runtime } from '../runtime.js';
 import type { TaskSpec } from '../store/records.js';
-import { QUEUE_REASON_WORDS, queuedRun } from '../supervisor/steps.js';
+import { queuedRun } from '../supervisor/steps.js';
 import { keepQueuedEnv } from '../task/secrets.js';
 import { enqueueJob } from './jobs.js';
 import { clusterOf } from './pg-store.js';
@@ -20,7 +20,7 @@ export async function handToHosts(rt: Runtime, task: TaskSpec, req: LaunchReques
   item.env = await keepQueuedEnv(rt, task, item.runId, item.env); // a secret value is kept outside the table
   await enqueueJob(db, task, item);
   rt.runOwners.set(item.runId, task.name);
-  rt.log(`Queued a run of ${task.name} (${item.reason}): ${QUEUE_REASON_WORDS.concurrency}, on a supervising host`);
+  rt.log(`Handed a run of ${task.name} to the hosts (run ${item.runId}): a supervising host that may run it starts it`);
   rt.emitter.emit('queue', { name: task.name, runId: item.runId, reason: item.reason, queuedAt: item.queuedAt, scheduledFor: item.scheduledFor });
   await notifyWake(db, 'queue');
   return item.runId;

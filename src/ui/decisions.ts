@@ -46,6 +46,7 @@ const SHAPES: readonly Shape[] = [
   { re: new RegExp(`^(?<verb>Starting|Restarting|Catching up|Running scheduled) ${N} .+ \\(pid: \\d+(?:, extra run)?\\)$`), kind: (m) => START_KINDS[m.groups!.verb!]! },
   // steps.ts
   { re: new RegExp(`^Queued a run of ${N} \\((?:concurrency|overlap|catch-up|replace)(?:, slot \\S+)?\\)`), kind: 'queued' },
+  { re: new RegExp(`^Handed a run of ${N} to the hosts`), kind: 'queued' }, // cluster mode: a client's runTask
   { re: new RegExp(`^Restart policy for ${N}: .*; restarting (?<when>now|in .+)$`), kind: (m) => (m.groups!.when === 'now' ? 'restarted' : 'backoff') },
   { re: new RegExp(`^Giving up on ${N}: `), kind: 'gave-up' },
   { re: new RegExp(`^Warning: Giving up restarting ${N}: `), kind: null }, // the same decision as "Giving up on"

@@ -54,6 +54,7 @@ describe('taskDecisions (pure)', () => {
       ['Replacing the live run r1 of a (overlap: replace)', 'replaced'],
       ['Event order.created (e1) for b, a, a.b', 'event'],
       ['Event order.created (e1): a is disabled; no run', 'event'],
+      ['Handed a run of a to the hosts (run r1): a supervising host that may run it starts it', 'queued'],
       ['Adding a loop.js', 'other'],
       ['Replacing a loop.js', 'other'],
       ['Disabling a', 'other'],
