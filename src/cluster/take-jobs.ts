@@ -88,14 +88,17 @@ export async function takeJobs(rt: Runtime): Promise<number> {
     const ctx = newContext();
     try {
       await takeInto(rt, name, items, ctx);
-      await deleteJobs(db, items.map((i) => i.runId));
     } catch (error) {
-      await unclaimJobs(db, items.map((i) => i.runId)).catch(() => undefined); // for a later pass, or another host
+      // Nothing recorded (a spawned run was stopped): the claims go back, for a later pass or another host.
+      await unclaimJobs(db, items.map((i) => i.runId)).catch(() => undefined);
       rt.log(`Could not take the runs handed to the hosts for ${name}: ${(error as Error).message}`);
       rt.emitter.emit('error', error as Error, { name });
+      return;
     }
     for (const emit of ctx.deferred) emit();
     for (const launched of ctx.launches) announceLaunch(rt, launched);
+    // Taken in: the rows go (a failure leaves them claimed; the next pass finds their runs known and deletes them).
+    await deleteJobs(db, items.map((i) => i.runId)).catch((error: Error) => rt.log(`Could not delete the taken runs of ${name}: ${error.message}`));
   }));
   return jobs.length;
 }
