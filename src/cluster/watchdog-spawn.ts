@@ -26,8 +26,13 @@ export class WatchdogHandle {
     if (unref) {
       this.#timer.unref();
       (this.#stdin as { unref?: () => void }).unref?.();
+      // An unref'd supervisor lets its process end when nothing else is left to do: a natural end is a clean stop
+      // (its runs live on, as in a folder), told to the watchdog before the pipe closes. A kill or a crash is not.
+      process.once('beforeExit', this.#onNaturalEnd);
     }
   }
+
+  readonly #onNaturalEnd = (): void => { this.detach(); };
 
   /**
    * Starts the watchdog with `config`; null when its entry is not built (`npm run build`) or it cannot be spawned.
@@ -54,6 +59,7 @@ export class WatchdogHandle {
 
   /** Clean stop: the watchdog holds the host while its runs live (see watchdog.ts), and the pipe is closed. */
   detach(): void {
+    process.off('beforeExit', this.#onNaturalEnd);
     clearInterval(this.#timer);
     this.#send('detach');
     this.#stdin.end();
