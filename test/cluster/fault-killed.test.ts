@@ -2,14 +2,13 @@
 // `task host pid time` every 200 ms into a shared log; one supervisor is killed with SIGKILL. Its tasks run on the
 // others within leaseTime + 5 s, and no sampled moment shows two copies of a task: for each task, the stamps of two
 // pids never interleave (the old pid's last stamp is before the new pid's first, give or take the 200 ms sampling).
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { useExecutors } from '../helpers/executor.js';
 import { T } from '../helpers/time.js';
 import { waitUntil } from '../helpers/wait.js';
-import { newCluster, useHosts, type TestHost } from './kit.js';
+import { newCluster, useHosts, type TestHost, readStamps, type Stamp } from './kit.js';
 
 const kit = useExecutors();
 const startHost = useHosts(kit);
@@ -19,17 +18,6 @@ const TASKS = 6;
 const HOSTS = ['host-a', 'host-b', 'host-c'];
 /** The stamping interval of the fixture, the slack of "before". */
 const SAMPLE_MS = 200;
-
-interface Stamp { task: string; host: string; pid: string; at: number }
-
-function readStamps(log: string): Stamp[] {
-  let text = '';
-  try { text = readFileSync(log, 'utf8'); } catch { return []; }
-  return text.split('\n').filter(Boolean).map((line) => {
-    const [task, host, pid, at] = line.split(' ');
-    return { task: task!, host: host!, pid: pid!, at: Number(at) };
-  });
-}
 
 /** Per pid of `task`: its first and last stamp, ordered by first stamp. */
 function spans(stamps: Stamp[], task: string): { pid: string; host: string; first: number; last: number }[] {

@@ -1,6 +1,7 @@
 // Helpers of the cluster tests: a host (a supervisor in its own process, test/fixtures/cluster/supervisor.ts) that
 // can be told to start a task, and a fresh schema of the test PostgreSQL per cluster.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
@@ -72,4 +73,17 @@ export function useHosts(kit: ExecutorKit): (cluster: string, name: string, leas
     if ('refused' in first) throw new Error(`host ${name} refused: ${JSON.stringify(first)}`);
     return host;
   };
+}
+
+/** One line of a fault test's shared stamp log: `task host pid epochMs`. */
+export interface Stamp { task: string; host: string; pid: string; at: number }
+
+/** Every stamp written to `log` so far (none while it does not exist). */
+export function readStamps(log: string): Stamp[] {
+  let text = '';
+  try { text = readFileSync(log, 'utf8'); } catch { return []; }
+  return text.split('\n').filter(Boolean).map((line) => {
+    const [task, host, pid, at] = line.split(' ');
+    return { task: task!, host: host!, pid: pid!, at: Number(at) };
+  });
 }

@@ -1,13 +1,13 @@
 // Issue 17, fault test 1: spread. 30 long-running tasks started from a client across 3 hosts: each runs on exactly
 // one host (its process stamps `task host pid time` every 200 ms into a shared log, sampled over a few seconds: one
 // copy of each at every moment), and they are spread (each host has a fair share).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useExecutors } from '../helpers/executor.js';
 import { T } from '../helpers/time.js';
 import { waitUntil } from '../helpers/wait.js';
-import { newCluster, useHosts } from './kit.js';
+import { newCluster, readStamps, useHosts } from './kit.js';
 
 const kit = useExecutors();
 const startHost = useHosts(kit);
@@ -21,17 +21,6 @@ const stamp = () => appendFileSync(process.env.STAMP_LOG, \`\${process.env.STAMP
 stamp();
 setInterval(stamp, 200);
 `;
-
-interface Stamp { task: string; host: string; pid: string; at: number }
-
-function readStamps(log: string): Stamp[] {
-  let text = '';
-  try { text = readFileSync(log, 'utf8'); } catch { return []; }
-  return text.split('\n').filter(Boolean).map((line) => {
-    const [task, host, pid, at] = line.split(' ');
-    return { task: task!, host: host!, pid: pid!, at: Number(at) };
-  });
-}
 
 describe('cluster: spread', () => {
   it('30 long-running tasks started from a client run once each, spread over 3 hosts', async () => {
